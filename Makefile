@@ -1,0 +1,20 @@
+# Build tags: see DESIGN.md (no gpgme, no btrfs, no devicemapper).
+export GOFLAGS := -tags=containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper
+VERSION ?= 0.1.0
+LDFLAGS := -X github.com/pier-engine/pier/internal/version.Version=$(VERSION)
+
+.PHONY: build test demo deps clean lint bench
+
+build:
+	go build -ldflags "$(LDFLAGS)" -o bin/pier ./cmd/pier
+	go build -ldflags "-s -w $(LDFLAGS)" -trimpath -o bin/pier-monitor ./cmd/pier-monitor
+
+test: build
+	go test -count=1 -timeout 60m ./...
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	go vet ./...
+
+clean:
+	rm -rf bin

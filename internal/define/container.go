@@ -1,0 +1,122 @@
+// Package define holds the plain data types shared by the engine, the state
+// store, specgen and the CLI: container configs and states, statuses and the
+// sentinel errors. It owns no behaviour beyond small helpers on these types.
+package define
+
+import (
+	"time"
+
+	spec "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Status is a container's lifecycle state, as libpod names them.
+type Status string
+
+const (
+	StatusConfigured Status = "configured" // in the store, no runtime container
+	StatusCreated    Status = "created"    // runtime container created, not started
+	StatusRunning    Status = "running"
+	StatusPaused     Status = "paused"
+	StatusStopped    Status = "stopped" // stopped by pier, runtime container may exist
+	StatusExited     Status = "exited"
+	StatusRemoving   Status = "removing"
+)
+
+// String is what users see: podman shows "configured" as "created".
+func (s Status) String() string {
+	if s == StatusConfigured {
+		return string(StatusCreated)
+	}
+	return string(s)
+}
+
+// Mount is a bind or tmpfs mount asked for by the user.
+type Mount struct {
+	Type        string   `json:"type"` // "bind" or "tmpfs"
+	Source      string   `json:"source,omitempty"`
+	Destination string   `json:"destination"`
+	Options     []string `json:"options,omitempty"`
+}
+
+// ContainerConfig is immutable after create (except Name on rename).
+// Entrypoint, Cmd, Env, WorkingDir and User are already merged with the
+// image's config at create time, as podman does, so start never needs the
+// image config again.
+type ContainerConfig struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Created   time.Time `json:"created"`
+	Image     string    `json:"image"`   // the name the user gave, resolved (e.g. localhost/busybox:latest)
+	ImageID   string    `json:"imageID"` // full 64-hex image ID
+	RawImage  string    `json:"rawImage,omitempty"`
+	CreateCmd []string  `json:"createCommand,omitempty"`
+
+	Entrypoint  []string          `json:"entrypoint,omitempty"`
+	Cmd         []string          `json:"cmd,omitempty"`
+	Env         []string          `json:"env,omitempty"`
+	WorkingDir  string            `json:"workingDir,omitempty"`
+	User        string            `json:"user,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Hostname    string            `json:"hostname,omitempty"`
+	ReadOnly    bool              `json:"readOnly,omitempty"`
+	Terminal    bool              `json:"terminal,omitempty"`
+	Stdin       bool              `json:"stdin,omitempty"`
+	Mounts      []Mount           `json:"mounts,omitempty"`
+	NetworkMode string            `json:"networkMode"` // "none" or "host" for now
+
+	Rlimits     []spec.POSIXRlimit `json:"rlimits,omitempty"`
+	StopSignal  int                `json:"stopSignal,omitempty"` // 0 = SIGTERM
+	StopTimeout uint               `json:"stopTimeout"`
+	AutoRemove  bool               `json:"autoRemove,omitempty"`
+
+	Runtime    string `json:"runtime"` // name or absolute path, resolved at start
+	LogDriver  string `json:"logDriver"`
+	LogPath    string `json:"logPath,omitempty"`
+	LogSizeMax int64  `json:"logSizeMax,omitempty"`
+}
+
+// ContainerState changes over the container's life. It is saved whole.
+type ContainerState struct {
+	Status        Status    `json:"status"`
+	PID           int       `json:"pid,omitempty"`
+	MonitorPID    int       `json:"monitorPid,omitempty"`
+	StartedAt     time.Time `json:"startedAt,omitempty"`
+	FinishedAt    time.Time `json:"finishedAt,omitempty"`
+	ExitCode      int32     `json:"exitCode"`
+	OOMKilled     bool      `json:"oomKilled,omitempty"`
+	Mounted       bool      `json:"mounted,omitempty"`
+	Mountpoint    string    `json:"mountpoint,omitempty"`
+	StoppedByUser bool      `json:"stoppedByUser,omitempty"`
+	Error         string    `json:"error,omitempty"`
+	RestartCount  uint      `json:"restartCount,omitempty"`
+}
+
+// Container is what the state store keeps for one container.
+type Container struct {
+	Config ContainerConfig `json:"config"`
+	State  ContainerState  `json:"state"`
+}
+
+// Running reports whether a process may be alive in the container.
+func (s *ContainerState) Running() bool {
+	return s.Status == StatusRunning || s.Status == StatusPaused
+}
+
+// ResetForReboot applies libpod's rule after a reboot: anything that ran
+// during the last boot becomes exited; anything only created becomes
+// configured; runtime-only facts are forgotten.
+func (s *ContainerState) ResetForReboot() {
+	switch s.Status {
+	case StatusStopped, StatusExited, StatusRunning, StatusPaused:
+		s.Status = StatusExited
+	case StatusRemoving:
+	default:
+		s.Status = StatusConfigured
+	}
+	s.PID = 0
+	s.MonitorPID = 0
+	s.Mounted = false
+	s.Mountpoint = ""
+	s.StoppedByUser = false
+}

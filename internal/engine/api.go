@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"io"
+	"time"
+
+	"github.com/pier-engine/pier/internal/define"
+)
+
+// CreateRequest is the one request type for creating a container; the CLI
+// (and later the REST API) fill it from their own input.
+type CreateRequest struct {
+	Image       string   // user reference; resolved against local images
+	Name        string   // empty: a random adjective_surname
+	Command     []string // overrides the image's CMD
+	Entrypoint  *string  // nil: image's; "" clears it; JSON array or a single string as podman
+	Env         []string // KEY=VAL, already expanded by the CLI (-e, --env-file)
+	WorkingDir  string
+	User        string
+	Labels      map[string]string
+	Hostname    string
+	ReadOnly    bool
+	Terminal    bool
+	Stdin       bool
+	Volumes     []string // -v specs, parsed by the engine (specgen.ParseVolume)
+	Tmpfs       []string // --tmpfs specs
+	NetworkMode string   // "", "none", "host"
+	Ulimits     []string
+	StopSignal  string
+	StopTimeout *uint
+	AutoRemove  bool
+	LogDriver   string
+	CreateCmd   []string
+}
+
+// ContainerSummary is what `ps` needs, computed from the stored config and
+// state without touching image storage.
+type ContainerSummary struct {
+	define.Container
+	// Size fields and pod fields come later.
+}
+
+// StartOptions controls Start; Attach nil means detached.
+type StartOptions struct {
+	Attach *AttachStreams
+}
+
+// AttachStreams are the CLI's ends of a container's stdio. Resize, when set,
+// delivers terminal size changes (the first value is the initial size).
+type AttachStreams struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Resize         <-chan TermSize
+}
+
+// TermSize is a terminal size in cells.
+type TermSize struct{ Height, Width uint16 }
+
+// RemoveOptions mirror `rm` flags.
+type RemoveOptions struct {
+	Force   bool
+	Volumes bool
+	Timeout *uint
+}
+
+// LogOptions mirror `logs` flags.
+type LogOptions struct {
+	Follow       bool
+	Tail         int // -1: all
+	Since, Until time.Time
+	Timestamps   bool
+}
+
+// WaitConditions are the states `wait --condition` accepts.
+type WaitConditions []define.Status

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/lock"
+	"github.com/pier-engine/pier/internal/monitor"
+)
+
+// Lookup finds a container by name, full ID or unique ID prefix and returns
+// it with its state synced against the monitor's exit file.
+func (r *Runtime) Lookup(ctx context.Context, nameOrID string) (*define.Container, error) {
+	c, err := r.store.LookupContainer(ctx, nameOrID)
+	if err != nil {
+		return nil, noSuchCtr(nameOrID, err)
+	}
+	r.syncState(c)
+	return c, nil
+}
+
+// Containers lists all containers in creation order, states synced. It
+// reads without locks: a reader never waits for a writer (WAL).
+func (r *Runtime) Containers(ctx context.Context) ([]*define.Container, error) {
+	cs, err := r.store.Containers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		r.syncState(c)
+	}
+	return cs, nil
+}
+
+func noSuchCtr(nameOrID string, err error) error {
+	if errors.Is(err, define.ErrNoSuchCtr) {
+		return fmt.Errorf("no container with name or ID %q found: %w", nameOrID, define.ErrNoSuchCtr)
+	}
+	return err
+}
+
+// locked resolves nameOrID, takes the container's lock and reloads it, so
+// the caller acts on the state as it is under the lock. The container may
+// have been removed while we waited.
+func (r *Runtime) locked(ctx context.Context, nameOrID string) (*define.Container, *lock.Lock, error) {
+	c, err := r.store.LookupContainer(ctx, nameOrID)
+	if err != nil {
+		return nil, nil, noSuchCtr(nameOrID, err)
+	}
+	l, err := r.locks.Lock(ctx, c.Config.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("locking container %s: %w", c.Config.ID, err)
+	}
+	c, err = r.store.Container(ctx, c.Config.ID)
+	if err != nil {
+		l.Unlock()
+		return nil, nil, noSuchCtr(nameOrID, err)
+	}
+	if r.syncState(c) {
+		if err := r.save(ctx, c); err != nil {
+			l.Unlock()
+			return nil, nil, err
+		}
+	}
+	return c, l, nil
+}
+
+func (r *Runtime) save(ctx context.Context, c *define.Container) error {
+	if err := r.store.SaveState(context.WithoutCancel(ctx), c.Config.ID, &c.State); err != nil {
+		return fmt.Errorf("saving state of container %s: %w", c.Config.ID, err)
+	}
+	return nil
+}
+
+// syncState notices a container that exited while nobody held its lock:
+// the monitor's exit file is the truth; a vanished monitor with no exit
+// file means the container died with it (exit code unknown, -1). It
+// reports whether the state changed.
+func (r *Runtime) syncState(c *define.Container) bool {
+	st := &c.State
+	if st.Status != define.StatusRunning && st.Status != define.StatusPaused && st.Status != define.StatusCreated {
+		return false
+	}
+	code, at, err := monitor.ReadExitFile(r.ctrRunDir(c.Config.ID))
+	if err == nil {
+		st.Status = define.StatusExited
+		st.ExitCode = int32(code)
+		st.FinishedAt = at
+		st.PID = 0
+		return true
+	}
+	if st.MonitorPID > 0 && !pidAlive(st.MonitorPID) && (st.PID == 0 || !pidAlive(st.PID)) {
+		st.Status = define.StatusExited
+		st.ExitCode = -1
+		st.FinishedAt = time.Now()
+		st.PID = 0
+		st.MonitorPID = 0
+		return true
+	}
+	return false
+}
+
+func pidAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// exited waits until the container's monitor reports the exit or dies.
+func (r *Runtime) waitExit(ctx context.Context, c *define.Container, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		cc := *c
+		if r.syncState(&cc) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}

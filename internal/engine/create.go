@@ -1,0 +1,268 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/failpoint"
+	"github.com/pier-engine/pier/internal/image"
+	"github.com/pier-engine/pier/internal/specgen"
+	"github.com/pier-engine/pier/internal/signal"
+	spec "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// CreateContainer validates the request, resolves the image, saves the
+// container and creates its storage. Bad input fails before anything is
+// written; a crash between the state row and the storage container is
+// repaired by Start (storage is created on demand) or by Remove.
+func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*define.Container, error) {
+	cfg, err := r.configFromRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	images, err := r.Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	img, err := images.Lookup(ctx, req.Image)
+	if err != nil {
+		return nil, err
+	}
+	mergeImageConfig(cfg, req, img)
+	if len(cfg.Entrypoint)+len(cfg.Cmd) == 0 {
+		return nil, fmt.Errorf("no command or entrypoint provided, and no CMD or ENTRYPOINT from image: %w", errdefs.ErrInvalidArgument)
+	}
+
+	cfg.ID = newID()
+	l, err := r.locks.Lock(ctx, cfg.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	c := &define.Container{Config: *cfg, State: define.ContainerState{Status: define.StatusConfigured}}
+	if err := r.addWithName(ctx, c, req.Name == ""); err != nil {
+		_ = l.Remove()
+		return nil, err
+	}
+	failpoint.Hit("create-after-state")
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID); err != nil {
+		_ = r.store.RemoveContainer(context.WithoutCancel(ctx), c.Config.ID)
+		_ = l.Remove()
+		return nil, fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
+	}
+	failpoint.Hit("create-after-storage")
+	return c, nil
+}
+
+// addWithName saves c; a random name is re-rolled on the rare collision.
+func (r *Runtime) addWithName(ctx context.Context, c *define.Container, random bool) error {
+	for tries := 0; ; tries++ {
+		if random {
+			c.Config.Name = randomName()
+		}
+		err := r.store.AddContainer(ctx, c)
+		if err == nil {
+			return nil
+		}
+		if random && errors.Is(err, define.ErrNameInUse) && tries < 20 {
+			continue
+		}
+		if errors.Is(err, define.ErrNameInUse) {
+			holder := ""
+			if other, lerr := r.store.LookupContainer(ctx, c.Config.Name); lerr == nil {
+				holder = other.Config.ID
+			}
+			return fmt.Errorf("the container name %q is already in use by %s. You have to remove that container to be able to reuse that name: %w",
+				c.Config.Name, holder, define.ErrNameInUse)
+		}
+		return fmt.Errorf("saving container %s: %w", c.Config.Name, err)
+	}
+}
+
+// configFromRequest checks and converts everything that does not need the
+// image, so bad input is rejected before storage is even opened.
+func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig, error) {
+	if req.Image == "" {
+		return nil, fmt.Errorf("an image name is required: %w", errdefs.ErrInvalidArgument)
+	}
+	if req.Name != "" {
+		if err := validateName(req.Name); err != nil {
+			return nil, err
+		}
+	}
+	cfg := &define.ContainerConfig{
+		Name:        req.Name,
+		Created:     time.Now(),
+		RawImage:    req.Image,
+		CreateCmd:   req.CreateCmd,
+		Hostname:    req.Hostname,
+		ReadOnly:    req.ReadOnly,
+		Terminal:    req.Terminal,
+		Stdin:       req.Stdin,
+		NetworkMode: req.NetworkMode,
+		AutoRemove:  req.AutoRemove,
+		StopTimeout: r.conf.Engine.StopTimeout,
+		LogDriver:   req.LogDriver,
+		LogSizeMax:  r.conf.Containers.LogSizeMax,
+		Runtime:     r.opts.Runtime,
+	}
+	if cfg.Runtime == "" {
+		cfg.Runtime = r.conf.Engine.Runtime
+	}
+	switch cfg.NetworkMode {
+	case "", "none", "private":
+		cfg.NetworkMode = "none"
+	case "host":
+	default:
+		return nil, fmt.Errorf("network mode %q is not supported yet (use none or host): %w", req.NetworkMode, errdefs.ErrInvalidArgument)
+	}
+	if cfg.LogDriver == "" {
+		cfg.LogDriver = r.conf.Containers.LogDriver
+	}
+	switch cfg.LogDriver {
+	case "k8s-file", "none", "passthrough":
+	case "":
+		cfg.LogDriver = "k8s-file"
+	default:
+		return nil, fmt.Errorf("log driver %q is not supported (use k8s-file, none or passthrough): %w", cfg.LogDriver, errdefs.ErrInvalidArgument)
+	}
+	if req.StopTimeout != nil {
+		cfg.StopTimeout = *req.StopTimeout
+	}
+	if req.StopSignal != "" {
+		sig, err := signal.Parse(req.StopSignal)
+		if err != nil {
+			return nil, err
+		}
+		cfg.StopSignal = int(sig)
+	}
+	for _, v := range req.Volumes {
+		m, err := specgen.ParseVolume(v)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
+	}
+	for _, v := range req.Tmpfs {
+		m, err := specgen.ParseTmpfs(v)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
+	}
+	if err := checkMountDestinations(cfg.Mounts); err != nil {
+		return nil, err
+	}
+	rl, err := specgen.DefaultRlimits(r.conf.Containers.DefaultUlimits)
+	if err != nil {
+		return nil, fmt.Errorf("containers.conf default_ulimits: %w", err)
+	}
+	for _, u := range req.Ulimits {
+		l, err := specgen.ParseUlimit(u)
+		if err != nil {
+			return nil, err
+		}
+		rl = replaceRlimit(rl, l)
+	}
+	cfg.Rlimits = specgen.ClampRlimits(rl)
+	if len(req.Labels) > 0 {
+		cfg.Labels = map[string]string{}
+		for k, v := range req.Labels {
+			cfg.Labels[k] = v
+		}
+	}
+	return cfg, nil
+}
+
+func checkMountDestinations(ms []define.Mount) error {
+	seen := map[string]bool{}
+	for _, m := range ms {
+		if seen[m.Destination] {
+			return fmt.Errorf("%s: duplicate mount destination: %w", m.Destination, errdefs.ErrInvalidArgument)
+		}
+		seen[m.Destination] = true
+	}
+	return nil
+}
+
+// mergeImageConfig applies podman's precedence: user input over image config
+// over defaults. A user entrypoint drops the image's CMD, as docker does.
+func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *image.Image) {
+	ic := img.Config.Config
+	cfg.ImageID = img.ID
+	cfg.Image = req.Image
+	if len(img.Names) > 0 {
+		cfg.Image = img.Names[0]
+	}
+	if req.Entrypoint != nil {
+		cfg.Entrypoint = parseEntrypoint(*req.Entrypoint)
+		cfg.Cmd = req.Command
+	} else {
+		cfg.Entrypoint = ic.Entrypoint
+		cfg.Cmd = ic.Cmd
+		if len(req.Command) > 0 {
+			cfg.Cmd = req.Command
+		}
+	}
+	env := []string{defaultPath}
+	env = specgen.MergeEnv(env, ic.Env)
+	cfg.Env = specgen.MergeEnv(env, req.Env)
+	cfg.WorkingDir = req.WorkingDir
+	if cfg.WorkingDir == "" {
+		cfg.WorkingDir = ic.WorkingDir
+	}
+	if cfg.WorkingDir == "" {
+		cfg.WorkingDir = "/"
+	}
+	cfg.User = req.User
+	if cfg.User == "" {
+		cfg.User = ic.User
+	}
+	if len(ic.Labels) > 0 {
+		merged := map[string]string{}
+		for k, v := range ic.Labels {
+			merged[k] = v
+		}
+		for k, v := range cfg.Labels {
+			merged[k] = v
+		}
+		cfg.Labels = merged
+	}
+	if cfg.StopSignal == 0 && ic.StopSignal != "" {
+		if sig, err := signal.Parse(ic.StopSignal); err == nil {
+			cfg.StopSignal = int(sig)
+		}
+	}
+}
+
+// parseEntrypoint accepts a JSON array or one string, as podman does; an
+// empty string clears the image's entrypoint.
+func parseEntrypoint(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var arr []string
+	if strings.HasPrefix(strings.TrimSpace(s), "[") && json.Unmarshal([]byte(s), &arr) == nil {
+		return arr
+	}
+	return []string{s}
+}
+
+// replaceRlimit sets l, replacing a default of the same type.
+func replaceRlimit(in []spec.POSIXRlimit, l spec.POSIXRlimit) []spec.POSIXRlimit {
+	out := in[:0:0]
+	for _, x := range in {
+		if x.Type != l.Type {
+			out = append(out, x)
+		}
+	}
+	return append(out, l)
+}

@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/specgen"
+)
+
+// prepareHost writes the files the engine bind-mounts into the container
+// (hosts, hostname, resolv.conf) into its run dir and resolves the user
+// against the container's own /etc/passwd.
+func (r *Runtime) prepareHost(c *define.Container, rootfs, runDir string) (*specgen.Host, error) {
+	hostname := containerHostname(&c.Config)
+	hosts := "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n" +
+		"::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"
+	if c.Config.NetworkMode == "host" {
+		if b, err := os.ReadFile("/etc/hosts"); err == nil {
+			hosts = string(b)
+			if !strings.HasSuffix(hosts, "\n") {
+				hosts += "\n"
+			}
+		}
+	}
+	hosts += fmt.Sprintf("127.0.1.1\t%s %s\n", hostname, c.Config.Name)
+	resolv, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		resolv = nil // a host without resolv.conf gives an empty one
+	}
+	h := &specgen.Host{
+		RootfsPath:     rootfs,
+		HostsPath:      filepath.Join(runDir, "hosts"),
+		HostnamePath:   filepath.Join(runDir, "hostname"),
+		ResolvConfPath: filepath.Join(runDir, "resolv.conf"),
+		CgroupsPath:    "/pier/" + c.Config.ID,
+	}
+	files := map[string][]byte{
+		h.HostsPath:      []byte(hosts),
+		h.HostnamePath:   []byte(hostname + "\n"),
+		h.ResolvConfPath: resolv,
+	}
+	for p, b := range files {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", filepath.Base(p), err)
+		}
+	}
+	u, err := specgen.ResolveUser(rootfs, c.Config.User)
+	if err != nil {
+		return nil, err
+	}
+	h.User = u
+	return h, nil
+}
+
+// containerHostname follows podman: the user's hostname, the host's with
+// the host network, else the short ID.
+func containerHostname(cfg *define.ContainerConfig) string {
+	if cfg.Hostname != "" {
+		return cfg.Hostname
+	}
+	if cfg.NetworkMode == "host" {
+		if h, err := os.Hostname(); err == nil {
+			return h
+		}
+	}
+	return cfg.ID[:12]
+}

@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/failpoint"
+	"github.com/pier-engine/pier/internal/lock"
+	"github.com/pier-engine/pier/internal/oci"
+)
+
+// Remove deletes a container and everything it owns. The state row is
+// marked "removing" first and deleted last, so a crash in between leaves a
+// row that `rm -f` finishes.
+func (r *Runtime) Remove(ctx context.Context, nameOrID string, opts RemoveOptions) error {
+	c, l, err := r.locked(ctx, nameOrID)
+	if err != nil {
+		return err
+	}
+	if err := r.removeLocked(ctx, c, l, opts); err != nil {
+		l.Unlock()
+		return err
+	}
+	return nil
+}
+
+// removeLocked consumes the lock on success (its file is removed).
+func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock.Lock, opts RemoveOptions) error {
+	ctx = context.WithoutCancel(ctx) // half a remove helps nobody
+	id := c.Config.ID
+	if c.State.Running() {
+		if !opts.Force {
+			return fmt.Errorf("cannot remove container %s as it is %s - running or paused containers cannot be removed without force: %w",
+				id, c.State.Status, define.ErrCtrStateInvalid)
+		}
+		if err := r.stopLocked(ctx, c, opts.Timeout); err != nil {
+			return err
+		}
+	}
+	c.State.Status = define.StatusRemoving
+	if err := r.save(ctx, c); err != nil {
+		return err
+	}
+	failpoint.Hit("remove-after-stop")
+	if rt, err := r.OCIRuntime(); err == nil {
+		if err := rt.Delete(ctx, id, true); err != nil && !errors.Is(err, oci.ErrNotExist) {
+			return fmt.Errorf("deleting runtime container %s: %w", c.Config.Name, err)
+		}
+	}
+	images, err := r.Images(ctx)
+	if err != nil {
+		return err
+	}
+	if err := images.DeleteContainer(id); err != nil {
+		return fmt.Errorf("removing storage of container %s: %w", c.Config.Name, err)
+	}
+	failpoint.Hit("remove-after-storage")
+	for _, d := range []string{r.ctrRunDir(id), r.ctrDataDir(id)} {
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("removing %s: %w", d, err)
+		}
+	}
+	if err := r.store.RemoveContainer(ctx, id); err != nil && !errors.Is(err, define.ErrNoSuchCtr) {
+		return err
+	}
+	return l.Remove()
+}
+
+// Rename changes a container's name; the new name must be free.
+func (r *Runtime) Rename(ctx context.Context, nameOrID, newName string) error {
+	if err := validateName(newName); err != nil {
+		return err
+	}
+	c, l, err := r.locked(ctx, nameOrID)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	if err := r.store.RenameContainer(ctx, c.Config.ID, newName); err != nil {
+		if errors.Is(err, define.ErrNameInUse) {
+			return fmt.Errorf("renaming container %s to %q: %w", c.Config.Name, newName, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// PruneContainers removes every container that is not running.
+func (r *Runtime) PruneContainers(ctx context.Context) ([]string, error) {
+	cs, err := r.Containers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, c := range cs {
+		switch c.State.Status {
+		case define.StatusExited, define.StatusStopped, define.StatusConfigured, define.StatusCreated:
+		default:
+			continue
+		}
+		if err := r.Remove(ctx, c.Config.ID, RemoveOptions{}); err != nil {
+			if !errors.Is(err, define.ErrNoSuchCtr) && !errors.Is(err, define.ErrCtrStateInvalid) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		removed = append(removed, c.Config.ID)
+	}
+	return removed, errors.Join(errs...)
+}

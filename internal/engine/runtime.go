@@ -1,0 +1,205 @@
+// Package engine is pier's library: containers and their state machine,
+// locking, names and reboot refresh. Every operation reads lock -> load ->
+// check transition -> drivers (storage, specgen, monitor, OCI runtime) ->
+// save. It never prints, never parses flags and never imports cobra.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/pier-engine/pier/internal/config"
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/image"
+	"github.com/pier-engine/pier/internal/lock"
+	"github.com/pier-engine/pier/internal/oci"
+	"github.com/pier-engine/pier/internal/state"
+)
+
+// Options are the engine's inputs from the global flags.
+type Options struct {
+	Config        *config.Config
+	GraphRoot     string
+	RunRoot       string
+	Runtime       string
+	StorageDriver string
+	StorageOpts   []string
+	TmpDir        string
+	// Explicit names the state.Paths fields the user set on the command
+	// line; only those may differ from what the state was created with.
+	Explicit map[string]bool
+	// GlobalArgs are replayed to `pier container cleanup` by the monitor.
+	GlobalArgs []string
+	// SelfExe is pier's own executable; empty means os.Executable().
+	SelfExe string
+}
+
+// Runtime is one opened engine. It is cheap to open: image storage is only
+// opened by operations that need it, so `ps` never pays for it.
+type Runtime struct {
+	conf    *config.Config
+	opts    Options
+	paths   state.Paths
+	store   state.Store
+	locks   *lock.Manager
+	runDir  string // <runroot>/pier
+	dataDir string // <graphroot>/pier (or static_dir)
+	selfExe string
+	imgOpts image.Options
+	imgOnce sync.Once
+	images  *image.Store
+	imgErr  error
+	ociOnce sync.Once
+	ociRt   *oci.Runtime
+	ociErr  error
+	monOnce sync.Once
+	monPath string
+	monErr  error
+}
+
+// Open opens the state and refreshes it after a reboot.
+func Open(ctx context.Context, o Options) (*Runtime, error) {
+	conf := o.Config
+	if conf == nil {
+		conf = config.Default()
+	}
+	imgOpts, err := image.ResolvePaths(image.Options{
+		GraphRoot: o.GraphRoot, RunRoot: o.RunRoot, GraphDriver: o.StorageDriver,
+		DriverOpts: o.StorageOpts, TmpDir: o.TmpDir,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("resolving storage paths: %w", err)
+	}
+	dataDir := conf.Engine.StaticDir
+	if dataDir == "" {
+		dataDir = filepath.Join(imgOpts.GraphRoot, "pier")
+	}
+	tmpDir := o.TmpDir
+	if tmpDir == "" {
+		tmpDir = conf.Engine.TmpDir
+	}
+	runDir := filepath.Join(imgOpts.RunRoot, "pier")
+	for _, d := range []string{dataDir, runDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("creating engine directory: %w", err)
+		}
+	}
+	want := state.Paths{
+		GraphRoot: imgOpts.GraphRoot, RunRoot: imgOpts.RunRoot, StaticDir: dataDir,
+		TmpDir: tmpDir, GraphDriver: imgOpts.GraphDriver,
+	}
+	store, paths, err := state.Open(ctx, filepath.Join(dataDir, "state.db"), want, o.Explicit)
+	if err != nil {
+		return nil, err
+	}
+	locks, err := lock.NewManager(filepath.Join(runDir, "locks"))
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	self := o.SelfExe
+	if self == "" {
+		if self, err = os.Executable(); err != nil {
+			_ = store.Close()
+			return nil, fmt.Errorf("finding pier's own executable: %w", err)
+		}
+	}
+	r := &Runtime{
+		conf: conf, opts: o, paths: paths, store: store, locks: locks,
+		runDir: runDir, dataDir: dataDir, selfExe: self, imgOpts: imgOpts,
+	}
+	if err := r.refreshAfterReboot(ctx); err != nil {
+		_ = r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Close releases the state and, if opened, image storage.
+func (r *Runtime) Close() error {
+	var errs []error
+	if r.images != nil {
+		errs = append(errs, r.images.Shutdown(false))
+	}
+	errs = append(errs, r.store.Close())
+	return errors.Join(errs...)
+}
+
+// Config is the containers.conf in effect.
+func (r *Runtime) Config() *config.Config { return r.conf }
+
+// Paths are the storage paths in effect.
+func (r *Runtime) Paths() state.Paths { return r.paths }
+
+// Images opens image storage on first use.
+func (r *Runtime) Images(ctx context.Context) (*image.Store, error) {
+	r.imgOnce.Do(func() {
+		o := r.imgOpts
+		o.GraphRoot, o.RunRoot, o.GraphDriver = r.paths.GraphRoot, r.paths.RunRoot, r.paths.GraphDriver
+		r.images, r.imgErr = image.Open(o)
+	})
+	return r.images, r.imgErr
+}
+
+// OCIRuntime resolves the configured OCI runtime once.
+func (r *Runtime) OCIRuntime() (*oci.Runtime, error) {
+	r.ociOnce.Do(func() {
+		name := r.opts.Runtime
+		if name == "" {
+			name = r.conf.Engine.Runtime
+		}
+		r.ociRt, r.ociErr = r.findRuntime(name)
+	})
+	return r.ociRt, r.ociErr
+}
+
+func (r *Runtime) findRuntime(name string) (*oci.Runtime, error) {
+	rt, err := oci.Find(name, r.conf.Engine.Runtimes)
+	if err != nil {
+		return nil, err
+	}
+	// A runtime state root under our run root keeps test roots isolated
+	// from the host's /run/runc and is wiped with the run root on reboot.
+	rt.Args = append(rt.Args, "--root", filepath.Join(r.runDir, "runtime", filepath.Base(rt.Name)))
+	return rt, nil
+}
+
+// refreshAfterReboot resets runtime state when the run directory (a tmpfs)
+// lost its alive file, i.e. the host rebooted or the run root was wiped.
+func (r *Runtime) refreshAfterReboot(ctx context.Context) error {
+	alive := filepath.Join(r.runDir, "alive")
+	if _, err := os.Stat(alive); err == nil {
+		return nil
+	}
+	l, err := r.locks.Lock(ctx, "runtime")
+	if err != nil {
+		return fmt.Errorf("taking the runtime lock: %w", err)
+	}
+	defer l.Unlock()
+	if _, err := os.Stat(alive); err == nil {
+		return nil // another pier refreshed while we waited
+	}
+	err = r.store.UpdateAllContainerStates(ctx, func(c *define.Container) bool {
+		c.State.ResetForReboot()
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("refreshing container states after reboot: %w", err)
+	}
+	f, err := os.OpenFile(alive, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", alive, err)
+	}
+	return f.Close()
+}
+
+// ctrRunDir holds a container's bundle, pid file, attach socket and exit
+// file. It lives on the run root (tmpfs) so a reboot clears it.
+func (r *Runtime) ctrRunDir(id string) string { return filepath.Join(r.runDir, "containers", id) }
+
+// ctrDataDir holds what must survive a reboot: the log.
+func (r *Runtime) ctrDataDir(id string) string { return filepath.Join(r.dataDir, "containers", id) }

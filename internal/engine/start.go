@@ -1,0 +1,211 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/failpoint"
+	"github.com/pier-engine/pier/internal/monitor"
+	"github.com/pier-engine/pier/internal/specgen"
+	"github.com/pier-engine/pier/internal/version"
+)
+
+// Start runs the container. With opts.Attach it connects to the monitor
+// before the process starts (so no output is lost), and returns the
+// container's exit code when it exits; otherwise it returns once the
+// runtime has started the process.
+func (r *Runtime) Start(ctx context.Context, nameOrID string, opts StartOptions) (int, error) {
+	c, l, err := r.locked(ctx, nameOrID)
+	if err != nil {
+		return 0, err
+	}
+	att, err := r.startLocked(ctx, c, opts.Attach != nil)
+	l.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	if att == nil {
+		return 0, nil
+	}
+	code, err := att.Run(ctx, opts.Attach)
+	if err != nil {
+		return 0, fmt.Errorf("attaching to container %s: %w", c.Config.Name, err)
+	}
+	return code, nil
+}
+
+// startLocked takes a container from any non-running state to running.
+// Each step undoes what it did if a later step fails; a crash between steps
+// is repaired by the next start or remove, which redo every step
+// idempotently.
+func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach bool) (*monitor.AttachConn, error) {
+	switch c.State.Status {
+	case define.StatusRunning, define.StatusPaused:
+		if attach {
+			return nil, fmt.Errorf("container %s is already running: %w", c.Config.Name, define.ErrCtrStateInvalid)
+		}
+		return nil, nil // podman: starting a running container is a no-op
+	case define.StatusRemoving:
+		return nil, fmt.Errorf("container %s is being removed: %w", c.Config.Name, define.ErrCtrStateInvalid)
+	}
+	rt, err := r.OCIRuntime()
+	if err != nil {
+		return nil, err
+	}
+	monPath, err := r.monitorPath()
+	if err != nil {
+		return nil, err
+	}
+	id := c.Config.ID
+	runDir := r.ctrRunDir(id)
+	// Leftovers of an earlier run: the runtime container and the exit file.
+	_ = rt.Delete(ctx, id, true)
+	if err := os.RemoveAll(runDir); err != nil {
+		return nil, fmt.Errorf("clearing run directory of %s: %w", c.Config.Name, err)
+	}
+	if err := os.MkdirAll(runDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating run directory of %s: %w", c.Config.Name, err)
+	}
+
+	rootfs, err := r.mountStorage(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	failpoint.Hit("start-after-mount")
+	fail := func(err error) (*monitor.AttachConn, error) {
+		c.State.Status = define.StatusConfigured
+		c.State.Error = err.Error()
+		c.State.PID, c.State.MonitorPID = 0, 0
+		r.unmountStorage(ctx, c)
+		_ = r.save(ctx, c)
+		return nil, err
+	}
+
+	host, err := r.prepareHost(c, rootfs, runDir)
+	if err != nil {
+		return fail(err)
+	}
+	cfg := c.Config
+	cfg.Hostname = containerHostname(&c.Config)
+	s, err := specgen.Generate(&cfg, host)
+	if err != nil {
+		return fail(err)
+	}
+	if err := writeJSON(filepath.Join(runDir, "config.json"), s); err != nil {
+		return fail(err)
+	}
+	logPath := c.Config.LogPath
+	if logPath == "" && c.Config.LogDriver == "k8s-file" {
+		logPath = filepath.Join(r.ctrDataDir(id), "ctr.log")
+		if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
+			return fail(fmt.Errorf("creating log directory: %w", err))
+		}
+	}
+	mcfg := &monitor.Config{
+		ID: id, Bundle: runDir, RunDir: runDir, Runtime: *rt,
+		Terminal: c.Config.Terminal, Stdin: c.Config.Stdin,
+		LogDriver: c.Config.LogDriver, LogPath: logPath, LogSizeMax: c.Config.LogSizeMax,
+		ExitCommand: r.exitCommand(id), Version: version.Version,
+	}
+	pid, monPID, err := monitor.Launch(ctx, monPath, mcfg)
+	if err != nil {
+		return fail(fmt.Errorf("starting container %s: %w", c.Config.Name, err))
+	}
+	failpoint.Hit("start-after-monitor")
+	c.State = define.ContainerState{
+		Status: define.StatusCreated, PID: pid, MonitorPID: monPID,
+		Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
+	}
+	if err := r.save(ctx, c); err != nil {
+		_ = rt.Delete(context.WithoutCancel(ctx), id, true)
+		return fail(err)
+	}
+	var att *monitor.AttachConn
+	if attach {
+		if att, err = monitor.DialAttach(ctx, runDir); err != nil {
+			_ = rt.Delete(context.WithoutCancel(ctx), id, true)
+			return fail(fmt.Errorf("attaching to container %s: %w", c.Config.Name, err))
+		}
+	}
+	if err := rt.Start(ctx, id); err != nil {
+		if att != nil {
+			att.Close()
+		}
+		_ = rt.Delete(context.WithoutCancel(ctx), id, true)
+		return fail(fmt.Errorf("starting container %s: %w", c.Config.Name, err))
+	}
+	failpoint.Hit("start-after-runtime-start")
+	c.State.Status = define.StatusRunning
+	c.State.StartedAt = time.Now()
+	if err := r.save(ctx, c); err != nil {
+		return att, err
+	}
+	return att, nil
+}
+
+// exitCommand is what the monitor runs after the container exits: this
+// same pier, with the same global flags, cleaning up the container.
+func (r *Runtime) exitCommand(id string) []string {
+	args := append([]string{r.selfExe}, r.opts.GlobalArgs...)
+	return append(args, "container", "cleanup", id)
+}
+
+func (r *Runtime) monitorPath() (string, error) {
+	r.monOnce.Do(func() {
+		r.monPath, r.monErr = monitor.FindMonitor(r.selfExe, r.conf.Engine.MonitorPath)
+	})
+	return r.monPath, r.monErr
+}
+
+// mountStorage creates the container's storage if a crash lost it, mounts
+// it and records the mount before anything else can fail.
+func (r *Runtime) mountStorage(ctx context.Context, c *define.Container) (string, error) {
+	images, err := r.Images(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID); err != nil {
+		return "", fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
+	}
+	rootfs, err := images.Mount(c.Config.ID)
+	if err != nil {
+		return "", fmt.Errorf("mounting storage for container %s: %w", c.Config.Name, err)
+	}
+	c.State.Mounted, c.State.Mountpoint = true, rootfs
+	if err := r.save(ctx, c); err != nil {
+		_ = images.Unmount(c.Config.ID, true)
+		return "", err
+	}
+	return rootfs, nil
+}
+
+// unmountStorage is best effort: a failed unmount is retried by the next
+// cleanup or remove, which force-unmount.
+func (r *Runtime) unmountStorage(ctx context.Context, c *define.Container) {
+	if !c.State.Mounted {
+		return
+	}
+	images, err := r.Images(ctx)
+	if err != nil {
+		return
+	}
+	if err := images.Unmount(c.Config.ID, true); err == nil {
+		c.State.Mounted, c.State.Mountpoint = false, ""
+	}
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", filepath.Base(path), err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

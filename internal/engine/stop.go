@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/oci"
+	"github.com/pier-engine/pier/internal/signal"
+)
+
+// Stop sends the stop signal, waits up to timeout (the container's stop
+// timeout when nil), then SIGKILL; it records the exit itself so the state
+// is final when Stop returns. Stopping a stopped container is a no-op.
+func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) error {
+	c, l, err := r.locked(ctx, nameOrID)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	return r.stopLocked(ctx, c, timeout)
+}
+
+func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *uint) error {
+	if c.State.Status == define.StatusCreated {
+		// A runtime container that never started: deleting it is stopping it.
+		return r.cleanupLocked(ctx, c)
+	}
+	if !c.State.Running() {
+		return nil
+	}
+	rt, err := r.OCIRuntime()
+	if err != nil {
+		return err
+	}
+	t := c.Config.StopTimeout
+	if timeout != nil {
+		t = *timeout
+	}
+	sig := syscall.SIGTERM
+	if c.Config.StopSignal != 0 {
+		sig = syscall.Signal(c.Config.StopSignal)
+	}
+	c.State.StoppedByUser = true
+	if c.State.Status == define.StatusPaused {
+		_ = rt.Resume(ctx, c.Config.ID)
+	}
+	if t > 0 {
+		if err := rt.Kill(ctx, c.Config.ID, sig, false); err != nil && !errors.Is(err, oci.ErrNotExist) {
+			return fmt.Errorf("stopping container %s: %w", c.Config.Name, err)
+		}
+	}
+	if t == 0 || !r.waitExit(ctx, c, time.Duration(t)*time.Second) {
+		if err := rt.Kill(ctx, c.Config.ID, syscall.SIGKILL, true); err != nil && !errors.Is(err, oci.ErrNotExist) {
+			return fmt.Errorf("killing container %s: %w", c.Config.Name, err)
+		}
+		if !r.waitExit(ctx, c, 30*time.Second) {
+			return fmt.Errorf("container %s did not exit after SIGKILL", c.Config.Name)
+		}
+	}
+	r.syncState(c)
+	return r.cleanupLocked(ctx, c)
+}
+
+// Kill sends a signal (SIGKILL when empty) to a running container.
+func (r *Runtime) Kill(ctx context.Context, nameOrID string, sigSpec string) error {
+	sig := syscall.SIGKILL
+	if sigSpec != "" {
+		s, err := signal.Parse(sigSpec)
+		if err != nil {
+			return err
+		}
+		sig = s
+	}
+	c, l, err := r.locked(ctx, nameOrID)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	if !c.State.Running() {
+		return fmt.Errorf("can only kill running containers. %s is in state %s: %w", c.Config.ID, c.State.Status, define.ErrCtrStateInvalid)
+	}
+	rt, err := r.OCIRuntime()
+	if err != nil {
+		return err
+	}
+	if err := rt.Kill(ctx, c.Config.ID, sig, false); err != nil {
+		return fmt.Errorf("sending signal %d to container %s: %w", sig, c.Config.Name, err)
+	}
+	return nil
+}
+
+// Restart stops (if running) and starts the container again.
+func (r *Runtime) Restart(ctx context.Context, nameOrID string, timeout *uint) error {
+	c, l, err := r.locked(ctx, nameOrID)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	if err := r.stopLocked(ctx, c, timeout); err != nil {
+		return err
+	}
+	c.State.RestartCount++
+	_, err = r.startLocked(ctx, c, false)
+	return err
+}
+
+// Cleanup records a container's exit and releases what the run held. The
+// monitor runs it after the exit; any command may run it again: every step
+// is idempotent. It removes --rm containers.
+func (r *Runtime) Cleanup(ctx context.Context, nameOrID string) error {
+	c, l, err := r.locked(ctx, nameOrID)
+	if err != nil {
+		if errors.Is(err, define.ErrNoSuchCtr) {
+			return nil // removed already (rm -f, or run --rm's own remove)
+		}
+		return err
+	}
+	defer l.Unlock()
+	if c.State.Running() {
+		return nil // restarted meanwhile
+	}
+	if err := r.cleanupLocked(ctx, c); err != nil {
+		return err
+	}
+	if c.Config.AutoRemove {
+		return r.removeLocked(ctx, c, l, RemoveOptions{Force: true})
+	}
+	return nil
+}
+
+func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error {
+	if c.State.Status == define.StatusCreated {
+		c.State.Status = define.StatusConfigured
+	}
+	if c.State.Status == define.StatusRunning || c.State.Status == define.StatusPaused {
+		return nil
+	}
+	if rt, err := r.OCIRuntime(); err == nil {
+		if err := rt.Delete(ctx, c.Config.ID, true); err != nil && !errors.Is(err, oci.ErrNotExist) {
+			return fmt.Errorf("deleting runtime container %s: %w", c.Config.Name, err)
+		}
+	}
+	r.unmountStorage(ctx, c)
+	c.State.PID, c.State.MonitorPID = 0, 0
+	return r.save(ctx, c)
+}
+
+// Wait blocks until the container reaches one of conds (default: not
+// running) and returns its exit code.
+func (r *Runtime) Wait(ctx context.Context, nameOrID string, conds WaitConditions) (int32, error) {
+	c, err := r.Lookup(ctx, nameOrID)
+	if err != nil {
+		return -1, err
+	}
+	id := c.Config.ID
+	for {
+		if matchWait(c.State.Status, conds) {
+			return c.State.ExitCode, nil
+		}
+		select {
+		case <-ctx.Done():
+			return -1, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+		if c, err = r.store.Container(ctx, id); err != nil {
+			return -1, noSuchCtr(nameOrID, err)
+		}
+		r.syncState(c)
+	}
+}
+
+func matchWait(s define.Status, conds WaitConditions) bool {
+	if len(conds) == 0 {
+		return s == define.StatusExited || s == define.StatusStopped
+	}
+	for _, want := range conds {
+		if s == want || (want == define.StatusCreated && s == define.StatusConfigured) ||
+			(want == define.StatusStopped && s == define.StatusExited) {
+			return true
+		}
+	}
+	return false
+}

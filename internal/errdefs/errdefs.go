@@ -1,0 +1,71 @@
+// Package errdefs owns pier's error classes and the one table that maps them
+// to process exit codes (and later HTTP status codes). Callers branch on
+// classes with errors.Is; they never pick exit codes themselves.
+package errdefs
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error classes. Wrap them (fmt.Errorf("...: %w", ErrNotFound)) or build a
+// sentinel on top of them (see define); never compare message text.
+var (
+	ErrNotFound        = errors.New("not found")
+	ErrConflict        = errors.New("conflict")
+	ErrInvalidArgument = errors.New("invalid argument")
+	ErrInvalidState    = errors.New("invalid state")
+	ErrNotImplemented  = errors.New("not implemented")
+)
+
+// Exit codes as podman uses them.
+const (
+	ExitEngine        = 125 // the engine failed
+	ExitCannotInvoke  = 126 // the container command cannot be invoked
+	ExitCommandNotFnd = 127 // the container command was not found
+)
+
+// ExitError carries an exit code that is not an engine failure: the
+// container's own exit code, or 126/127 when its command could not run.
+// An ExitError with an empty Msg prints nothing.
+type ExitError struct {
+	Code int
+	Msg  string
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Msg != "" {
+		return e.Msg
+	}
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.Code)
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// WithExitCode wraps err so that the CLI exits with code.
+func WithExitCode(code int, err error) error {
+	return &ExitError{Code: code, Err: err}
+}
+
+// ExitCode is the single mapping from an error to the process exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return ExitEngine
+}
+
+// Silent reports whether err should exit without printing (a container's
+// own non-zero exit).
+func Silent(err error) bool {
+	var ee *ExitError
+	return errors.As(err, &ee) && ee.Msg == "" && ee.Err == nil
+}

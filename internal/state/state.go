@@ -1,0 +1,62 @@
+// Package state owns pier's persistent store: the configs and states of
+// containers (later pods, volumes...) kept in one SQLite file, its schema and
+// its migrations, and the check that the store is opened with the storage
+// paths it was created with.
+//
+// It must not take object locks, call the OCI runtime, touch image storage or
+// know about the CLI: callers (the engine) lock, load, act, then save, and
+// keep every transaction here short so that many concurrent pier processes
+// never wait long for each other.
+package state
+
+import (
+	"context"
+
+	"github.com/pier-engine/pier/internal/define"
+)
+
+// Store is the persistent store of pier's objects. Every method is one short
+// transaction; none may be held across a runtime call. Implementations must
+// pass RunConformance.
+type Store interface {
+	// AddContainer stores a new container. It fails with define.ErrCtrExists
+	// if the ID is taken and define.ErrNameInUse if the name is taken by any
+	// object (names are shared by containers and pods).
+	AddContainer(ctx context.Context, c *define.Container) error
+	// Container returns the container with exactly this full ID, or
+	// define.ErrNoSuchCtr.
+	Container(ctx context.Context, id string) (*define.Container, error)
+	// LookupContainer resolves what a user typed: an exact name, then an
+	// exact ID, then a unique ID prefix. It fails with define.ErrNoSuchCtr or
+	// define.ErrAmbiguous.
+	LookupContainer(ctx context.Context, nameOrID string) (*define.Container, error)
+	// Containers returns all containers, oldest first.
+	Containers(ctx context.Context) ([]*define.Container, error)
+	// SaveState replaces the state of a container (define.ErrNoSuchCtr if
+	// it is gone).
+	SaveState(ctx context.Context, id string, st *define.ContainerState) error
+	// RenameContainer changes the name in the index and in the config
+	// (define.ErrNameInUse, define.ErrNoSuchCtr).
+	RenameContainer(ctx context.Context, id, newName string) error
+	// RemoveContainer deletes a container and frees its name
+	// (define.ErrNoSuchCtr if it is gone).
+	RemoveContainer(ctx context.Context, id string) error
+	// UpdateAllContainerStates calls fn on every container inside one write
+	// transaction and saves the State of those for which fn returns true;
+	// changes fn makes to Config are ignored. It exists for reboot refresh,
+	// which must reset every container atomically.
+	UpdateAllContainerStates(ctx context.Context, fn func(*define.Container) bool) error
+	// Close releases the store; the data stays on disk.
+	Close() error
+}
+
+// Paths are the storage locations a store was created with. Containers in
+// the store refer to layers, mounts and runtime files under them, so opening
+// the store with other paths would silently orphan them.
+type Paths struct {
+	GraphRoot   string
+	RunRoot     string
+	StaticDir   string
+	TmpDir      string
+	GraphDriver string
+}
