@@ -18,3 +18,15 @@ lint:
 
 clean:
 	rm -rf bin
+
+# First run on a fresh Debian 12 machine (installs missing packages, builds,
+# imports a busybox image, runs a container).
+demo:
+	hack/demo.sh
+
+deps:
+	hack/deps.sh
+
+# pier vs podman side by side; writes bench/RESULTS.md.
+bench: build
+	bench/run.sh

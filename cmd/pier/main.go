@@ -6,8 +6,14 @@ import (
 	"os"
 
 	"github.com/pier-engine/pier/internal/cli"
+	"github.com/pier-engine/pier/internal/image"
 )
 
 func main() {
+	// containers/storage re-executes this binary to unpack layers in a
+	// chroot; that child must not run the CLI.
+	if image.Reexec() {
+		return
+	}
 	os.Exit(cli.Execute(os.Args[1:]))
 }

@@ -23,7 +23,7 @@ import (
 // Globals are podman's global flags plus the lazily opened engine.
 type Globals struct {
 	Root, RunRoot, Runtime, StorageDriver, LogLevel, TmpDir string
-	StorageOpts                                            []string
+	StorageOpts                                             []string
 
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer

@@ -1,10 +1,10 @@
 package engine
 
 import (
-	"io"
 	"time"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/monitor"
 )
 
 // CreateRequest is the one request type for creating a container; the CLI
@@ -45,16 +45,12 @@ type StartOptions struct {
 	Attach *AttachStreams
 }
 
-// AttachStreams are the CLI's ends of a container's stdio. Resize, when set,
-// delivers terminal size changes (the first value is the initial size).
-type AttachStreams struct {
-	Stdin          io.Reader
-	Stdout, Stderr io.Writer
-	Resize         <-chan TermSize
-}
+// AttachStreams are the CLI's ends of a container's stdio; Resize, when
+// set, delivers terminal size changes (the first value is the initial size).
+type AttachStreams = monitor.AttachStreams
 
 // TermSize is a terminal size in cells.
-type TermSize struct{ Height, Width uint16 }
+type TermSize = monitor.TermSize
 
 // RemoveOptions mirror `rm` flags.
 type RemoveOptions struct {

@@ -5,19 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
+	spec "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/pier-engine/pier/internal/config"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/image"
-	"github.com/pier-engine/pier/internal/specgen"
 	"github.com/pier-engine/pier/internal/signal"
-	spec "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/pier-engine/pier/internal/specgen"
 )
-
-const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // CreateContainer validates the request, resolves the image, saves the
 // container and creates its storage. Bad input fails before anything is
@@ -36,7 +36,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 	if err != nil {
 		return nil, err
 	}
-	mergeImageConfig(cfg, req, img)
+	mergeImageConfig(cfg, req, img, r.conf.Containers.Env)
 	if len(cfg.Entrypoint)+len(cfg.Cmd) == 0 {
 		return nil, fmt.Errorf("no command or entrypoint provided, and no CMD or ENTRYPOINT from image: %w", errdefs.ErrInvalidArgument)
 	}
@@ -149,6 +149,9 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 		if err != nil {
 			return nil, err
 		}
+		if _, err := os.Stat(m.Source); err != nil {
+			return nil, fmt.Errorf("statfs %s: no such file or directory: %w", m.Source, errdefs.ErrInvalidArgument)
+		}
 		cfg.Mounts = append(cfg.Mounts, m)
 	}
 	for _, v := range req.Tmpfs {
@@ -195,7 +198,7 @@ func checkMountDestinations(ms []define.Mount) error {
 
 // mergeImageConfig applies podman's precedence: user input over image config
 // over defaults. A user entrypoint drops the image's CMD, as docker does.
-func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *image.Image) {
+func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *image.Image, confEnv []string) {
 	ic := img.Config.Config
 	cfg.ImageID = img.ID
 	cfg.Image = req.Image
@@ -212,7 +215,7 @@ func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *imag
 			cfg.Cmd = req.Command
 		}
 	}
-	env := []string{defaultPath}
+	env := specgen.MergeEnv([]string{config.DefaultPath}, confEnv)
 	env = specgen.MergeEnv(env, ic.Env)
 	cfg.Env = specgen.MergeEnv(env, req.Env)
 	cfg.WorkingDir = req.WorkingDir

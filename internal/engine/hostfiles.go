@@ -47,11 +47,11 @@ func (r *Runtime) prepareHost(c *define.Container, rootfs, runDir string) (*spec
 			return nil, fmt.Errorf("writing %s: %w", filepath.Base(p), err)
 		}
 	}
-	u, err := specgen.ResolveUser(rootfs, c.Config.User)
+	u, home, err := specgen.ResolveUser(rootfs, c.Config.User)
 	if err != nil {
 		return nil, err
 	}
-	h.User = u
+	h.User, h.Home = u, home
 	return h, nil
 }
 

@@ -69,7 +69,7 @@ func Open(ctx context.Context, o Options) (*Runtime, error) {
 	}
 	imgOpts, err := image.ResolvePaths(image.Options{
 		GraphRoot: o.GraphRoot, RunRoot: o.RunRoot, GraphDriver: o.StorageDriver,
-		DriverOpts: o.StorageOpts, TmpDir: o.TmpDir,
+		DriverOpts: o.StorageOpts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("resolving storage paths: %w", err)

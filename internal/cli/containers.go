@@ -1,0 +1,475 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/errdefs"
+)
+
+// addContainerCommands registers the container commands twice, as podman
+// does: top-level (`pier ps`) and under `pier container` (`pier container
+// ps`). Each registration gets its own command value and flag variables, so
+// the two never share parsed state.
+func addContainerCommands(root *cobra.Command, g *Globals) {
+	ctr := &cobra.Command{
+		Use:   "container",
+		Short: "Manage containers",
+		Long:  "Manage containers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	shared := []func(*Globals) *cobra.Command{
+		newCreateCommand, newRunCommand, newStartCommand, newStopCommand,
+		newKillCommand, newRestartCommand, newRmCommand, newPsCommand,
+		newLogsCommand, newWaitCommand, newRenameCommand,
+	}
+	for _, mk := range shared {
+		root.AddCommand(mk(g))
+		ctr.AddCommand(mk(g))
+	}
+	// `container inspect` only knows containers; top-level `inspect`
+	// tries every object type.
+	root.AddCommand(newInspectCommand(g, inspectAll))
+	ctr.AddCommand(newInspectCommand(g, inspectContainer))
+	list := newPsCommand(g)
+	list.Use = "list [options]"
+	list.Aliases = []string{"ls"}
+	ctr.AddCommand(list)
+	ctr.AddCommand(newExistsCommand(g), newPruneCommand(g), newCleanupCommand(g))
+	root.AddCommand(ctr)
+}
+
+// outputErrors prints all errors but the last, which it returns for the
+// caller to print, as podman's OutputErrors.PrintErrors does.
+func outputErrors(w io.Writer, errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	for _, e := range errs[:len(errs)-1] {
+		fmt.Fprintln(w, "Error:", e)
+	}
+	return errs[len(errs)-1]
+}
+
+// target is a container as the user named it; podman prints the user's
+// spelling back (name, short ID...), or the full ID for --all.
+type target struct {
+	input string
+	ctr   *define.Container
+}
+
+func (t target) String() string {
+	if t.input != "" {
+		return t.input
+	}
+	return t.ctr.Config.ID
+}
+
+// resolveTargets looks every name up before acting on any, as podman does:
+// a typo fails the whole command instead of acting on half of it. With all,
+// keep selects the containers to act on. skipMissing drops unknown names
+// (rm --force, --ignore).
+func resolveTargets(ctx context.Context, rt *engine.Runtime, args []string, all bool, keep func(*define.Container) bool, skipMissing bool) ([]target, error) {
+	if all {
+		cs, err := rt.Containers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var ts []target
+		for _, c := range cs {
+			if keep == nil || keep(c) {
+				ts = append(ts, target{ctr: c})
+			}
+		}
+		return ts, nil
+	}
+	ts := make([]target, 0, len(args))
+	for _, a := range args {
+		c, err := rt.Lookup(ctx, a)
+		if err != nil {
+			if skipMissing && errors.Is(err, define.ErrNoSuchCtr) {
+				continue
+			}
+			return nil, err
+		}
+		ts = append(ts, target{input: a, ctr: c})
+	}
+	return ts, nil
+}
+
+// needNamesOrAll is podman's argument check for commands taking
+// containers or --all.
+func needNamesOrAll(all *bool, latest *bool) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		sel := *all || (latest != nil && *latest)
+		if sel && len(args) > 0 {
+			return errors.New("--all, --latest and containers cannot be used together")
+		}
+		if !sel && len(args) == 0 {
+			return errors.New("you must provide at least one name or id")
+		}
+		return nil
+	}
+}
+
+// latestTarget picks the most recently created container, for --latest.
+func latestTarget(ctx context.Context, rt *engine.Runtime) ([]target, error) {
+	cs, err := rt.Containers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, fmt.Errorf("no containers to act on: %w", define.ErrNoSuchCtr)
+	}
+	latest := cs[0]
+	for _, c := range cs[1:] {
+		if !c.Config.Created.Before(latest.Config.Created) {
+			latest = c
+		}
+	}
+	return []target{{ctr: latest}}, nil
+}
+
+func isActive(c *define.Container) bool { return c.State.Running() }
+
+// forEach runs op on every target, prints each success as podman does and
+// returns the errors.
+func forEach(g *Globals, ts []target, op func(t target) error) []error {
+	var errs []error
+	for _, t := range ts {
+		if err := op(t); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintln(g.Stdout, t)
+	}
+	return errs
+}
+
+func uintFlag(cmd *cobra.Command, name string, v uint) *uint {
+	if !cmd.Flags().Changed(name) {
+		return nil
+	}
+	return &v
+}
+
+func newStopCommand(g *Globals) *cobra.Command {
+	var all, latest, ignore bool
+	var timeout uint
+	cmd := &cobra.Command{
+		Use:   "stop [options] CONTAINER [CONTAINER...]",
+		Short: "Stop one or more containers",
+		Long:  "Stops one or more running containers. The container name or ID can be used.\n\nA timeout to forcibly stop the container can also be set but defaults to 10 seconds otherwise.",
+		Args:  needNamesOrAll(&all, &latest),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			ts, err := pickTargets(ctx, rt, args, all, latest, nil, ignore)
+			if err != nil {
+				return err
+			}
+			t := uintFlag(cmd, "time", timeout)
+			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
+				err := rt.Stop(ctx, tg.ctr.Config.ID, t)
+				if ignore && errors.Is(err, define.ErrNoSuchCtr) {
+					return nil
+				}
+				return err
+			}))
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "Stop all running containers")
+	f.BoolVarP(&ignore, "ignore", "i", false, "Ignore errors when a specified container is missing")
+	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	f.UintVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
+	f.UintVar(&timeout, "timeout", 10, "Seconds to wait for stop before killing the container")
+	_ = f.MarkHidden("timeout")
+	return cmd
+}
+
+// pickTargets resolves --all / --latest / names.
+func pickTargets(ctx context.Context, rt *engine.Runtime, args []string, all, latest bool, keep func(*define.Container) bool, skipMissing bool) ([]target, error) {
+	if latest {
+		return latestTarget(ctx, rt)
+	}
+	return resolveTargets(ctx, rt, args, all, keep, skipMissing)
+}
+
+func newKillCommand(g *Globals) *cobra.Command {
+	var all, latest bool
+	var sig string
+	cmd := &cobra.Command{
+		Use:   "kill [options] CONTAINER [CONTAINER...]",
+		Short: "Kill one or more running containers with a specific signal",
+		Long:  "The main process inside each container specified will be sent SIGKILL, or any signal specified with option --signal.",
+		Args:  needNamesOrAll(&all, &latest),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			ts, err := pickTargets(ctx, rt, args, all, latest, isActive, false)
+			if err != nil {
+				return err
+			}
+			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
+				return rt.Kill(ctx, tg.ctr.Config.ID, sig)
+			}))
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "Signal all running containers")
+	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	f.StringVarP(&sig, "signal", "s", "KILL", "Signal to send to the container")
+	return cmd
+}
+
+func newRestartCommand(g *Globals) *cobra.Command {
+	var all, latest, running bool
+	var timeout uint
+	cmd := &cobra.Command{
+		Use:   "restart [options] CONTAINER [CONTAINER...]",
+		Short: "Restart one or more containers",
+		Long:  "Restarts one or more running containers. The container ID or name can be used.\n\nA timeout before forcibly stopping can be set, but defaults to 10 seconds.",
+		Args:  needNamesOrAll(&all, &latest),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			var keep func(*define.Container) bool
+			if running {
+				keep = isActive
+			}
+			ts, err := pickTargets(ctx, rt, args, all, latest, keep, false)
+			if err != nil {
+				return err
+			}
+			t := uintFlag(cmd, "time", timeout)
+			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
+				return rt.Restart(ctx, tg.ctr.Config.ID, t)
+			}))
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "Restart all non-running containers")
+	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	f.BoolVar(&running, "running", false, "Restart only running containers")
+	f.UintVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
+	return cmd
+}
+
+func newRmCommand(g *Globals) *cobra.Command {
+	var all, latest, force, ignore, volumes, depend bool
+	var timeout uint
+	cmd := &cobra.Command{
+		Use:   "rm [options] CONTAINER [CONTAINER...]",
+		Short: "Remove one or more containers",
+		Long:  "Removes one or more containers from the host. The container name or ID can be used.\n\n  Command does not remove images. Running or unusable containers will not be removed without the -f option.",
+		Args:  needNamesOrAll(&all, &latest),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if cmd.Flags().Changed("time") && !force {
+				return errors.New("--force option must be specified to use the --time option")
+			}
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			// rm --force of a missing container succeeds silently.
+			ts, err := pickTargets(ctx, rt, args, all, latest, nil, force || ignore)
+			if err != nil {
+				return rmExitCode(err)
+			}
+			opts := engine.RemoveOptions{Force: force, Volumes: volumes, Timeout: uintFlag(cmd, "time", timeout)}
+			errs := forEach(g, ts, func(tg target) error {
+				err := rt.Remove(ctx, tg.ctr.Config.ID, opts)
+				if (force || ignore) && errors.Is(err, define.ErrNoSuchCtr) {
+					return nil // removed meanwhile by another pier: what the user wanted
+				}
+				return err
+			})
+			return rmExitCode(outputErrors(g.Stderr, errs))
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "Remove all containers")
+	f.BoolVar(&depend, "depend", false, "Remove container and all containers that depend on the selected container")
+	f.BoolVarP(&force, "force", "f", false, "Force removal of a running or unusable container")
+	f.BoolVarP(&ignore, "ignore", "i", false, "Ignore errors when a specified container is missing")
+	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	f.UintVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
+	f.BoolVarP(&volumes, "volumes", "v", false, "Remove anonymous volumes associated with the container")
+	return cmd
+}
+
+// rmExitCode applies podman-rm's exit codes: 1 when a container did not
+// exist, 2 when one was running without --force.
+func rmExitCode(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, define.ErrNoSuchCtr):
+		return errdefs.WithExitCode(1, err)
+	case errors.Is(err, define.ErrCtrStateInvalid):
+		return errdefs.WithExitCode(2, err)
+	}
+	return err
+}
+
+func newRenameCommand(g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename CONTAINER NAME",
+		Short: "Rename an existing container",
+		Long:  "The podman rename command allows you to rename an existing container",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			c, err := rt.Lookup(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return rt.Rename(ctx, c.Config.ID, args[1])
+		},
+	}
+}
+
+func newExistsCommand(g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "exists [options] CONTAINER",
+		Short: "Check if a container exists in local storage",
+		Long:  "If the named container exists in local storage, pier container exists exits with 0, otherwise the exit code will be 1.",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := rt.Lookup(ctx, args[0]); err != nil {
+				if errors.Is(err, define.ErrNoSuchCtr) {
+					return &errdefs.ExitError{Code: 1}
+				}
+				return err
+			}
+			return nil
+		},
+	}
+}
+
+func newPruneCommand(g *Globals) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "prune [options]",
+		Short: "Remove all non running containers",
+		Long:  "pier container prune\n\n\tRemoves all non running containers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if !force {
+				ok, err := confirm(g, "WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ")
+				if err != nil || !ok {
+					return err
+				}
+			}
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			ids, err := rt.PruneContainers(ctx)
+			for _, id := range ids {
+				fmt.Fprintln(g.Stdout, id)
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation.  The default is false")
+	return cmd
+}
+
+// confirm asks a yes/no question on stdin; only "y"/"Y" (and "yes") say
+// yes, as podman's prompts. End of input is an error, as in podman.
+func confirm(g *Globals, question string) (bool, error) {
+	fmt.Fprint(g.Stdout, question)
+	var line strings.Builder
+	buf := make([]byte, 1)
+	for {
+		n, err := g.Stdin.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				break
+			}
+			line.WriteByte(buf[0])
+			continue
+		}
+		if err != nil {
+			if err == io.EOF && line.Len() > 0 {
+				break
+			}
+			return false, err
+		}
+	}
+	ans := strings.ToLower(strings.TrimSpace(line.String()))
+	return ans == "y" || ans == "yes", nil
+}
+
+func newCleanupCommand(g *Globals) *cobra.Command {
+	var all, latest, rm bool
+	cmd := &cobra.Command{
+		Use:    "cleanup [options] CONTAINER [CONTAINER...]",
+		Short:  "Clean up network and mountpoints of one or more containers",
+		Long:   "pier container cleanup\n\n   Cleans up mount points and network stacks on one or more containers from the host. The container name or ID can be used. This command is used internally when running containers, but can also be used if container cleanup has failed when a container exits.",
+		Args:   needNamesOrAll(&all, &latest),
+		Hidden: false,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			ts, err := pickTargets(ctx, rt, args, all, latest, nil, false)
+			if err != nil {
+				return err
+			}
+			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
+				id := tg.ctr.Config.ID
+				if err := rt.Cleanup(ctx, id); err != nil {
+					return err
+				}
+				if rm {
+					err := rt.Remove(ctx, id, engine.RemoveOptions{Force: true})
+					if errors.Is(err, define.ErrNoSuchCtr) {
+						return nil
+					}
+					return err
+				}
+				return nil
+			}))
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "Cleans up all containers")
+	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	f.BoolVar(&rm, "rm", false, "After cleanup, remove the container entirely")
+	return cmd
+}

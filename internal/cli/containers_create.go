@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/specgen"
+)
+
+// createOpts are the flags `create` and `run` share.
+type createOpts struct {
+	name, workdir, user, entrypoint, hostname, network string
+	stopSignal, logDriver, pull                        string
+	env, envFile, labels, labelFile, volumes, tmpfs    []string
+	ulimits                                            []string
+	stopTimeout                                        uint
+	interactive, tty, rm, readOnly, httpProxy          bool
+}
+
+func (o *createOpts) addFlags(f *pflag.FlagSet) {
+	f.SetInterspersed(false) // flags after the image belong to the command
+	// -h is --hostname here, as in podman; cobra would claim it for help.
+	f.Bool("help", false, "Show help")
+	f.StringVar(&o.name, "name", "", "Assign a name to the container")
+	f.StringVarP(&o.workdir, "workdir", "w", "", "Working directory inside the container")
+	f.StringVarP(&o.user, "user", "u", "", "Username or UID (format: <name|uid>[:<group|gid>])")
+	f.StringVar(&o.entrypoint, "entrypoint", "", "Overwrite the default ENTRYPOINT of the image")
+	f.StringVarP(&o.hostname, "hostname", "h", "", "Set container hostname")
+	f.StringVar(&o.network, "network", "", "Connect a container to a network")
+	f.StringVar(&o.network, "net", "", "Connect a container to a network")
+	_ = f.MarkHidden("net")
+	f.StringVar(&o.stopSignal, "stop-signal", "", "Signal to stop a container. Default is SIGTERM")
+	f.UintVar(&o.stopTimeout, "stop-timeout", 10, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL.")
+	f.StringVar(&o.logDriver, "log-driver", "", "Logging driver for the container")
+	f.StringVar(&o.pull, "pull", "missing", `Pull image policy ("always"|"missing"|"never"|"newer")`)
+	f.StringArrayVarP(&o.env, "env", "e", nil, "Set environment variables in container")
+	f.StringArrayVar(&o.envFile, "env-file", nil, "Read in a file of environment variables")
+	f.StringArrayVarP(&o.labels, "label", "l", nil, "Set metadata on container")
+	f.StringArrayVar(&o.labelFile, "label-file", nil, "Read in a line delimited file of labels")
+	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume into the container")
+	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "Mount a temporary filesystem (tmpfs) into a container")
+	f.StringArrayVar(&o.ulimits, "ulimit", nil, "Ulimit options")
+	f.BoolVarP(&o.interactive, "interactive", "i", false, "Make STDIN available to the contained process")
+	f.BoolVarP(&o.tty, "tty", "t", false, "Allocate a pseudo-TTY for container")
+	f.BoolVar(&o.rm, "rm", false, "Remove container and any anonymous unnamed volume associated with the container after exit")
+	f.BoolVar(&o.readOnly, "read-only", false, "Make containers root filesystem read-only")
+	f.BoolVar(&o.httpProxy, "http-proxy", true, "Set proxy environment variables in the container based on the host proxy vars")
+}
+
+// proxyVars are the host variables --http-proxy copies, as podman does.
+var proxyVars = []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "ftp_proxy", "FTP_PROXY", "no_proxy", "NO_PROXY"}
+
+// request turns the flags and positional arguments into the engine's one
+// create request. lookupEnv is os.LookupEnv outside tests.
+func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(string) (string, bool)) (*engine.CreateRequest, error) {
+	switch o.pull {
+	case "missing", "never", "false":
+	case "always", "newer", "true":
+		return nil, fmt.Errorf("--pull=%s is not supported yet: %w", o.pull, errdefs.ErrNotImplemented)
+	default:
+		return nil, fmt.Errorf("invalid pull policy %q: %w", o.pull, errdefs.ErrInvalidArgument)
+	}
+	req := &engine.CreateRequest{
+		Image:       args[0],
+		Command:     args[1:],
+		Name:        o.name,
+		WorkingDir:  o.workdir,
+		User:        o.user,
+		Hostname:    o.hostname,
+		ReadOnly:    o.readOnly,
+		Terminal:    o.tty,
+		Stdin:       o.interactive,
+		Volumes:     o.volumes,
+		Tmpfs:       o.tmpfs,
+		NetworkMode: o.network,
+		Ulimits:     o.ulimits,
+		StopSignal:  o.stopSignal,
+		AutoRemove:  o.rm,
+		LogDriver:   o.logDriver,
+		CreateCmd:   os.Args,
+	}
+	if cmd.Flags().Changed("entrypoint") {
+		ep := o.entrypoint
+		req.Entrypoint = &ep
+	}
+	if cmd.Flags().Changed("stop-timeout") {
+		t := o.stopTimeout
+		req.StopTimeout = &t
+	}
+	env, err := buildEnv(o, lookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	req.Env = env
+	labels, err := buildLabels(o.labelFile, o.labels)
+	if err != nil {
+		return nil, err
+	}
+	req.Labels = labels
+	return req, nil
+}
+
+// buildEnv follows podman's precedence: host proxy variables (with
+// --http-proxy), then --env-file files in order, then -e flags.
+func buildEnv(o *createOpts, lookupEnv func(string) (string, bool)) ([]string, error) {
+	var proxy []string
+	if o.httpProxy {
+		for _, k := range proxyVars {
+			if v, ok := lookupEnv(k); ok {
+				proxy = append(proxy, k+"="+v)
+			}
+		}
+	}
+	env, err := specgen.ParseEnv(o.env, o.envFile)
+	if err != nil {
+		return nil, err
+	}
+	return specgen.MergeEnv(proxy, env), nil
+}
+
+// buildLabels reads --label-file files then -l flags; "key" alone sets an
+// empty value, as podman does.
+func buildLabels(files, flags []string) (map[string]string, error) {
+	labels := map[string]string{}
+	for _, path := range files {
+		lines, err := readLines(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading label file: %w", err)
+		}
+		for _, l := range lines {
+			l = strings.TrimSpace(l)
+			if l == "" || strings.HasPrefix(l, "#") {
+				continue
+			}
+			k, v, _ := strings.Cut(l, "=")
+			labels[k] = v
+		}
+	}
+	for _, l := range flags {
+		k, v, _ := strings.Cut(l, "=")
+		if k == "" {
+			return nil, fmt.Errorf("invalid label %q: %w", l, errdefs.ErrInvalidArgument)
+		}
+		labels[k] = v
+	}
+	if len(labels) == 0 {
+		return nil, nil
+	}
+	return labels, nil
+}
+
+func readLines(path string) ([]string, error) {
+	f, err := os.Open(filepath.Clean(path))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines, sc.Err()
+}
+
+func newCreateCommand(g *Globals) *cobra.Command {
+	o := &createOpts{}
+	cmd := &cobra.Command{
+		Use:   "create [options] IMAGE [COMMAND [ARG...]]",
+		Short: "Create but do not start a container",
+		Long:  "Creates a new container from the given image or storage and prepares it for running the specified command.\n\n  The container ID is then printed to stdout. You can then start it at any time with the pier start <container_id> command. The container will be created with the initial state 'created'.",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			req, err := o.request(cmd, args, os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			c, err := rt.CreateContainer(ctx, req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.Stdout, c.Config.ID)
+			return nil
+		},
+	}
+	o.addFlags(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,359 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pier-engine/pier/internal/cli/format"
+	"github.com/pier-engine/pier/internal/define"
+)
+
+type psOpts struct {
+	all, latest, quiet, noTrunc, noHeading, size, ns bool
+	last                                             int
+	filters                                          []string
+	format                                           string
+}
+
+func newPsCommand(g *Globals) *cobra.Command {
+	o := &psOpts{}
+	cmd := &cobra.Command{
+		Use:   "ps [options]",
+		Short: "List containers",
+		Long:  "Prints out information about the containers",
+		Args:  cobra.NoArgs,
+		Example: `pier ps -a
+  pier ps -a --format "{{.ID}}  {{.Image}}  {{.Labels}}  {{.Mounts}}"`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPs(cmd, g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.all, "all", "a", false, "Show all the containers, default is only running containers")
+	f.StringArrayVarP(&o.filters, "filter", "f", nil, "Filter output based on conditions given")
+	f.StringVar(&o.format, "format", "", "Pretty-print containers to JSON or using a Go template")
+	f.IntVarP(&o.last, "last", "n", -1, "Print the n last created containers (all states)")
+	f.BoolVarP(&o.latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	f.BoolVar(&o.noTrunc, "no-trunc", false, "Display the extended information")
+	f.BoolVar(&o.noHeading, "noheading", false, "Do not print headers")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print the numeric IDs of the containers only")
+	f.BoolVarP(&o.size, "size", "s", false, "Display the total file sizes")
+	f.BoolVar(&o.ns, "ns", false, "Display namespace information")
+	return cmd
+}
+
+func runPs(cmd *cobra.Command, g *Globals, o *psOpts) error {
+	if o.last >= 0 && o.latest {
+		return errors.New("last and latest are mutually exclusive")
+	}
+	if o.quiet && (o.size || o.ns) {
+		return errors.New("quiet conflicts with size and namespace")
+	}
+	filters, err := parseFilters(o.filters)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	rt, err := g.Engine(ctx)
+	if err != nil {
+		return err
+	}
+	cs, err := rt.Containers(ctx)
+	if err != nil {
+		return err
+	}
+	match, err := newCtrFilterWith(filters, cs)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	rows := selectPs(cs, o, match)
+	list := make([]psContainer, 0, len(rows))
+	for _, c := range rows {
+		list = append(list, newPsContainer(c, now))
+	}
+	switch {
+	case isJSONFormat(o.format):
+		return psJSON(g.Stdout, list)
+	case o.quiet && !cmd.Flags().Changed("format"):
+		for _, c := range list {
+			fmt.Fprintln(g.Stdout, psReporter{c, o.noTrunc, now}.ID())
+		}
+		return nil
+	}
+	return psTable(g.Stdout, o, cmd.Flags().Changed("format"), list, now)
+}
+
+// selectPs applies podman's selection rules: only running containers
+// unless -a, -n or a status filter; -n keeps the newest n; --latest the
+// newest one.
+func selectPs(cs []*define.Container, o *psOpts, match func(*define.Container) bool) []*define.Container {
+	if o.latest {
+		var latest *define.Container
+		for _, c := range cs {
+			if latest == nil || !c.Config.Created.Before(latest.Config.Created) {
+				latest = c
+			}
+		}
+		if latest == nil {
+			return nil
+		}
+		return []*define.Container{latest}
+	}
+	all := o.all || o.last > 0 || hasFilter(o.filters, "status")
+	var out []*define.Container
+	for _, c := range cs {
+		if !all && c.State.Status != define.StatusRunning {
+			continue
+		}
+		if match(c) {
+			out = append(out, c)
+		}
+	}
+	if o.last > 0 {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Config.Created.After(out[j].Config.Created) })
+		if o.last < len(out) {
+			out = out[:o.last]
+		}
+	}
+	return out
+}
+
+func hasFilter(filters []string, key string) bool {
+	for _, f := range filters {
+		if k, _, _ := strings.Cut(f, "="); k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// psContainer is podman's entities.ListContainer: the JSON shape of
+// `ps --format json` and the fields --format templates see.
+type psContainer struct {
+	AutoRemove   bool
+	Command      []string
+	Created      time.Time
+	CreatedAt    string
+	CIDFile      string
+	Exited       bool
+	ExitedAt     int64
+	ExitCode     int32
+	ExposedPorts map[uint16][]string
+	ID           string `json:"Id"`
+	Image        string
+	ImageID      string
+	IsInfra      bool
+	Labels       map[string]string
+	Mounts       []string
+	Names        []string
+	Namespaces   psNamespaces
+	Networks     []string
+	Pid          int
+	Pod          string
+	PodName      string
+	Ports        []psPort
+	Restarts     uint
+	Size         *psSize
+	StartedAt    int64
+	State        string
+	Status       string
+}
+
+type psNamespaces struct {
+	MNT    string `json:"Mnt,omitempty"`
+	Cgroup string `json:"Cgroup,omitempty"`
+	IPC    string `json:"Ipc,omitempty"`
+	NET    string `json:"Net,omitempty"`
+	PIDNS  string `json:"Pidns,omitempty"`
+	UTS    string `json:"Uts,omitempty"`
+	User   string `json:"User,omitempty"`
+}
+
+// psPort is podman's PortMapping; port publishing comes later.
+type psPort struct {
+	HostIP        string `json:"host_ip"`
+	ContainerPort uint16 `json:"container_port"`
+	HostPort      uint16 `json:"host_port"`
+	Range         uint16 `json:"range"`
+	Protocol      string `json:"protocol"`
+}
+
+type psSize struct {
+	RootFsSize int64 `json:"rootFsSize"`
+	RwSize     int64 `json:"rwSize"`
+}
+
+func newPsContainer(c *define.Container, now time.Time) psContainer {
+	cfg, st := &c.Config, &c.State
+	p := psContainer{
+		AutoRemove: cfg.AutoRemove,
+		Command:    cfg.Cmd,
+		Created:    cfg.Created,
+		CreatedAt:  humanDuration(now.Sub(cfg.Created)) + " ago",
+		Exited:     st.Status == define.StatusExited || st.Status == define.StatusStopped,
+		ExitedAt:   st.FinishedAt.Unix(),
+		ExitCode:   st.ExitCode,
+		ID:         cfg.ID,
+		Image:      cfg.Image,
+		ImageID:    cfg.ImageID,
+		Labels:     cfg.Labels,
+		Names:      []string{cfg.Name},
+		Networks:   []string{},
+		Pid:        st.PID,
+		Restarts:   st.RestartCount,
+		StartedAt:  st.StartedAt.Unix(),
+		State:      st.Status.String(),
+	}
+	for _, m := range cfg.Mounts {
+		if m.Type != "tmpfs" {
+			p.Mounts = append(p.Mounts, m.Destination)
+		}
+	}
+	p.Status = psStatus(p.State, st.StartedAt, st.FinishedAt, st.ExitCode, now)
+	return p
+}
+
+// psStatus is ps's STATUS column: "Up 2 seconds", "Exited (0) 3 seconds
+// ago", "Created".
+func psStatus(state string, started, finished time.Time, code int32, now time.Time) string {
+	switch state {
+	case "running":
+		return "Up " + humanDuration(now.Sub(started))
+	case "exited", "stopped":
+		return fmt.Sprintf("Exited (%d) %s ago", code, humanDuration(now.Sub(finished)))
+	case "paused":
+		return "Paused"
+	}
+	if state == "" {
+		return ""
+	}
+	return strings.ToUpper(state[:1]) + state[1:]
+}
+
+// psReporter adds podman's template methods; they shadow the fields of the
+// same name so that {{.ID}} is truncated and {{.Names}} is a string.
+type psReporter struct {
+	psContainer
+	noTrunc bool
+	now     time.Time
+}
+
+func (r psReporter) ID() string {
+	if r.noTrunc || len(r.psContainer.ID) < 12 {
+		return r.psContainer.ID
+	}
+	return r.psContainer.ID[:12]
+}
+
+func (r psReporter) ImageID() string {
+	if r.noTrunc || len(r.psContainer.ImageID) < 12 {
+		return r.psContainer.ImageID
+	}
+	return r.psContainer.ImageID[:12]
+}
+
+// Command is truncated to 17 characters plus "..." as podman does.
+func (r psReporter) Command() string { return truncCommand(r.psContainer.Command, r.noTrunc) }
+
+func truncCommand(cmd []string, noTrunc bool) string {
+	s := strings.Join(cmd, " ")
+	if !noTrunc && len(s) > 17 {
+		return s[:17] + "..."
+	}
+	return s
+}
+
+func (r psReporter) Names() string {
+	if len(r.psContainer.Names) == 0 {
+		return ""
+	}
+	return r.psContainer.Names[0]
+}
+
+func (r psReporter) Label(name string) string { return r.psContainer.Labels[name] }
+func (r psReporter) Networks() string         { return strings.Join(r.psContainer.Networks, ",") }
+func (r psReporter) Ports() string            { return "" }
+func (r psReporter) CreatedAt() string        { return r.Created.String() }
+func (r psReporter) CreatedHuman() string     { return humanDuration(r.now.Sub(r.Created)) + " ago" }
+func (r psReporter) RunningFor() string       { return r.CreatedHuman() }
+func (r psReporter) Restarts() string         { return fmt.Sprint(r.psContainer.Restarts) }
+func (r psReporter) Pod() string              { return r.psContainer.Pod }
+func (r psReporter) Size() string {
+	if r.psContainer.Size == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s (virtual %s)", humanSizeCompact(r.psContainer.Size.RwSize), humanSizeCompact(r.psContainer.Size.RootFsSize))
+}
+func (r psReporter) Cgroup() string { return r.Namespaces.Cgroup }
+func (r psReporter) IPC() string    { return r.Namespaces.IPC }
+func (r psReporter) MNT() string    { return r.Namespaces.MNT }
+func (r psReporter) NET() string    { return r.Namespaces.NET }
+func (r psReporter) PIDNS() string  { return r.Namespaces.PIDNS }
+func (r psReporter) User() string   { return r.Namespaces.User }
+func (r psReporter) UTS() string    { return r.Namespaces.UTS }
+
+// psHeaderOverrides are podman's column titles where the camel-case rule
+// on psContainer's fields does not give them (mostly template methods).
+var psHeaderOverrides = map[string]string{
+	"Cgroup":       "cgroupns",
+	"CreatedHuman": "created",
+	"ID":           "container id",
+	"IPC":          "ipc",
+	"MNT":          "mnt",
+	"NET":          "net",
+	"Networks":     "networks",
+	"PIDNS":        "pidns",
+	"Pod":          "pod id",
+	"PodName":      "podname",
+	"Restarts":     "restarts",
+	"RunningFor":   "running for",
+	"UTS":          "uts",
+	"User":         "userns",
+}
+
+// psFormat is the table --format the flags ask for, podman's default
+// columns unless the user gave one.
+func psFormat(o *psOpts, userFmt bool) string {
+	if userFmt && strings.TrimSpace(o.format) != "table" {
+		return strings.ReplaceAll(o.format, ".Namespaces.", ".")
+	}
+	if o.ns {
+		return "table {{.ID}}\t{{.Names}}\t{{.Pid}}\t{{.Cgroup}}\t{{.IPC}}\t{{.MNT}}\t{{.NET}}\t{{.PIDNS}}\t{{.User}}\t{{.UTS}}"
+	}
+	row := "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+	if o.size {
+		row += "\t{{.Size}}"
+	}
+	return row
+}
+
+func psTable(w io.Writer, o *psOpts, userFmt bool, list []psContainer, now time.Time) error {
+	rows := make([]any, 0, len(list))
+	for _, c := range list {
+		rows = append(rows, psReporter{c, o.noTrunc, now})
+	}
+	headers := format.Headers(psContainer{}, psHeaderOverrides)
+	return format.Template(w, psFormat(o, userFmt), headers, rows, o.noHeading)
+}
+
+// psJSON prints podman's `ps --format json`: ListContainer with Created as
+// Unix seconds (the outer field wins over the embedded one and, as in
+// podman, is printed last).
+func psJSON(w io.Writer, list []psContainer) error {
+	type jsonCtr struct {
+		psContainer
+		Created int64
+	}
+	out := make([]jsonCtr, 0, len(list))
+	for _, c := range list {
+		out = append(out, jsonCtr{c, c.Created.Unix()})
+	}
+	return format.JSON(w, out, "  ")
+}

@@ -1,0 +1,265 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/moby/term"
+	"github.com/spf13/cobra"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/errdefs"
+)
+
+func newRunCommand(g *Globals) *cobra.Command {
+	o := &createOpts{}
+	var detach, sigProxy bool
+	cmd := &cobra.Command{
+		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
+		Short: "Run a command in a new container",
+		Long:  "Runs a command in a new container from the given image",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			req, err := o.request(cmd, args, os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			if o.interactive && o.tty && !term.IsTerminal(os.Stdin.Fd()) {
+				fmt.Fprintln(g.Stderr, "The input device is not a TTY. The --tty and --interactive flags might not work properly")
+			}
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			c, err := rt.CreateContainer(ctx, req)
+			if err != nil {
+				return err
+			}
+			if detach {
+				if _, err := rt.Start(ctx, c.Config.ID, engine.StartOptions{}); err != nil {
+					return removeAfterFailure(ctx, rt, c, err)
+				}
+				fmt.Fprintln(g.Stdout, c.Config.ID)
+				return nil
+			}
+			code, err := startAttached(ctx, g, rt, c, o.interactive, sigProxy)
+			if o.rm {
+				// The monitor's cleanup may be removing it too; either
+				// way it must be gone when run returns.
+				rmErr := rt.Remove(context.WithoutCancel(ctx), c.Config.ID, engine.RemoveOptions{Force: true})
+				if rmErr != nil && !errors.Is(rmErr, define.ErrNoSuchCtr) && err == nil {
+					slog.Warn("removing container after run", "container", c.Config.ID, "error", rmErr)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			return exitWith(code)
+		},
+	}
+	f := cmd.Flags()
+	o.addFlags(f)
+	f.BoolVarP(&detach, "detach", "d", false, "Run container in background and print container ID")
+	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy received signals to the process")
+	return cmd
+}
+
+// removeAfterFailure removes a --rm container whose start failed (podman
+// leaves none behind) and returns the start error.
+func removeAfterFailure(ctx context.Context, rt *engine.Runtime, c *define.Container, err error) error {
+	if c.Config.AutoRemove {
+		if rmErr := rt.Remove(context.WithoutCancel(ctx), c.Config.ID, engine.RemoveOptions{Force: true}); rmErr != nil && !errors.Is(rmErr, define.ErrNoSuchCtr) {
+			slog.Warn("removing container after failed start", "container", c.Config.ID, "error", rmErr)
+		}
+	}
+	return err
+}
+
+// exitWith turns a container's exit code into the CLI's, silently.
+func exitWith(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return &errdefs.ExitError{Code: code}
+}
+
+func newStartCommand(g *Globals) *cobra.Command {
+	var attach, interactive, sigProxy, all, latest bool
+	cmd := &cobra.Command{
+		Use:   "start [options] CONTAINER [CONTAINER...]",
+		Short: "Start one or more containers",
+		Long:  "Starts one or more containers.  The container name or ID can be used.",
+		Args:  needNamesOrAll(&all, &latest),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			// podman: -i without -a still attaches, stdin included.
+			attached := attach || interactive
+			if attached && (all || len(args) > 1) {
+				return errors.New("you cannot start and attach multiple containers at once")
+			}
+			if !attached && cmd.Flags().Changed("sig-proxy") && sigProxy {
+				return errors.New("you cannot use sig-proxy without --attach")
+			}
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			ts, err := pickTargets(ctx, rt, args, all, latest, func(c *define.Container) bool { return !c.State.Running() }, false)
+			if err != nil {
+				return err
+			}
+			if attached {
+				code, err := startAttached(ctx, g, rt, ts[0].ctr, interactive, sigProxy)
+				if err != nil {
+					return err
+				}
+				return exitWith(code)
+			}
+			return outputErrors(g.Stderr, forEach(g, ts, func(t target) error {
+				_, err := rt.Start(ctx, t.ctr.Config.ID, engine.StartOptions{})
+				return err
+			}))
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&attach, "attach", "a", false, "Attach container's STDOUT and STDERR")
+	f.BoolVarP(&interactive, "interactive", "i", false, "Make STDIN available to the contained process")
+	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy received signals to the process (default true if attaching, false otherwise)")
+	f.BoolVar(&all, "all", false, "Start all containers regardless of their state or configuration")
+	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	return cmd
+}
+
+// proxiedSignals are forwarded to an attached container, as podman's
+// --sig-proxy does; job control and window signals stay with pier.
+var proxiedSignals = []os.Signal{
+	syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM,
+}
+
+// startAttached starts c with pier's stdio attached and returns its exit
+// code. A terminal on stdin is put in raw mode for a tty container and
+// restored on return; window size changes are passed on.
+func startAttached(ctx context.Context, g *Globals, rt *engine.Runtime, c *define.Container, stdin, sigProxy bool) (int, error) {
+	streams := &engine.AttachStreams{Stdout: g.Stdout, Stderr: g.Stderr}
+	if stdin {
+		streams.Stdin = g.Stdin
+	}
+	if c.Config.Terminal {
+		restore, resize := setupTerminal(g, stdin)
+		defer restore()
+		streams.Resize = resize
+	}
+	startCtx := ctx
+	if sigProxy {
+		// Signals go to the container; the root context must not end the
+		// attach on SIGINT/SIGTERM, the container's exit does.
+		startCtx = context.WithoutCancel(ctx)
+		stop := proxySignals(startCtx, rt, c.Config.ID)
+		defer stop()
+	}
+	code, err := rt.Start(startCtx, c.Config.ID, engine.StartOptions{Attach: streams})
+	if err != nil {
+		return 0, removeAfterFailure(ctx, rt, c, err)
+	}
+	return code, nil
+}
+
+// proxySignals forwards catchable signals to the container until stop is
+// called. A container that already exited is not an error worth showing.
+func proxySignals(ctx context.Context, rt *engine.Runtime, id string) (stop func()) {
+	ch := make(chan os.Signal, 16)
+	signal.Notify(ch, proxiedSignals...)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case s := <-ch:
+				sig, ok := s.(syscall.Signal)
+				if !ok {
+					continue
+				}
+				if err := rt.Kill(ctx, id, strconv.Itoa(int(sig))); err != nil {
+					slog.Debug("forwarding signal", "signal", sig, "container", id, "error", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}
+
+// setupTerminal puts stdin in raw mode when it is a terminal and stdin is
+// attached, and reports the terminal's size now and on every SIGWINCH.
+func setupTerminal(g *Globals, stdin bool) (restore func(), resize <-chan engine.TermSize) {
+	restore = func() {}
+	inFd, inTerm := fdOf(g.Stdin)
+	outFd, outTerm := fdOf(g.Stdout)
+	if stdin && inTerm {
+		if st, err := term.SetRawTerminal(inFd); err == nil {
+			restore = func() { _ = term.RestoreTerminal(inFd, st) }
+		} else {
+			slog.Debug("setting terminal raw", "error", err)
+		}
+	}
+	sizeFd, ok := outFd, outTerm
+	if !ok {
+		sizeFd, ok = inFd, inTerm
+	}
+	if !ok {
+		return restore, nil
+	}
+	ch := make(chan engine.TermSize, 1)
+	send := func() {
+		ws, err := term.GetWinsize(sizeFd)
+		if err != nil {
+			return
+		}
+		select { // keep only the newest size
+		case <-ch:
+		default:
+		}
+		ch <- engine.TermSize{Height: ws.Height, Width: ws.Width}
+	}
+	send()
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, syscall.SIGWINCH)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-winch:
+				send()
+			}
+		}
+	}()
+	prev := restore
+	restore = func() {
+		signal.Stop(winch)
+		close(done)
+		prev()
+	}
+	return restore, ch
+}
+
+func fdOf(v any) (uintptr, bool) {
+	f, ok := v.(*os.File)
+	if !ok {
+		return 0, false
+	}
+	return f.Fd(), term.IsTerminal(f.Fd())
+}

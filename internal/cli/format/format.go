@@ -1,0 +1,193 @@
+// Package format owns pier's output shapes, shared by every command:
+// podman's tables (tabwriter settings, headers from field names), Go
+// templates with podman's extra functions and its "table " prefix, the
+// "json" keyword, and human sizes and durations. It must not know any
+// command or engine type.
+package format
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"text/tabwriter"
+	"text/template"
+	"time"
+	"unicode"
+
+	units "github.com/docker/go-units"
+	"golang.org/x/term"
+)
+
+// NewTabWriter has podman's table settings (containers/common report):
+// minimum width 12, padding 2, spaces.
+func NewTabWriter(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 12, 2, 2, ' ', 0)
+}
+
+// Table writes rows of cells under headers, aligned as podman's tables.
+func Table(w io.Writer, headers []string, rows [][]string, noHeading bool) error {
+	tw := NewTabWriter(w)
+	if !noHeading && len(headers) > 0 {
+		fmt.Fprintln(tw, strings.Join(headers, "\t"))
+	}
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// Funcs are the template functions podman adds to Go templates.
+func Funcs() template.FuncMap {
+	return template.FuncMap{
+		"json": func(v any) (string, error) {
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(v); err != nil {
+				return "", err
+			}
+			return strings.TrimSpace(b.String()), nil
+		},
+		"lower": strings.ToLower,
+		"upper": strings.ToUpper,
+		"title": func(s string) string {
+			if s == "" {
+				return s
+			}
+			r := []rune(s)
+			r[0] = unicode.ToUpper(r[0])
+			return string(r)
+		},
+		"join":  strings.Join,
+		"split": strings.Split,
+		// truncate works both as {{truncate .ID 12}} and {{.ID | truncate 12}}.
+		"truncate": func(a, b any) (string, error) {
+			if n, ok := a.(int); ok {
+				a, b = b, n
+			}
+			s, ok1 := a.(string)
+			n, ok2 := b.(int)
+			if !ok1 || !ok2 {
+				return "", fmt.Errorf("truncate wants a string and a length")
+			}
+			if len(s) > n {
+				return s[:n], nil
+			}
+			return s, nil
+		},
+		"pad": func(s string, left, right int) string {
+			return strings.Repeat(" ", left) + s + strings.Repeat(" ", right)
+		},
+	}
+}
+
+// IsJSON reports the "json" keyword of --format.
+func IsJSON(f string) bool { return strings.TrimSpace(f) == "json" }
+
+// IsTable reports a "table ..." format (which prints a header row).
+func IsTable(f string) bool { return strings.HasPrefix(strings.TrimSpace(f), "table") }
+
+var betweenFields = regexp.MustCompile(`\}\}[ \t]+\{\{`)
+
+// normalize turns a user format into a template body as podman does:
+// literal "\t" and "\n" become characters, a table's fields are separated
+// by tabs, and every row ends in a newline.
+func normalize(f string) string {
+	f = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(f)
+	if IsTable(f) {
+		f = strings.TrimPrefix(strings.TrimSpace(f), "table")
+		f = strings.TrimLeft(f, " ")
+		f = betweenFields.ReplaceAllString(f, "}}\t{{")
+	}
+	if !strings.HasSuffix(f, "\n") {
+		f += "\n"
+	}
+	return f
+}
+
+// Template renders rows with a Go template. A "table " format prints a
+// header row first (the template run on the header map, as podman does),
+// unless noHeading; every format goes through podman's tabwriter.
+func Template(w io.Writer, format string, headers map[string]string, rows []any, noHeading bool) error {
+	tmpl, err := template.New("format").Funcs(Funcs()).Parse(normalize(format))
+	if err != nil {
+		return fmt.Errorf("invalid format %q: %w", format, err)
+	}
+	tw := NewTabWriter(w)
+	if IsTable(format) && !noHeading {
+		if err := tmpl.Execute(tw, headers); err != nil {
+			return fmt.Errorf("rendering headers: %w", err)
+		}
+	}
+	for _, r := range rows {
+		if err := tmpl.Execute(tw, r); err != nil {
+			return fmt.Errorf("rendering format %q: %w", format, err)
+		}
+	}
+	return tw.Flush()
+}
+
+// JSON writes v indented by indent, without HTML escaping, and a newline.
+// podman uses four spaces for lists and five for inspect.
+func JSON(w io.Writer, v any, indent string) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	return enc.Encode(v)
+}
+
+// Headers maps a struct's field names to podman's column titles: camel
+// case split into upper-case words ("CreatedAt" -> "CREATED AT"), then
+// overrides.
+func Headers(v any, overrides map[string]string) map[string]string {
+	h := map[string]string{}
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		h[f.Name] = strings.ToUpper(splitCamel(f.Name))
+	}
+	for k, v := range overrides {
+		h[k] = strings.ToUpper(v)
+	}
+	return h
+}
+
+func splitCamel(s string) string {
+	var b strings.Builder
+	r := []rune(s)
+	for i, c := range r {
+		if i > 0 && unicode.IsUpper(c) && (unicode.IsLower(r[i-1]) || i+1 < len(r) && unicode.IsLower(r[i+1])) {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+var decimalUnits = []string{"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"}
+
+// HumanSize is podman's size column: three significant digits, decimal
+// units, a space ("1.99 MB").
+func HumanSize(n int64) string {
+	return units.CustomSize("%.3g %s", float64(n), 1000.0, decimalUnits)
+}
+
+// HumanSince is podman's "CREATED" column ("2 hours ago").
+func HumanSince(t time.Time) string {
+	return units.HumanDuration(time.Since(t)) + " ago"
+}
+
+// IsTerminal reports whether w is a terminal (save refuses to write an
+// archive there; load refuses to read one from there).
+func IsTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
+}

@@ -1,0 +1,553 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.podman.io/image/v5/docker/reference"
+
+	"github.com/pier-engine/pier/internal/cli/format"
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/image"
+)
+
+// addImageCommands adds the image commands at the top level (images, rmi,
+// tag, ...) and under `image`, as podman.
+func addImageCommands(root *cobra.Command, g *Globals) {
+	img := &cobra.Command{Use: "image", Short: "Manage images", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
+	root.AddCommand(img)
+	ls := imagesCmd(g)
+	ls.Use, ls.Aliases = "list [options] [IMAGE]", []string{"ls"}
+	rm := rmiCmd(g)
+	rm.Use = "rm [options] IMAGE [IMAGE...]"
+	img.AddCommand(ls, rm, importCmd(g), loadCmd(g), saveCmd(g), tagCmd(g), untagCmd(g),
+		imageInspectCmd(g), imageExistsCmd(g), imagePruneCmd(g))
+	root.AddCommand(imagesCmd(g), rmiCmd(g), importCmd(g), loadCmd(g), saveCmd(g), tagCmd(g), untagCmd(g))
+}
+
+// imageRow carries podman's template field names for `images --format`.
+type imageRow struct {
+	ID, Repository, Tag, Digest      string
+	Created, CreatedSince, CreatedAt string
+	Size                             string
+	VirtualSize                      int64
+	SharedSize                       int
+	Names                            []string
+	History                          string
+	Labels                           map[string]string
+	Containers                       int
+	Dangling, ReadOnly, IsReadOnly   bool
+}
+
+// imageJSON is podman's `images --format json` element.
+type imageJSON struct {
+	ID          string            `json:"Id"`
+	ParentID    string            `json:"ParentId"`
+	RepoTags    []string          `json:"RepoTags"`
+	RepoDigests []string          `json:"RepoDigests"`
+	Size        int64             `json:"Size"`
+	SharedSize  int               `json:"SharedSize"`
+	VirtualSize int64             `json:"VirtualSize"`
+	Labels      map[string]string `json:"Labels"`
+	Containers  int               `json:"Containers"`
+	ReadOnly    bool              `json:"ReadOnly,omitempty"`
+	Dangling    bool              `json:"Dangling,omitempty"`
+	Names       []string          `json:"Names,omitempty"`
+	Digest      string            `json:"Digest,omitempty"`
+	History     []string          `json:"History,omitempty"`
+	Created     int64             `json:"Created"`
+	CreatedAt   string            `json:"CreatedAt"`
+}
+
+const defaultImagesFormat = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
+
+func imagesCmd(g *Globals) *cobra.Command {
+	var opts image.ListOptions
+	var quiet, noTrunc, noHeading, digests bool
+	var tmpl, sortBy string
+	cmd := &cobra.Command{
+		Use:   "images [options] [IMAGE]",
+		Short: "List images in local storage",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Filters = append(opts.Filters, "reference="+args[0])
+			}
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			imgs, err := st.List(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			if err := sortImages(imgs, sortBy); err != nil {
+				return err
+			}
+			return printImages(g.Stdout, imgs, tmpl, quiet, noTrunc, noHeading, digests)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&opts.All, "all", "a", false, "Show all images (default hides intermediate images)")
+	f.StringArrayVarP(&opts.Filters, "filter", "f", nil, "Filter output based on conditions provided")
+	f.BoolVarP(&quiet, "quiet", "q", false, "Display only image IDs")
+	f.BoolVar(&noTrunc, "no-trunc", false, "Do not truncate output")
+	f.BoolVarP(&noHeading, "noheading", "n", false, "Do not print column headings")
+	f.BoolVar(&digests, "digests", false, "Show digests")
+	f.StringVar(&tmpl, "format", "", "Change the output format to JSON or a Go template")
+	f.StringVar(&sortBy, "sort", "created", "Sort by created, id, repository, size or tag")
+	return cmd
+}
+
+func sortImages(imgs []*image.Image, by string) error {
+	var less func(a, b *image.Image) bool
+	switch by {
+	case "created":
+		less = func(a, b *image.Image) bool { return a.Created.After(b.Created) }
+	case "id":
+		less = func(a, b *image.Image) bool { return a.ID < b.ID }
+	case "size":
+		less = func(a, b *image.Image) bool { return a.Size < b.Size }
+	case "repository", "tag":
+		first := func(i *image.Image) string {
+			if len(i.Names) == 0 {
+				return "\xff" // <none> last
+			}
+			return i.Names[0]
+		}
+		less = func(a, b *image.Image) bool { return first(a) < first(b) }
+	default:
+		return fmt.Errorf("invalid option for --sort %q: options are created, id, repository, size or tag: %w", by, errdefs.ErrInvalidArgument)
+	}
+	sort.SliceStable(imgs, func(i, j int) bool { return less(imgs[i], imgs[j]) })
+	return nil
+}
+
+func printImages(w io.Writer, imgs []*image.Image, tmpl string, quiet, noTrunc, noHeading, digests bool) error {
+	id := func(i *image.Image) string {
+		if noTrunc {
+			return "sha256:" + i.ID
+		}
+		return i.ID[:12]
+	}
+	switch {
+	case format.IsJSON(tmpl):
+		out := make([]imageJSON, 0, len(imgs))
+		for _, i := range imgs {
+			created := time.Unix(i.Created.Unix(), 0)
+			out = append(out, imageJSON{
+				ID: i.ID, RepoDigests: nonNilStrings(i.RepoDigests()), Size: i.Size, VirtualSize: i.Size,
+				Labels: i.Config.Config.Labels, Containers: i.Containers, ReadOnly: i.ReadOnly, Dangling: i.Dangling(),
+				Names: i.Names, Digest: i.Digest, History: i.NamesHistory,
+				Created: created.Unix(), CreatedAt: created.Format(time.RFC3339Nano),
+			})
+		}
+		return format.JSON(w, out, "    ")
+	case quiet && tmpl == "":
+		var seen []string
+		for _, i := range imgs {
+			if !slices.Contains(seen, i.ID) {
+				seen = append(seen, i.ID)
+				fmt.Fprintln(w, id(i))
+			}
+		}
+		return nil
+	}
+	if tmpl == "" {
+		tmpl = defaultImagesFormat
+		if digests {
+			tmpl = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
+		}
+	}
+	var rows []any
+	for _, i := range imgs {
+		for _, rt := range repoTags(i) {
+			created := time.Unix(i.Created.Unix(), 0)
+			rows = append(rows, imageRow{
+				ID: id(i), Repository: rt[0], Tag: rt[1], Digest: i.Digest,
+				Created: format.HumanSince(i.Created), CreatedSince: format.HumanSince(i.Created), CreatedAt: created.String(),
+				Size: format.HumanSize(i.Size), VirtualSize: i.Size, Names: nonNilStrings(i.Names),
+				History: strings.Join(i.NamesHistory, ", "), Labels: i.Config.Config.Labels, Containers: i.Containers,
+				Dangling: i.Dangling(), ReadOnly: i.ReadOnly, IsReadOnly: i.ReadOnly,
+			})
+		}
+	}
+	headers := format.Headers(imageRow{}, map[string]string{"ID": "IMAGE ID", "Created": "CREATED", "CreatedSince": "CREATED", "ReadOnly": "R/O", "IsReadOnly": "R/O"})
+	return format.Template(w, tmpl, headers, rows, noHeading)
+}
+
+// repoTags splits an image's names into (repository, tag) rows; an image
+// without a tagged name is one "<none>" row.
+func repoTags(i *image.Image) [][2]string {
+	var out [][2]string
+	for _, n := range i.Names {
+		named, err := reference.ParseNormalizedNamed(n)
+		if err != nil {
+			continue
+		}
+		tag := "<none>"
+		if t, ok := named.(reference.NamedTagged); ok {
+			tag = t.Tag()
+		}
+		row := [2]string{named.Name(), tag}
+		if !slices.Contains(out, row) {
+			out = append(out, row)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, [2]string{"<none>", "<none>"})
+	}
+	return out
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func importCmd(g *Globals) *cobra.Command {
+	var changes []string
+	var message string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "import [options] PATH [REFERENCE]",
+		Short: "Import a tarball to create a filesystem image",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, closeSrc, err := openImportSource(g, args[0])
+			if err != nil {
+				return err
+			}
+			defer closeSrc()
+			ref := ""
+			if len(args) == 2 {
+				ref = args[1]
+			}
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			img, err := st.Import(progressCtx(cmd.Context(), g, quiet), src, ref, changes, message)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.Stdout, "sha256:"+img.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&changes, "change", "c", nil, "Apply the following possible instructions to the created image (default []): CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | STOPSIGNAL | USER | VOLUME | WORKDIR")
+	f.StringVarP(&message, "message", "m", "", "Set commit message for imported image")
+	f.BoolVarP(&quiet, "quiet", "q", false, "Suppress output")
+	return cmd
+}
+
+// openImportSource opens a file, "-" (stdin) or an http(s) URL.
+func openImportSource(g *Globals, arg string) (io.Reader, func(), error) {
+	switch {
+	case arg == "-":
+		return g.Stdin, func() {}, nil
+	case strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://"):
+		resp, err := http.Get(arg) //nolint:gosec // the user asked for this URL
+		if err != nil {
+			return nil, nil, fmt.Errorf("downloading %s: %w", arg, err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			return nil, nil, fmt.Errorf("downloading %s: %s", arg, resp.Status)
+		}
+		return resp.Body, func() { resp.Body.Close() }, nil
+	}
+	f, err := os.Open(arg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening %s: %w", arg, errdefs.ErrInvalidArgument)
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// progressCtx sends image-copy progress to stderr unless quiet, as podman.
+func progressCtx(ctx context.Context, g *Globals, quiet bool) context.Context {
+	if quiet {
+		return ctx
+	}
+	return image.WithProgress(ctx, g.Stderr)
+}
+
+func loadCmd(g *Globals) *cobra.Command {
+	var input string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "load [options]",
+		Short: "Load image(s) from a tar archive",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var src io.Reader = g.Stdin
+			if input != "" {
+				f, err := os.Open(input)
+				if err != nil {
+					return fmt.Errorf("opening %s: %w", input, err)
+				}
+				defer f.Close()
+				src = f
+			} else if format.IsTerminal(g.Stdin) {
+				return fmt.Errorf("cannot read from terminal, use command-line redirection or the --input flag: %w", errdefs.ErrInvalidArgument)
+			}
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			names, err := st.Load(progressCtx(cmd.Context(), g, quiet), src)
+			for _, n := range names {
+				fmt.Fprintln(g.Stdout, "Loaded image: "+n)
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&input, "input", "i", "", "Read from specified archive file (default: stdin)")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Suppress the output")
+	return cmd
+}
+
+func saveCmd(g *Globals) *cobra.Command {
+	var output, fmtName string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "save [options] IMAGE [IMAGE...]",
+		Short: "Save image(s) to an archive",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output == "" && format.IsTerminal(g.Stdout) {
+				return fmt.Errorf("refusing to save to terminal. Use -o flag or redirect: %w", errdefs.ErrInvalidArgument)
+			}
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ctx := progressCtx(cmd.Context(), g, quiet)
+			if output != "" {
+				return st.SaveFile(ctx, args, output, fmtName)
+			}
+			return st.Save(ctx, args, g.Stdout, fmtName)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&output, "output", "o", "", "Write to a specified file (default: stdout, which must be redirected)")
+	f.StringVar(&fmtName, "format", image.FormatDockerArchive, "Save image to docker-archive or oci-archive")
+	f.BoolVarP(&quiet, "quiet", "q", false, "Suppress the output")
+	return cmd
+}
+
+func rmiCmd(g *Globals) *cobra.Command {
+	var opts image.RemoveOptions
+	cmd := &cobra.Command{
+		Use:   "rmi [options] IMAGE [IMAGE...]",
+		Short: "Remove one or more images from local storage",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && !opts.All {
+				return fmt.Errorf("image name or ID must be specified: %w", errdefs.ErrInvalidArgument)
+			}
+			if len(args) > 0 && opts.All {
+				return fmt.Errorf("when using the --all switch, you may not pass any images names or IDs: %w", errdefs.ErrInvalidArgument)
+			}
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			untagged, deleted, err := st.Remove(cmd.Context(), args, opts)
+			for _, u := range untagged {
+				fmt.Fprintln(g.Stdout, "Untagged: "+u)
+			}
+			for _, d := range deleted {
+				fmt.Fprintln(g.Stdout, "Deleted: "+d)
+			}
+			return rmiError(g, err)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "Force removal of the image and any containers using the image")
+	cmd.Flags().BoolVarP(&opts.All, "all", "a", false, "Remove all images")
+	return cmd
+}
+
+// rmiError prints all but the last error, as podman, and returns the last
+// with podman's rmi exit code: 2 if an image is in use, 1 if one did not
+// exist, else 125.
+func rmiError(g *Globals, err error) error {
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs[:len(errs)-1] {
+		fmt.Fprintln(g.Stderr, "Error:", e)
+	}
+	last := errs[len(errs)-1]
+	switch {
+	case errors.Is(err, define.ErrImageInUse):
+		return errdefs.WithExitCode(2, last)
+	case errors.Is(err, define.ErrNoSuchImage):
+		return errdefs.WithExitCode(1, last)
+	}
+	return last
+}
+
+func tagCmd(g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "tag IMAGE TARGET_NAME [TARGET_NAME...]",
+		Short: "Add an additional name to a local image",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return st.Tag(cmd.Context(), args[0], args[1:]...)
+		},
+	}
+}
+
+func untagCmd(g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "untag IMAGE [IMAGE...]",
+		Short: "Remove a name from a local image",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return st.Untag(cmd.Context(), args[0], args[1:]...)
+		},
+	}
+}
+
+func imageExistsCmd(g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "exists IMAGE",
+		Short: "Check if an image exists in local storage",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ok, err := st.Exists(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &errdefs.ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+}
+
+func imageInspectCmd(g *Globals) *cobra.Command {
+	var tmpl string
+	cmd := &cobra.Command{
+		Use:   "inspect [options] IMAGE [IMAGE...]",
+		Short: "Display the configuration of an image",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := inspectImages(cmd.Context(), g, args)
+			if perr := printInspect(g.Stdout, data, tmpl); perr != nil {
+				return perr
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&tmpl, "format", "f", "json", "Format the output to a Go template or json")
+	return cmd
+}
+
+// inspectImages inspects each name, going on past failures as podman does
+// (the found ones are printed, the errors joined). `pier inspect` reuses it.
+func inspectImages(ctx context.Context, g *Globals, names []string) ([]any, error) {
+	st, err := g.Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []any
+	var errs []error
+	for _, n := range names {
+		d, err := st.Inspect(ctx, n)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, errors.Join(errs...)
+}
+
+// printInspect prints inspect results as podman: a JSON array indented by
+// five spaces, or a template per item.
+func printInspect(w io.Writer, data []any, tmpl string) error {
+	if tmpl == "" || format.IsJSON(tmpl) {
+		if data == nil {
+			data = []any{}
+		}
+		return format.JSON(w, data, "     ")
+	}
+	// Docker's templates say .Id where the Go field is ID; podman accepts both.
+	tmpl = inspectIDRe.ReplaceAllString(tmpl, "{{.ID}}")
+	return format.Template(w, tmpl, nil, data, true)
+}
+
+var inspectIDRe = regexp.MustCompile(`\{\{\s*\.Id\s*\}\}`)
+
+func imagePruneCmd(g *Globals) *cobra.Command {
+	var all, force bool
+	var filters []string
+	cmd := &cobra.Command{
+		Use:   "prune [options]",
+		Short: "Remove unused images",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !force {
+				what := "all dangling images"
+				if all {
+					what = "all images without at least one container associated with them"
+				}
+				fmt.Fprintf(g.Stdout, "WARNING! This command removes %s.\nAre you sure you want to continue? [y/N] ", what)
+				answer, err := bufio.NewReader(g.Stdin).ReadString('\n')
+				if err != nil && !errors.Is(err, io.EOF) {
+					return fmt.Errorf("reading confirmation: %w", err)
+				}
+				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+					return nil
+				}
+			}
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ids, err := st.Prune(cmd.Context(), all, filters)
+			for _, id := range ids {
+				fmt.Fprintln(g.Stdout, id)
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "Remove all images not in use by containers, not just dangling ones")
+	f.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
+	f.StringArrayVar(&filters, "filter", nil, "Provide filter values (e.g. 'label=<key>=<value>')")
+	return cmd
+}

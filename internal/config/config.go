@@ -1,0 +1,135 @@
+// Package config owns containers.conf: the keys pier supports, their
+// defaults (podman's, except where this file says otherwise and why), and the
+// order in which the files of the containers ecosystem are read.
+//
+// It only reads configuration; it never creates directories, never probes
+// for runtimes or binaries and never touches the engine's state. Resolving a
+// runtime name to an executable, deriving paths from storage.conf and acting
+// on the values belong to the engine.
+package config
+
+import "path/filepath"
+
+// Config is the subset of containers.conf that pier understands. Keys pier
+// does not know are ignored, as podman ignores them, so one file serves
+// podman and pier alike.
+type Config struct {
+	Containers ContainersConfig `toml:"containers"`
+	Engine     EngineConfig     `toml:"engine"`
+}
+
+// ContainersConfig is the [containers] table: defaults for new containers.
+type ContainersConfig struct {
+	// DefaultUlimits are "name=soft[:hard]" entries applied to every
+	// container, as --ulimit spells them.
+	DefaultUlimits []string `toml:"default_ulimits"`
+	// Env is the environment every container starts from; the image's and
+	// the user's variables override it.
+	Env []string `toml:"env"`
+	// LogDriver is "k8s-file", "journald" or "none".
+	LogDriver string `toml:"log_driver"`
+	// LogSizeMax caps a container's log file in bytes; negative means no cap.
+	LogSizeMax int64 `toml:"log_size_max"`
+}
+
+// EngineConfig is the [engine] table: how the engine itself runs.
+type EngineConfig struct {
+	// Runtime is the OCI runtime used when a container names none: a key
+	// of Runtimes or an absolute path.
+	Runtime string `toml:"runtime"`
+	// Runtimes maps a runtime name to candidate executables; the first
+	// one that exists wins. A file's [engine.runtimes] table adds to and
+	// overrides entries of earlier files, it does not replace the table.
+	Runtimes map[string][]string `toml:"runtimes"`
+	// StopTimeout is the default seconds between the stop signal and
+	// SIGKILL.
+	StopTimeout uint `toml:"stop_timeout"`
+	// TmpDir holds per-boot engine state (the "alive" file that detects a
+	// reboot). It must be on a tmpfs. Empty means <runroot>/pier, see
+	// TmpDirFor.
+	TmpDir string `toml:"tmp_dir"`
+	// StaticDir holds the persistent engine state (the database). Empty
+	// means <graphroot>/pier, see StaticDirFor.
+	StaticDir string `toml:"static_dir"`
+	// MonitorPath lists candidate paths of the pier-monitor binary, the
+	// process that plays conmon's role. It is pier's own key (podman's
+	// conmon_path names a different program with a different protocol, so
+	// pier cannot reuse it). The engine searches these after the directory
+	// of the running pier executable, so a freshly built pier finds the
+	// monitor built beside it.
+	MonitorPath []string `toml:"monitor_path"`
+}
+
+// DefaultPath is the PATH a container gets when neither containers.conf nor
+// the image sets one; it is podman's.
+const DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Default returns the built-in configuration, before any file is read.
+func Default() *Config {
+	return &Config{
+		Containers: ContainersConfig{
+			DefaultUlimits: []string{},
+			// podman's containers.conf default sets TERM=xterm for every
+			// container, with or without -t, so `env` in a pier container
+			// prints what it prints in a podman one.
+			Env:        []string{DefaultPath, "TERM=xterm"},
+			LogDriver:  "k8s-file",
+			LogSizeMax: -1,
+		},
+		Engine: EngineConfig{
+			// podman 5 defaults to crun, but crun (1.8 here) refuses hosts
+			// with hybrid cgroups, which this project must run on; runc
+			// works on every cgroup layout, so it is the default. A user
+			// can still choose crun in containers.conf or with --runtime.
+			Runtime: "runc",
+			Runtimes: map[string][]string{
+				"runc": {
+					"/usr/bin/runc",
+					"/usr/sbin/runc",
+					"/usr/local/bin/runc",
+					"/usr/local/sbin/runc",
+					"/sbin/runc",
+					"/bin/runc",
+					"/usr/lib/cri-o-runc/sbin/runc",
+				},
+				"crun": {
+					"/usr/bin/crun",
+					"/usr/sbin/crun",
+					"/usr/local/bin/crun",
+					"/usr/local/sbin/crun",
+					"/sbin/crun",
+					"/bin/crun",
+				},
+			},
+			StopTimeout: 10,
+			MonitorPath: []string{
+				"/usr/libexec/pier/pier-monitor",
+				"/usr/local/libexec/pier/pier-monitor",
+				"/usr/lib/pier/pier-monitor",
+				"/usr/bin/pier-monitor",
+				"/usr/local/bin/pier-monitor",
+			},
+		},
+	}
+}
+
+// TmpDirFor returns the tmp dir to use with storage run root runRoot. pier
+// keeps its per-boot state beside storage's (as DESIGN.md lays out) rather
+// than in podman's /run/libpod, so the two engines never read each other's
+// reboot markers.
+func (c *Config) TmpDirFor(runRoot string) string {
+	if c.Engine.TmpDir != "" {
+		return c.Engine.TmpDir
+	}
+	return filepath.Join(runRoot, "pier")
+}
+
+// StaticDirFor returns the static dir to use with storage graph root
+// graphRoot: <graphroot>/pier unless containers.conf names one (podman
+// uses <graphroot>/libpod the same way).
+func (c *Config) StaticDirFor(graphRoot string) string {
+	if c.Engine.StaticDir != "" {
+		return c.Engine.StaticDir
+	}
+	return filepath.Join(graphRoot, "pier")
+}

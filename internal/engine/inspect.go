@@ -1,0 +1,221 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	spec "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/pier-engine/pier/internal/define"
+)
+
+// Inspect returns podman's inspect view of one container. It reads the
+// stored config and the synced state only; it takes no lock, so inspect
+// never waits for a long stop or start.
+func (r *Runtime) Inspect(ctx context.Context, nameOrID string) (*define.InspectContainerData, error) {
+	c, err := r.Lookup(ctx, nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	id := c.Config.ID
+	f := inspectFacts{
+		runDir:    r.ctrRunDir(id),
+		staticDir: r.ctrDataDir(id),
+		driver:    r.paths.GraphDriver,
+	}
+	if c.Config.LogPath == "" && c.Config.LogDriver == "k8s-file" {
+		f.logPath = filepath.Join(f.staticDir, "ctr.log") // as start chooses it
+	}
+	return inspectData(c, f), nil
+}
+
+// inspectFacts are what inspect needs beyond the container itself.
+type inspectFacts struct {
+	runDir, staticDir, driver, logPath string
+}
+
+// inspectData is the pure conversion from pier's container to podman's
+// inspect shape.
+func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerData {
+	cfg, st := &c.Config, &c.State
+	args := append(slices.Clone(cfg.Entrypoint), cfg.Cmd...)
+	var path string
+	if len(args) > 0 {
+		path, args = args[0], args[1:]
+	}
+	if args == nil {
+		args = []string{}
+	}
+	d := &define.InspectContainerData{
+		ID:           cfg.ID,
+		Created:      cfg.Created,
+		Path:         path,
+		Args:         args,
+		State:        inspectState(st, cfg.ID),
+		Image:        cfg.ImageID,
+		ImageName:    cfg.Image,
+		StaticDir:    f.staticDir,
+		Name:         cfg.Name,
+		RestartCount: int32(st.RestartCount),
+		Driver:       f.driver,
+		OCIRuntime:   filepath.Base(cfg.Runtime),
+		GraphDriver:  &define.DriverData{Name: f.driver, Data: map[string]string{}},
+		Mounts:       []define.InspectMount{},
+		NetworkSettings: &define.InspectNetworkSettings{
+			Ports: map[string][]define.InspectHostPort{},
+		},
+		Config:     inspectConfig(cfg),
+		HostConfig: inspectHostConfig(cfg, f.logPath),
+	}
+	if st.Mounted && st.Mountpoint != "" {
+		d.GraphDriver.Data["MergedDir"] = st.Mountpoint
+	}
+	// The host files and the bundle exist from the first start on.
+	for dst, name := range map[*string]string{
+		&d.ResolvConfPath: "resolv.conf", &d.HostnamePath: "hostname",
+		&d.HostsPath: "hosts", &d.OCIConfigPath: "config.json",
+	} {
+		p := filepath.Join(f.runDir, name)
+		if _, err := os.Stat(p); err == nil {
+			*dst = p
+		}
+	}
+	for _, m := range cfg.Mounts {
+		if m.Type == "tmpfs" {
+			continue
+		}
+		d.Mounts = append(d.Mounts, inspectMount(m))
+	}
+	return d
+}
+
+func inspectState(st *define.ContainerState, id string) *define.InspectContainerState {
+	s := &define.InspectContainerState{
+		OciVersion:    spec.Version,
+		Status:        st.Status.String(),
+		Running:       st.Status == define.StatusRunning,
+		Paused:        st.Status == define.StatusPaused,
+		Pid:           st.PID,
+		ConmonPid:     st.MonitorPID,
+		ExitCode:      st.ExitCode,
+		OOMKilled:     st.OOMKilled,
+		Error:         st.Error,
+		StartedAt:     st.StartedAt,
+		FinishedAt:    st.FinishedAt,
+		StoppedByUser: st.StoppedByUser,
+	}
+	if st.Running() {
+		s.CgroupPath = "/pier/" + id
+	}
+	return s
+}
+
+func inspectConfig(cfg *define.ContainerConfig) *define.InspectContainerConfig {
+	sig := syscall.SIGTERM
+	if cfg.StopSignal != 0 {
+		sig = syscall.Signal(cfg.StopSignal)
+	}
+	sigName := unix.SignalName(sig)
+	if sigName == "" {
+		sigName = strings.TrimSpace(sig.String())
+	}
+	entrypoint := cfg.Entrypoint
+	if entrypoint == nil {
+		entrypoint = []string{}
+	}
+	return &define.InspectContainerConfig{
+		Hostname:      containerHostname(cfg),
+		User:          cfg.User,
+		Tty:           cfg.Terminal,
+		OpenStdin:     cfg.Stdin,
+		Env:           cfg.Env,
+		Cmd:           cfg.Cmd,
+		Image:         cfg.Image,
+		WorkingDir:    cfg.WorkingDir,
+		Entrypoint:    entrypoint,
+		Labels:        cfg.Labels,
+		Annotations:   cfg.Annotations,
+		StopSignal:    sigName,
+		CreateCommand: cfg.CreateCmd,
+		Umask:         "0022",
+		StopTimeout:   cfg.StopTimeout,
+	}
+}
+
+func inspectHostConfig(cfg *define.ContainerConfig, logPath string) *define.InspectContainerHostConfig {
+	h := &define.InspectContainerHostConfig{
+		Binds:          []string{},
+		CgroupManager:  "cgroupfs",
+		CgroupMode:     "private",
+		LogConfig:      &define.InspectLogConfig{Type: cfg.LogDriver, Path: logPath, Size: "0B"},
+		NetworkMode:    cfg.NetworkMode,
+		PortBindings:   map[string][]define.InspectHostPort{},
+		RestartPolicy:  &define.InspectRestartPolicy{Name: "no"},
+		AutoRemove:     cfg.AutoRemove,
+		CapAdd:         []string{},
+		CapDrop:        []string{},
+		DNS:            []string{},
+		DNSOptions:     []string{},
+		DNSSearch:      []string{},
+		ExtraHosts:     []string{},
+		GroupAdd:       []string{},
+		IpcMode:        "shareable",
+		Cgroups:        "default",
+		PidMode:        "private",
+		ReadonlyRootfs: cfg.ReadOnly,
+		SecurityOpt:    []string{},
+		Tmpfs:          map[string]string{},
+		UTSMode:        "private",
+		ShmSize:        65536000,
+		Runtime:        "oci",
+		ConsoleSize:    []uint{0, 0},
+		Devices:        []define.InspectDevice{},
+		Ulimits:        []define.InspectUlimit{},
+	}
+	if cfg.LogPath != "" {
+		h.LogConfig.Path = cfg.LogPath
+	}
+	if cfg.NetworkMode == "host" {
+		h.UTSMode = "host"
+	}
+	for _, m := range cfg.Mounts {
+		opts := strings.Join(m.Options, ",")
+		if m.Type == "tmpfs" {
+			h.Tmpfs[m.Destination] = opts
+			continue
+		}
+		h.Binds = append(h.Binds, m.Source+":"+m.Destination+":"+opts)
+	}
+	for _, l := range cfg.Rlimits {
+		h.Ulimits = append(h.Ulimits, define.InspectUlimit{Name: l.Type, Soft: int64(l.Soft), Hard: int64(l.Hard)})
+	}
+	return h
+}
+
+// inspectMount renders a bind mount as podman does: RW unless "ro",
+// propagation from the options (rprivate by default).
+func inspectMount(m define.Mount) define.InspectMount {
+	im := define.InspectMount{
+		Type: m.Type, Source: m.Source, Destination: m.Destination,
+		RW: true, Propagation: "rprivate", Options: []string{},
+	}
+	for _, o := range m.Options {
+		switch o {
+		case "ro":
+			im.RW = false
+		case "rw":
+		case "private", "rprivate", "shared", "rshared", "slave", "rslave":
+			im.Propagation = o
+		case "z", "Z":
+			im.Mode = o
+		default:
+			im.Options = append(im.Options, o)
+		}
+	}
+	return im
+}

@@ -1,0 +1,58 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.podman.io/storage"
+)
+
+// CreateContainer creates the storage container (the writable layer over
+// the image) with the engine's container ID. It is idempotent so that the
+// engine can retry after a crash between saving its state and this call.
+func (s *Store) CreateContainer(ctx context.Context, id, imageID string) error {
+	_, err := s.store.CreateContainer(id, nil, imageID, "", "", nil)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, storage.ErrDuplicateID) {
+		if c, cerr := s.store.Container(id); cerr == nil && c.ImageID == imageID {
+			return nil
+		}
+	}
+	return fmt.Errorf("creating storage for container %s: %w", id, err)
+}
+
+// Mount mounts the container's root filesystem and returns its path.
+// Mounts are counted by storage: every Mount needs an Unmount.
+func (s *Store) Mount(id string) (string, error) {
+	p, err := s.store.Mount(id, "")
+	if err != nil {
+		return "", fmt.Errorf("mounting storage of container %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Unmount drops one mount count, or all of them with force.
+func (s *Store) Unmount(id string, force bool) error {
+	if _, err := s.store.Unmount(id, force); err != nil {
+		if errors.Is(err, storage.ErrContainerUnknown) || errors.Is(err, storage.ErrNotAContainer) || errors.Is(err, storage.ErrLayerUnknown) {
+			return nil
+		}
+		return fmt.Errorf("unmounting storage of container %s: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteContainer unmounts and deletes the container's storage. A missing
+// container is not an error: removal must be re-runnable after a crash.
+func (s *Store) DeleteContainer(id string) error {
+	if err := s.Unmount(id, true); err != nil {
+		return err
+	}
+	if err := s.store.DeleteContainer(id); err != nil && !errors.Is(err, storage.ErrContainerUnknown) && !errors.Is(err, storage.ErrNotAContainer) {
+		return fmt.Errorf("deleting storage of container %s: %w", id, err)
+	}
+	return nil
+}

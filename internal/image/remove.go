@@ -1,0 +1,241 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.podman.io/storage"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
+)
+
+// inUseError reads as podman's message and is a define.ErrImageInUse.
+type inUseError struct{ ctr string }
+
+func (e *inUseError) Error() string {
+	return "image used by " + e.ctr + ": image is in use by a container: consider listing external containers and force-removing image"
+}
+func (e *inUseError) Unwrap() error { return define.ErrImageInUse }
+
+// classedError keeps podman's exact message while errors.Is still finds
+// its errdefs class.
+type classedError struct {
+	msg   string
+	class error
+}
+
+func (e *classedError) Error() string { return e.msg }
+func (e *classedError) Unwrap() error { return e.class }
+
+// tagNotKnownError is podman's "NAME: tag not known".
+type tagNotKnownError struct{ name string }
+
+func (e *tagNotKnownError) Error() string { return e.name + ": tag not known" }
+func (e *tagNotKnownError) Unwrap() error { return errdefs.ErrNotFound }
+
+// Tag adds names to the image ref resolves to. A name held by another
+// image moves to this one, as in podman.
+func (s *Store) Tag(ctx context.Context, ref string, newNames ...string) error {
+	simg, _, err := s.lookup(ref)
+	if err != nil {
+		return err
+	}
+	names, err := normalizeAll(newNames)
+	if err != nil {
+		return err
+	}
+	if err := s.store.AddNames(simg.ID, names); err != nil {
+		return fmt.Errorf("tagging image %s: %w", simg.ID, err)
+	}
+	return nil
+}
+
+// Untag removes names from the image ref resolves to; without names it
+// removes all of them. The image itself stays (dangling).
+func (s *Store) Untag(ctx context.Context, ref string, names ...string) error {
+	simg, _, err := s.lookup(ref)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		if err := s.store.SetNames(simg.ID, nil); err != nil {
+			return fmt.Errorf("untagging image %s: %w", simg.ID, err)
+		}
+		return nil
+	}
+	full, err := normalizeAll(names)
+	if err != nil {
+		return err
+	}
+	for _, n := range full {
+		if !slices.Contains(simg.Names, n) {
+			return &tagNotKnownError{name: n}
+		}
+	}
+	if err := s.store.RemoveNames(simg.ID, full); err != nil {
+		return fmt.Errorf("untagging image %s: %w", simg.ID, err)
+	}
+	return nil
+}
+
+func normalizeAll(names []string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		named, err := NormalizeName(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, named.String())
+	}
+	return out, nil
+}
+
+// RemoveOptions are `podman rmi`'s.
+type RemoveOptions struct {
+	// Force removes an image with several names asked by ID, and deletes
+	// the storage containers still using it. The engine must remove its own
+	// containers on the image first (ContainersUsing), so its state never
+	// points at a deleted rootfs; Force then only catches external ones
+	// (buildah's, podman's).
+	Force bool
+	// All removes every image; refs are then ignored.
+	All bool
+}
+
+// Remove removes images as `podman rmi`: asked by one of several names, an
+// image only loses that name; otherwise it loses all names and is deleted
+// together with the layers no other image uses. It goes on past a failing
+// reference and returns every error (errors.Is finds define.ErrNoSuchImage
+// and define.ErrImageInUse in it).
+func (s *Store) Remove(ctx context.Context, refs []string, opts RemoveOptions) (untagged, deleted []string, err error) {
+	var errs []error
+	if opts.All {
+		simgs, err := s.store.Images()
+		if err != nil {
+			return nil, nil, fmt.Errorf("listing images: %w", err)
+		}
+		refs = refs[:0:0]
+		for _, img := range simgs {
+			refs = append(refs, img.ID)
+		}
+	}
+	done := map[string]bool{}
+	for _, ref := range refs {
+		simg, name, err := s.lookup(ref)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if done[simg.ID] {
+			continue
+		}
+		u, d, err := s.removeOne(simg, name, ref, opts)
+		untagged = append(untagged, u...)
+		if d {
+			deleted = append(deleted, simg.ID)
+			done[simg.ID] = true
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return untagged, deleted, errors.Join(errs...)
+}
+
+func (s *Store) removeOne(simg *storage.Image, name, ref string, opts RemoveOptions) (untagged []string, deleted bool, err error) {
+	byID := opts.All || strings.HasPrefix(simg.ID, name)
+	if len(simg.Names) > 1 {
+		if byID && !opts.Force {
+			return nil, false, &classedError{
+				msg:   fmt.Sprintf("unable to delete image %q by ID with more than one tag ([%s]): please force removal", simg.ID, strings.Join(simg.Names, " ")),
+				class: errdefs.ErrConflict,
+			}
+		}
+		if !byID {
+			if err := s.store.RemoveNames(simg.ID, []string{name}); err != nil {
+				return nil, false, fmt.Errorf("untagging %s: %w", name, err)
+			}
+			return []string{name}, false, nil
+		}
+	}
+	users, err := s.ContainersUsing(simg.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(users) > 0 {
+		if !opts.Force {
+			return nil, false, &inUseError{ctr: users[0]}
+		}
+		for _, c := range users {
+			if err := s.DeleteContainer(c); err != nil {
+				return nil, false, fmt.Errorf("removing container %s of image %s: %w", c, simg.ID, err)
+			}
+		}
+	}
+	if _, err := s.store.DeleteImage(simg.ID, true); err != nil {
+		if errors.Is(err, storage.ErrImageUsedByContainer) {
+			return nil, false, fmt.Errorf("image used by a container: %w", define.ErrImageInUse)
+		}
+		return nil, false, fmt.Errorf("deleting image %s: %w", simg.ID, err)
+	}
+	return slices.Clone(simg.Names), true, nil
+}
+
+// ContainersUsing lists the IDs of storage containers created from the
+// image, whoever created them.
+func (s *Store) ContainersUsing(imageID string) ([]string, error) {
+	ctrs, err := s.store.Containers()
+	if err != nil {
+		return nil, fmt.Errorf("listing storage containers: %w", err)
+	}
+	var ids []string
+	for _, c := range ctrs {
+		if c.ImageID == imageID {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids, nil
+}
+
+// Prune deletes dangling images (all images when all is set) that no
+// container uses and that match filters (label, until), and returns their
+// IDs. It repeats until nothing more goes, as deleting an image can leave
+// its unnamed parents dangling.
+func (s *Store) Prune(ctx context.Context, all bool, filters []string) ([]string, error) {
+	for _, f := range filters {
+		k, _, _ := strings.Cut(f, "=")
+		if k = strings.TrimSuffix(k, "!"); k != "label" && k != "until" {
+			return nil, fmt.Errorf("unsupported image prune filter %q: use label or until: %w", f, errdefs.ErrInvalidArgument)
+		}
+	}
+	if !all {
+		filters = append(slices.Clone(filters), "dangling=true")
+	}
+	var pruned []string
+	for {
+		imgs, err := s.List(ctx, ListOptions{All: true, Filters: append(slices.Clone(filters), "containers=false")})
+		if err != nil {
+			return pruned, err
+		}
+		n := len(pruned)
+		for _, img := range imgs {
+			if err := ctx.Err(); err != nil {
+				return pruned, err
+			}
+			if _, err := s.store.DeleteImage(img.ID, true); err != nil {
+				if errors.Is(err, storage.ErrImageUnknown) || errors.Is(err, storage.ErrImageUsedByContainer) {
+					continue // raced with another pier or podman
+				}
+				return pruned, fmt.Errorf("deleting image %s: %w", img.ID, err)
+			}
+			pruned = append(pruned, img.ID)
+		}
+		if len(pruned) == n || all {
+			return pruned, nil
+		}
+	}
+}

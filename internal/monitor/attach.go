@@ -1,0 +1,191 @@
+package monitor
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// AttachStreams are the caller's ends of the container's stdio.
+type AttachStreams struct {
+	Stdin  io.Reader // nil: nothing is sent
+	Stdout io.Writer // nil: discarded
+	Stderr io.Writer // nil: discarded; with a terminal all output is Stdout
+	// Resize delivers terminal size changes; the first value should be the
+	// current size. It may be nil.
+	Resize <-chan TermSize
+	// KeepStdinOpen leaves the container's stdin open when Stdin ends
+	// (podman closes it, so `echo x | pier run -i img cat` ends).
+	KeepStdinOpen bool
+}
+
+// AttachConn is a connection to a container's monitor. Dial it before
+// the container starts so that no output is missed.
+type AttachConn struct {
+	runDir string
+	f      *os.File
+	wmu    sync.Mutex // one frame at a time from stdin and resize
+	once   sync.Once
+}
+
+// DialAttach connects to the attach socket in runDir.
+func DialAttach(ctx context.Context, runDir string) (*AttachConn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	path, release, err := sockPath(runDir, attachFile, "self")
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the container's monitor: %w", err)
+	}
+	defer release()
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the container's monitor: %w", err)
+	}
+	// Connect while blocking (a unix connect completes at once), then hand
+	// the socket to Go's poller so that reads can be interrupted.
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("connecting to the container's monitor at %s: %w",
+			filepath.Join(runDir, attachFile), err)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("connecting to the container's monitor: %w", err)
+	}
+	return &AttachConn{runDir: runDir, f: os.NewFile(uintptr(fd), "attach")}, nil
+}
+
+// Close ends the connection (the container keeps running).
+func (a *AttachConn) Close() error {
+	var err error
+	a.once.Do(func() { err = a.f.Close() })
+	return err
+}
+
+// Attach connects to the container's monitor and runs the streams until
+// the container exits, returning its exit code. A container that already
+// exited gives its recorded exit code.
+func Attach(ctx context.Context, runDir string, streams AttachStreams) (int, error) {
+	a, err := DialAttach(ctx, runDir)
+	if err != nil {
+		if code, _, exitErr := ReadExitFile(runDir); exitErr == nil {
+			return code, nil
+		}
+		return 0, err
+	}
+	defer a.Close()
+	return a.Run(ctx, &streams)
+}
+
+// Run copies output to the streams, stdin and resizes to the container,
+// and returns the exit code once the monitor reports the exit. It closes
+// the connection when it returns. A goroutine blocked reading s.Stdin
+// stays until that read returns.
+func (a *AttachConn) Run(ctx context.Context, s *AttachStreams) (int, error) {
+	defer a.Close()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			a.Close() // interrupts the read below
+		case <-done:
+		}
+	}()
+	if s.Stdin != nil {
+		go a.copyStdin(s.Stdin, !s.KeepStdinOpen)
+	}
+	if s.Resize != nil {
+		go func() {
+			for {
+				select {
+				case <-done:
+					return
+				case sz, ok := <-s.Resize:
+					if !ok {
+						return
+					}
+					var p [4]byte
+					binary.BigEndian.PutUint16(p[0:], sz.Height)
+					binary.BigEndian.PutUint16(p[2:], sz.Width)
+					if a.send(frameResize, p[:]) != nil {
+						return
+					}
+				}
+			}
+		}()
+	}
+	stdout, stderr := orDiscard(s.Stdout), orDiscard(s.Stderr)
+	buf := make([]byte, 32<<10)
+	for {
+		typ, p, err := readFrame(a.f, buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			// The monitor may have gone between writing the exit file and
+			// accepting us; the exit file is the record.
+			if code, _, exitErr := ReadExitFile(a.runDir); exitErr == nil {
+				return code, nil
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return 0, errors.New("the container's monitor closed the attach connection before the container exited")
+			}
+			return 0, fmt.Errorf("reading from the container's monitor: %w", err)
+		}
+		switch typ {
+		case frameStdout:
+			_, err = stdout.Write(p)
+		case frameStderr:
+			_, err = stderr.Write(p)
+		case frameExit:
+			if len(p) != 4 {
+				return 0, fmt.Errorf("malformed exit frame from the container's monitor (%d bytes)", len(p))
+			}
+			return int(int32(binary.BigEndian.Uint32(p))), nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("writing container output: %w", err)
+		}
+		buf = p[:cap(p)]
+	}
+}
+
+func (a *AttachConn) copyStdin(in io.Reader, closeAtEOF bool) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := in.Read(buf)
+		if n > 0 && a.send(frameStdin, buf[:n]) != nil {
+			return
+		}
+		if err != nil {
+			if err == io.EOF && closeAtEOF {
+				_ = a.send(frameStdinClose, nil)
+			}
+			return
+		}
+	}
+}
+
+func (a *AttachConn) send(typ byte, p []byte) error {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	b := appendFrameHeader(make([]byte, 0, frameHeader+len(p)), typ, len(p))
+	_, err := a.f.Write(append(b, p...))
+	return err
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}

@@ -1,0 +1,233 @@
+package monitor
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/oci"
+	"github.com/pier-engine/pier/internal/version"
+)
+
+// syncMsg is one line on the sync pipe (see the package doc).
+type syncMsg struct {
+	MonitorPID    int    `json:"monitorPid,omitempty"`
+	PID           int    `json:"pid,omitempty"`
+	Error         string `json:"error,omitempty"`
+	RuntimeOutput string `json:"runtimeOutput,omitempty"`
+	RuntimeErr    string `json:"runtimeErr,omitempty"`
+}
+
+// Launch starts a detached pier-monitor for cfg and returns once the
+// runtime's create finished: the container's PID and the monitor's PID. A
+// runtime failure comes back with the runtime's own message, and with exit
+// code 127 or 126 when the container's command could not be executed. On
+// error no monitor and no runtime container are left behind.
+func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorPID int, err error) {
+	if err := prepare(cfg); err != nil {
+		return 0, 0, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return 0, 0, fmt.Errorf("creating monitor sync pipe: %w", err)
+	}
+	defer r.Close()
+	cmd := exec.Command(monitorPath, "start", filepath.Join(cfg.RunDir, configFile))
+	cmd.ExtraFiles = []*os.File{w} // fd 3
+	// A new session: the terminal's signals and hangups of the CLI never
+	// reach the monitor or (without a tty) the container.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if cfg.LogDriver == LogPassthrough {
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	}
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return 0, 0, fmt.Errorf("starting %s: %w", monitorPath, err)
+	}
+	// The first process only starts the real monitor and exits.
+	waitErr := cmd.Wait()
+	// Its session's process group holds the monitor, the runtime and
+	// (without a tty) the container: the unit to kill if anything fails.
+	pgid := cmd.Process.Pid
+
+	msgs := make(chan syncMsg, 8) // never blocks the reader: at most 3 messages
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var m syncMsg
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				readErr <- fmt.Errorf("malformed message from monitor %q: %w", sc.Bytes(), err)
+				return
+			}
+			msgs <- m
+		}
+		readErr <- sc.Err()
+	}()
+
+	abort := func(err error) (int, int, error) {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		// The create may have got far enough to leave a container.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = cfg.Runtime.Delete(dctx, cfg.ID, true)
+		return 0, 0, err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return abort(fmt.Errorf("waiting for the monitor of %s: %w", cfg.ID, ctx.Err()))
+		case err := <-readErr:
+			if err == nil {
+				err = errors.New("it exited without a reply")
+				if waitErr != nil {
+					err = fmt.Errorf("it failed: %w", waitErr)
+				}
+			}
+			return abort(fmt.Errorf("monitor %s for container %s: %w", monitorPath, cfg.ID, err))
+		case m := <-msgs:
+			switch {
+			case m.MonitorPID > 0:
+				monitorPID = m.MonitorPID
+			case m.PID > 0:
+				return m.PID, monitorPID, nil
+			case m.Error != "" || m.RuntimeErr != "":
+				err := errors.New(m.Error)
+				if m.RuntimeErr != "" {
+					err = oci.ClassifyExec(cfg.Runtime.NewError("create", []byte(m.RuntimeOutput), errors.New(m.RuntimeErr)))
+				}
+				// The monitor cleans up and exits after an error; wait for
+				// that (its end of the pipe closes) so none is left behind.
+				select {
+				case <-readErr:
+				case <-time.After(10 * time.Second):
+					_ = syscall.Kill(-pgid, syscall.SIGKILL)
+				case <-ctx.Done():
+					_ = syscall.Kill(-pgid, syscall.SIGKILL)
+				}
+				return 0, 0, err
+			}
+		}
+	}
+}
+
+// prepare checks cfg, makes its paths absolute, clears what an earlier run
+// left in RunDir and writes the config file.
+func prepare(cfg *Config) error {
+	if cfg.ID == "" || cfg.Bundle == "" || cfg.RunDir == "" || cfg.Runtime.Path == "" {
+		return fmt.Errorf("monitor config needs an ID, a bundle, a run directory and a runtime: %w", errdefs.ErrInvalidArgument)
+	}
+	switch cfg.LogDriver {
+	case "", LogK8sFile:
+		if cfg.LogPath == "" {
+			return fmt.Errorf("log driver k8s-file needs a log path: %w", errdefs.ErrInvalidArgument)
+		}
+	case LogNone:
+	case LogPassthrough:
+		if cfg.Terminal {
+			return fmt.Errorf("log driver passthrough cannot be used with a terminal: %w", errdefs.ErrInvalidArgument)
+		}
+	default:
+		return fmt.Errorf("log driver %q is not supported by pier-monitor: %w", cfg.LogDriver, errdefs.ErrInvalidArgument)
+	}
+	if cfg.Version == "" {
+		cfg.Version = version.Version
+	}
+	// The monitor runs in "/", so every path must be absolute.
+	for _, p := range []*string{&cfg.Bundle, &cfg.RunDir, &cfg.LogPath} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("monitor config: %w", err)
+		}
+		*p = abs
+	}
+	if err := os.MkdirAll(cfg.RunDir, 0o700); err != nil {
+		return fmt.Errorf("creating run directory: %w", err)
+	}
+	for _, name := range []string{exitFile, attachFile, pidFile, runtimeLog} {
+		if err := os.Remove(filepath.Join(cfg.RunDir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("clearing run directory: %w", err)
+		}
+	}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("encoding monitor config: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg.RunDir, configFile), b, 0o600); err != nil {
+		return fmt.Errorf("writing monitor config: %w", err)
+	}
+	return nil
+}
+
+// FindMonitor looks for a pier-monitor of this very version: next to
+// selfExe (the pier binary), then in extra (containers.conf), then in
+// $PATH. The error names every path tried and why it was refused.
+func FindMonitor(selfExe string, extra []string) (string, error) {
+	var cands []string
+	if selfExe != "" {
+		cands = append(cands, filepath.Join(filepath.Dir(selfExe), "pier-monitor"))
+	}
+	cands = append(cands, extra...)
+	if p, err := exec.LookPath("pier-monitor"); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		cands = append(cands, p)
+	} else {
+		cands = append(cands, "$PATH")
+	}
+	var tried, seen []string
+	for _, p := range cands {
+		if slices.Contains(seen, p) {
+			continue
+		}
+		seen = append(seen, p)
+		if p == "$PATH" {
+			tried = append(tried, "pier-monitor in $PATH (not found)")
+			continue
+		}
+		v, err := monitorVersion(p)
+		switch {
+		case err != nil:
+			tried = append(tried, fmt.Sprintf("%s (%v)", p, err))
+		case v != version.Version:
+			tried = append(tried, fmt.Sprintf("%s (version %q, want %q)", p, v, version.Version))
+		default:
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no usable pier-monitor: tried %s: %w", strings.Join(tried, ", "), errdefs.ErrNotFound)
+}
+
+func monitorVersion(p string) (string, error) {
+	if fi, err := os.Stat(p); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", errors.New("not found")
+		}
+		return "", err
+	} else if fi.IsDir() {
+		return "", errors.New("is a directory")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, p, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("running --version: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}

@@ -1,0 +1,171 @@
+// Package monitor is pier-monitor, the small process that sits between the
+// engine and each container (the role conmon plays for podman), and the
+// engine's side of its protocol: Launch, Attach, ReadExitFile, FindMonitor.
+//
+// The monitor is the parent and subreaper of the container. It owns the
+// container's stdio (pipes, or the pty master it receives from the
+// runtime), writes the k8s-file log (format in package logs), serves the
+// attach socket, records the exit code in RunDir/exit and then runs the
+// engine's exit command (`pier container cleanup`).
+//
+// It must stay cheap to import (the engine imports it) and cheap to run
+// (one per container): no go.podman.io/*, no net (which would link libc),
+// no JSON in the steady state. It never touches the state store, locks,
+// storage or networks; the exit command does that.
+//
+// # Files in RunDir
+//
+//	monitor.json  the Config, written by Launch
+//	pidfile       the container's PID, written by the runtime
+//	attach        the attach socket (see below)
+//	exit          {"exitCode":N,"time":"RFC3339Nano"}, written atomically
+//	runtime.log   the runtime's log, passthrough log driver only
+//
+// # Launch and the sync pipe
+//
+// Launch runs `pier-monitor start RunDir/monitor.json` in a new session with
+// a pipe as fd 3. That process starts `pier-monitor serve ...` (the real
+// monitor, so it is not a child of the CLI), writes {"monitorPid":N} to the
+// pipe and exits. The monitor runs the runtime's create and writes one
+// line: {"pid":N} on success, {"runtimeOutput":"...","runtimeErr":"..."}
+// when the runtime failed, or {"error":"..."} when the monitor itself did.
+//
+// # Attach protocol
+//
+// A stream socket. Every message is a frame: one type byte, a 4-byte
+// big-endian payload length, the payload. Server to client: frameStdout,
+// frameStderr (output as it is read), then frameExit (int32 exit code,
+// big-endian) once output is drained and the exit file is written; it is
+// the last frame. Client to server: frameStdin (bytes for the container's
+// stdin), frameStdinClose (close the container's stdin), frameResize
+// (uint16 height, uint16 width, big-endian). Any number of clients.
+package monitor
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pier-engine/pier/internal/oci"
+)
+
+// Log drivers the monitor knows.
+const (
+	LogK8sFile     = "k8s-file" // the default
+	LogNone        = "none"
+	LogPassthrough = "passthrough" // the container uses the caller's stdio
+)
+
+// Config is everything the monitor needs; Launch writes it to
+// RunDir/monitor.json.
+type Config struct {
+	ID      string `json:"id"`
+	Bundle  string `json:"bundle"` // directory holding config.json
+	RunDir  string `json:"runDir"` // the container's run directory (see package doc)
+	Runtime oci.Runtime
+
+	Terminal bool `json:"terminal"`
+	Stdin    bool `json:"stdin"`
+
+	LogDriver  string `json:"logDriver"` // LogK8sFile (or ""), LogNone, LogPassthrough
+	LogPath    string `json:"logPath,omitempty"`
+	LogSizeMax int64  `json:"logSizeMax,omitempty"` // truncate the log when it would grow past this
+
+	ExitCommand []string `json:"exitCommand,omitempty"` // run after the exit file is written
+	Version     string   `json:"version"`               // must match the monitor's
+}
+
+// File names inside RunDir.
+const (
+	configFile  = "monitor.json"
+	pidFile     = "pidfile"
+	attachFile  = "attach"
+	exitFile    = "exit"
+	consoleFile = "console.sock"
+	runtimeLog  = "runtime.log"
+)
+
+// Frame types of the attach protocol.
+const (
+	frameStdin      byte = 0
+	frameStdout     byte = 1
+	frameStderr     byte = 2
+	frameExit       byte = 3
+	frameStdinClose byte = 4
+	frameResize     byte = 5
+
+	frameHeader  = 5
+	maxFrameSize = 1 << 20
+)
+
+// TermSize is a terminal size in cells.
+type TermSize struct{ Height, Width uint16 }
+
+// appendFrameHeader appends a frame header for n payload bytes.
+func appendFrameHeader(b []byte, typ byte, n int) []byte {
+	b = append(b, typ)
+	return binary.BigEndian.AppendUint32(b, uint32(n))
+}
+
+// readFrame reads one frame into buf (grown as needed) and returns its
+// type and payload.
+func readFrame(r io.Reader, buf []byte) (byte, []byte, error) {
+	var h [frameHeader]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, nil, err
+	}
+	n := binary.BigEndian.Uint32(h[1:])
+	if n > maxFrameSize {
+		return 0, nil, fmt.Errorf("attach frame of %d bytes is too large", n)
+	}
+	if cap(buf) < int(n) {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return 0, nil, err
+	}
+	return h[0], buf, nil
+}
+
+// sockPath returns a path for the socket name in dir that fits in
+// sun_path (108 bytes). Long run directories are reached through an O_PATH
+// descriptor: /proc/<pid>/fd/<n>/name, which is what conmon does too. pid
+// "self" is for our own use; the runtime needs our numeric PID. The caller
+// must call release once the socket is bound or connected.
+func sockPath(dir, name, pid string) (path string, release func(), err error) {
+	p := filepath.Join(dir, name)
+	if len(p) < 100 {
+		return p, func() {}, nil
+	}
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", nil, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	p = "/proc/" + pid + "/fd/" + strconv.Itoa(fd) + "/" + name
+	return p, func() { unix.Close(fd) }, nil
+}
+
+// ReadExitFile reads RunDir/exit, written by the monitor when the
+// container exited. The error wraps os.ErrNotExist while it is running.
+func ReadExitFile(runDir string) (code int, at time.Time, err error) {
+	b, err := os.ReadFile(filepath.Join(runDir, exitFile))
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("reading exit file: %w", err)
+	}
+	var e struct {
+		ExitCode *int      `json:"exitCode"`
+		Time     time.Time `json:"time"`
+	}
+	if err := json.Unmarshal(b, &e); err != nil || e.ExitCode == nil {
+		return 0, time.Time{}, fmt.Errorf("reading exit file %s: malformed content %q", filepath.Join(runDir, exitFile), b)
+	}
+	return *e.ExitCode, e.Time, nil
+}

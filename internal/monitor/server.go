@@ -1,0 +1,482 @@
+package monitor
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pier-engine/pier/internal/logs"
+	"github.com/pier-engine/pier/internal/version"
+)
+
+const (
+	syncFd = 3
+	// drainTimeout bounds how long output is read after the container
+	// exited: a process that escaped the container may hold its stdio.
+	drainTimeout = 2 * time.Second
+	// clientTimeout drops an attach client that does not read its output,
+	// so that it cannot stall the container's output forever.
+	clientTimeout = time.Minute
+	// readBuf is the output read size, conmon's STDIO_BUF_SIZE.
+	readBuf = 8192
+)
+
+// Main is pier-monitor's entry point (cmd/pier-monitor).
+//
+//	pier-monitor --version        prints the version pier checks
+//	pier-monitor start <config>   started by Launch: starts serve, detached
+//	pier-monitor serve <config>   the monitor itself
+func Main() {
+	args := os.Args
+	switch {
+	case len(args) == 2 && (args[1] == "--version" || args[1] == "version"):
+		os.Stdout.WriteString(version.Version + "\n")
+		os.Exit(0)
+	case len(args) == 3 && args[1] == "start":
+		os.Exit(detach(args[2]))
+	case len(args) == 3 && args[1] == "serve":
+		os.Exit(serve(args[2]))
+	}
+	os.Stderr.WriteString("usage: pier-monitor --version\npier-monitor is started by pier; it is not meant to be run by hand\n")
+	os.Exit(2)
+}
+
+// detach starts the real monitor and exits, so that the monitor is not a
+// child of the CLI (which does not wait for it) but of init.
+func detach(cfgPath string) int {
+	syncf := os.NewFile(syncFd, "sync")
+	cmd := exec.Command("/proc/self/exe", "serve", cfgPath)
+	cmd.Args[0] = os.Args[0]
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.ExtraFiles = []*os.File{syncf}
+	cmd.Dir = "/"
+	if err := cmd.Start(); err != nil {
+		sendSync(syncf, syncMsg{Error: fmt.Sprintf("starting the monitor: %v", err)})
+		return 1
+	}
+	sendSync(syncf, syncMsg{MonitorPID: cmd.Process.Pid})
+	return 0
+}
+
+// sendSync writes one sync message. The steady state never gets here, so
+// encoding/json costs nothing there; {"pid":N} is written by hand.
+func sendSync(f *os.File, m syncMsg) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		b = []byte(`{"error":"encoding sync message"}`)
+	}
+	_, _ = f.Write(append(b, '\n'))
+}
+
+// server is one running monitor.
+type server struct {
+	cfg *Config
+
+	log   *logs.Writer // nil without a log file
+	logMu sync.Mutex
+
+	stdin   *os.File // the container's stdin (pipe) or the pty master; nil if closed
+	stdinMu sync.Mutex
+	master  *os.File // the pty master, with a terminal
+
+	outputs []*os.File     // what the pumps read
+	pumps   sync.WaitGroup // one per output
+
+	mu       sync.Mutex
+	clients  map[*os.File]struct{}
+	exited   bool
+	exitCode int
+	listener *os.File
+}
+
+func serve(cfgPath string) int {
+	// One container's stdio needs neither parallelism nor a big heap.
+	runtime.GOMAXPROCS(1)
+	debug.SetGCPercent(50)
+	syncf := os.NewFile(syncFd, "sync")
+	unix.CloseOnExec(syncFd) // never leak into the runtime or the container
+	fail := func(err error) int {
+		sendSync(syncf, syncMsg{Error: err.Error()})
+		return 1
+	}
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return fail(fmt.Errorf("reading monitor config: %w", err))
+	}
+	cfg := new(Config)
+	if err := json.Unmarshal(b, cfg); err != nil {
+		return fail(fmt.Errorf("decoding monitor config %s: %w", cfgPath, err))
+	}
+	if cfg.Version != version.Version {
+		return fail(fmt.Errorf("pier-monitor version %s cannot serve pier version %s", version.Version, cfg.Version))
+	}
+	// Orphans of the container (and the container itself, once the
+	// runtime's create exits) become our children, so we see the exit.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fail(fmt.Errorf("becoming a subreaper: %w", err))
+	}
+	s := &server{cfg: cfg, clients: map[*os.File]struct{}{}}
+	return s.run(syncf)
+}
+
+func (s *server) run(syncf *os.File) int {
+	cfg := s.cfg
+	// Before create: SIGCHLD must not be lost, and the container's exit is
+	// seen however early it happens.
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, unix.SIGCHLD)
+
+	pid, err := s.create(syncf)
+	if err != nil {
+		if s.listener != nil {
+			s.listener.Close()
+			os.Remove(filepath.Join(cfg.RunDir, attachFile))
+		}
+		return 1
+	}
+	_, _ = syncf.Write([]byte(`{"pid":` + strconv.Itoa(pid) + "}\n"))
+	syncf.Close()
+
+	go s.acceptLoop()
+	for _, f := range s.outputs {
+		s.pumps.Add(1)
+		go s.pump(f)
+	}
+	// Startup garbage (config, exec, buffers) would otherwise stay in our
+	// RSS until the scavenger gets to it; a sleeping container's monitor
+	// should hold only what it uses.
+	debug.FreeOSMemory()
+	dropStartupText()
+	code := waitExit(sigc, pid)
+	at := time.Now()
+	signal.Stop(sigc)
+
+	s.drain()
+	if s.log != nil {
+		s.log.Close()
+	}
+	if err := writeExitFile(cfg.RunDir, code, at); err != nil {
+		logf("%v", err)
+	}
+	s.finish(code)
+	if len(cfg.ExitCommand) > 0 {
+		cmd := exec.Command(cfg.ExitCommand[0], cfg.ExitCommand[1:]...)
+		cmd.Dir = "/"
+		// Not waited for: it outlives us and init reaps it.
+		if err := cmd.Start(); err != nil {
+			logf("running exit command: %v", err)
+		}
+	}
+	return 0
+}
+
+// create sets up stdio and the attach socket and runs the runtime's
+// create. Failures are reported on the sync pipe here.
+func (s *server) create(syncf *os.File) (int, error) {
+	cfg := s.cfg
+	fail := func(err error) (int, error) {
+		sendSync(syncf, syncMsg{Error: err.Error()})
+		return 0, err
+	}
+	var err error
+	if s.listener, err = listenUnix(cfg.RunDir, attachFile); err != nil {
+		return fail(fmt.Errorf("creating attach socket: %w", err))
+	}
+	if cfg.LogDriver == "" || cfg.LogDriver == LogK8sFile {
+		if s.log, err = logs.NewWriter(cfg.LogPath, cfg.LogSizeMax); err != nil {
+			return fail(err)
+		}
+	}
+	io, err := s.setupStdio()
+	if err != nil {
+		return fail(err)
+	}
+	rt := cfg.Runtime
+	if cfg.LogDriver == LogPassthrough {
+		// The runtime's stderr is the user's: keep a copy of its errors.
+		rt.Args = append(rt.Args[:len(rt.Args):len(rt.Args)],
+			"--log", filepath.Join(cfg.RunDir, runtimeLog), "--log-format", "json")
+	}
+	cmd := rt.CreateCmd(cfg.ID, cfg.Bundle, filepath.Join(cfg.RunDir, pidFile), io.consoleSocket)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.in, io.out, io.err
+	cmd.Dir = "/"
+	runErr := cmd.Run()
+	io.closeRuntimeEnds()
+	var master *os.File
+	if io.console != nil {
+		master, err = io.console.master(runErr == nil)
+		if runErr == nil && err != nil {
+			runErr = err
+		}
+	}
+	// The container is blocked until `start`: whatever is in the pipes now
+	// is the runtime's own output.
+	var out []byte
+	for _, f := range io.runtimeOutput {
+		out = append(out, readAvailable(f)...)
+	}
+	if cfg.LogDriver == LogPassthrough {
+		out, _ = os.ReadFile(filepath.Join(cfg.RunDir, runtimeLog))
+	}
+	if runErr != nil {
+		if master != nil {
+			master.Close()
+		}
+		io.closeOurs()
+		// runc removes what a failed create made; make sure for others.
+		_ = exec.Command(rt.Path, append(rt.Args[:len(rt.Args):len(rt.Args)], "delete", "--force", cfg.ID)...).Run()
+		sendSync(syncf, syncMsg{RuntimeOutput: string(out), RuntimeErr: runErr.Error()})
+		return 0, runErr
+	}
+	if io.errPipe != nil {
+		io.errPipe.Close() // a terminal's runtime output pipe has done its job
+	}
+	pid, err := readPidFile(filepath.Join(cfg.RunDir, pidFile))
+	if err != nil {
+		_ = exec.Command(rt.Path, append(rt.Args[:len(rt.Args):len(rt.Args)], "delete", "--force", cfg.ID)...).Run()
+		return fail(err)
+	}
+	if master != nil {
+		s.master, s.outputs = master, []*os.File{master}
+		if cfg.Stdin {
+			s.stdin = master
+		}
+	} else {
+		s.stdin, s.outputs = io.stdinW, io.outputs
+	}
+	return pid, nil
+}
+
+func readPidFile(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("reading the container's PID: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("reading the container's PID: malformed pid file %q", b)
+	}
+	return pid, nil
+}
+
+// waitExit reaps every child (we are a subreaper) until the container's
+// process exits, and returns its exit code: its status, or 128+signal.
+func waitExit(sigc <-chan os.Signal, pid int) int {
+	for {
+		for {
+			var ws unix.WaitStatus
+			wpid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil || wpid <= 0 {
+				break
+			}
+			if wpid == pid {
+				if ws.Signaled() {
+					return 128 + int(ws.Signal())
+				}
+				return ws.ExitStatus()
+			}
+		}
+		<-sigc
+	}
+}
+
+// pump copies one output to the log and to attach clients until EOF (or
+// EIO from a pty master whose slave is gone).
+func (s *server) pump(f *os.File) {
+	defer s.pumps.Done()
+	typ, stream := frameStdout, logs.Stdout
+	if len(s.outputs) > 1 && f == s.outputs[1] {
+		typ, stream = frameStderr, logs.Stderr
+	}
+	buf := make([]byte, frameHeader+readBuf)
+	for {
+		n, err := f.Read(buf[frameHeader:])
+		if n > 0 {
+			s.output(typ, stream, buf[:frameHeader+n])
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// output logs data and sends it to every client. frame has room for the
+// header in front of the data.
+func (s *server) output(typ byte, stream string, frame []byte) {
+	data := frame[frameHeader:]
+	if s.log != nil {
+		s.logMu.Lock()
+		if err := s.log.Write(stream, data); err != nil {
+			logf("%v", err)
+		}
+		s.logMu.Unlock()
+	}
+	appendFrameHeader(frame[:0], typ, len(data))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.clients {
+		_ = c.SetWriteDeadline(time.Now().Add(clientTimeout))
+		if _, err := c.Write(frame); err != nil {
+			delete(s.clients, c)
+			c.Close()
+		}
+	}
+}
+
+// drain waits for the outputs to reach EOF, within drainTimeout.
+func (s *server) drain() {
+	done := make(chan struct{})
+	go func() { s.pumps.Wait(); close(done) }()
+	t := time.NewTimer(drainTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		for _, f := range s.outputs {
+			_ = f.SetReadDeadline(time.Now())
+		}
+		<-done
+	}
+	for _, f := range s.outputs {
+		f.Close()
+	}
+}
+
+// finish sends the exit frame to every client and closes the socket.
+func (s *server) finish(code int) {
+	s.mu.Lock()
+	s.exited, s.exitCode = true, code
+	frame := exitFrame(code)
+	for c := range s.clients {
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = c.Write(frame)
+		c.Close()
+		delete(s.clients, c)
+	}
+	s.mu.Unlock()
+	s.listener.Close()
+	os.Remove(filepath.Join(s.cfg.RunDir, attachFile))
+}
+
+func exitFrame(code int) []byte {
+	b := appendFrameHeader(make([]byte, 0, frameHeader+4), frameExit, 4)
+	return append(b, byte(uint32(code)>>24), byte(uint32(code)>>16), byte(uint32(code)>>8), byte(uint32(code)))
+}
+
+// writeExitFile records the exit atomically: readers see all or nothing.
+func writeExitFile(dir string, code int, at time.Time) error {
+	b := strconv.AppendInt([]byte(`{"exitCode":`), int64(code), 10)
+	b = append(b, `,"time":"`...)
+	b = at.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, "\"}\n"...)
+	tmp := filepath.Join(dir, "."+exitFile+".tmp")
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("writing exit file: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, exitFile)); err != nil {
+		return fmt.Errorf("writing exit file: %w", err)
+	}
+	return nil
+}
+
+func (s *server) acceptLoop() {
+	for {
+		c, err := acceptConn(s.listener)
+		switch {
+		case err == unix.ECONNABORTED:
+			continue
+		case err == unix.EMFILE || err == unix.ENFILE:
+			time.Sleep(100 * time.Millisecond) // let a client go first
+			continue
+		case err != nil:
+			return // the listener is closed: the container exited
+		}
+		s.mu.Lock()
+		if s.exited {
+			_, _ = c.Write(exitFrame(s.exitCode))
+			c.Close()
+			s.mu.Unlock()
+			continue
+		}
+		s.clients[c] = struct{}{}
+		s.mu.Unlock()
+		go s.serveClient(c)
+	}
+}
+
+// serveClient handles what a client sends: stdin, stdin close, resize.
+func (s *server) serveClient(c *os.File) {
+	var buf []byte
+	for {
+		typ, p, err := readFrame(c, buf)
+		if err != nil {
+			s.mu.Lock()
+			if _, ok := s.clients[c]; ok {
+				delete(s.clients, c)
+				c.Close()
+			}
+			s.mu.Unlock()
+			return
+		}
+		buf = p[:cap(p)]
+		switch typ {
+		case frameStdin:
+			s.writeStdin(p)
+		case frameStdinClose:
+			s.closeStdin()
+		case frameResize:
+			if len(p) == 4 && s.master != nil {
+				s.resize(uint16(p[0])<<8|uint16(p[1]), uint16(p[2])<<8|uint16(p[3]))
+			}
+		}
+	}
+}
+
+func (s *server) writeStdin(p []byte) {
+	s.stdinMu.Lock()
+	defer s.stdinMu.Unlock()
+	if s.stdin != nil && s.cfg.Stdin {
+		_, _ = s.stdin.Write(p)
+	}
+}
+
+// closeStdin gives the container EOF on a stdin pipe. A pty has no EOF
+// short of hanging up the whole terminal, so it stays open.
+func (s *server) closeStdin() {
+	s.stdinMu.Lock()
+	defer s.stdinMu.Unlock()
+	if s.stdin != nil && s.master == nil {
+		s.stdin.Close()
+		s.stdin = nil
+	}
+}
+
+func (s *server) resize(h, w uint16) {
+	rc, err := s.master.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Control(func(fd uintptr) {
+		_ = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Row: h, Col: w})
+	})
+}
+
+// logf reports what cannot go on the sync pipe any more. The monitor's
+// stderr is /dev/null unless the log driver is passthrough.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "pier-monitor: "+format+"\n", args...)
+}

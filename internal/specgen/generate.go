@@ -1,0 +1,265 @@
+// Package specgen turns a container's config and a few facts about the host
+// into the OCI runtime spec (config.json) that the runtime executes, and
+// holds the small parsers that produce the config's inputs (--volume,
+// --tmpfs, --ulimit, --env, --user).
+//
+// Generate is a pure function: it reads no files, runs nothing and asks the
+// kernel nothing, so the same inputs give the same spec and golden-file tests
+// pin its output. Everything that needs the host (resolving the user in the
+// rootfs, preparing /etc/hosts, choosing the cgroup path, clamping rlimits)
+// is done by the caller beforehand, with the helpers in this package where it
+// helps. specgen never writes the bundle, never mounts and never talks to
+// the runtime or the state store.
+//
+// The spec follows what podman 5 generates for `podman run` with runc on a
+// cgroupfs host, minus what pier does not support yet. Not done yet:
+// seccomp (Linux.Seccomp is left nil, so containers run without a syscall
+// filter until github.com/moby/profiles/seccomp is wired in), AppArmor,
+// SELinux labels, the pids cgroup limit (podman's 2048), podman's default
+// sysctl net.ipv4.ping_group_range, devices, user namespaces and
+// /run/.containerenv.
+package specgen
+
+import (
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	spec "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/pier-engine/pier/internal/config"
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
+)
+
+// Host is what the engine prepared or found out for this start.
+type Host struct {
+	// RootfsPath is the mounted root filesystem.
+	RootfsPath string
+	// HostsPath, ResolvConfPath and HostnamePath are files the engine
+	// wrote; each is bind-mounted at /etc/hosts, /etc/resolv.conf and
+	// /etc/hostname unless empty or the user mounts something there.
+	HostsPath, ResolvConfPath, HostnamePath string
+	// User is the process identity, already resolved in the rootfs (see
+	// ResolveUser), supplementary groups included.
+	User spec.User
+	// Home is the user's home directory from the image's passwd file; it
+	// becomes $HOME unless the environment sets one. Empty means "/".
+	Home string
+	// CgroupsPath is the container's cgroup, e.g. "/pier/<id>" on cgroupfs.
+	CgroupsPath string
+	// CgroupV2 says the host is pure cgroup v2 (unified). Only then does
+	// the container get its own cgroup namespace, as podman does; on v1
+	// and hybrid hosts podman (and pier) share the host's.
+	CgroupV2 bool
+	// NetNSPath is a network namespace the network part prepared for the
+	// container to join. Empty with NetworkMode "none" gives a new
+	// namespace holding only loopback.
+	NetNSPath string
+}
+
+// defaultUmask is podman's default (containers.conf umask "0022").
+const defaultUmask uint32 = 0o022
+
+// defaultCaps is podman 5's default capability set (containers.conf
+// default_capabilities). It is docker's minus NET_RAW, MKNOD and AUDIT_WRITE.
+var defaultCaps = []string{
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FOWNER",
+	"CAP_FSETID",
+	"CAP_KILL",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SETFCAP",
+	"CAP_SETGID",
+	"CAP_SETPCAP",
+	"CAP_SETUID",
+	"CAP_SYS_CHROOT",
+}
+
+// maskedPaths are podman's defaults plus /proc/interrupts (masked by newer
+// containers/common too): files that leak host information or allow
+// attacks on the host kernel are covered with /dev/null or an empty tmpfs.
+var maskedPaths = []string{
+	"/proc/acpi",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/sched_debug",
+	"/proc/scsi",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/sys/dev/block",
+	"/sys/devices/virtual/powercap",
+	"/sys/firmware",
+	"/sys/fs/selinux",
+	"/proc/interrupts",
+}
+
+// readonlyPaths are podman's defaults: readable, but writing them would
+// reconfigure the host kernel.
+var readonlyPaths = []string{
+	"/proc/asound",
+	"/proc/bus",
+	"/proc/fs",
+	"/proc/irq",
+	"/proc/sys",
+	"/proc/sysrq-trigger",
+}
+
+// Generate returns the OCI runtime spec for starting c on the host h.
+func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
+	args := slices.Concat(c.Entrypoint, c.Cmd)
+	if len(args) == 0 {
+		return nil, invalidf("no command or entrypoint provided, and no CMD or ENTRYPOINT from image")
+	}
+	if h.RootfsPath == "" {
+		return nil, fmt.Errorf("generating spec for container %s: no rootfs path", c.ID)
+	}
+	cwd := c.WorkingDir
+	if cwd == "" {
+		cwd = "/"
+	}
+	if !filepath.IsAbs(cwd) {
+		return nil, invalidf("the working directory %q is invalid, it needs to be an absolute path", cwd)
+	}
+	hostname := c.Hostname
+	if hostname == "" && len(c.ID) >= 12 {
+		// podman's default: the short container ID.
+		hostname = c.ID[:12]
+	}
+	namespaces, err := namespaces(c, h)
+	if err != nil {
+		return nil, err
+	}
+	mounts, err := mounts(c, h)
+	if err != nil {
+		return nil, err
+	}
+
+	user := h.User
+	user.AdditionalGids = slices.Clone(user.AdditionalGids)
+	if user.Umask == nil {
+		umask := defaultUmask
+		user.Umask = &umask
+	}
+
+	s := &spec.Spec{
+		Version: spec.Version,
+		Process: &spec.Process{
+			Terminal:     c.Terminal,
+			User:         user,
+			Args:         args,
+			Env:          processEnv(c, h, hostname),
+			Cwd:          cwd,
+			Capabilities: capabilities(user.UID),
+			Rlimits:      slices.Clone(c.Rlimits),
+			// podman leaves no_new_privileges off unless asked, so setuid
+			// binaries (su, ping on some images) keep working.
+			NoNewPrivileges: false,
+		},
+		Root:        &spec.Root{Path: h.RootfsPath, Readonly: c.ReadOnly},
+		Hostname:    hostname,
+		Mounts:      mounts,
+		Annotations: maps.Clone(c.Annotations),
+		Linux: &spec.Linux{
+			Resources: &spec.LinuxResources{
+				// Deny every device, then runc adds its default allow
+				// list (null, zero, full, tty, random, urandom, ptmx,
+				// pts). Without this rule a v1 devices cgroup inherits
+				// "allow all" from its parent.
+				Devices: []spec.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
+			},
+			CgroupsPath:   h.CgroupsPath,
+			Namespaces:    namespaces,
+			MaskedPaths:   slices.Clone(maskedPaths),
+			ReadonlyPaths: slices.Clone(readonlyPaths),
+			// Seccomp is deliberately nil for now: pier has no default
+			// profile yet (github.com/moby/profiles/seccomp will provide
+			// it). Until then containers run without a syscall filter,
+			// which is less confined than podman's default.
+		},
+	}
+	return s, nil
+}
+
+// processEnv is c.Env plus the variables podman adds when the environment
+// does not set them: TERM for a terminal, container, HOME and HOSTNAME.
+func processEnv(c *define.ContainerConfig, h *Host, hostname string) []string {
+	env := slices.Clone(c.Env)
+	has := make(map[string]bool, len(env))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		has[k] = true
+	}
+	add := func(k, v string) {
+		if !has[k] {
+			env = append(env, k+"="+v)
+			has[k] = true
+		}
+	}
+	if !has["PATH"] {
+		// runc looks the command up in the container's PATH; an image
+		// and a containers.conf without one would leave "sh" unfindable.
+		env = append(env, config.DefaultPath)
+		has["PATH"] = true
+	}
+	if c.Terminal {
+		add("TERM", "xterm")
+	}
+	// podman sets container=podman so systemd and scripts know they run
+	// in a container. pier names itself: any value makes systemd detect a
+	// container, and claiming to be podman would mislead tools that then
+	// look for podman-only files such as /run/.containerenv.
+	add("container", "pier")
+	home := h.Home
+	if home == "" {
+		home = "/"
+	}
+	add("HOME", home)
+	if hostname != "" {
+		add("HOSTNAME", hostname)
+	}
+	return env
+}
+
+// capabilities follows podman: root gets the default set in bounding,
+// effective and permitted; any other user keeps it only in bounding, so a
+// non-root process starts with no capabilities but setuid binaries can
+// still gain them. Inheritable and ambient stay empty (podman dropped
+// inheritable after CVE-2022-27649).
+func capabilities(uid uint32) *spec.LinuxCapabilities {
+	c := &spec.LinuxCapabilities{Bounding: slices.Clone(defaultCaps)}
+	if uid == 0 {
+		c.Effective = slices.Clone(defaultCaps)
+		c.Permitted = slices.Clone(defaultCaps)
+	}
+	return c
+}
+
+// namespaces lists podman's namespaces: pid, network (unless host), ipc,
+// uts, mount, and cgroup on pure v2 hosts only.
+func namespaces(c *define.ContainerConfig, h *Host) ([]spec.LinuxNamespace, error) {
+	ns := []spec.LinuxNamespace{{Type: spec.PIDNamespace}}
+	switch c.NetworkMode {
+	case "host":
+	case "", "none":
+		ns = append(ns, spec.LinuxNamespace{Type: spec.NetworkNamespace, Path: h.NetNSPath})
+	default:
+		if h.NetNSPath == "" {
+			return nil, fmt.Errorf("network mode %q is not supported yet: %w", c.NetworkMode, errdefs.ErrNotImplemented)
+		}
+		ns = append(ns, spec.LinuxNamespace{Type: spec.NetworkNamespace, Path: h.NetNSPath})
+	}
+	ns = append(ns,
+		spec.LinuxNamespace{Type: spec.IPCNamespace},
+		spec.LinuxNamespace{Type: spec.UTSNamespace},
+		spec.LinuxNamespace{Type: spec.MountNamespace},
+	)
+	if h.CgroupV2 {
+		ns = append(ns, spec.LinuxNamespace{Type: spec.CgroupNamespace})
+	}
+	return ns, nil
+}

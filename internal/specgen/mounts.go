@@ -1,0 +1,198 @@
+package specgen
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+
+	spec "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/pier-engine/pier/internal/define"
+)
+
+// shmSize is podman's default /dev/shm size (containers.conf shm_size).
+const shmSize = "size=65536k"
+
+// defaultMounts are the kernel filesystems every container gets, with
+// podman's options. /dev/shm is a private tmpfs per container, which is what
+// podman's shm bind amounts to for a container with its own IPC namespace.
+func defaultMounts() []spec.Mount {
+	return []spec.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
+		{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", shmSize}},
+		// Read-only as podman mounts it for unprivileged containers: the
+		// container sees its cgroups but cannot reconfigure them.
+		{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"rprivate", "nosuid", "noexec", "nodev", "relatime", "ro"}},
+	}
+}
+
+// readOnlyTmpfs are the writable scratch dirs podman adds under --read-only
+// (--read-only-tmpfs defaults to true). tmpcopyup keeps what the image has
+// there; /tmp and /var/tmp are noexec, /run is not, as in podman 5.
+func readOnlyTmpfs() []spec.Mount {
+	opts := func(extra ...string) []string {
+		return append([]string{"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"}, extra...)
+	}
+	return []spec.Mount{
+		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: opts("noexec")},
+		{Destination: "/var/tmp", Type: "tmpfs", Source: "tmpfs", Options: opts("noexec")},
+		{Destination: "/run", Type: "tmpfs", Source: "tmpfs", Options: opts()},
+	}
+}
+
+// mounts assembles the spec's mounts: kernel filesystems, the engine's
+// /etc files, read-only scratch tmpfs, then the user's mounts, which win
+// over any of the others at the same destination. The result is ordered
+// parents first, as runc mounts in list order.
+func mounts(c *define.ContainerConfig, h *Host) ([]spec.Mount, error) {
+	user := make([]spec.Mount, 0, len(c.Mounts))
+	userDest := make(map[string]bool, len(c.Mounts))
+	for _, m := range c.Mounts {
+		sm, err := userMount(m)
+		if err != nil {
+			return nil, err
+		}
+		if userDest[sm.Destination] {
+			return nil, invalidf("%s: duplicate mount destination", sm.Destination)
+		}
+		userDest[sm.Destination] = true
+		user = append(user, sm)
+	}
+
+	base := defaultMounts()
+	for _, f := range []struct{ dest, src string }{
+		{"/etc/hostname", h.HostnamePath},
+		{"/etc/hosts", h.HostsPath},
+		{"/etc/resolv.conf", h.ResolvConfPath},
+	} {
+		if f.src != "" {
+			base = append(base, spec.Mount{Destination: f.dest, Type: "bind", Source: f.src, Options: []string{"bind", "rprivate"}})
+		}
+	}
+	if c.ReadOnly {
+		base = append(base, readOnlyTmpfs()...)
+	}
+
+	out := make([]spec.Mount, 0, len(base)+len(user))
+	for _, m := range base {
+		if userDest[m.Destination] {
+			continue
+		}
+		// A user mount on /dev replaces the whole tree, as in podman.
+		if userDest["/dev"] && strings.HasPrefix(m.Destination, "/dev/") {
+			continue
+		}
+		out = append(out, m)
+	}
+	out = append(out, user...)
+	// Parents before children, otherwise a later mount on /a would hide
+	// an earlier one on /a/b. Stable, so equal depths keep the order
+	// above (podman sorts the same way).
+	slices.SortStableFunc(out, func(a, b spec.Mount) int {
+		return depth(a.Destination) - depth(b.Destination)
+	})
+	return out, nil
+}
+
+func depth(p string) int {
+	if p == "/" {
+		return 0
+	}
+	return strings.Count(p, "/")
+}
+
+// userMount converts a --volume or --tmpfs mount to its spec form with
+// podman's default options filled in.
+func userMount(m define.Mount) (spec.Mount, error) {
+	dest := filepath.Clean(m.Destination)
+	if !filepath.IsAbs(dest) {
+		return spec.Mount{}, invalidf("invalid container path %q, must be an absolute path", m.Destination)
+	}
+	switch m.Type {
+	case "bind":
+		if !filepath.IsAbs(m.Source) {
+			return spec.Mount{}, invalidf("invalid host path %q for mount on %s, must be an absolute path", m.Source, dest)
+		}
+		return spec.Mount{Destination: dest, Type: "bind", Source: m.Source, Options: mountOptions(m.Options, false)}, nil
+	case "tmpfs":
+		return spec.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs", Options: mountOptions(m.Options, true)}, nil
+	default:
+		return spec.Mount{}, invalidf("mount on %s: unsupported mount type %q", dest, m.Type)
+	}
+}
+
+// mountOptions drops the options that only mean something to the engine
+// and adds podman's defaults for what the user left unsaid: private
+// propagation, a recursive bind, and for tmpfs rw,noexec,nosuid,nodev and
+// tmpcopyup (the tmpfs starts with the image's content at that path).
+// Options are validated by ParseVolume and ParseTmpfs.
+func mountOptions(in []string, tmpfs bool) []string {
+	var foundWrite, foundProp, foundBind, foundExec, foundSuid, foundDev, foundCopyUp bool
+	recursive := true
+	out := make([]string, 0, len(in)+6)
+	for _, o := range in {
+		key, _, _ := strings.Cut(o, "=")
+		switch key {
+		case "z", "Z":
+			// SELinux relabeling: pier applies no labels (and this
+			// host has no SELinux), so there is nothing to relabel.
+			continue
+		case "cached", "delegated", "consistency", "copy", "nocopy":
+			// Docker-for-Mac and named-volume options; meaningless for
+			// a bind or tmpfs on Linux, dropped as podman drops them.
+			continue
+		case "notmpcopyup":
+			foundCopyUp = true
+			continue // podman's own option, the runtime does not know it
+		case "tmpcopyup":
+			foundCopyUp = true
+		case "rw", "ro":
+			foundWrite = true
+		case "exec", "noexec":
+			foundExec = true
+		case "suid", "nosuid":
+			foundSuid = true
+		case "dev", "nodev":
+			foundDev = true
+		case "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable":
+			foundProp = true
+		case "bind":
+			recursive = false
+			foundBind = true
+		case "rbind":
+			foundBind = true
+		}
+		out = append(out, o)
+	}
+	if tmpfs && !foundWrite {
+		out = append(out, "rw")
+	}
+	if !foundProp {
+		if recursive {
+			out = append(out, "rprivate")
+		} else {
+			out = append(out, "private")
+		}
+	}
+	if tmpfs {
+		if !foundExec {
+			out = append(out, "noexec")
+		}
+		if !foundSuid {
+			out = append(out, "nosuid")
+		}
+		if !foundDev {
+			out = append(out, "nodev")
+		}
+		if !foundCopyUp {
+			out = append(out, "tmpcopyup")
+		}
+	} else if !foundBind {
+		out = append(out, "rbind")
+	}
+	return out
+}
