@@ -274,7 +274,7 @@ func openImportSource(g *Globals, arg string) (io.Reader, func(), error) {
 	}
 	f, err := os.Open(arg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening %s: %w", arg, errdefs.ErrInvalidArgument)
+		return nil, nil, fmt.Errorf("opening %s: %w", arg, errors.Join(errdefs.ErrInvalidArgument, err))
 	}
 	return f, func() { f.Close() }, nil
 }

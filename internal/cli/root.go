@@ -93,12 +93,15 @@ func (g *Globals) Images(ctx context.Context) (*image.Store, error) {
 // `pier container cleanup` sees the same engine.
 func (g *Globals) globalArgs() []string {
 	var args []string
-	g.cmd.Root().PersistentFlags().Visit(func(f *pflag.Flag) {
-		if f.Value.Type() == "stringSlice" || f.Value.Type() == "stringArray" {
-			for _, v := range strings.Split(strings.Trim(f.Value.String(), "[]"), ",") {
-				if v != "" {
-					args = append(args, "--"+f.Name+"="+v)
-				}
+	// VisitAll+Changed, not Visit: cobra parses the root's persistent flags
+	// through the subcommand's flag set, so the root set never marks them.
+	g.cmd.Root().PersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if !f.Changed {
+			return
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				args = append(args, "--"+f.Name+"="+v)
 			}
 			return
 		}

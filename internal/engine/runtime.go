@@ -164,8 +164,12 @@ func (r *Runtime) findRuntime(name string) (*oci.Runtime, error) {
 	}
 	// A runtime state root under our run root keeps test roots isolated
 	// from the host's /run/runc and is wiped with the run root on reboot.
-	rt.Args = append(rt.Args, "--root", filepath.Join(r.runDir, "runtime", filepath.Base(rt.Name)))
+	rt.Args = append(rt.Args, "--root", r.runtimeRoot(rt))
 	return rt, nil
+}
+
+func (r *Runtime) runtimeRoot(rt *oci.Runtime) string {
+	return filepath.Join(r.runDir, "runtime", filepath.Base(rt.Name))
 }
 
 // refreshAfterReboot resets runtime state when the run directory (a tmpfs)

@@ -64,7 +64,11 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	id := c.Config.ID
 	runDir := r.ctrRunDir(id)
 	// Leftovers of an earlier run: the runtime container and the exit file.
-	_ = rt.Delete(ctx, id, true)
+	// runc keeps its state in <root>/<id>; checking it saves a runc exec on
+	// the common path.
+	if _, err := os.Stat(filepath.Join(r.runtimeRoot(rt), id)); err == nil {
+		_ = rt.Delete(ctx, id, true)
+	}
 	if err := os.RemoveAll(runDir); err != nil {
 		return nil, fmt.Errorf("clearing run directory of %s: %w", c.Config.Name, err)
 	}
