@@ -100,6 +100,9 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	if err != nil {
 		return fail(err)
 	}
+	if err := specgen.ApplyDefaultSeccomp(s); err != nil {
+		return fail(err)
+	}
 	if err := writeJSON(filepath.Join(runDir, "config.json"), s); err != nil {
 		return fail(err)
 	}
