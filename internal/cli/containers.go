@@ -436,24 +436,28 @@ func confirm(g *Globals, question string) (bool, error) {
 func newCleanupCommand(g *Globals) *cobra.Command {
 	var all, latest, rm bool
 	cmd := &cobra.Command{
-		Use:    "cleanup [options] CONTAINER [CONTAINER...]",
-		Short:  "Clean up network and mountpoints of one or more containers",
-		Long:   "pier container cleanup\n\n   Cleans up mount points and network stacks on one or more containers from the host. The container name or ID can be used. This command is used internally when running containers, but can also be used if container cleanup has failed when a container exits.",
-		Args:   needNamesOrAll(&all, &latest),
-		Hidden: false,
+		Use:   "cleanup [options] CONTAINER [CONTAINER...]",
+		Short: "Clean up network and mountpoints of one or more containers",
+		Long:  "pier container cleanup\n\n   Cleans up mount points and network stacks on one or more containers from the host. The container name or ID can be used. This command is used internally when running containers, but can also be used if container cleanup has failed when a container exits.",
+		Args:  needNamesOrAll(&all, &latest),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			rt, err := g.Engine(ctx)
 			if err != nil {
 				return err
 			}
-			ts, err := pickTargets(ctx, rt, args, all, latest, nil, false)
+			// A container already removed (run --rm, rm -f) needs no
+			// cleanup: the monitor's exit command must not fail on it.
+			ts, err := pickTargets(ctx, rt, args, all, latest, nil, true)
 			if err != nil {
 				return err
 			}
 			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
 				id := tg.ctr.Config.ID
 				if err := rt.Cleanup(ctx, id); err != nil {
+					if errors.Is(err, define.ErrNoSuchCtr) {
+						return nil
+					}
 					return err
 				}
 				if rm {

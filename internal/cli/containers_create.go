@@ -66,7 +66,7 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 	case "always", "newer", "true":
 		return nil, fmt.Errorf("--pull=%s is not supported yet: %w", o.pull, errdefs.ErrNotImplemented)
 	default:
-		return nil, fmt.Errorf("invalid pull policy %q: %w", o.pull, errdefs.ErrInvalidArgument)
+		return nil, fmt.Errorf("unsupported pull policy %q", o.pull)
 	}
 	req := &engine.CreateRequest{
 		Image:       args[0],

@@ -19,7 +19,7 @@ func parseFilters(in []string) (map[string][]string, error) {
 	for _, f := range in {
 		k, v, ok := strings.Cut(f, "=")
 		if !ok {
-			return nil, fmt.Errorf("invalid filter %q: %w", f, errdefs.ErrInvalidArgument)
+			return nil, fmt.Errorf("invalid filter %q", f)
 		}
 		out[k] = append(out[k], v)
 	}
@@ -132,7 +132,7 @@ func ctrPredicate(key string, vals []string, all []*define.Container) (func(*def
 		}
 		return func(c *define.Container) bool { return c.Config.Created.After(ref) }, nil
 	}
-	return nil, fmt.Errorf("%s is an invalid filter: %w", key, errdefs.ErrInvalidArgument)
+	return nil, fmt.Errorf("%s is an invalid filter", key)
 }
 
 // matchLabels is podman's label filter: every "key" or "key=value" must

@@ -1,21 +1,17 @@
 package define
 
-import (
-	"fmt"
+import "github.com/pier-engine/pier/internal/errdefs"
 
-	"github.com/pier-engine/pier/internal/errdefs"
-)
-
-// Sentinel errors callers branch on. Each wraps its errdefs class so the
-// exit code table sees it.
+// Sentinel errors callers branch on. Each belongs to an errdefs class (for
+// the exit code table) and prints podman's text.
 var (
-	ErrNoSuchCtr       = fmt.Errorf("no such container: %w", errdefs.ErrNotFound)
-	ErrNoSuchImage     = fmt.Errorf("no such image: %w", errdefs.ErrNotFound)
-	ErrCtrExists       = fmt.Errorf("container already exists: %w", errdefs.ErrConflict)
-	ErrNameInUse       = fmt.Errorf("name is in use: %w", errdefs.ErrConflict)
-	ErrImageInUse      = fmt.Errorf("image is in use by a container: %w", errdefs.ErrConflict)
-	ErrAmbiguous       = fmt.Errorf("more than one result: %w", errdefs.ErrInvalidArgument)
-	ErrCtrStateInvalid = fmt.Errorf("container state improper: %w", errdefs.ErrInvalidState)
+	ErrNoSuchCtr       = errdefs.New(errdefs.ErrNotFound, "no such container")
+	ErrNoSuchImage     = errdefs.New(errdefs.ErrNotFound, "image not known")
+	ErrCtrExists       = errdefs.New(errdefs.ErrConflict, "container already exists")
+	ErrNameInUse       = errdefs.New(errdefs.ErrConflict, "that name is already in use")
+	ErrImageInUse      = errdefs.New(errdefs.ErrConflict, "image is in use by a container")
+	ErrAmbiguous       = errdefs.New(errdefs.ErrInvalidArgument, "more than one result")
+	ErrCtrStateInvalid = errdefs.New(errdefs.ErrInvalidState, "container state improper")
 	ErrInvalidArg      = errdefs.ErrInvalidArgument
 	ErrNotImplemented  = errdefs.ErrNotImplemented
 )

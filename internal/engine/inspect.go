@@ -63,14 +63,20 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		Name:         cfg.Name,
 		RestartCount: int32(st.RestartCount),
 		Driver:       f.driver,
-		OCIRuntime:   filepath.Base(cfg.Runtime),
 		GraphDriver:  &define.DriverData{Name: f.driver, Data: map[string]string{}},
+		ExecIDs:      []string{},
+		Dependencies: []string{},
 		Mounts:       []define.InspectMount{},
+		// podman's value for containers not made by `kube play`
+		KubeExitCodePropagation: "invalid",
 		NetworkSettings: &define.InspectNetworkSettings{
 			Ports: map[string][]define.InspectHostPort{},
 		},
 		Config:     inspectConfig(cfg),
 		HostConfig: inspectHostConfig(cfg, f.logPath),
+	}
+	if cfg.Runtime != "" {
+		d.OCIRuntime = filepath.Base(cfg.Runtime)
 	}
 	if st.Mounted && st.Mountpoint != "" {
 		d.GraphDriver.Data["MergedDir"] = st.Mountpoint

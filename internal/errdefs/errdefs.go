@@ -69,3 +69,16 @@ func Silent(err error) bool {
 	var ee *ExitError
 	return errors.As(err, &ee) && ee.Msg == "" && ee.Err == nil
 }
+
+// classed is an error that belongs to a class without printing the class's
+// text, so sentinels read exactly as podman's ("no such container").
+type classed struct {
+	msg   string
+	class error
+}
+
+func (e *classed) Error() string        { return e.msg }
+func (e *classed) Is(target error) bool { return target == e.class }
+
+// New returns a sentinel error with message msg in class.
+func New(class error, msg string) error { return &classed{msg: msg, class: class} }
