@@ -57,7 +57,13 @@ func (r *Runtime) locked(ctx context.Context, nameOrID string) (*define.Containe
 	}
 	c, err = r.store.Container(ctx, c.Config.ID)
 	if err != nil {
-		l.Unlock()
+		// Removed while we waited: our lock file is a fresh one nobody
+		// else will remove.
+		if errors.Is(err, define.ErrNoSuchCtr) {
+			_ = l.Remove()
+		} else {
+			l.Unlock()
+		}
 		return nil, nil, noSuchCtr(nameOrID, err)
 	}
 	if r.syncState(c) {

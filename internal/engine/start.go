@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/monitor"
@@ -24,7 +25,15 @@ func (r *Runtime) Start(ctx context.Context, nameOrID string, opts StartOptions)
 	if err != nil {
 		return 0, err
 	}
-	att, err := r.startLocked(ctx, c, opts.Attach != nil)
+	var initial *TermSize
+	if opts.Attach != nil && opts.Attach.Resize != nil {
+		select {
+		case sz := <-opts.Attach.Resize:
+			initial = &sz
+		default:
+		}
+	}
+	att, err := r.startLocked(ctx, c, opts.Attach != nil, initial)
 	l.Unlock()
 	if err != nil {
 		return 0, err
@@ -43,7 +52,7 @@ func (r *Runtime) Start(ctx context.Context, nameOrID string, opts StartOptions)
 // Each step undoes what it did if a later step fails; a crash between steps
 // is repaired by the next start or remove, which redo every step
 // idempotently.
-func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach bool) (*monitor.AttachConn, error) {
+func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach bool, initial *TermSize) (*monitor.AttachConn, error) {
 	switch c.State.Status {
 	case define.StatusRunning, define.StatusPaused:
 		if attach {
@@ -102,6 +111,11 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	}
 	if err := specgen.ApplyDefaultSeccomp(s); err != nil {
 		return fail(err)
+	}
+	if initial != nil && s.Process != nil && s.Process.Terminal {
+		// The runtime sizes the pty before the process runs; a resize
+		// through the monitor would race with the first ioctl.
+		s.Process.ConsoleSize = &rspec.Box{Height: uint(initial.Height), Width: uint(initial.Width)}
 	}
 	if err := writeJSON(filepath.Join(runDir, "config.json"), s); err != nil {
 		return fail(err)

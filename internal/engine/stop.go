@@ -49,12 +49,12 @@ func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *
 		_ = rt.Resume(ctx, c.Config.ID)
 	}
 	if t > 0 {
-		if err := rt.Kill(ctx, c.Config.ID, sig, false); err != nil && !errors.Is(err, oci.ErrNotExist) {
+		if err := rt.Kill(ctx, c.Config.ID, sig, false); err != nil && !gone(err) {
 			return fmt.Errorf("stopping container %s: %w", c.Config.Name, err)
 		}
 	}
 	if t == 0 || !r.waitExit(ctx, c, time.Duration(t)*time.Second) {
-		if err := rt.Kill(ctx, c.Config.ID, syscall.SIGKILL, true); err != nil && !errors.Is(err, oci.ErrNotExist) {
+		if err := rt.Kill(ctx, c.Config.ID, syscall.SIGKILL, true); err != nil && !gone(err) {
 			return fmt.Errorf("killing container %s: %w", c.Config.Name, err)
 		}
 		if !r.waitExit(ctx, c, 30*time.Second) {
@@ -104,7 +104,7 @@ func (r *Runtime) Restart(ctx context.Context, nameOrID string, timeout *uint) e
 		return err
 	}
 	c.State.RestartCount++
-	_, err = r.startLocked(ctx, c, false)
+	_, err = r.startLocked(ctx, c, false, nil)
 	return err
 }
 
@@ -184,4 +184,9 @@ func matchWait(s define.Status, conds WaitConditions) bool {
 		}
 	}
 	return false
+}
+
+// gone reports a runtime error that means the process already exited.
+func gone(err error) bool {
+	return errors.Is(err, oci.ErrNotExist) || errors.Is(err, oci.ErrNotRunning)
 }

@@ -110,13 +110,7 @@ func (a *AttachConn) Run(ctx context.Context, s *AttachStreams) (int, error) {
 				case <-done:
 					return
 				case sz, ok := <-s.Resize:
-					if !ok {
-						return
-					}
-					var p [4]byte
-					binary.BigEndian.PutUint16(p[0:], sz.Height)
-					binary.BigEndian.PutUint16(p[2:], sz.Width)
-					if a.send(frameResize, p[:]) != nil {
+					if !ok || a.Resize(sz) != nil {
 						return
 					}
 				}
@@ -157,6 +151,20 @@ func (a *AttachConn) Run(ctx context.Context, s *AttachStreams) (int, error) {
 		}
 		buf = p[:cap(p)]
 	}
+}
+
+// Resize sets the container's terminal size. Call it with the caller's
+// size before the runtime starts the process, so that the process never
+// sees a 0x0 terminal (the spec's process.consoleSize does the same at
+// create). Containers without a terminal ignore it.
+func (a *AttachConn) Resize(sz TermSize) error {
+	var p [4]byte
+	binary.BigEndian.PutUint16(p[0:], sz.Height)
+	binary.BigEndian.PutUint16(p[2:], sz.Width)
+	if err := a.send(frameResize, p[:]); err != nil {
+		return fmt.Errorf("resizing the container's terminal: %w", err)
+	}
+	return nil
 }
 
 func (a *AttachConn) copyStdin(in io.Reader, closeAtEOF bool) {

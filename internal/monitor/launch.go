@@ -42,7 +42,7 @@ func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorP
 		return 0, 0, fmt.Errorf("creating monitor sync pipe: %w", err)
 	}
 	defer r.Close()
-	cmd := exec.Command(monitorPath, "start", filepath.Join(cfg.RunDir, configFile))
+	cmd := exec.Command(monitorPath, "start", cfg.ID, filepath.Join(cfg.RunDir, configFile))
 	cmd.ExtraFiles = []*os.File{w} // fd 3
 	// A new session: the terminal's signals and hangups of the CLI never
 	// reach the monitor or (without a tty) the container.
@@ -55,12 +55,22 @@ func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorP
 	if err != nil {
 		return 0, 0, fmt.Errorf("starting %s: %w", monitorPath, err)
 	}
-	// The first process only starts the real monitor and exits.
-	waitErr := cmd.Wait()
-	// Its session's process group holds the monitor, the runtime and
-	// (without a tty) the container: the unit to kill if anything fails.
-	pgid := cmd.Process.Pid
+	// The first process only starts the real monitor and exits. Its
+	// process group lives on with the monitor, the runtime and (without a
+	// tty) the container: the unit to kill if anything fails.
+	l := &launch{cfg: cfg, monitorPath: monitorPath, pgid: cmd.Process.Pid, waitErr: cmd.Wait()}
+	return l.await(ctx, r)
+}
 
+type launch struct {
+	cfg         *Config
+	monitorPath string
+	pgid        int
+	waitErr     error // of the first process
+}
+
+// await reads the sync pipe until the monitor reports the create's outcome.
+func (l *launch) await(ctx context.Context, r *os.File) (pid, monitorPID int, err error) {
 	msgs := make(chan syncMsg, 8) // never blocks the reader: at most 3 messages
 	readErr := make(chan error, 1)
 	go func() {
@@ -69,34 +79,25 @@ func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorP
 		for sc.Scan() {
 			var m syncMsg
 			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-				readErr <- fmt.Errorf("malformed message from monitor %q: %w", sc.Bytes(), err)
+				readErr <- fmt.Errorf("malformed message %q: %w", sc.Bytes(), err)
 				return
 			}
 			msgs <- m
 		}
 		readErr <- sc.Err()
 	}()
-
-	abort := func(err error) (int, int, error) {
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		// The create may have got far enough to leave a container.
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		_ = cfg.Runtime.Delete(dctx, cfg.ID, true)
-		return 0, 0, err
-	}
 	for {
 		select {
 		case <-ctx.Done():
-			return abort(fmt.Errorf("waiting for the monitor of %s: %w", cfg.ID, ctx.Err()))
+			return 0, 0, l.abort(ctx, fmt.Errorf("waiting for the monitor of %s: %w", l.cfg.ID, ctx.Err()))
 		case err := <-readErr:
 			if err == nil {
 				err = errors.New("it exited without a reply")
-				if waitErr != nil {
-					err = fmt.Errorf("it failed: %w", waitErr)
+				if l.waitErr != nil {
+					err = fmt.Errorf("it failed: %w", l.waitErr)
 				}
 			}
-			return abort(fmt.Errorf("monitor %s for container %s: %w", monitorPath, cfg.ID, err))
+			return 0, 0, l.abort(ctx, fmt.Errorf("monitor %s for container %s: %w", l.monitorPath, l.cfg.ID, err))
 		case m := <-msgs:
 			switch {
 			case m.MonitorPID > 0:
@@ -104,23 +105,39 @@ func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorP
 			case m.PID > 0:
 				return m.PID, monitorPID, nil
 			case m.Error != "" || m.RuntimeErr != "":
-				err := errors.New(m.Error)
-				if m.RuntimeErr != "" {
-					err = oci.ClassifyExec(cfg.Runtime.NewError("create", []byte(m.RuntimeOutput), errors.New(m.RuntimeErr)))
-				}
 				// The monitor cleans up and exits after an error; wait for
 				// that (its end of the pipe closes) so none is left behind.
 				select {
 				case <-readErr:
 				case <-time.After(10 * time.Second):
-					_ = syscall.Kill(-pgid, syscall.SIGKILL)
+					_ = syscall.Kill(-l.pgid, syscall.SIGKILL)
 				case <-ctx.Done():
-					_ = syscall.Kill(-pgid, syscall.SIGKILL)
+					_ = syscall.Kill(-l.pgid, syscall.SIGKILL)
 				}
-				return 0, 0, err
+				return 0, 0, l.failure(m)
 			}
 		}
 	}
+}
+
+// failure is the error the monitor reported: the runtime's own message
+// when create failed.
+func (l *launch) failure(m syncMsg) error {
+	if m.RuntimeErr == "" {
+		return fmt.Errorf("monitor for container %s: %s", l.cfg.ID, m.Error)
+	}
+	err := l.cfg.Runtime.NewError("create", []byte(m.RuntimeOutput), errors.New(m.RuntimeErr))
+	return oci.ClassifyExec(err)
+}
+
+// abort kills the monitor's whole process group and removes whatever the
+// runtime's create got to make.
+func (l *launch) abort(ctx context.Context, err error) error {
+	_ = syscall.Kill(-l.pgid, syscall.SIGKILL)
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_ = l.cfg.Runtime.Delete(dctx, l.cfg.ID, true)
+	return err
 }
 
 // prepare checks cfg, makes its paths absolute, clears what an earlier run

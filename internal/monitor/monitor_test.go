@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -286,36 +287,54 @@ func TestAttachStdin(t *testing.T) {
 }
 
 func TestTerminalResize(t *testing.T) {
-	f := newFixture(t, true, "sh", "-c", "sleep 0.5; stty size; echo tty")
+	f := newFixture(t, true, "sh", "-c", "stty size; read x; stty size; echo tty")
+	f.cfg.Stdin = true
 	_, monPID := f.launch(t)
 	att, err := DialAttach(context.Background(), f.cfg.RunDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resize := make(chan TermSize, 1)
-	resize <- TermSize{Height: 42, Width: 101}
-	var out syncBuffer
-	type result struct {
-		code int
-		err  error
+	// The engine's order: the caller's size, then start.
+	if err := att.Resize(TermSize{Height: 42, Width: 101}); err != nil {
+		t.Fatal(err)
 	}
-	done := make(chan result, 1)
-	go func() {
-		code, err := att.Run(context.Background(), &AttachStreams{Stdout: &out, Resize: resize})
-		done <- result{code, err}
-	}()
 	f.start(t)
-	r := <-done
-	if r.err != nil || r.code != 0 {
-		t.Fatalf("attach: code %d, err %v", r.code, r.err)
+	// A resize while it runs (after the first stty), then the newline that
+	// lets the shell go on.
+	resize := make(chan TermSize)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		resize <- TermSize{Height: 50, Width: 120}
+	}()
+	var out syncBuffer
+	stdin := &slowReader{delay: 600 * time.Millisecond, data: []byte("\n")}
+	code, err := att.Run(context.Background(), &AttachStreams{Stdin: stdin, Stdout: &out, Resize: resize, KeepStdinOpen: true})
+	if err != nil || code != 0 {
+		t.Fatalf("attach: code %d, err %v", code, err)
 	}
-	if want := "42 101\r\ntty\r\n"; out.String() != want {
+	// The pty echoes the typed newline.
+	if want := "42 101\r\n\r\n50 120\r\ntty\r\n"; out.String() != want {
 		t.Fatalf("terminal output %q, want %q", out.String(), want)
 	}
 	f.waitExit(t, monPID)
-	if lines := readLog(t, f.cfg.LogPath); len(lines) != 2 || lines[0].Text != "42 101\r" || lines[0].Stream != "stdout" {
+	if lines := readLog(t, f.cfg.LogPath); len(lines) != 4 || lines[0].Text != "42 101\r" || lines[0].Stream != "stdout" {
 		t.Fatalf("terminal log lines %+v", lines)
 	}
+}
+
+type slowReader struct {
+	delay time.Duration
+	data  []byte
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(r.delay)
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
 }
 
 func TestLaunchCommandNotFound(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,19 +35,22 @@ const (
 
 // Main is pier-monitor's entry point (cmd/pier-monitor).
 //
-//	pier-monitor --version        prints the version pier checks
-//	pier-monitor start <config>   started by Launch: starts serve, detached
-//	pier-monitor serve <config>   the monitor itself
+//	pier-monitor --version             prints the version pier checks
+//	pier-monitor start <id> <config>   started by Launch: starts serve, detached
+//	pier-monitor serve <id> <config>   the monitor itself
+//
+// The container ID is in the arguments so that ps shows whose monitor a
+// process is (conmon has -c <id>).
 func Main() {
 	args := os.Args
 	switch {
 	case len(args) == 2 && (args[1] == "--version" || args[1] == "version"):
 		os.Stdout.WriteString(version.Version + "\n")
 		os.Exit(0)
-	case len(args) == 3 && args[1] == "start":
-		os.Exit(detach(args[2]))
-	case len(args) == 3 && args[1] == "serve":
-		os.Exit(serve(args[2]))
+	case len(args) == 4 && args[1] == "start":
+		os.Exit(detach(args[2], args[3]))
+	case len(args) == 4 && args[1] == "serve":
+		os.Exit(serve(args[2], args[3]))
 	}
 	os.Stderr.WriteString("usage: pier-monitor --version\npier-monitor is started by pier; it is not meant to be run by hand\n")
 	os.Exit(2)
@@ -54,9 +58,9 @@ func Main() {
 
 // detach starts the real monitor and exits, so that the monitor is not a
 // child of the CLI (which does not wait for it) but of init.
-func detach(cfgPath string) int {
+func detach(id, cfgPath string) int {
 	syncf := os.NewFile(syncFd, "sync")
-	cmd := exec.Command("/proc/self/exe", "serve", cfgPath)
+	cmd := exec.Command("/proc/self/exe", "serve", id, cfgPath)
 	cmd.Args[0] = os.Args[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{syncf}
@@ -100,10 +104,16 @@ type server struct {
 	listener *os.File
 }
 
-func serve(cfgPath string) int {
-	// One container's stdio needs neither parallelism nor a big heap.
+func serve(id, cfgPath string) int {
+	// One container's stdio needs no parallelism. The steady state (read
+	// output, log it, send it to clients) does not allocate, so the
+	// collector is only a safety net: with GOGC off it never runs on its
+	// own (the runtime's periodic GC would otherwise fault most of the
+	// binary back into our RSS every two minutes), and the memory limit
+	// starts it if the heap ever grows.
 	runtime.GOMAXPROCS(1)
-	debug.SetGCPercent(50)
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(16 << 20)
 	syncf := os.NewFile(syncFd, "sync")
 	unix.CloseOnExec(syncFd) // never leak into the runtime or the container
 	fail := func(err error) int {
@@ -117,6 +127,9 @@ func serve(cfgPath string) int {
 	cfg := new(Config)
 	if err := json.Unmarshal(b, cfg); err != nil {
 		return fail(fmt.Errorf("decoding monitor config %s: %w", cfgPath, err))
+	}
+	if cfg.ID != id {
+		return fail(fmt.Errorf("monitor config %s is for container %q, not %q", cfgPath, cfg.ID, id))
 	}
 	if cfg.Version != version.Version {
 		return fail(fmt.Errorf("pier-monitor version %s cannot serve pier version %s", version.Version, cfg.Version))
@@ -171,11 +184,14 @@ func (s *server) run(syncf *os.File) int {
 	}
 	s.finish(code)
 	if len(cfg.ExitCommand) > 0 {
+		// Waited for, as conmon does: once the monitor is gone, the
+		// cleanup is done too, which is what callers that watch the
+		// monitor's PID rely on.
 		cmd := exec.Command(cfg.ExitCommand[0], cfg.ExitCommand[1:]...)
 		cmd.Dir = "/"
-		// Not waited for: it outlives us and init reaps it.
-		if err := cmd.Start(); err != nil {
-			logf("running exit command: %v", err)
+		if err := cmd.Run(); err != nil {
+			logf("exit command %v: %v", cfg.ExitCommand, err)
+			return 1
 		}
 	}
 	return 0
@@ -202,49 +218,19 @@ func (s *server) create(syncf *os.File) (int, error) {
 	if err != nil {
 		return fail(err)
 	}
-	rt := cfg.Runtime
-	if cfg.LogDriver == LogPassthrough {
-		// The runtime's stderr is the user's: keep a copy of its errors.
-		rt.Args = append(rt.Args[:len(rt.Args):len(rt.Args)],
-			"--log", filepath.Join(cfg.RunDir, runtimeLog), "--log-format", "json")
-	}
-	cmd := rt.CreateCmd(cfg.ID, cfg.Bundle, filepath.Join(cfg.RunDir, pidFile), io.consoleSocket)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.in, io.out, io.err
-	cmd.Dir = "/"
-	runErr := cmd.Run()
-	io.closeRuntimeEnds()
-	var master *os.File
-	if io.console != nil {
-		master, err = io.console.master(runErr == nil)
-		if runErr == nil && err != nil {
-			runErr = err
-		}
-	}
-	// The container is blocked until `start`: whatever is in the pipes now
-	// is the runtime's own output.
-	var out []byte
-	for _, f := range io.runtimeOutput {
-		out = append(out, readAvailable(f)...)
-	}
-	if cfg.LogDriver == LogPassthrough {
-		out, _ = os.ReadFile(filepath.Join(cfg.RunDir, runtimeLog))
-	}
-	if runErr != nil {
-		if master != nil {
-			master.Close()
-		}
+	master, out, err := s.runCreate(io)
+	if err != nil {
 		io.closeOurs()
-		// runc removes what a failed create made; make sure for others.
-		_ = exec.Command(rt.Path, append(rt.Args[:len(rt.Args):len(rt.Args)], "delete", "--force", cfg.ID)...).Run()
-		sendSync(syncf, syncMsg{RuntimeOutput: string(out), RuntimeErr: runErr.Error()})
-		return 0, runErr
+		s.deleteContainer()
+		sendSync(syncf, syncMsg{RuntimeOutput: string(out), RuntimeErr: err.Error()})
+		return 0, err
 	}
 	if io.errPipe != nil {
 		io.errPipe.Close() // a terminal's runtime output pipe has done its job
 	}
 	pid, err := readPidFile(filepath.Join(cfg.RunDir, pidFile))
 	if err != nil {
-		_ = exec.Command(rt.Path, append(rt.Args[:len(rt.Args):len(rt.Args)], "delete", "--force", cfg.ID)...).Run()
+		s.deleteContainer()
 		return fail(err)
 	}
 	if master != nil {
@@ -256,6 +242,49 @@ func (s *server) create(syncf *os.File) (int, error) {
 		s.stdin, s.outputs = io.stdinW, io.outputs
 	}
 	return pid, nil
+}
+
+// runCreate runs the runtime's create with io and returns the pty master
+// (with a terminal) and what the runtime said.
+func (s *server) runCreate(io *stdioSet) (master *os.File, out []byte, err error) {
+	cfg := s.cfg
+	rt := cfg.Runtime
+	if cfg.LogDriver == LogPassthrough {
+		// The runtime's stderr is the user's: keep a copy of its errors.
+		rt.Args = append(slices.Clip(rt.Args), "--log", filepath.Join(cfg.RunDir, runtimeLog), "--log-format", "json")
+	}
+	cmd := rt.CreateCmd(cfg.ID, cfg.Bundle, filepath.Join(cfg.RunDir, pidFile), io.consoleSocket)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.in, io.out, io.err
+	cmd.Dir = "/"
+	err = cmd.Run()
+	io.closeRuntimeEnds()
+	if io.console != nil {
+		m, cerr := io.console.master(err == nil)
+		if err == nil && cerr != nil {
+			err = cerr
+		}
+		master = m
+	}
+	// The container is blocked until `start`: whatever is in the pipes now
+	// is the runtime's own output.
+	for _, f := range io.runtimeOutput {
+		out = append(out, readAvailable(f)...)
+	}
+	if cfg.LogDriver == LogPassthrough {
+		out, _ = os.ReadFile(filepath.Join(cfg.RunDir, runtimeLog))
+	}
+	if err != nil && master != nil {
+		master.Close()
+		master = nil
+	}
+	return master, out, err
+}
+
+// deleteContainer removes a container whose create failed half way. runc
+// cleans up after itself; other runtimes may not.
+func (s *server) deleteContainer() {
+	rt := s.cfg.Runtime
+	_ = exec.Command(rt.Path, append(slices.Clip(rt.Args), "delete", "--force", s.cfg.ID)...).Run()
 }
 
 func readPidFile(path string) (int, error) {
