@@ -305,6 +305,13 @@ func newRmCommand(g *Globals) *cobra.Command {
 				}
 				return err
 			})
+			if all {
+				// Also sweep what killed CLIs left behind (lock files of
+				// containers that were never saved).
+				if err := rt.CollectGarbage(ctx); err != nil {
+					errs = append(errs, err)
+				}
+			}
 			return rmExitCode(outputErrors(g.Stderr, errs))
 		},
 	}

@@ -363,11 +363,11 @@ func rmiCmd(g *Globals) *cobra.Command {
 			if len(args) > 0 && opts.All {
 				return fmt.Errorf("when using the --all switch, you may not pass any images names or IDs: %w", errdefs.ErrInvalidArgument)
 			}
-			st, err := g.Images(cmd.Context())
+			rt, err := g.Engine(cmd.Context())
 			if err != nil {
 				return err
 			}
-			untagged, deleted, err := st.Remove(cmd.Context(), args, opts)
+			untagged, deleted, err := rt.RemoveImages(cmd.Context(), args, opts)
 			for _, u := range untagged {
 				fmt.Fprintln(g.Stdout, "Untagged: "+u)
 			}

@@ -28,6 +28,14 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 	if err != nil {
 		return nil, err
 	}
+	// A container that could never start is not created: check the
+	// runtime and the monitor up front.
+	if _, err := r.findRuntime(cfg.Runtime); err != nil {
+		return nil, err
+	}
+	if _, err := r.monitorPath(); err != nil {
+		return nil, err
+	}
 	images, err := r.Images(ctx)
 	if err != nil {
 		return nil, err

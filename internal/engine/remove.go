@@ -45,7 +45,7 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 		return err
 	}
 	failpoint.Hit("remove-after-stop")
-	if rt, err := r.OCIRuntime(); err == nil {
+	if rt, err := r.runtimeFor(c); err == nil {
 		if err := rt.Delete(ctx, id, true); err != nil && !errors.Is(err, oci.ErrNotExist) {
 			return fmt.Errorf("deleting runtime container %s: %w", c.Config.Name, err)
 		}
@@ -111,4 +111,26 @@ func (r *Runtime) PruneContainers(ctx context.Context) ([]string, error) {
 		removed = append(removed, c.Config.ID)
 	}
 	return removed, errors.Join(errs...)
+}
+
+// CollectGarbage removes what CLIs killed mid-operation left behind and no
+// container owns: lock files of containers that were never saved.
+func (r *Runtime) CollectGarbage(ctx context.Context) error {
+	cs, err := r.store.Containers(ctx)
+	if err != nil {
+		return err
+	}
+	ids := map[string]bool{runtimeLock: true}
+	for _, c := range cs {
+		ids[c.Config.ID] = true
+	}
+	// A container saved after our listing holds its lock from before the
+	// save until after it, so GC (which skips held locks) cannot race it.
+	return r.locks.GC(func(name string) bool {
+		if ids[name] {
+			return true
+		}
+		_, err := r.store.Container(ctx, name)
+		return err == nil
+	})
 }

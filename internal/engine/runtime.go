@@ -53,9 +53,8 @@ type Runtime struct {
 	imgOnce sync.Once
 	images  *image.Store
 	imgErr  error
-	ociOnce sync.Once
-	ociRt   *oci.Runtime
-	ociErr  error
+	ociMu   sync.Mutex
+	ociRts  map[string]*oci.Runtime
 	monOnce sync.Once
 	monPath string
 	monErr  error
@@ -145,23 +144,40 @@ func (r *Runtime) Images(ctx context.Context) (*image.Store, error) {
 	return r.images, r.imgErr
 }
 
-// OCIRuntime resolves the configured OCI runtime once.
+// OCIRuntime is the runtime new containers get: --runtime, else
+// containers.conf's engine.runtime.
 func (r *Runtime) OCIRuntime() (*oci.Runtime, error) {
-	r.ociOnce.Do(func() {
-		name := r.opts.Runtime
-		if name == "" {
-			name = r.conf.Engine.Runtime
-		}
-		r.ociRt, r.ociErr = r.findRuntime(name)
-	})
-	return r.ociRt, r.ociErr
+	name := r.opts.Runtime
+	if name == "" {
+		name = r.conf.Engine.Runtime
+	}
+	return r.findRuntime(name)
 }
 
+// runtimeFor is the runtime a container was created with: a container
+// keeps its runtime whatever --runtime later commands pass.
+func (r *Runtime) runtimeFor(c *define.Container) (*oci.Runtime, error) {
+	if c.Config.Runtime == "" {
+		return r.OCIRuntime()
+	}
+	return r.findRuntime(c.Config.Runtime)
+}
+
+// findRuntime resolves a runtime name or path once per process.
 func (r *Runtime) findRuntime(name string) (*oci.Runtime, error) {
+	r.ociMu.Lock()
+	defer r.ociMu.Unlock()
+	if rt, ok := r.ociRts[name]; ok {
+		return rt, nil
+	}
 	rt, err := oci.Find(name, r.conf.Engine.Runtimes)
 	if err != nil {
 		return nil, err
 	}
+	if r.ociRts == nil {
+		r.ociRts = map[string]*oci.Runtime{}
+	}
+	r.ociRts[name] = rt
 	// A runtime state root under our run root keeps test roots isolated
 	// from the host's /run/runc and is wiped with the run root on reboot.
 	rt.Args = append(rt.Args, "--root", r.runtimeRoot(rt))
@@ -172,6 +188,9 @@ func (r *Runtime) runtimeRoot(rt *oci.Runtime) string {
 	return filepath.Join(r.runDir, "runtime", filepath.Base(rt.Name))
 }
 
+// runtimeLock is the engine-wide lock, taken only for reboot refresh.
+const runtimeLock = "runtime"
+
 // refreshAfterReboot resets runtime state when the run directory (a tmpfs)
 // lost its alive file, i.e. the host rebooted or the run root was wiped.
 func (r *Runtime) refreshAfterReboot(ctx context.Context) error {
@@ -179,7 +198,7 @@ func (r *Runtime) refreshAfterReboot(ctx context.Context) error {
 	if _, err := os.Stat(alive); err == nil {
 		return nil
 	}
-	l, err := r.locks.Lock(ctx, "runtime")
+	l, err := r.locks.Lock(ctx, runtimeLock)
 	if err != nil {
 		return fmt.Errorf("taking the runtime lock: %w", err)
 	}

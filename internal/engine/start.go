@@ -62,7 +62,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	case define.StatusRemoving:
 		return nil, fmt.Errorf("container %s is being removed: %w", c.Config.Name, define.ErrCtrStateInvalid)
 	}
-	rt, err := r.OCIRuntime()
+	rt, err := r.runtimeFor(c)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *
 	if !c.State.Running() {
 		return nil
 	}
-	rt, err := r.OCIRuntime()
+	rt, err := r.runtimeFor(c)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (r *Runtime) Kill(ctx context.Context, nameOrID string, sigSpec string) err
 	if !c.State.Running() {
 		return fmt.Errorf("can only kill running containers. %s is in state %s: %w", c.Config.ID, c.State.Status, define.ErrCtrStateInvalid)
 	}
-	rt, err := r.OCIRuntime()
+	rt, err := r.runtimeFor(c)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error 
 	if c.State.Status == define.StatusRunning || c.State.Status == define.StatusPaused {
 		return nil
 	}
-	if rt, err := r.OCIRuntime(); err == nil {
+	if rt, err := r.runtimeFor(c); err == nil {
 		if err := rt.Delete(ctx, c.Config.ID, true); err != nil && !errors.Is(err, oci.ErrNotExist) {
 			return fmt.Errorf("deleting runtime container %s: %w", c.Config.Name, err)
 		}

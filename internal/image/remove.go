@@ -102,6 +102,10 @@ type RemoveOptions struct {
 	// points at a deleted rootfs; Force then only catches external ones
 	// (buildah's, podman's).
 	Force bool
+	// RemoveContainer, when set, removes a container that uses an image
+	// being force-removed: the engine passes its own remove, so its state
+	// goes with the storage. Unset, the storage container alone is deleted.
+	RemoveContainer func(ctx context.Context, id string) error
 	// All removes every image; refs are then ignored.
 	All bool
 }
@@ -133,7 +137,7 @@ func (s *Store) Remove(ctx context.Context, refs []string, opts RemoveOptions) (
 		if done[simg.ID] {
 			continue
 		}
-		u, d, err := s.removeOne(simg, name, ref, opts)
+		u, d, err := s.removeOne(ctx, simg, name, ref, opts)
 		untagged = append(untagged, u...)
 		if d {
 			deleted = append(deleted, simg.ID)
@@ -146,7 +150,7 @@ func (s *Store) Remove(ctx context.Context, refs []string, opts RemoveOptions) (
 	return untagged, deleted, errors.Join(errs...)
 }
 
-func (s *Store) removeOne(simg *storage.Image, name, ref string, opts RemoveOptions) (untagged []string, deleted bool, err error) {
+func (s *Store) removeOne(ctx context.Context, simg *storage.Image, name, ref string, opts RemoveOptions) (untagged []string, deleted bool, err error) {
 	byID := opts.All || strings.HasPrefix(simg.ID, name)
 	if len(simg.Names) > 1 {
 		if byID && !opts.Force {
@@ -170,8 +174,12 @@ func (s *Store) removeOne(simg *storage.Image, name, ref string, opts RemoveOpti
 		if !opts.Force {
 			return nil, false, &inUseError{ctr: users[0]}
 		}
+		remove := opts.RemoveContainer
+		if remove == nil {
+			remove = func(_ context.Context, id string) error { return s.DeleteContainer(id) }
+		}
 		for _, c := range users {
-			if err := s.DeleteContainer(c); err != nil {
+			if err := remove(ctx, c); err != nil {
 				return nil, false, fmt.Errorf("removing container %s of image %s: %w", c, simg.ID, err)
 			}
 		}

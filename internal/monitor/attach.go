@@ -29,6 +29,7 @@ type AttachStreams struct {
 // AttachConn is a connection to a container's monitor. Dial it before
 // the container starts so that no output is missed.
 type AttachConn struct {
+	exited *int // the container had exited when we connected
 	runDir string
 	f      *os.File
 	wmu    sync.Mutex // one frame at a time from stdin and resize
@@ -56,11 +57,61 @@ func DialAttach(ctx context.Context, runDir string) (*AttachConn, error) {
 		return nil, fmt.Errorf("connecting to the container's monitor at %s: %w",
 			filepath.Join(runDir, attachFile), err)
 	}
+	a := &AttachConn{runDir: runDir}
+	if err := a.handshake(fd); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("connecting to the container's monitor: %w", err)
+	}
 	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("connecting to the container's monitor: %w", err)
 	}
-	return &AttachConn{runDir: runDir, f: os.NewFile(uintptr(fd), "attach")}, nil
+	a.f = os.NewFile(uintptr(fd), "attach")
+	return a, nil
+}
+
+// handshake waits, still in blocking mode, for the monitor to confirm that
+// this client is registered (or to report that the container already
+// exited). Without it, output written between connect and the monitor's
+// accept would reach only the log.
+func (a *AttachConn) handshake(fd int) error {
+	tv := unix.Timeval{Sec: 30}
+	_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	defer func() { _ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{}) }()
+	typ, p, err := readFrame(fdReader(fd), nil)
+	if err != nil {
+		return fmt.Errorf("waiting for the monitor to accept: %w", err)
+	}
+	switch typ {
+	case frameReady:
+		return nil
+	case frameExit:
+		if len(p) == 4 {
+			code := int(int32(binary.BigEndian.Uint32(p)))
+			a.exited = &code
+			return nil
+		}
+	}
+	return fmt.Errorf("unexpected frame %d from the monitor", typ)
+}
+
+// fdReader reads a raw blocking descriptor.
+type fdReader int
+
+func (f fdReader) Read(p []byte) (int, error) {
+	for {
+		n, err := unix.Read(int(f), p)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			return 0, io.EOF
+		}
+		return n, nil
+	}
 }
 
 // Close ends the connection (the container keeps running).
@@ -91,6 +142,9 @@ func Attach(ctx context.Context, runDir string, streams AttachStreams) (int, err
 // stays until that read returns.
 func (a *AttachConn) Run(ctx context.Context, s *AttachStreams) (int, error) {
 	defer a.Close()
+	if a.exited != nil {
+		return *a.exited, nil
+	}
 	done := make(chan struct{})
 	defer close(done)
 	go func() {

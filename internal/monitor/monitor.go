@@ -108,6 +108,10 @@ const (
 	frameExit       byte = 3
 	frameStdinClose byte = 4
 	frameResize     byte = 5
+	// frameReady is the server's first frame to a client: the client is
+	// registered, so output produced from now on reaches it. The engine
+	// waits for it before starting the container.
+	frameReady byte = 6
 
 	frameHeader  = 5
 	maxFrameSize = 1 << 20

@@ -60,7 +60,13 @@ func Main() {
 // child of the CLI (which does not wait for it) but of init.
 func detach(id, cfgPath string) int {
 	syncf := os.NewFile(syncFd, "sync")
-	cmd := exec.Command("/proc/self/exe", "serve", id, cfgPath)
+	// Exec the binary by its path, not /proc/self/exe, so the monitor is
+	// named pier-monitor in ps and top rather than "exe".
+	self, err := os.Executable()
+	if err != nil {
+		self = "/proc/self/exe"
+	}
+	cmd := exec.Command(self, "serve", id, cfgPath)
 	cmd.Args[0] = os.Args[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{syncf}
@@ -442,6 +448,7 @@ func (s *server) acceptLoop() {
 			continue
 		}
 		s.clients[c] = struct{}{}
+		_, _ = c.Write(appendFrameHeader(nil, frameReady, 0))
 		s.mu.Unlock()
 		go s.serveClient(c)
 	}

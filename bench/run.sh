@@ -1,0 +1,210 @@
+#!/bin/bash
+# pier vs podman, side by side, same runc, same image, --network none.
+# Each engine gets its own temporary --root/--runroot and containers.conf.
+# Results (medians and pier/podman ratios) go to bench/RESULTS.md.
+#
+# Knobs: RUNS (run --rm latency samples, 20), N_LIFE (lifecycle containers, 50),
+#        N_PS (containers for ps, 500), PS_RUNS (ps samples, 10),
+#        PIER (pier binary, bin/pier), RUNC (runtime, runc in PATH),
+#        ENGINES ("pier podman" by default; "podman" alone checks the script).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+here=$PWD
+
+RUNS=${RUNS:-20}
+N_LIFE=${N_LIFE:-50}
+N_PS=${N_PS:-500}
+PS_RUNS=${PS_RUNS:-10}
+PIER_BIN=$(realpath -m "${PIER:-bin/pier}")
+RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
+IMG=localhost/busybox:latest
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root"
+[ -x "$PIER_BIN" ] || [ "${ENGINES:-}" = podman ] || die "$PIER_BIN not built: make build"
+[ -x "$RUNC" ] || die "runc not found: apt-get install runc"
+have_podman=0
+command -v podman >/dev/null && have_podman=1
+[ $have_podman = 1 ] || echo "bench: podman not installed (apt-get install podman); measuring pier alone" >&2
+
+work=$(mktemp -d /tmp/pier-bench.XXXXXX)
+engines=(pier)
+[ $have_podman = 1 ] && engines+=(podman)
+[ -n "${ENGINES:-}" ] && read -r -a engines <<<"$ENGINES" # e.g. ENGINES=podman to check the script
+
+for e in "${engines[@]}"; do
+	mkdir -p "$work/$e"
+	printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
+		"$work/$e/root" "$work/$e/run" >"$work/$e/storage.conf"
+done
+mkdir -p "$work/pier" "$work/podman"
+: >"$work/pier/containers.conf"
+# podman 4.3.1 fails here out of the box (setrlimit without CAP_SYS_RESOURCE,
+# crun on hybrid cgroups): give it limits it can set and runc.
+cat >"$work/podman/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=20000:20000","nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+[engine.runtimes]
+runc = ["$RUNC"]
+EOF
+
+# eng ENGINE ARGS...: run one engine with its own roots and config.
+eng() {
+	local e=$1
+	shift
+	local bin=podman extra=()
+	if [ "$e" = pier ]; then
+		bin=$PIER_BIN
+		extra=(--runtime "$RUNC")
+	fi
+	CONTAINERS_CONF=$work/$e/containers.conf CONTAINERS_STORAGE_CONF=$work/$e/storage.conf \
+		"$bin" --root "$work/$e/root" --runroot "$work/$e/run" "${extra[@]}" "$@"
+}
+
+cleanup() {
+	for e in "${engines[@]}"; do
+		eng "$e" rm -af -t 0 >/dev/null 2>&1
+	done
+	grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+now_ns() { date +%s%N; }
+# ms START_NS: milliseconds since START_NS.
+ms() { echo $((($(now_ns) - $1) / 1000000)); }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "FAIL"} else if (NR%2) {print a[(NR+1)/2]} else {print int((a[NR/2]+a[NR/2+1])/2)}}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else print "-" }'; }
+
+declare -A res
+fail() { echo "bench: $1 failed for $2: $3" >&2; }
+
+echo "== image"
+"$here/hack/mkimage.sh" "$work/busybox.tar" || die "building the image tar"
+for e in "${engines[@]}"; do
+	eng "$e" import -c 'CMD ["/bin/sh"]' "$work/busybox.tar" "$IMG" >/dev/null 2>"$work/err" ||
+		die "$e import: $(cat "$work/err")"
+done
+
+echo "== (a) run --rm --network none $IMG true, $RUNS runs each, interleaved"
+for e in "${engines[@]}"; do
+	eng "$e" run --rm --network none "$IMG" true >/dev/null 2>&1 # warm up
+	: >"$work/$e.a"
+done
+for i in $(seq "$RUNS"); do
+	for e in "${engines[@]}"; do
+		t=$(now_ns)
+		if eng "$e" run --rm --network none "$IMG" true >/dev/null 2>"$work/err"; then
+			ms "$t" >>"$work/$e.a"
+		else
+			fail "run --rm" "$e" "$(head -c 300 "$work/err")"
+		fi
+	done
+done
+for e in "${engines[@]}"; do res[$e.a]=$(median <"$work/$e.a"); done
+
+echo "== (b) create+start+stop+rm of $N_LIFE containers"
+for e in "${engines[@]}"; do
+	t=$(now_ns)
+	ok=1
+	for i in $(seq "$N_LIFE"); do
+		eng "$e" create --network none --name "life$i" "$IMG" sleep 100 >/dev/null 2>"$work/err" &&
+			eng "$e" start "life$i" >/dev/null 2>>"$work/err" &&
+			eng "$e" stop -t 0 "life$i" >/dev/null 2>>"$work/err" &&
+			eng "$e" rm "life$i" >/dev/null 2>>"$work/err" || {
+			ok=0
+			fail lifecycle "$e" "$(head -c 300 "$work/err")"
+			break
+		}
+	done
+	if [ $ok = 1 ]; then res[$e.b]=$(ms "$t"); else res[$e.b]=FAIL; fi
+	eng "$e" rm -af -t 0 >/dev/null 2>&1
+done
+
+echo "== (c) ps -a with $N_PS created containers, median of $PS_RUNS"
+for e in "${engines[@]}"; do
+	for i in $(seq "$N_PS"); do
+		eng "$e" create --network none "$IMG" true >/dev/null 2>"$work/err" || {
+			fail "create for ps" "$e" "$(head -c 300 "$work/err")"
+			break
+		}
+	done
+	: >"$work/$e.c"
+done
+for i in $(seq "$PS_RUNS"); do
+	for e in "${engines[@]}"; do
+		t=$(now_ns)
+		if n=$(eng "$e" ps -aq 2>"$work/err" | wc -l) && [ "$n" -ge "$N_PS" ]; then
+			ms "$t" >>"$work/$e.c"
+		else
+			fail "ps -a" "$e" "listed ${n:-0}: $(head -c 300 "$work/err")"
+		fi
+	done
+done
+for e in "${engines[@]}"; do
+	res[$e.c]=$(median <"$work/$e.c")
+	eng "$e" rm -af -t 0 >/dev/null 2>&1
+done
+
+echo "== (d) monitor RSS of a sleeping container"
+for e in "${engines[@]}"; do
+	res[$e.d]=FAIL
+	if eng "$e" run -d --network none --name rss "$IMG" sleep 1000 >/dev/null 2>"$work/err"; then
+		sleep 1
+		pid=$(eng "$e" inspect --format '{{.State.ConmonPid}}' rss 2>/dev/null)
+		kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$kb" ] && res[$e.d]=$kb
+	else
+		fail "run -d" "$e" "$(head -c 300 "$work/err")"
+	fi
+	eng "$e" rm -f -t 0 rss >/dev/null 2>&1
+done
+
+runc_v=$("$RUNC" --version | head -1)
+podman_v=$([ $have_podman = 1 ] && podman --version || echo "absent")
+commit=$(git -C "$here" describe --always --dirty 2>/dev/null || echo uncommitted)
+row() { # name unit key
+	local p=${res[pier.$3]:-FAIL} q=${res[podman.$3]:--} u=" $2"
+	local pu=$p qu=$q
+	[[ $p =~ ^[0-9]+$ ]] && pu="$p$u"
+	[[ $q =~ ^[0-9]+$ ]] && qu="$q$u"
+	printf '| %s | %s | %s | %s |\n' "$1" "$pu" "$qu" "$(ratio "$p" "$q")"
+}
+report=$(
+	echo "## $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "Machine: $(nproc) CPUs, kernel $(uname -r), $runc_v; $podman_v; pier $commit."
+	echo "Both engines: runc, overlay, --network none, own temporary --root/--runroot."
+	echo
+	echo "| benchmark | pier | podman | pier/podman |"
+	echo "|---|---|---|---|"
+	row "run --rm IMG true (median of $RUNS)" ms a
+	row "create+start+stop+rm x$N_LIFE (total)" ms b
+	row "ps -a with $N_PS containers (median of $PS_RUNS)" ms c
+	row "monitor VmRSS (pier-monitor vs conmon)" kB d
+	echo
+)
+echo
+echo "$report"
+
+out=bench/RESULTS.md
+old=""
+[ -f "$out" ] && old=$(awk 'f; /^## /{if(!f){f=1; print}}' "$out")
+{
+	echo "# pier benchmark results"
+	echo
+	echo "Written by \`make bench\` (bench/run.sh); newest first. Ratios below 1 mean pier is faster or smaller."
+	echo
+	echo "$report"
+	if [ -n "$old" ]; then
+		echo
+		echo "$old"
+	fi
+} >"$out.tmp" && mv "$out.tmp" "$out"
+echo "wrote $out"
