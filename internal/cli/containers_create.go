@@ -10,8 +10,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/specgen"
 )
 
@@ -22,7 +24,8 @@ type createOpts struct {
 	env, envFile, labels, labelFile, volumes, tmpfs    []string
 	ulimits                                            []string
 	stopTimeout                                        uint
-	interactive, tty, rm, readOnly, httpProxy          bool
+	interactive, tty, rm, readOnly, httpProxy, quiet   bool
+	reg                                                registryFlags
 }
 
 func (o *createOpts) addFlags(f *pflag.FlagSet) {
@@ -41,6 +44,9 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	f.UintVar(&o.stopTimeout, "stop-timeout", 10, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL.")
 	f.StringVar(&o.logDriver, "log-driver", "", "Logging driver for the container")
 	f.StringVar(&o.pull, "pull", "missing", `Pull image policy ("always"|"missing"|"never"|"newer")`)
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress output information when pulling images")
+	o.reg.add(f, true)
+	o.reg.addPlatform(f)
 	f.StringArrayVarP(&o.env, "env", "e", nil, "Set environment variables in container")
 	f.StringArrayVar(&o.envFile, "env-file", nil, "Read in a file of environment variables")
 	f.StringArrayVarP(&o.labels, "label", "l", nil, "Set metadata on container")
@@ -62,11 +68,13 @@ var proxyVars = []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY
 // create request. lookupEnv is os.LookupEnv outside tests.
 func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(string) (string, bool)) (*engine.CreateRequest, error) {
 	switch o.pull {
-	case "missing", "never", "false":
-	case "always", "newer", "true":
-		return nil, fmt.Errorf("--pull=%s is not supported yet: %w", o.pull, errdefs.ErrNotImplemented)
-	default:
-		return nil, fmt.Errorf("unsupported pull policy %q", o.pull)
+	case "true":
+		o.pull = string(image.PullAlways)
+	case "false":
+		o.pull = string(image.PullNever)
+	}
+	if _, err := image.ParsePullPolicy(o.pull); err != nil || o.pull == "" {
+		return nil, fmt.Errorf("unsupported pull policy %q: %w", o.pull, errdefs.ErrInvalidArgument)
 	}
 	req := &engine.CreateRequest{
 		Image:       args[0],
@@ -185,6 +193,9 @@ func newCreateCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if req.Pull, err = o.pullOptions(cmd, g); err != nil {
+				return err
+			}
 			rt, err := g.Engine(ctx)
 			if err != nil {
 				return err
@@ -199,4 +210,25 @@ func newCreateCommand(g *Globals) *cobra.Command {
 	}
 	o.addFlags(cmd.Flags())
 	return cmd
+}
+
+// pullOptions are the options of the pull that create and run do when the
+// image is missing (or always/newer, per --pull).
+func (o *createOpts) pullOptions(cmd *cobra.Command, g *Globals) (*image.PullOptions, error) {
+	ro, err := o.reg.finish(cmd, g)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := image.ParsePullPolicy(o.pull)
+	if err != nil {
+		return nil, err
+	}
+	opts := &image.PullOptions{RegistryOptions: ro, Policy: pol, Quiet: o.quiet, Progress: g.Stderr}
+	if opts.Retry, opts.RetryDelay, err = o.reg.retries(cmd); err != nil {
+		return nil, err
+	}
+	if format.IsTerminal(g.Stdin) && format.IsTerminal(g.Stdout) {
+		opts.Prompt = func(c []string) (string, error) { return promptChoice(g, c) }
+	}
+	return opts, nil
 }

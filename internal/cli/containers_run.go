@@ -32,6 +32,9 @@ func newRunCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if req.Pull, err = o.pullOptions(cmd, g); err != nil {
+				return err
+			}
 			if o.interactive && o.tty && !term.IsTerminal(os.Stdin.Fd()) {
 				fmt.Fprintln(g.Stderr, "The input device is not a TTY. The --tty and --interactive flags might not work properly")
 			}

@@ -360,7 +360,6 @@ func TestCreateRequest(t *testing.T) {
 func TestCreateRequestErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--pull", "sometimes", "busybox"},
-		{"--pull", "always", "busybox"},
 		{"-e", "=x", "busybox"},
 		{"--env-file", "/nonexistent/env", "busybox"},
 		{"-l", "=v", "busybox"},

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -149,6 +150,8 @@ func NewRoot(g *Globals) *cobra.Command {
 	for _, add := range []func(*cobra.Command, *Globals){
 		addContainerCommands,
 		addImageCommands,
+		addImageExtraCommands,
+		addRegistryCommands,
 		addSystemCommands,
 	} {
 		add(root, g)
@@ -171,6 +174,19 @@ func setupLogging(g *Globals) error {
 		return fmt.Errorf("invalid log level %q: %w", g.LogLevel, errdefs.ErrInvalidArgument)
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: lvl})))
+	// containers/image and storage log through logrus; keep their info
+	// lines ("reconnecting...") quiet unless asked for, as podman does.
+	logrus.SetOutput(g.Stderr)
+	switch {
+	case lvl <= slog.LevelDebug:
+		logrus.SetLevel(logrus.DebugLevel)
+	case lvl <= slog.LevelInfo:
+		logrus.SetLevel(logrus.InfoLevel)
+	case lvl <= slog.LevelWarn:
+		logrus.SetLevel(logrus.WarnLevel)
+	default:
+		logrus.SetLevel(logrus.ErrorLevel)
+	}
 	return nil
 }
 

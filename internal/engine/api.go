@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/monitor"
 )
 
@@ -31,6 +32,9 @@ type CreateRequest struct {
 	AutoRemove  bool
 	LogDriver   string
 	CreateCmd   []string
+	// Pull, when set, pulls the image per its policy (run's and create's
+	// --pull, "missing" by default); nil only looks the image up locally.
+	Pull *image.PullOptions
 }
 
 // ContainerSummary is what `ps` needs, computed from the stored config and

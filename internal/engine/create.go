@@ -40,7 +40,12 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 	if err != nil {
 		return nil, err
 	}
-	img, err := images.Lookup(ctx, req.Image)
+	var img *image.Image
+	if req.Pull != nil && req.Pull.Policy != image.PullNever {
+		img, err = images.Pull(ctx, req.Image, *req.Pull)
+	} else {
+		img, err = images.Lookup(ctx, req.Image)
+	}
 	if err != nil {
 		return nil, err
 	}

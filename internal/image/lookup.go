@@ -287,6 +287,16 @@ func (s *Store) load(simg *storage.Image) (*Image, error) {
 		return nil, fmt.Errorf("computing size of image %s: %w", simg.ID, err)
 	}
 	img.Size = size
+	if simg.TopLayer == "" {
+		// A manifest list made by `manifest create` has no layers and no
+		// stored instances: list it as a row of its own, as podman does.
+		if b, err := s.store.ImageBigData(simg.ID, storage.ImageDigestBigDataKey); err == nil {
+			if t := manifest.GuessMIMEType(b); manifest.MIMETypeIsMultiImage(t) {
+				img.ManifestType = t
+				return img, nil
+			}
+		}
+	}
 	mblob, mtype, err := s.manifest(simg)
 	if err != nil {
 		return nil, err
@@ -343,6 +353,15 @@ func (s *Store) manifest(simg *storage.Image) ([]byte, string, error) {
 	mtype := manifest.GuessMIMEType(blob)
 	if !manifest.MIMETypeIsMultiImage(mtype) {
 		return blob, mtype, nil
+	}
+	// containers/image stores the instance it pulled under the plain
+	// "manifest" key; that is the right one even when it was pulled for
+	// another platform (--platform), where choosing from the list for
+	// the host would name an instance that is not stored.
+	if inst, err := s.store.ImageBigData(simg.ID, storage.ImageDigestBigDataKey); err == nil {
+		if t := manifest.GuessMIMEType(inst); !manifest.MIMETypeIsMultiImage(t) {
+			return inst, t, nil
+		}
 	}
 	list, err := manifest.ListFromBlob(blob, mtype)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.podman.io/storage/pkg/configfile"
 	"io"
 	"os"
 
@@ -183,7 +184,7 @@ func localPolicy() (*signature.PolicyContext, error) {
 func (s *Store) systemPolicy() (*signature.PolicyContext, error) {
 	p, err := signature.DefaultPolicy(s.sys)
 	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
+		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, configfile.ErrConfigFileNotFound) {
 			return nil, fmt.Errorf("reading signature policy: %w", err)
 		}
 		return localPolicy()

@@ -15,7 +15,7 @@ func TestBadInput(t *testing.T) {
 		args  []string
 		wants []string
 	}{
-		{"unknown image", []string{"run", "localhost/nosuch:latest", "true"}, []string{"nosuch"}},
+		{"unknown image", []string{"run", "--pull", "never", "localhost/nosuch:latest", "true"}, []string{"nosuch"}},
 		{"invalid name", []string{"run", "--name", "a/b", Image, "true"}, []string{"names must match"}},
 		{"duplicate name", []string{"run", "--name", "taken", Image, "true"}, []string{"taken"}},
 		{"malformed volume", []string{"run", "-v", ":", Image, "true"}, nil},

@@ -1,0 +1,355 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pier-engine/pier/internal/cli/format"
+	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/image"
+)
+
+// addImageExtraCommands adds history, tree, mount, unmount and diff under
+// `image`, `history` and `diff` at the top level, and the `manifest` and
+// `search` commands, as podman.
+func addImageExtraCommands(root *cobra.Command, g *Globals) {
+	var img *cobra.Command
+	for _, c := range root.Commands() {
+		if c.Name() == "image" {
+			img = c
+		}
+	}
+	if img == nil {
+		img = &cobra.Command{Use: "image", Short: "Manage images", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
+		root.AddCommand(img)
+	}
+	img.AddCommand(historyCmd(g), imageTreeCmd(g), imageMountCmd(g), imageUnmountCmd(g), imageDiffCmd(g, false))
+	root.AddCommand(historyCmd(g), imageDiffCmd(g, true), manifestCmd(g), searchCmd(g))
+}
+
+// historyRow carries podman's template field names for `history --format`.
+type historyRow struct {
+	ID, Created, CreatedAt, CreatedSince, CreatedBy, Size, Comment string
+	Tags                                                           []string
+}
+
+// historyJSON is podman's `history --format json` element: the layer
+// fields, and "Created" again as RFC 3339 text.
+type historyJSON struct {
+	ID         string    `json:"id"`
+	Created    time.Time `json:"created"`
+	CreatedBy  string    `json:",omitempty"`
+	Tags       []string  `json:"tags,omitempty"`
+	Size       int64     `json:"size"`
+	Comment    string    `json:"comment,omitempty"`
+	CreatedStr string    `json:"Created"`
+}
+
+const defaultHistoryFormat = "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+
+func historyCmd(g *Globals) *cobra.Command {
+	var human, noTrunc, quiet bool
+	var tmpl string
+	cmd := &cobra.Command{
+		Use:   "history [options] IMAGE",
+		Short: "Show history of a specified image",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			h, err := st.History(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printHistory(g.Stdout, h, tmpl, human, noTrunc || cmd.Flags().Changed("notruncate"), quiet)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&human, "human", "H", true, "Display sizes and dates in human readable format")
+	f.BoolVar(&noTrunc, "no-trunc", false, "Do not truncate the output")
+	f.Bool("notruncate", false, "Do not truncate the output")
+	_ = f.MarkHidden("notruncate")
+	f.BoolVarP(&quiet, "quiet", "q", false, "Display the numeric IDs only")
+	f.StringVar(&tmpl, "format", "", "Change the output to JSON or a Go template")
+	return cmd
+}
+
+func printHistory(w io.Writer, h []image.HistoryEntry, tmpl string, human, noTrunc, quiet bool) error {
+	if format.IsJSON(tmpl) {
+		out := make([]historyJSON, 0, len(h))
+		for _, e := range h {
+			out = append(out, historyJSON{ID: e.ID, Created: e.Created, CreatedBy: e.CreatedBy, Tags: e.Tags,
+				Size: e.Size, Comment: e.Comment, CreatedStr: e.Created.Format(time.RFC3339)})
+		}
+		// podman prints the list on one line here.
+		return format.JSON(w, out, "")
+	}
+	switch {
+	case quiet:
+		tmpl = "{{.ID}}"
+	case tmpl == "":
+		tmpl = defaultHistoryFormat
+	}
+	rows := make([]any, 0, len(h))
+	for _, e := range h {
+		r := historyRow{
+			ID: e.ID, CreatedBy: e.CreatedBy, Size: format.HumanSize(e.Size), Comment: e.Comment, Tags: e.Tags,
+			CreatedAt: e.Created.Format(time.RFC3339), CreatedSince: format.HumanSince(e.Created),
+		}
+		r.Created = r.CreatedSince
+		if !human {
+			r.Created = r.CreatedAt
+		}
+		if !noTrunc {
+			if len(r.ID) == 64 {
+				r.ID = r.ID[:12]
+			}
+			if len(r.CreatedBy) > 45 {
+				r.CreatedBy = r.CreatedBy[:42] + "..."
+			}
+		}
+		rows = append(rows, r)
+	}
+	headers := format.Headers(historyRow{}, map[string]string{"CreatedSince": "CREATED", "CreatedAt": "CREATED AT"})
+	return format.Template(w, tmpl, headers, rows, false)
+}
+
+func imageTreeCmd(g *Globals) *cobra.Command {
+	var whatRequires bool
+	cmd := &cobra.Command{
+		Use:   "tree [options] IMAGE",
+		Short: "Print layer hierarchy of an image in a tree format",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			t, err := st.Tree(cmd.Context(), args[0], whatRequires)
+			if err != nil {
+				return err
+			}
+			// The tree ends in a newline and podman prints it with Println.
+			fmt.Fprintln(g.Stdout, t)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&whatRequires, "whatrequires", false, "Show all child images and layers of the specified image")
+	return cmd
+}
+
+// mountJSON is podman's `image mount --format json` element.
+type mountJSON struct {
+	ID           string   `json:"id"`
+	Names        []string `json:"Names"`
+	Repositories []string `json:"Repositories"`
+	Mountpoint   string   `json:"mountpoint"`
+}
+
+func imageMountCmd(g *Globals) *cobra.Command {
+	var all bool
+	var tmpl string
+	cmd := &cobra.Command{
+		Use:   "mount [options] [IMAGE...]",
+		Short: "Mount an image's root filesystem",
+		Long:  "Mounts the specified images (read-only) and prints their mount points.\nWithout an image, lists the mounted images.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if all && len(args) > 0 {
+				return fmt.Errorf("when using the --all switch, you may not pass any image names or IDs: %w", errdefs.ErrInvalidArgument)
+			}
+			if tmpl != "" && !format.IsJSON(tmpl) {
+				return fmt.Errorf("unknown format %q: only json is supported: %w", tmpl, errdefs.ErrInvalidArgument)
+			}
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if all {
+				imgs, err := st.List(ctx, image.ListOptions{All: true})
+				if err != nil {
+					return err
+				}
+				for _, i := range imgs {
+					args = append(args, i.ID)
+				}
+			}
+			if len(args) == 0 {
+				mounted, err := st.MountedImages(ctx)
+				if err != nil {
+					return err
+				}
+				return printMounts(g.Stdout, mounted, tmpl)
+			}
+			var mounted []*image.MountedImage
+			var errs []error
+			for _, a := range args {
+				m, err := st.MountImage(ctx, a)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				mounted = append(mounted, m)
+			}
+			if len(args) == 1 && len(mounted) == 1 && tmpl == "" {
+				fmt.Fprintln(g.Stdout, mounted[0].Path)
+			} else if perr := printMounts(g.Stdout, mounted, tmpl); perr != nil {
+				return perr
+			}
+			return errors.Join(errs...)
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "Mount all images")
+	cmd.Flags().StringVar(&tmpl, "format", "", "Print the mounted images in specified format (json)")
+	return cmd
+}
+
+func printMounts(w io.Writer, mounted []*image.MountedImage, tmpl string) error {
+	if format.IsJSON(tmpl) {
+		out := make([]mountJSON, 0, len(mounted))
+		for _, m := range mounted {
+			out = append(out, mountJSON{ID: m.ID, Names: []string{m.Digest}, Repositories: m.RepoTags, Mountpoint: m.Path})
+		}
+		return format.JSON(w, out, " ")
+	}
+	rows := make([][]string, 0, len(mounted))
+	for _, m := range mounted {
+		name := m.ID
+		if len(m.RepoTags) > 0 {
+			name = m.RepoTags[0]
+		}
+		rows = append(rows, []string{name, m.Path})
+	}
+	return format.Table(w, nil, rows, true)
+}
+
+func imageUnmountCmd(g *Globals) *cobra.Command {
+	var all, force bool
+	cmd := &cobra.Command{
+		Use:     "unmount [options] IMAGE [IMAGE...]",
+		Aliases: []string{"umount"},
+		Short:   "Unmount an image's root filesystem",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if all == (len(args) > 0) {
+				if all {
+					return fmt.Errorf("when using the --all switch, you may not pass any image names or IDs: %w", errdefs.ErrInvalidArgument)
+				}
+				return fmt.Errorf("image name or ID must be specified: %w", errdefs.ErrInvalidArgument)
+			}
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if all {
+				mounted, err := st.MountedImages(ctx)
+				if err != nil {
+					return err
+				}
+				for _, m := range mounted {
+					args = append(args, m.ID)
+				}
+			}
+			var errs []error
+			for _, a := range args {
+				id, ok, err := st.UnmountImage(ctx, a, force)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				if ok {
+					fmt.Fprintln(g.Stdout, id)
+				}
+			}
+			return errors.Join(errs...)
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "Unmount all of the currently mounted images")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force the complete unmount of the specified mounted images")
+	return cmd
+}
+
+// diffJSON is podman's `diff --format json`.
+type diffJSON struct {
+	Changed []string `json:"changed,omitempty"`
+	Added   []string `json:"added,omitempty"`
+	Deleted []string `json:"deleted,omitempty"`
+}
+
+// imageDiffCmd is `image diff`, or with topLevel the `diff` command that
+// also takes a container (compared to its image).
+func imageDiffCmd(g *Globals, topLevel bool) *cobra.Command {
+	var tmpl string
+	cmd := &cobra.Command{
+		Use:   "diff [options] IMAGE [IMAGE]",
+		Short: "Inspect changes to the image's file systems",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if tmpl != "" && !format.IsJSON(tmpl) {
+				return fmt.Errorf("unknown format %q: only json is supported: %w", tmpl, errdefs.ErrInvalidArgument)
+			}
+			ctx := cmd.Context()
+			st, err := g.Images(ctx)
+			if err != nil {
+				return err
+			}
+			var changes []image.Change
+			other := ""
+			if len(args) == 2 {
+				other = args[1]
+			}
+			if topLevel && other == "" {
+				// A container comes first, as podman resolves it.
+				if rt, err := g.Engine(ctx); err == nil {
+					if c, err := rt.Lookup(ctx, args[0]); err == nil {
+						changes, err = st.ContainerDiff(ctx, c.Config.ID)
+						if err != nil {
+							return err
+						}
+						return printChanges(g.Stdout, changes, tmpl)
+					}
+				}
+			}
+			if changes, err = st.Diff(ctx, args[0], other); err != nil {
+				return err
+			}
+			return printChanges(g.Stdout, changes, tmpl)
+		},
+	}
+	if topLevel {
+		cmd.Use = "diff [options] {CONTAINER|IMAGE} [IMAGE]"
+		cmd.Short = "Display the changes to the object's file system"
+	}
+	cmd.Flags().StringVar(&tmpl, "format", "", "Change the output format (json)")
+	return cmd
+}
+
+func printChanges(w io.Writer, changes []image.Change, tmpl string) error {
+	if format.IsJSON(tmpl) {
+		var out diffJSON
+		for _, c := range changes {
+			switch c.Kind {
+			case "A":
+				out.Added = append(out.Added, c.Path)
+			case "D":
+				out.Deleted = append(out.Deleted, c.Path)
+			default:
+				out.Changed = append(out.Changed, c.Path)
+			}
+		}
+		return format.JSON(w, out, "     ")
+	}
+	var b strings.Builder
+	for _, c := range changes {
+		b.WriteString(c.Kind + " " + c.Path + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
