@@ -75,9 +75,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	// Leftovers of an earlier run: the runtime container and the exit file.
 	// runc keeps its state in <root>/<id>; checking it saves a runc exec on
 	// the common path.
-	if _, err := os.Stat(filepath.Join(r.runtimeRoot(rt), id)); err == nil {
-		_ = rt.Delete(ctx, id, true)
-	}
+	_ = r.deleteRuntimeContainer(ctx, c)
 	if err := os.RemoveAll(runDir); err != nil {
 		return nil, fmt.Errorf("clearing run directory of %s: %w", c.Config.Name, err)
 	}
@@ -178,7 +176,7 @@ func (r *Runtime) exitCommand(id string) []string {
 
 func (r *Runtime) monitorPath() (string, error) {
 	r.monOnce.Do(func() {
-		r.monPath, r.monErr = monitor.FindMonitor(r.selfExe, r.conf.Engine.MonitorPath)
+		r.monPath, r.monErr = monitor.FindMonitor(r.selfExe, r.conf.Engine.MonitorPath, r.runDir)
 	})
 	return r.monPath, r.monErr
 }

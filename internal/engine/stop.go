@@ -139,10 +139,8 @@ func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error 
 	if c.State.Status == define.StatusRunning || c.State.Status == define.StatusPaused {
 		return nil
 	}
-	if rt, err := r.runtimeFor(c); err == nil {
-		if err := rt.Delete(ctx, c.Config.ID, true); err != nil && !errors.Is(err, oci.ErrNotExist) {
-			return fmt.Errorf("deleting runtime container %s: %w", c.Config.Name, err)
-		}
+	if err := r.deleteRuntimeContainer(ctx, c); err != nil {
+		return err
 	}
 	r.unmountStorage(ctx, c)
 	c.State.PID, c.State.MonitorPID = 0, 0

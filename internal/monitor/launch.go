@@ -194,7 +194,7 @@ func prepare(cfg *Config) error {
 // FindMonitor looks for a pier-monitor of this very version: next to
 // selfExe (the pier binary), then in extra (containers.conf), then in
 // $PATH. The error names every path tried and why it was refused.
-func FindMonitor(selfExe string, extra []string) (string, error) {
+func FindMonitor(selfExe string, extra []string, cacheDir string) (string, error) {
 	var cands []string
 	if selfExe != "" {
 		cands = append(cands, filepath.Join(filepath.Dir(selfExe), "pier-monitor"))
@@ -218,7 +218,7 @@ func FindMonitor(selfExe string, extra []string) (string, error) {
 			tried = append(tried, "pier-monitor in $PATH (not found)")
 			continue
 		}
-		v, err := monitorVersion(p)
+		v, err := monitorVersion(p, cacheDir)
 		switch {
 		case err != nil:
 			tried = append(tried, fmt.Sprintf("%s (%v)", p, err))
@@ -231,8 +231,13 @@ func FindMonitor(selfExe string, extra []string) (string, error) {
 	return "", fmt.Errorf("no usable pier-monitor: tried %s: %w", strings.Join(tried, ", "), errdefs.ErrNotFound)
 }
 
-func monitorVersion(p string) (string, error) {
-	if fi, err := os.Stat(p); err != nil {
+// monitorVersion asks the binary at p for its version. The answer is
+// cached in cacheDir (the run root, a tmpfs) keyed by path, inode, size and
+// mtime: an exec per container start is measurable, a replaced binary is
+// still noticed.
+func monitorVersion(p, cacheDir string) (string, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return "", errors.New("not found")
 		}
@@ -240,6 +245,27 @@ func monitorVersion(p string) (string, error) {
 	} else if fi.IsDir() {
 		return "", errors.New("is a directory")
 	}
+	var key, cache string
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && cacheDir != "" {
+		key = fmt.Sprintf("%s\x00%d\x00%d\x00%d\x00", p, st.Ino, fi.Size(), fi.ModTime().UnixNano())
+		cache = filepath.Join(cacheDir, "monitor-version")
+		if b, err := os.ReadFile(cache); err == nil {
+			if v, ok := strings.CutPrefix(string(b), key); ok {
+				return v, nil
+			}
+		}
+	}
+	v, err := execVersion(p)
+	if err == nil && cache != "" {
+		tmp := fmt.Sprintf("%s.%d", cache, os.Getpid())
+		if os.WriteFile(tmp, []byte(key+v), 0o600) == nil {
+			_ = os.Rename(tmp, cache)
+		}
+	}
+	return v, err
+}
+
+func execVersion(p string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, p, "--version").Output()

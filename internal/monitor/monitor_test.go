@@ -423,7 +423,7 @@ func TestRuntimeKillAndMonitorRSS(t *testing.T) {
 }
 
 func TestFindMonitor(t *testing.T) {
-	p, err := FindMonitor(filepath.Join(filepath.Dir(monitorBin), "pier"), nil)
+	p, err := FindMonitor(filepath.Join(filepath.Dir(monitorBin), "pier"), nil, t.TempDir())
 	if err != nil || p != monitorBin {
 		t.Fatalf("FindMonitor next to pier: %q, %v", p, err)
 	}
@@ -436,7 +436,7 @@ func TestFindMonitor(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", "/nonexistent")
-	_, err = FindMonitor(filepath.Join(dir, "pier"), []string{old})
+	_, err = FindMonitor(filepath.Join(dir, "pier"), []string{old}, "")
 	if !errors.Is(err, errdefs.ErrNotFound) {
 		t.Fatalf("FindMonitor with an old monitor: %v", err)
 	}
