@@ -22,11 +22,14 @@ import (
 // VersionInfo is what `pier version` reports. It needs no engine, so
 // `version` works without a state and stays fast.
 func VersionInfo() define.Version {
+	commit, built := version.Build()
 	return define.Version{
 		APIVersion: version.Version,
 		Version:    version.Version,
 		GoVersion:  runtime.Version(),
-		BuiltTime:  time.Unix(0, 0).UTC().Format(time.ANSIC),
+		BuiltTime:  built.Local().Format(time.ANSIC),
+		GitCommit:  commit,
+		Built:      built.Unix(),
 		OsArch:     runtime.GOOS + "/" + runtime.GOARCH,
 		Os:         runtime.GOOS,
 	}
