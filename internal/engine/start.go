@@ -76,6 +76,9 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	// runc keeps its state in <root>/<id>; checking it saves a runc exec on
 	// the common path.
 	_ = r.deleteRuntimeContainer(ctx, c)
+	if err := monitor.KillStale(runDir, id); err != nil {
+		return nil, err
+	}
 	if err := os.RemoveAll(runDir); err != nil {
 		return nil, fmt.Errorf("clearing run directory of %s: %w", c.Config.Name, err)
 	}

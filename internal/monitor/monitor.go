@@ -92,12 +92,14 @@ type Config struct {
 
 // File names inside RunDir.
 const (
-	configFile  = "monitor.json"
-	pidFile     = "pidfile"
-	attachFile  = "attach"
-	exitFile    = "exit"
-	consoleFile = "console.sock"
-	runtimeLog  = "runtime.log"
+	configFile = "monitor.json"
+	pidFile    = "pidfile"
+	// monitorPidFile holds the monitor's own PID.
+	monitorPidFile = "monitor.pid"
+	attachFile     = "attach"
+	exitFile       = "exit"
+	consoleFile    = "console.sock"
+	runtimeLog     = "runtime.log"
 )
 
 // Frame types of the attach protocol.

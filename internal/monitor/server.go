@@ -145,6 +145,11 @@ func serve(id, cfgPath string) int {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return fail(fmt.Errorf("becoming a subreaper: %w", err))
 	}
+	// Our PID in the run dir lets a later start find and stop a monitor
+	// orphaned by a CLI killed before it saved our PID (StaleMonitor).
+	if err := os.WriteFile(filepath.Join(cfg.RunDir, monitorPidFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+		return fail(fmt.Errorf("writing monitor pid file: %w", err))
+	}
 	s := &server{cfg: cfg, clients: map[*os.File]struct{}{}}
 	return s.run(syncf)
 }

@@ -119,6 +119,11 @@ func TestFailpoints(t *testing.T) {
 				// A half-started container can be started (or already runs).
 				p.MustRun("start", "fp")
 				p.WaitStatus("fp", "running", 15*time.Second)
+				// A monitor orphaned by the crash must not linger beside
+				// the new one: its late exit would be taken for the new run's.
+				if n := countMonitors(p); n != 1 {
+					t.Errorf("after restart from %s: %d monitors, want 1", fp.name, n)
+				}
 			}
 			p.MustRun("rm", "-af", "-t", "0")
 			p.CheckClean("after crash at " + fp.name + " and rm -af")
@@ -260,4 +265,15 @@ func TestRuntimeStartFails(t *testing.T) {
 	p.WaitStatus("rtfail", "running", 15*time.Second)
 	// (TestContainerKeepsItsRuntime checks rm without --runtime.)
 	p.MustRun("rm", "-f", "-t", "0", "--runtime", wrapper, "rtfail")
+}
+
+// countMonitors counts live pier-monitor serve processes of this test.
+func countMonitors(p *Pier) int {
+	n := 0
+	for _, pi := range p.Processes() {
+		if strings.Contains(pi.Cmdline, "pier-monitor") && strings.Contains(pi.Cmdline, " serve ") {
+			n++
+		}
+	}
+	return n
 }
