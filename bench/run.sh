@@ -6,7 +6,10 @@
 # Knobs: RUNS (run --rm latency samples, 20), N_LIFE (lifecycle containers, 50),
 #        N_PS (containers for ps, 500), PS_RUNS (ps samples, 10),
 #        PIER (pier binary, bin/pier), RUNC (runtime, runc in PATH),
-#        ENGINES ("pier podman" by default; "podman" alone checks the script).
+#        ENGINES ("pier podman" by default; "podman" alone checks the script),
+#        PARTS ("containers registry" by default: this script's container
+#        benchmarks, then bench/registry.sh's pull/push ones; name one to run
+#        it alone; registry.sh has its own knobs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 here=$PWD
@@ -20,6 +23,11 @@ RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 IMG=localhost/busybox:latest
 
 die() { echo "bench: $*" >&2; exit 1; }
+PARTS=${PARTS:-containers registry}
+if [[ " $PARTS " != *" containers "* ]]; then
+	[[ " $PARTS " == *" registry "* ]] || die "PARTS=\"$PARTS\": expected containers and/or registry"
+	exec "$here/bench/registry.sh"
+fi
 [ "$(id -u)" = 0 ] || die "run as root"
 [ -x "$PIER_BIN" ] || [ "${ENGINES:-}" = podman ] || die "$PIER_BIN not built: make build"
 [ -x "$RUNC" ] || die "runc not found: apt-get install runc"
@@ -199,7 +207,7 @@ old=""
 {
 	echo "# pier benchmark results"
 	echo
-	echo "Written by \`make bench\` (bench/run.sh); newest first. Ratios below 1 mean pier is faster or smaller."
+	echo "Written by \`make bench\` (bench/run.sh, which runs bench/registry.sh); newest first. Ratios below 1 mean pier is faster or smaller."
 	echo
 	echo "$report"
 	if [ -n "$old" ]; then
@@ -208,3 +216,10 @@ old=""
 	fi
 } >"$out.tmp" && mv "$out.tmp" "$out"
 echo "wrote $out"
+
+if [[ " $PARTS " == *" registry "* ]]; then
+	cleanup
+	trap - EXIT
+	echo
+	exec "$here/bench/registry.sh"
+fi

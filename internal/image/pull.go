@@ -15,6 +15,7 @@ import (
 	dockerarchive "go.podman.io/image/v5/docker/archive"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/image"
+	"go.podman.io/image/v5/manifest"
 	ociarchive "go.podman.io/image/v5/oci/archive"
 	ocilayout "go.podman.io/image/v5/oci/layout"
 	istorage "go.podman.io/image/v5/storage"
@@ -259,6 +260,16 @@ func (s *Store) pullOne(ctx context.Context, name string, policy PullPolicy, sys
 			if !differs {
 				continue
 			}
+		}
+		if policy == PullAlways && local != nil && !custom && slices.Contains(local.Names, cand.String()) &&
+			s.unchanged(ctx, sys, srcRef, local) {
+			// The registry serves what we already store under this very
+			// name: copying it again would only rewrite the same files
+			// (and fsync them). podman prints the same line, then the ID.
+			if rep != nil {
+				fmt.Fprintf(rep, "Trying to pull %s...\n", cand)
+			}
+			return local, nil
 		}
 		if rep != nil {
 			// The description is printed only when a pull really
@@ -510,3 +521,31 @@ type multiPullError struct {
 
 func (e *multiPullError) Error() string   { return e.msg }
 func (e *multiPullError) Unwrap() []error { return e.errs }
+
+// unchanged reports whether the registry's manifest for ref is one the
+// local image is already known by, and the signature policy still accepts
+// it: then an "always" pull has nothing to do. Manifest lists are left to
+// the full copy, which checks the policy per instance. Any error means
+// "pull it".
+func (s *Store) unchanged(ctx context.Context, sys *types.SystemContext, ref types.ImageReference, local *Image) bool {
+	src, err := ref.NewImageSource(ctx, sys)
+	if err != nil {
+		return false
+	}
+	defer src.Close()
+	blob, mtype, err := src.GetManifest(ctx, nil)
+	if err != nil || manifest.MIMETypeIsMultiImage(mtype) {
+		return false
+	}
+	d, err := manifest.Digest(blob)
+	if err != nil || !slices.Contains(local.Digests, d.String()) {
+		return false
+	}
+	pc, err := signaturePolicy(sys)
+	if err != nil {
+		return false
+	}
+	defer pc.Destroy()
+	ok, err := pc.IsRunningImageAllowed(ctx, image.UnparsedInstance(src, nil))
+	return ok && err == nil
+}

@@ -46,3 +46,28 @@ func TestRegistryRunPullsMissingImage(t *testing.T) {
 		t.Errorf("--pull always must ask the registry")
 	}
 }
+
+// A re-pull (policy always) of an image the registry still serves as we
+// store it downloads no blob, yet the signature policy is still enforced.
+func TestRegistryWarmRepull(t *testing.T) {
+	t.Parallel()
+	reg := startRegistry(t, registryMode{})
+	src := regPier(t, true)
+	ref := reg.Host + "/pier/warm:1"
+	src.MustRun("push", "--tls-verify=false", Image, ref)
+
+	p := regPier(t, false)
+	first := pullID(t, p.MustRun("pull", "--tls-verify=false", ref))
+	mark := reg.Mark()
+	again := pullID(t, p.MustRun("pull", "--tls-verify=false", ref))
+	if again != first {
+		t.Errorf("re-pull gave %s, first pull %s", again, first)
+	}
+	for _, req := range reg.Since(mark) {
+		if strings.Contains(req, "/blobs/") {
+			t.Errorf("warm re-pull fetched a blob: %s", req)
+		}
+	}
+	p.WritePolicy(`{"default":[{"type":"reject"}]}`)
+	p.ExpectRegistryError(p.Run("pull", "--tls-verify=false", ref), "rejected")
+}
