@@ -128,16 +128,23 @@ func latestTarget(ctx context.Context, rt *engine.Runtime) ([]target, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(cs) == 0 {
+	latest := newest(cs)
+	if latest == nil {
 		return nil, fmt.Errorf("no containers to act on: %w", define.ErrNoSuchCtr)
 	}
-	latest := cs[0]
-	for _, c := range cs[1:] {
-		if !c.Config.Created.Before(latest.Config.Created) {
+	return []target{{ctr: latest}}, nil
+}
+
+// newest is podman's --latest: the last created container, the later in
+// the list on a tie; nil for none.
+func newest(cs []*define.Container) *define.Container {
+	var latest *define.Container
+	for _, c := range cs {
+		if latest == nil || !c.Config.Created.Before(latest.Config.Created) {
 			latest = c
 		}
 	}
-	return []target{{ctr: latest}}, nil
+	return latest
 }
 
 func isActive(c *define.Container) bool { return c.State.Running() }
@@ -173,19 +180,15 @@ func newStopCommand(g *Globals) *cobra.Command {
 		Args:  needNamesOrAll(&all, &latest),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			rt, err := g.Engine(ctx)
-			if err != nil {
-				return err
-			}
-			ts, err := pickTargets(ctx, rt, args, all, latest, nil, ignore)
+			rt, ts, err := openTargets(ctx, g, args, all, latest, nil, ignore)
 			if err != nil {
 				return err
 			}
 			t := uintFlag(cmd, "time", timeout)
 			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
 				err := rt.Stop(ctx, tg.ctr.Config.ID, t)
-				if ignore && errors.Is(err, define.ErrNoSuchCtr) {
-					return nil
+				if ignore {
+					return ignoreMissing(err)
 				}
 				return err
 			}))
@@ -209,6 +212,28 @@ func pickTargets(ctx context.Context, rt *engine.Runtime, args []string, all, la
 	return resolveTargets(ctx, rt, args, all, keep, skipMissing)
 }
 
+// openTargets opens the engine and picks the containers to act on.
+func openTargets(ctx context.Context, g *Globals, args []string, all, latest bool, keep func(*define.Container) bool, skipMissing bool) (*engine.Runtime, []target, error) {
+	rt, err := g.Engine(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := pickTargets(ctx, rt, args, all, latest, keep, skipMissing)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rt, ts, nil
+}
+
+// ignoreMissing drops a "no such container" error: the container is gone,
+// which is what rm -f, stop --ignore and cleanup want anyway.
+func ignoreMissing(err error) error {
+	if errors.Is(err, define.ErrNoSuchCtr) {
+		return nil
+	}
+	return err
+}
+
 func newKillCommand(g *Globals) *cobra.Command {
 	var all, latest bool
 	var sig string
@@ -219,11 +244,7 @@ func newKillCommand(g *Globals) *cobra.Command {
 		Args:  needNamesOrAll(&all, &latest),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			rt, err := g.Engine(ctx)
-			if err != nil {
-				return err
-			}
-			ts, err := pickTargets(ctx, rt, args, all, latest, isActive, false)
+			rt, ts, err := openTargets(ctx, g, args, all, latest, isActive, false)
 			if err != nil {
 				return err
 			}
@@ -249,15 +270,11 @@ func newRestartCommand(g *Globals) *cobra.Command {
 		Args:  needNamesOrAll(&all, &latest),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			rt, err := g.Engine(ctx)
-			if err != nil {
-				return err
-			}
 			var keep func(*define.Container) bool
 			if running {
 				keep = isActive
 			}
-			ts, err := pickTargets(ctx, rt, args, all, latest, keep, false)
+			rt, ts, err := openTargets(ctx, g, args, all, latest, keep, false)
 			if err != nil {
 				return err
 			}
@@ -288,6 +305,8 @@ func newRmCommand(g *Globals) *cobra.Command {
 			if cmd.Flags().Changed("time") && !force {
 				return errors.New("--force option must be specified to use the --time option")
 			}
+			// Not openTargets: rm's exit codes are for the lookup's errors
+			// only, never the engine's.
 			rt, err := g.Engine(ctx)
 			if err != nil {
 				return err
@@ -300,8 +319,8 @@ func newRmCommand(g *Globals) *cobra.Command {
 			opts := engine.RemoveOptions{Force: force, Volumes: volumes, Timeout: uintFlag(cmd, "time", timeout)}
 			errs := forEach(g, ts, func(tg target) error {
 				err := rt.Remove(ctx, tg.ctr.Config.ID, opts)
-				if (force || ignore) && errors.Is(err, define.ErrNoSuchCtr) {
-					return nil // removed meanwhile by another pier: what the user wanted
+				if force || ignore {
+					return ignoreMissing(err) // removed meanwhile by another pier
 				}
 				return err
 			})
@@ -329,13 +348,32 @@ func newRmCommand(g *Globals) *cobra.Command {
 // rmExitCode applies podman-rm's exit codes: 1 when a container did not
 // exist, 2 when one was running without --force.
 func rmExitCode(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, define.ErrNoSuchCtr):
-		return errdefs.WithExitCode(1, err)
-	case errors.Is(err, define.ErrCtrStateInvalid):
-		return errdefs.WithExitCode(2, err)
+	return exitCodeFor(err, err, exitCode{define.ErrNoSuchCtr, 1}, exitCode{define.ErrCtrStateInvalid, 2})
+}
+
+// exitCode is a command's exit code for errors that wrap sentinel.
+type exitCode struct {
+	sentinel error
+	code     int
+}
+
+// exitCodeFor returns last with the code of the first of codes whose
+// sentinel err wraps. err may be all of a command's errors joined, so that
+// the code tells of any of them while only the last is printed.
+func exitCodeFor(err, last error, codes ...exitCode) error {
+	for _, c := range codes {
+		if errors.Is(err, c.sentinel) {
+			return errdefs.WithExitCode(c.code, last)
+		}
+	}
+	return last
+}
+
+// existsExit is podman's `exists` contract: exit code 1, and no message,
+// when the object is not there.
+func existsExit(ok bool, err error) error {
+	if err == nil && !ok {
+		return &errdefs.ExitError{Code: 1}
 	}
 	return err
 }
@@ -373,13 +411,8 @@ func newExistsCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := rt.Lookup(ctx, args[0]); err != nil {
-				if errors.Is(err, define.ErrNoSuchCtr) {
-					return &errdefs.ExitError{Code: 1}
-				}
-				return err
-			}
-			return nil
+			_, err = rt.Lookup(ctx, args[0])
+			return existsExit(err == nil, ignoreMissing(err))
 		},
 	}
 }
@@ -449,32 +482,19 @@ func newCleanupCommand(g *Globals) *cobra.Command {
 		Args:  needNamesOrAll(&all, &latest),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			rt, err := g.Engine(ctx)
-			if err != nil {
-				return err
-			}
 			// A container already removed (run --rm, rm -f) needs no
 			// cleanup: the monitor's exit command must not fail on it.
-			ts, err := pickTargets(ctx, rt, args, all, latest, nil, true)
+			rt, ts, err := openTargets(ctx, g, args, all, latest, nil, true)
 			if err != nil {
 				return err
 			}
 			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
 				id := tg.ctr.Config.ID
-				if err := rt.Cleanup(ctx, id); err != nil {
-					if errors.Is(err, define.ErrNoSuchCtr) {
-						return nil
-					}
-					return err
+				err := rt.Cleanup(ctx, id)
+				if err == nil && rm {
+					err = rt.Remove(ctx, id, engine.RemoveOptions{Force: true})
 				}
-				if rm {
-					err := rt.Remove(ctx, id, engine.RemoveOptions{Force: true})
-					if errors.Is(err, define.ErrNoSuchCtr) {
-						return nil
-					}
-					return err
-				}
-				return nil
+				return ignoreMissing(err)
 			}))
 		},
 	}

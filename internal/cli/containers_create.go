@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/pier-engine/pier/internal/cli/format"
+	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/image"
@@ -73,8 +74,8 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 	case "false":
 		o.pull = string(image.PullNever)
 	}
-	if _, err := image.ParsePullPolicy(o.pull); err != nil || o.pull == "" {
-		return nil, fmt.Errorf("unsupported pull policy %q: %w", o.pull, errdefs.ErrInvalidArgument)
+	if _, err := parsePullPolicy(o.pull); err != nil {
+		return nil, err
 	}
 	req := &engine.CreateRequest{
 		Image:       args[0],
@@ -188,19 +189,11 @@ func newCreateCommand(g *Globals) *cobra.Command {
 		Long:  "Creates a new container from the given image or storage and prepares it for running the specified command.\n\n  The container ID is then printed to stdout. You can then start it at any time with the pier start <container_id> command. The container will be created with the initial state 'created'.",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			req, err := o.request(cmd, args, os.LookupEnv)
+			req, err := o.fullRequest(cmd, g, args)
 			if err != nil {
 				return err
 			}
-			if req.Pull, err = o.pullOptions(cmd, g); err != nil {
-				return err
-			}
-			rt, err := g.Engine(ctx)
-			if err != nil {
-				return err
-			}
-			c, err := rt.CreateContainer(ctx, req)
+			_, c, err := createContainer(cmd.Context(), g, req)
 			if err != nil {
 				return err
 			}
@@ -212,23 +205,27 @@ func newCreateCommand(g *Globals) *cobra.Command {
 	return cmd
 }
 
-// pullOptions are the options of the pull that create and run do when the
-// image is missing (or always/newer, per --pull).
-func (o *createOpts) pullOptions(cmd *cobra.Command, g *Globals) (*image.PullOptions, error) {
-	ro, err := o.reg.finish(cmd, g)
+// fullRequest is request with the options of the pull that create and run
+// do when the image is missing (or always/newer, per --pull).
+func (o *createOpts) fullRequest(cmd *cobra.Command, g *Globals, args []string) (*engine.CreateRequest, error) {
+	req, err := o.request(cmd, args, os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
-	pol, err := image.ParsePullPolicy(o.pull)
+	if req.Pull, err = o.reg.pullOptions(cmd, g, o.pull, o.quiet); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+func createContainer(ctx context.Context, g *Globals, req *engine.CreateRequest) (*engine.Runtime, *define.Container, error) {
+	rt, err := g.Engine(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	opts := &image.PullOptions{RegistryOptions: ro, Policy: pol, Quiet: o.quiet, Progress: g.Stderr}
-	if opts.Retry, opts.RetryDelay, err = o.reg.retries(cmd); err != nil {
-		return nil, err
+	c, err := rt.CreateContainer(ctx, req)
+	if err != nil {
+		return nil, nil, err
 	}
-	if format.IsTerminal(g.Stdin) && format.IsTerminal(g.Stdout) {
-		opts.Prompt = func(c []string) (string, error) { return promptChoice(g, c) }
-	}
-	return opts, nil
+	return rt, c, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -118,11 +117,9 @@ func inspectObjects(ctx context.Context, g *Globals, args []string, typ string, 
 	return data, errs
 }
 
-var idFieldRE = regexp.MustCompile(`{{\s*\.Id\s*}}`)
-
 // normalizeInspectFormat accepts docker's spellings as podman does:
 // {{.Id}}, .Src, .Dst and .ImageID.
 func normalizeInspectFormat(f string) string {
-	f = idFieldRE.ReplaceAllString(f, "{{.ID}}")
+	f = inspectIDRe.ReplaceAllString(f, "{{.ID}}")
 	return strings.NewReplacer(".Src", ".Source", ".Dst", ".Destination", ".ImageID", ".Image").Replace(f)
 }

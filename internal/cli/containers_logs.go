@@ -70,11 +70,7 @@ func runLogs(ctx context.Context, g *Globals, o *logsOpts, args []string) error 
 			return fmt.Errorf("parsing time %q: %w", o.until, err)
 		}
 	}
-	rt, err := g.Engine(ctx)
-	if err != nil {
-		return err
-	}
-	ts, err := pickTargets(ctx, rt, args, false, o.latest, nil, false)
+	rt, ts, err := openTargets(ctx, g, args, false, o.latest, nil, false)
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func runPs(cmd *cobra.Command, g *Globals, o *psOpts) error {
 		list = append(list, newPsContainer(c, now))
 	}
 	switch {
-	case isJSONFormat(o.format):
+	case format.IsJSON(o.format):
 		return psJSON(g.Stdout, list)
 	case o.quiet && !cmd.Flags().Changed("format"):
 		for _, c := range list {
@@ -95,16 +95,10 @@ func runPs(cmd *cobra.Command, g *Globals, o *psOpts) error {
 // newest one.
 func selectPs(cs []*define.Container, o *psOpts, match func(*define.Container) bool) []*define.Container {
 	if o.latest {
-		var latest *define.Container
-		for _, c := range cs {
-			if latest == nil || !c.Config.Created.Before(latest.Config.Created) {
-				latest = c
-			}
+		if latest := newest(cs); latest != nil {
+			return []*define.Container{latest}
 		}
-		if latest == nil {
-			return nil
-		}
-		return []*define.Container{latest}
+		return nil
 	}
 	all := o.all || o.last > 0 || hasFilter(o.filters, "status")
 	var out []*define.Container
@@ -196,7 +190,7 @@ func newPsContainer(c *define.Container, now time.Time) psContainer {
 		AutoRemove: cfg.AutoRemove,
 		Command:    cfg.Cmd,
 		Created:    cfg.Created,
-		CreatedAt:  humanDuration(now.Sub(cfg.Created)) + " ago",
+		CreatedAt:  format.HumanAgo(now, cfg.Created),
 		Exited:     st.Status == define.StatusExited || st.Status == define.StatusStopped,
 		ExitedAt:   st.FinishedAt.Unix(),
 		ExitCode:   st.ExitCode,
@@ -225,9 +219,9 @@ func newPsContainer(c *define.Container, now time.Time) psContainer {
 func psStatus(state string, started, finished time.Time, code int32, now time.Time) string {
 	switch state {
 	case "running":
-		return "Up " + humanDuration(now.Sub(started))
+		return "Up " + format.HumanDuration(now.Sub(started))
 	case "exited", "stopped":
-		return fmt.Sprintf("Exited (%d) %s ago", code, humanDuration(now.Sub(finished)))
+		return fmt.Sprintf("Exited (%d) %s ago", code, format.HumanDuration(now.Sub(finished)))
 	case "paused":
 		return "Paused"
 	}
@@ -281,7 +275,7 @@ func (r psReporter) Label(name string) string { return r.psContainer.Labels[name
 func (r psReporter) Networks() string         { return strings.Join(r.psContainer.Networks, ",") }
 func (r psReporter) Ports() string            { return "" }
 func (r psReporter) CreatedAt() string        { return r.Created.String() }
-func (r psReporter) CreatedHuman() string     { return humanDuration(r.now.Sub(r.Created)) + " ago" }
+func (r psReporter) CreatedHuman() string     { return format.HumanAgo(r.now, r.Created) }
 func (r psReporter) RunningFor() string       { return r.CreatedHuman() }
 func (r psReporter) Restarts() string         { return fmt.Sprint(r.psContainer.Restarts) }
 func (r psReporter) Pod() string              { return r.psContainer.Pod }
@@ -289,7 +283,7 @@ func (r psReporter) Size() string {
 	if r.psContainer.Size == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s (virtual %s)", humanSizeCompact(r.psContainer.Size.RwSize), humanSizeCompact(r.psContainer.Size.RootFsSize))
+	return fmt.Sprintf("%s (virtual %s)", format.HumanSizeCompact(r.psContainer.Size.RwSize), format.HumanSizeCompact(r.psContainer.Size.RootFsSize))
 }
 func (r psReporter) Cgroup() string { return r.Namespaces.Cgroup }
 func (r psReporter) IPC() string    { return r.Namespaces.IPC }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strconv"
 	"syscall"
 
@@ -28,21 +27,14 @@ func newRunCommand(g *Globals) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			req, err := o.request(cmd, args, os.LookupEnv)
+			req, err := o.fullRequest(cmd, g, args)
 			if err != nil {
-				return err
-			}
-			if req.Pull, err = o.pullOptions(cmd, g); err != nil {
 				return err
 			}
 			if o.interactive && o.tty && !term.IsTerminal(os.Stdin.Fd()) {
 				fmt.Fprintln(g.Stderr, "The input device is not a TTY. The --tty and --interactive flags might not work properly")
 			}
-			rt, err := g.Engine(ctx)
-			if err != nil {
-				return err
-			}
-			c, err := rt.CreateContainer(ctx, req)
+			rt, c, err := createContainer(ctx, g, req)
 			if err != nil {
 				return err
 			}
@@ -57,8 +49,7 @@ func newRunCommand(g *Globals) *cobra.Command {
 			if o.rm {
 				// The monitor's cleanup may be removing it too; either
 				// way it must be gone when run returns.
-				rmErr := rt.Remove(context.WithoutCancel(ctx), c.Config.ID, engine.RemoveOptions{Force: true})
-				if rmErr != nil && !errors.Is(rmErr, define.ErrNoSuchCtr) && err == nil {
+				if rmErr := forceRemove(ctx, rt, c); rmErr != nil && err == nil {
 					slog.Warn("removing container after run", "container", c.Config.ID, "error", rmErr)
 				}
 			}
@@ -79,11 +70,17 @@ func newRunCommand(g *Globals) *cobra.Command {
 // leaves none behind) and returns the start error.
 func removeAfterFailure(ctx context.Context, rt *engine.Runtime, c *define.Container, err error) error {
 	if c.Config.AutoRemove {
-		if rmErr := rt.Remove(context.WithoutCancel(ctx), c.Config.ID, engine.RemoveOptions{Force: true}); rmErr != nil && !errors.Is(rmErr, define.ErrNoSuchCtr) {
+		if rmErr := forceRemove(ctx, rt, c); rmErr != nil {
 			slog.Warn("removing container after failed start", "container", c.Config.ID, "error", rmErr)
 		}
 	}
 	return err
+}
+
+// forceRemove removes a --rm container even when ctx was cancelled (pier
+// was interrupted); one already gone is fine, its monitor may have won.
+func forceRemove(ctx context.Context, rt *engine.Runtime, c *define.Container) error {
+	return ignoreMissing(rt.Remove(context.WithoutCancel(ctx), c.Config.ID, engine.RemoveOptions{Force: true}))
 }
 
 // exitWith turns a container's exit code into the CLI's, silently.
@@ -111,11 +108,7 @@ func newStartCommand(g *Globals) *cobra.Command {
 			if !attached && cmd.Flags().Changed("sig-proxy") && sigProxy {
 				return errors.New("you cannot use sig-proxy without --attach")
 			}
-			rt, err := g.Engine(ctx)
-			if err != nil {
-				return err
-			}
-			ts, err := pickTargets(ctx, rt, args, all, latest, func(c *define.Container) bool { return !c.State.Running() }, false)
+			rt, ts, err := openTargets(ctx, g, args, all, latest, func(c *define.Container) bool { return !c.State.Running() }, false)
 			if err != nil {
 				return err
 			}
@@ -179,29 +172,15 @@ func startAttached(ctx context.Context, g *Globals, rt *engine.Runtime, c *defin
 // proxySignals forwards catchable signals to the container until stop is
 // called. A container that already exited is not an error worth showing.
 func proxySignals(ctx context.Context, rt *engine.Runtime, id string) (stop func()) {
-	ch := make(chan os.Signal, 16)
-	signal.Notify(ch, proxiedSignals...)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case s := <-ch:
-				sig, ok := s.(syscall.Signal)
-				if !ok {
-					continue
-				}
-				if err := rt.Kill(ctx, id, strconv.Itoa(int(sig))); err != nil {
-					slog.Debug("forwarding signal", "signal", sig, "container", id, "error", err)
-				}
-			}
+	return onSignals(16, func(s os.Signal) {
+		sig, ok := s.(syscall.Signal)
+		if !ok {
+			return
 		}
-	}()
-	return func() {
-		signal.Stop(ch)
-		close(done)
-	}
+		if err := rt.Kill(ctx, id, strconv.Itoa(int(sig))); err != nil {
+			slog.Debug("forwarding signal", "signal", sig, "container", id, "error", err)
+		}
+	}, proxiedSignals...)
 }
 
 // setupTerminal puts stdin in raw mode when it is a terminal and stdin is
@@ -237,23 +216,10 @@ func setupTerminal(g *Globals, stdin bool) (restore func(), resize <-chan engine
 		ch <- engine.TermSize{Height: ws.Height, Width: ws.Width}
 	}
 	send()
-	winch := make(chan os.Signal, 1)
-	signal.Notify(winch, syscall.SIGWINCH)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-winch:
-				send()
-			}
-		}
-	}()
+	stop := onSignals(1, func(os.Signal) { send() }, syscall.SIGWINCH)
 	prev := restore
 	restore = func() {
-		signal.Stop(winch)
-		close(done)
+		stop()
 		prev()
 	}
 	return restore, ch

@@ -433,14 +433,6 @@ func TestWaitConditions(t *testing.T) {
 	}
 }
 
-func TestIsJSONFormat(t *testing.T) {
-	for in, want := range map[string]bool{"json": true, " json ": true, "{{json .}}": true, "{{ json . }}": true, "{{json .Labels}}": false, "table": false} {
-		if got := isJSONFormat(in); got != want {
-			t.Errorf("isJSONFormat(%q) = %v", in, got)
-		}
-	}
-}
-
 func TestInspectFormat(t *testing.T) {
 	d := &define.InspectContainerData{
 		ID: "abc", Name: "web",

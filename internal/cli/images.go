@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -368,13 +367,7 @@ func rmiCmd(g *Globals) *cobra.Command {
 				return err
 			}
 			untagged, deleted, err := rt.RemoveImages(cmd.Context(), args, opts)
-			for _, u := range untagged {
-				fmt.Fprintln(g.Stdout, "Untagged: "+u)
-			}
-			for _, d := range deleted {
-				fmt.Fprintln(g.Stdout, "Deleted: "+d)
-			}
-			return rmiError(g, err)
+			return rmiReport(g, untagged, deleted, err)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "Force removal of the image and any containers using the image")
@@ -382,28 +375,29 @@ func rmiCmd(g *Globals) *cobra.Command {
 	return cmd
 }
 
-// rmiError prints all but the last error, as podman, and returns the last
-// with podman's rmi exit code: 2 if an image is in use, 1 if one did not
-// exist, else 125.
-func rmiError(g *Globals, err error) error {
+// rmiReport prints what `rmi` and `manifest rm` did as podman does, then
+// all but the last error; it returns the last with podman's rmi exit code:
+// 2 if an image is in use, 1 if one did not exist, else 125.
+func rmiReport(g *Globals, untagged, deleted []string, err error) error {
+	for _, u := range untagged {
+		fmt.Fprintln(g.Stdout, "Untagged: "+u)
+	}
+	for _, d := range deleted {
+		fmt.Fprintln(g.Stdout, "Deleted: "+d)
+	}
+	last := outputErrors(g.Stderr, unjoin(err))
+	return exitCodeFor(err, last, exitCode{define.ErrImageInUse, 2}, exitCode{define.ErrNoSuchImage, 1})
+}
+
+// unjoin is the errors that errors.Join put together, or err alone.
+func unjoin(err error) []error {
 	if err == nil {
 		return nil
 	}
-	errs := []error{err}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
+		return j.Unwrap()
 	}
-	for _, e := range errs[:len(errs)-1] {
-		fmt.Fprintln(g.Stderr, "Error:", e)
-	}
-	last := errs[len(errs)-1]
-	switch {
-	case errors.Is(err, define.ErrImageInUse):
-		return errdefs.WithExitCode(2, last)
-	case errors.Is(err, define.ErrNoSuchImage):
-		return errdefs.WithExitCode(1, last)
-	}
-	return last
+	return []error{err}
 }
 
 func tagCmd(g *Globals) *cobra.Command {
@@ -446,14 +440,7 @@ func imageExistsCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ok, err := st.Exists(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return &errdefs.ExitError{Code: 1}
-			}
-			return nil
+			return existsExit(st.Exists(cmd.Context(), args[0]))
 		},
 	}
 }
@@ -525,12 +512,15 @@ func imagePruneCmd(g *Globals) *cobra.Command {
 				if all {
 					what = "all images without at least one container associated with them"
 				}
-				fmt.Fprintf(g.Stdout, "WARNING! This command removes %s.\nAre you sure you want to continue? [y/N] ", what)
-				answer, err := bufio.NewReader(g.Stdin).ReadString('\n')
-				if err != nil && !errors.Is(err, io.EOF) {
+				ok, err := confirm(g, fmt.Sprintf("WARNING! This command removes %s.\nAre you sure you want to continue? [y/N] ", what))
+				// Unlike container prune, no answer at all is a "no" here.
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				if err != nil {
 					return fmt.Errorf("reading confirmation: %w", err)
 				}
-				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+				if !ok {
 					return nil
 				}
 			}

@@ -49,11 +49,7 @@ func manifestCreateCmd(g *Globals) *cobra.Command {
 		Short: "Create manifest list or image index",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ro, err := rf.finish(cmd, g)
-			if err != nil {
-				return err
-			}
-			st, err := g.Images(cmd.Context())
+			ro, st, err := rf.openStore(cmd, g)
 			if err != nil {
 				return err
 			}
@@ -79,11 +75,7 @@ func manifestAddCmd(g *Globals) *cobra.Command {
 		Short: "Add images to a manifest list or image index",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ro, err := rf.finish(cmd, g)
-			if err != nil {
-				return err
-			}
-			st, err := g.Images(cmd.Context())
+			ro, st, err := rf.openStore(cmd, g)
 			if err != nil {
 				return err
 			}
@@ -146,11 +138,7 @@ func manifestInspectCmd(g *Globals) *cobra.Command {
 		Short: "Display the contents of a manifest list or image index",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ro, err := rf.finish(cmd, g)
-			if err != nil {
-				return err
-			}
-			st, err := g.Images(cmd.Context())
+			ro, st, err := rf.openStore(cmd, g)
 			if err != nil {
 				return err
 			}
@@ -181,14 +169,11 @@ func manifestPushCmd(g *Globals) *cobra.Command {
 		Short: "Push a manifest list or image index to a registry",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			if o.Registry, err = rf.finish(cmd, g); err != nil {
-				return err
-			}
-			st, err := g.Images(cmd.Context())
+			ro, st, err := rf.openStore(cmd, g)
 			if err != nil {
 				return err
 			}
+			o.Registry = ro
 			dest := ""
 			if len(args) == 2 {
 				dest = args[1]
@@ -232,13 +217,7 @@ func manifestRmCmd(g *Globals) *cobra.Command {
 				return err
 			}
 			untagged, deleted, err := st.ManifestRemove(cmd.Context(), args)
-			for _, u := range untagged {
-				fmt.Fprintln(g.Stdout, "Untagged: "+u)
-			}
-			for _, d := range deleted {
-				fmt.Fprintln(g.Stdout, "Deleted: "+d)
-			}
-			return rmiError(g, err)
+			return rmiReport(g, untagged, deleted, err)
 		},
 	}
 }
@@ -253,14 +232,7 @@ func manifestExistsCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ok, err := st.ManifestExists(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return &errdefs.ExitError{Code: 1}
-			}
-			return nil
+			return existsExit(st.ManifestExists(cmd.Context(), args[0]))
 		},
 	}
 }

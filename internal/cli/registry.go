@@ -89,6 +89,20 @@ func (r *registryFlags) finish(cmd *cobra.Command, g *Globals) (image.RegistryOp
 	return o, nil
 }
 
+// openStore is finish, then the image store: the order podman's errors
+// come in.
+func (r *registryFlags) openStore(cmd *cobra.Command, g *Globals) (image.RegistryOptions, *image.Store, error) {
+	ro, err := r.finish(cmd, g)
+	if err != nil {
+		return ro, nil, err
+	}
+	st, err := g.Images(cmd.Context())
+	if err != nil {
+		return ro, nil, err
+	}
+	return ro, st, nil
+}
+
 func (r *registryFlags) retries(cmd *cobra.Command) (*uint, time.Duration, error) {
 	var n *uint
 	if cmd.Flags().Changed("retry") {
@@ -105,6 +119,37 @@ func (r *registryFlags) retries(cmd *cobra.Command) (*uint, time.Duration, error
 	return n, d, nil
 }
 
+// pullOptions are the options of pull, and of the pull that create and
+// run do.
+func (r *registryFlags) pullOptions(cmd *cobra.Command, g *Globals, policy string, quiet bool) (*image.PullOptions, error) {
+	ro, err := r.finish(cmd, g)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := parsePullPolicy(policy)
+	if err != nil {
+		return nil, err
+	}
+	opts := &image.PullOptions{RegistryOptions: ro, Policy: pol, Quiet: quiet, Progress: g.Stderr}
+	if opts.Retry, opts.RetryDelay, err = r.retries(cmd); err != nil {
+		return nil, err
+	}
+	if format.IsTerminal(g.Stdin) && format.IsTerminal(g.Stdout) {
+		opts.Prompt = func(c []string) (string, error) { return promptChoice(g, c) }
+	}
+	return opts, nil
+}
+
+// parsePullPolicy is image.ParsePullPolicy with podman's error, which an
+// empty --pull/--policy gets too.
+func parsePullPolicy(s string) (image.PullPolicy, error) {
+	pol, err := image.ParsePullPolicy(s)
+	if err != nil || s == "" {
+		return pol, fmt.Errorf("unsupported pull policy %q: %w", s, errdefs.ErrInvalidArgument)
+	}
+	return pol, nil
+}
+
 func pullCmd(g *Globals) *cobra.Command {
 	var rf registryFlags
 	var policy string
@@ -115,20 +160,9 @@ func pullCmd(g *Globals) *cobra.Command {
 		Long:  "Pulls an image from a registry and stores it locally.\nAn image can be pulled by tag or digest. If a tag is not specified, the image with the 'latest' tag is pulled.",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ro, err := rf.finish(cmd, g)
+			opts, err := rf.pullOptions(cmd, g, policy, quiet)
 			if err != nil {
 				return err
-			}
-			pol, err := image.ParsePullPolicy(policy)
-			if err != nil || policy == "" {
-				return fmt.Errorf("unsupported pull policy %q: %w", policy, errdefs.ErrInvalidArgument)
-			}
-			opts := image.PullOptions{RegistryOptions: ro, Policy: pol, Quiet: quiet, Progress: g.Stderr}
-			if opts.Retry, opts.RetryDelay, err = rf.retries(cmd); err != nil {
-				return err
-			}
-			if format.IsTerminal(g.Stdin) && format.IsTerminal(g.Stdout) {
-				opts.Prompt = func(c []string) (string, error) { return promptChoice(g, c) }
 			}
 			st, err := g.Images(cmd.Context())
 			if err != nil {
@@ -137,10 +171,10 @@ func pullCmd(g *Globals) *cobra.Command {
 			for _, name := range args {
 				var imgs []*image.Image
 				if allTags {
-					imgs, err = st.PullAllTags(cmd.Context(), name, opts)
+					imgs, err = st.PullAllTags(cmd.Context(), name, *opts)
 				} else {
 					var img *image.Image
-					if img, err = st.Pull(cmd.Context(), name, opts); err == nil {
+					if img, err = st.Pull(cmd.Context(), name, *opts); err == nil {
 						imgs = []*image.Image{img}
 					}
 				}

@@ -67,7 +67,7 @@ func newVersionCommand(g *Globals) *cobra.Command {
 
 func printVersion(w io.Writer, rep define.SystemVersionReport, tmpl string, userFmt bool) error {
 	switch {
-	case isJSONFormat(tmpl):
+	case format.IsJSON(tmpl):
 		b, err := json.Marshal(rep)
 		if err != nil {
 			return fmt.Errorf("encoding version: %w", err)
@@ -76,12 +76,12 @@ func printVersion(w io.Writer, rep define.SystemVersionReport, tmpl string, user
 		return nil
 	case userFmt:
 		// podman falls back to the client for old ".Server." templates.
-		if err := execSingle(io.Discard, tmpl, rep); err != nil {
-			return execSingle(w, strings.ReplaceAll(tmpl, ".Server.", ".Client."), rep)
+		if err := format.Single(io.Discard, tmpl, rep); err != nil {
+			return format.Single(w, strings.ReplaceAll(tmpl, ".Server.", ".Client."), rep)
 		}
-		return execSingle(w, tmpl, rep)
+		return format.Single(w, tmpl, rep)
 	}
-	return execSingle(w, versionTemplate, rep)
+	return format.Single(w, versionTemplate, rep)
 }
 
 func newInfoCommand(g *Globals) *cobra.Command {
@@ -102,10 +102,10 @@ func newInfoCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			switch {
-			case isJSONFormat(fmtFlag):
+			case format.IsJSON(fmtFlag):
 				return format.JSON(g.Stdout, info, "  ")
 			case cmd.Flags().Changed("format"):
-				return execSingle(g.Stdout, fmtFlag, info)
+				return format.Single(g.Stdout, fmtFlag, info)
 			}
 			b, err := yamlOf(info)
 			if err != nil {

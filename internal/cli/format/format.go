@@ -86,8 +86,12 @@ func Funcs() template.FuncMap {
 	}
 }
 
-// IsJSON reports the "json" keyword of --format.
-func IsJSON(f string) bool { return strings.TrimSpace(f) == "json" }
+var jsonFormat = regexp.MustCompile(`^\s*(json|{{\s*json\s*(\.)?\s*}})\s*$`)
+
+// IsJSON reports whether --format asks for JSON output. As podman's
+// report.IsJSON, "{{json .}}" counts too: it means the whole object as
+// JSON, which the JSON output gives in podman's shape.
+func IsJSON(f string) bool { return jsonFormat.MatchString(f) }
 
 // IsTable reports a "table ..." format (which prints a header row).
 func IsTable(f string) bool { return strings.HasPrefix(strings.TrimSpace(f), "table") }
@@ -98,23 +102,34 @@ var betweenFields = regexp.MustCompile(`\}\}[ \t]+\{\{`)
 // literal "\t" and "\n" become characters, a table's fields are separated
 // by tabs, and every row ends in a newline.
 func normalize(f string) string {
-	f = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(f)
+	f = escapes.Replace(f)
 	if IsTable(f) {
 		f = strings.TrimPrefix(strings.TrimSpace(f), "table")
 		f = strings.TrimLeft(f, " ")
 		f = betweenFields.ReplaceAllString(f, "}}\t{{")
 	}
+	return withNewline(f)
+}
+
+// escapes are the backslash sequences users type in a shell-quoted format.
+var escapes = strings.NewReplacer(`\t`, "\t", `\n`, "\n")
+
+func withNewline(f string) string {
 	if !strings.HasSuffix(f, "\n") {
-		f += "\n"
+		return f + "\n"
 	}
 	return f
+}
+
+func parse(body string) (*template.Template, error) {
+	return template.New("format").Funcs(Funcs()).Parse(body)
 }
 
 // Template renders rows with a Go template. A "table " format prints a
 // header row first (the template run on the header map, as podman does),
 // unless noHeading; every format goes through podman's tabwriter.
 func Template(w io.Writer, format string, headers map[string]string, rows []any, noHeading bool) error {
-	tmpl, err := template.New("format").Funcs(Funcs()).Parse(normalize(format))
+	tmpl, err := parse(normalize(format))
 	if err != nil {
 		return fmt.Errorf("invalid format %q: %w", format, err)
 	}
@@ -128,6 +143,21 @@ func Template(w io.Writer, format string, headers map[string]string, rows []any,
 		if err := tmpl.Execute(tw, r); err != nil {
 			return fmt.Errorf("rendering format %q: %w", format, err)
 		}
+	}
+	return tw.Flush()
+}
+
+// Single runs a user template once over v, as podman does for one object
+// (version, info): no "table" handling and no header, but the same escapes,
+// final newline and tabwriter as Template.
+func Single(w io.Writer, f string, v any) error {
+	t, err := parse(withNewline(escapes.Replace(f)))
+	if err != nil {
+		return fmt.Errorf("template parsing error: %w", err)
+	}
+	tw := NewTabWriter(w)
+	if err := t.Execute(tw, v); err != nil {
+		return fmt.Errorf("executing template: %w", err)
 	}
 	return tw.Flush()
 }
@@ -180,10 +210,22 @@ func HumanSize(n int64) string {
 	return units.CustomSize("%.3g %s", float64(n), 1000.0, decimalUnits)
 }
 
-// HumanSince is podman's "CREATED" column ("2 hours ago").
-func HumanSince(t time.Time) string {
-	return units.HumanDuration(time.Since(t)) + " ago"
+// HumanSizeCompact is ps's size rendering: as HumanSize but without the
+// space ("1.23kB"), podman's units.HumanSizeWithPrecision(n, 3).
+func HumanSizeCompact(n int64) string {
+	return units.HumanSizeWithPrecision(float64(n), 3)
 }
+
+// HumanDuration is docker's and podman's rendering of an age ("Less than
+// a second", "2 seconds", "About a minute", "3 hours").
+func HumanDuration(d time.Duration) string { return units.HumanDuration(d) }
+
+// HumanSince is podman's "CREATED" column ("2 hours ago").
+func HumanSince(t time.Time) string { return HumanAgo(time.Now(), t) }
+
+// HumanAgo is HumanSince at a fixed now, so that every row of one listing
+// is aged from the same instant.
+func HumanAgo(now, t time.Time) string { return HumanDuration(now.Sub(t)) + " ago" }
 
 // IsTerminal reports whether w is a terminal (save refuses to write an
 // archive there; load refuses to read one from there).

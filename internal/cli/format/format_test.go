@@ -2,6 +2,7 @@ package format
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,5 +47,47 @@ func TestTemplateTable(t *testing.T) {
 	b.Reset()
 	if err := JSON(&b, []int{1}, "    "); err != nil || b.String() != "[\n    1\n]\n" {
 		t.Errorf("json: %q %v", b.String(), err)
+	}
+}
+
+func TestIsJSON(t *testing.T) {
+	for in, want := range map[string]bool{
+		"json": true, " json ": true, "{{json .}}": true, "{{ json . }}": true, "{{json}}": true,
+		"{{json .Labels}}": false, "table": false, "": false, "table {{json .}}": false,
+	} {
+		if got := IsJSON(in); got != want {
+			t.Errorf("IsJSON(%q) = %v", in, got)
+		}
+	}
+}
+
+func TestSingle(t *testing.T) {
+	var b bytes.Buffer
+	v := struct{ A, B string }{"x", "yy"}
+	if err := Single(&b, `{{.A}}\t{{.B}}`, v); err != nil || b.String() != "x           yy\n" {
+		t.Errorf("Single = %q, %v", b.String(), err)
+	}
+	// "table" means nothing to a single object: it is printed as written.
+	b.Reset()
+	if err := Single(&b, "table {{.A}}\n", v); err != nil || b.String() != "table x\n" {
+		t.Errorf("Single(table) = %q, %v", b.String(), err)
+	}
+	if err := Single(&b, "{{.A", v); err == nil || !strings.HasPrefix(err.Error(), "template parsing error: ") {
+		t.Errorf("parse error = %v", err)
+	}
+	if err := Single(&b, "{{.C}}", v); err == nil || !strings.HasPrefix(err.Error(), "executing template: ") {
+		t.Errorf("exec error = %v", err)
+	}
+}
+
+func TestHumanCompactAndAgo(t *testing.T) {
+	for n, want := range map[int64]string{1234: "1.23kB", 999: "999B", 4_260_000: "4.26MB"} {
+		if got := HumanSizeCompact(n); got != want {
+			t.Errorf("HumanSizeCompact(%d) = %q, want %q", n, got, want)
+		}
+	}
+	now := time.Now()
+	if got := HumanAgo(now, now.Add(-3*time.Second)); got != "3 seconds ago" {
+		t.Errorf("HumanAgo = %q", got)
 	}
 }
