@@ -201,18 +201,8 @@ echo "pushed $IMG ($(du -sh "$work/reg-main/data" | cut -f1) in the registry)"
 
 printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$work/policy.json"
 printf 'unqualified-search-registries = []\n' >"$work/registries.conf"
-mkdir -p "$work/pier" "$work/podman"
-: >"$work/pier/containers.conf"
-cat >"$work/podman/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=20000:20000","nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-[engine.runtimes]
-runc = ["$RUNC"]
-EOF
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+write_engine_confs "$work" "$RUNC"
 
 # eng ENGINE ROOT CMD ARGS...: run one engine on storage ROOT (a directory
 # under $work, created on first use) with its own configuration files.

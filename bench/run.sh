@@ -45,20 +45,8 @@ for e in "${engines[@]}"; do
 	printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
 		"$work/$e/root" "$work/$e/run" >"$work/$e/storage.conf"
 done
-mkdir -p "$work/pier" "$work/podman"
-: >"$work/pier/containers.conf"
-# podman 4.3.1 fails here out of the box (setrlimit without CAP_SYS_RESOURCE,
-# crun on hybrid cgroups): give it limits it can set and runc.
-cat >"$work/podman/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=20000:20000","nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-[engine.runtimes]
-runc = ["$RUNC"]
-EOF
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+write_engine_confs "$work" "$RUNC"
 
 # eng ENGINE ARGS...: run one engine with its own roots and config.
 eng() {

@@ -134,23 +134,8 @@ func TestLogsFollow(t *testing.T) {
 func TestRunTTY(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := p.Command(ctx, RunOpts{}, "run", "--rm", "-t", Image, "sh", "-c", "test -t 0 && echo TTY; stty size")
-	cmd.Stdout, cmd.Stderr, cmd.Stdin = nil, nil, nil
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 33, Cols: 101})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
-	var out bytes.Buffer
-	_, rerr := io.Copy(&out, ptmx) // ends with EIO when the last slave closes
-	if rerr != nil && !errors.Is(rerr, syscall.EIO) {
-		t.Logf("reading pty: %v", rerr)
-	}
-	werr := cmd.Wait()
-	code, _ := exitStatus(cmd, werr)
-	got := strings.ReplaceAll(out.String(), "\r", "") // both ptys add CRs
+	code, got := p.RunInPty(33, 101, "run", "--rm", "-t", Image, "sh", "-c", "test -t 0 && echo TTY; stty size")
+	got = strings.ReplaceAll(got, "\r", "") // both ptys add CRs
 	if code != 0 || !strings.Contains(got, "TTY\n") || !strings.Contains(got, "33 101") {
 		t.Errorf("run -t in a 33x101 terminal: exit %d, output %q; want TTY and \"33 101\"", code, got)
 	}
@@ -189,4 +174,26 @@ func TestRunTTYInteractive(t *testing.T) {
 	if code, _ := exitStatus(cmd, werr); code != 9 {
 		t.Errorf("-it session exit code: %d, want 9", code)
 	}
+}
+
+// RunInPty runs pier inside a new pty of the given size and returns its
+// exit code and everything it wrote to the terminal.
+func (p *Pier) RunInPty(rows, cols uint16, args ...string) (int, string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := p.Command(ctx, RunOpts{}, args...)
+	cmd.Stdout, cmd.Stderr, cmd.Stdin = nil, nil, nil
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: rows, Cols: cols})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer ptmx.Close()
+	var out bytes.Buffer
+	_, rerr := io.Copy(&out, ptmx) // ends with EIO when the last slave closes
+	if rerr != nil && !errors.Is(rerr, syscall.EIO) {
+		p.t.Logf("reading pty: %v", rerr)
+	}
+	code, _ := exitStatus(cmd, cmd.Wait())
+	return code, out.String()
 }

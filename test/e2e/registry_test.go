@@ -3,12 +3,9 @@ package e2e
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,11 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
-
-	"github.com/creack/pty"
 )
 
 // 6. Registries: pull, push, login against the real docker-registry.
@@ -683,23 +676,7 @@ func TestRegistryProgressOnTerminal(t *testing.T) {
 	reg := startRegistry(t, registryMode{})
 	reg.PushImage("tty/bb", "1", newTestImage(t, runtime.GOARCH, busyboxLayer(t)))
 	p := regPier(t, false)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := p.Command(ctx, RunOpts{}, "pull", "--tls-verify=false", reg.Host+"/tty/bb:1")
-	cmd.Stdout, cmd.Stderr, cmd.Stdin = nil, nil, nil
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
-	var out bytes.Buffer
-	_, rerr := io.Copy(&out, ptmx) // ends with EIO when the last slave closes
-	if rerr != nil && !errors.Is(rerr, syscall.EIO) {
-		t.Logf("reading pty: %v", rerr)
-	}
-	werr := cmd.Wait()
-	code, _ := exitStatus(cmd, werr)
-	got := out.String()
+	code, got := p.RunInPty(40, 120, "pull", "--tls-verify=false", reg.Host+"/tty/bb:1")
 	if code != 0 || !regexp.MustCompile(`Copying blob [0-9a-f]{12} done`).MatchString(got) ||
 		!strings.Contains(got, "Copying config") || !strings.Contains(got, "\x1b[") {
 		t.Errorf("pull on a terminal: exit %d, output %q; want progress bars ending in \"done\"", code, got)

@@ -1,0 +1,21 @@
+# Shared by bench/run.sh and bench/registry.sh (sourced, not run).
+
+# write_engine_confs WORK RUNC: each engine's containers.conf under WORK.
+# podman 4.3.1 fails here out of the box (setrlimit without
+# CAP_SYS_RESOURCE, crun on hybrid cgroups): give it limits it can set and
+# runc, so both engines run the same runtime.
+write_engine_confs() {
+	local work=$1 runc=$2
+	mkdir -p "$work/pier" "$work/podman"
+	: >"$work/pier/containers.conf"
+	cat >"$work/podman/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=20000:20000","nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+[engine.runtimes]
+runc = ["$runc"]
+EOF
+}
