@@ -18,6 +18,7 @@ import (
 	"go.podman.io/storage/pkg/configfile"
 	"io"
 	"os"
+	"path/filepath"
 
 	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/types"
@@ -123,7 +124,10 @@ func Open(o Options) (*Store, error) {
 	return &Store{
 		store: st,
 		opts:  o,
-		sys:   &types.SystemContext{BigFilesTemporaryDir: o.TmpDir},
+		// The blob-info cache lives under the graph root, as libimage puts
+		// it: a --root of its own then leaves the host's
+		// /var/lib/containers/cache untouched.
+		sys: &types.SystemContext{BigFilesTemporaryDir: o.TmpDir, BlobInfoCacheDir: filepath.Join(st.GraphRoot(), "cache")},
 	}, nil
 }
 

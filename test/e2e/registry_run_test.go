@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -58,6 +60,11 @@ func TestRegistryWarmRepull(t *testing.T) {
 
 	p := regPier(t, false)
 	first := pullID(t, p.MustRun("pull", "--tls-verify=false", ref))
+	// The blob-info cache belongs to this root, not to the host's
+	// /var/lib/containers/cache.
+	if ents, err := os.ReadDir(filepath.Join(p.Root, "cache")); err != nil || len(ents) == 0 {
+		t.Errorf("pull should keep its blob-info cache under --root: %v", err)
+	}
 	mark := reg.Mark()
 	again := pullID(t, p.MustRun("pull", "--tls-verify=false", ref))
 	if again != first {
