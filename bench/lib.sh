@@ -19,3 +19,22 @@ events_logger = "file"
 runc = ["$runc"]
 EOF
 }
+
+# write_results REPORT: put REPORT (a "## date ..." section) at the top of
+# bench/RESULTS.md, above the older sections.
+write_results() {
+	local out=bench/RESULTS.md old=""
+	[ -f "$out" ] && old=$(awk 'f; /^## /{if(!f){f=1; print}}' "$out")
+	{
+		echo "# pier benchmark results"
+		echo
+		echo "Written by \`make bench\` (bench/run.sh, which runs bench/registry.sh); newest first. Ratios below 1 mean pier is faster or smaller."
+		echo
+		echo "$1"
+		if [ -n "$old" ]; then
+			echo
+			echo "$old"
+		fi
+	} >"$out.tmp" && mv "$out.tmp" "$out"
+	echo "wrote $out"
+}

@@ -347,18 +347,4 @@ echo
 echo "$report"
 
 [ "${NO_RESULTS:-}" = 1 ] && exit 0
-out=bench/RESULTS.md
-old=""
-[ -f "$out" ] && old=$(awk 'f; /^## /{if(!f){f=1; print}}' "$out")
-{
-	echo "# pier benchmark results"
-	echo
-	echo "Written by \`make bench\` (bench/run.sh, which runs bench/registry.sh); newest first. Ratios below 1 mean pier is faster or smaller."
-	echo
-	echo "$report"
-	if [ -n "$old" ]; then
-		echo
-		echo "$old"
-	fi
-} >"$out.tmp" && mv "$out.tmp" "$out"
-echo "wrote $out"
+write_results "$report"

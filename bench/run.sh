@@ -189,21 +189,7 @@ report=$(
 echo
 echo "$report"
 
-out=bench/RESULTS.md
-old=""
-[ -f "$out" ] && old=$(awk 'f; /^## /{if(!f){f=1; print}}' "$out")
-{
-	echo "# pier benchmark results"
-	echo
-	echo "Written by \`make bench\` (bench/run.sh, which runs bench/registry.sh); newest first. Ratios below 1 mean pier is faster or smaller."
-	echo
-	echo "$report"
-	if [ -n "$old" ]; then
-		echo
-		echo "$old"
-	fi
-} >"$out.tmp" && mv "$out.tmp" "$out"
-echo "wrote $out"
+write_results "$report"
 
 if [[ " $PARTS " == *" registry "* ]]; then
 	cleanup
