@@ -15,10 +15,10 @@ import (
 )
 
 type psOpts struct {
-	all, latest, quiet, noTrunc, noHeading, size, ns bool
-	last                                             int
-	filters                                          []string
-	format                                           string
+	all, latest, quiet, noTrunc, noHeading, size, ns, external bool
+	last                                                       int
+	filters                                                    []string
+	format                                                     string
 }
 
 func newPsCommand(g *Globals) *cobra.Command {
@@ -45,6 +45,7 @@ func newPsCommand(g *Globals) *cobra.Command {
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print the numeric IDs of the containers only")
 	f.BoolVarP(&o.size, "size", "s", false, "Display the total file sizes")
 	f.BoolVar(&o.ns, "ns", false, "Display namespace information")
+	f.BoolVar(&o.external, "external", false, "Show containers in storage not controlled by Podman")
 	return cmd
 }
 
@@ -67,6 +68,13 @@ func runPs(cmd *cobra.Command, g *Globals, o *psOpts) error {
 	cs, err := rt.Containers(ctx)
 	if err != nil {
 		return err
+	}
+	if o.external {
+		ext, err := rt.ExternalContainers(ctx)
+		if err != nil {
+			return err
+		}
+		cs = append(cs, ext...)
 	}
 	match, err := newCtrFilterWith(filters, cs)
 	if err != nil {

@@ -20,6 +20,8 @@ const (
 	StatusStopped    Status = "stopped" // stopped by pier, runtime container may exist
 	StatusExited     Status = "exited"
 	StatusRemoving   Status = "removing"
+	// StatusStorage is a container only storage knows (ps --external).
+	StatusStorage Status = "storage"
 )
 
 // String is what users see: podman shows "configured" as "created".

@@ -133,3 +133,35 @@ func (r *Runtime) waitExit(ctx context.Context, c *define.Container, timeout tim
 		}
 	}
 }
+
+// ExternalContainers lists containers in storage that pier's state does not
+// know: made by podman or buildah in the same storage, or left by a crash.
+// They are reported with status "storage", as podman does.
+func (r *Runtime) ExternalContainers(ctx context.Context) ([]*define.Container, error) {
+	imgs, err := r.Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scs, err := imgs.Containers()
+	if err != nil {
+		return nil, err
+	}
+	var out []*define.Container
+	for _, sc := range scs {
+		if _, err := r.store.Container(ctx, sc.ID); err == nil {
+			continue
+		} else if !errors.Is(err, define.ErrNoSuchCtr) {
+			return nil, err
+		}
+		c := &define.Container{Config: define.ContainerConfig{ID: sc.ID, ImageID: sc.ImageID, Created: sc.Created}}
+		if len(sc.Names) > 0 {
+			c.Config.Name = sc.Names[0]
+		}
+		if img, err := imgs.Lookup(ctx, sc.ImageID); err == nil && len(img.Names) > 0 {
+			c.Config.Image = img.Names[0]
+		}
+		c.State.Status = define.StatusStorage
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.podman.io/storage"
 )
@@ -55,4 +56,26 @@ func (s *Store) DeleteContainer(id string) error {
 		return fmt.Errorf("deleting storage of container %s: %w", id, err)
 	}
 	return nil
+}
+
+// StorageContainer is a container in storage, whoever made it (pier,
+// podman, buildah).
+type StorageContainer struct {
+	ID      string
+	Names   []string
+	ImageID string
+	Created time.Time
+}
+
+// Containers lists every container in storage.
+func (s *Store) Containers() ([]StorageContainer, error) {
+	cs, err := s.store.Containers()
+	if err != nil {
+		return nil, fmt.Errorf("listing storage containers: %w", err)
+	}
+	out := make([]StorageContainer, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, StorageContainer{ID: c.ID, Names: c.Names, ImageID: c.ImageID, Created: c.Created})
+	}
+	return out, nil
 }
