@@ -15,6 +15,7 @@ import (
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/image"
+	"github.com/pier-engine/pier/internal/signal"
 	"github.com/pier-engine/pier/internal/specgen"
 )
 
@@ -87,11 +88,7 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 		ReadOnly:    o.readOnly,
 		Terminal:    o.tty,
 		Stdin:       o.interactive,
-		Volumes:     o.volumes,
-		Tmpfs:       o.tmpfs,
 		NetworkMode: o.network,
-		Ulimits:     o.ulimits,
-		StopSignal:  o.stopSignal,
 		AutoRemove:  o.rm,
 		LogDriver:   o.logDriver,
 		CreateCmd:   os.Args,
@@ -104,6 +101,9 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 		t := o.stopTimeout
 		req.StopTimeout = &t
 	}
+	if err := o.typedValues(req); err != nil {
+		return nil, err
+	}
 	env, err := buildEnv(o, lookupEnv)
 	if err != nil {
 		return nil, err
@@ -115,6 +115,40 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 	}
 	req.Labels = labels
 	return req, nil
+}
+
+// typedValues parses the flags whose values the engine takes typed:
+// mounts, ulimits and the stop signal.
+func (o *createOpts) typedValues(req *engine.CreateRequest) error {
+	for _, v := range o.volumes {
+		m, err := specgen.ParseVolume(v)
+		if err != nil {
+			return err
+		}
+		req.Mounts = append(req.Mounts, m)
+	}
+	for _, v := range o.tmpfs {
+		m, err := specgen.ParseTmpfs(v)
+		if err != nil {
+			return err
+		}
+		req.Mounts = append(req.Mounts, m)
+	}
+	for _, u := range o.ulimits {
+		l, err := specgen.ParseUlimit(u)
+		if err != nil {
+			return err
+		}
+		req.Ulimits = append(req.Ulimits, l)
+	}
+	if o.stopSignal != "" {
+		sig, err := signal.Parse(o.stopSignal)
+		if err != nil {
+			return err
+		}
+		req.StopSignal = sig
+	}
+	return nil
 }
 
 // buildEnv follows podman's precedence: host proxy variables (with

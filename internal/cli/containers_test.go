@@ -8,9 +8,11 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	spec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -338,12 +340,16 @@ func TestCreateRequest(t *testing.T) {
 	}
 	if req.Name != "n1" || req.WorkingDir != "/w" || req.User != "1:2" || req.Hostname != "host" ||
 		!req.ReadOnly || !req.AutoRemove || !req.Stdin || !req.Terminal || req.NetworkMode != "none" ||
-		req.StopSignal != "KILL" {
+		req.StopSignal != syscall.SIGKILL {
 		t.Errorf("request = %+v", req)
 	}
-	if !reflect.DeepEqual(req.Volumes, []string{"/a:/b:ro"}) || !reflect.DeepEqual(req.Tmpfs, []string{"/t"}) ||
-		!reflect.DeepEqual(req.Ulimits, []string{"nofile=10:20"}) {
-		t.Errorf("mounts/ulimits = %v %v %v", req.Volumes, req.Tmpfs, req.Ulimits)
+	wantMounts := []define.Mount{
+		{Type: "bind", Source: "/a", Destination: "/b", Options: []string{"ro"}},
+		{Type: "tmpfs", Source: "tmpfs", Destination: "/t"},
+	}
+	if !reflect.DeepEqual(req.Mounts, wantMounts) ||
+		!reflect.DeepEqual(req.Ulimits, []spec.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 10, Hard: 20}}) {
+		t.Errorf("mounts/ulimits = %+v %+v", req.Mounts, req.Ulimits)
 	}
 
 	// Unset flags keep the image's and engine's defaults.
@@ -363,6 +369,10 @@ func TestCreateRequestErrors(t *testing.T) {
 		{"-e", "=x", "busybox"},
 		{"--env-file", "/nonexistent/env", "busybox"},
 		{"-l", "=v", "busybox"},
+		{"-v", "relative:/x", "busybox"},
+		{"--tmpfs", "/t:bind", "busybox"},
+		{"--ulimit", "nofile=20:10", "busybox"},
+		{"--stop-signal", "NOPE", "busybox"},
 	} {
 		cmd, o, rest := parseCreate(t, args...)
 		if _, err := o.request(cmd, rest, os.LookupEnv); err == nil {

@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"syscall"
 	"time"
+
+	spec "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/image"
@@ -11,23 +14,27 @@ import (
 // CreateRequest is the one request type for creating a container; the CLI
 // (and later the REST API) fill it from their own input.
 type CreateRequest struct {
-	Image       string   // user reference; resolved against local images
-	Name        string   // empty: a random adjective_surname
-	Command     []string // overrides the image's CMD
-	Entrypoint  *string  // nil: image's; "" clears it; JSON array or a single string as podman
-	Env         []string // KEY=VAL, already expanded by the CLI (-e, --env-file)
-	WorkingDir  string
-	User        string
-	Labels      map[string]string
-	Hostname    string
-	ReadOnly    bool
-	Terminal    bool
-	Stdin       bool
-	Volumes     []string // -v specs, parsed by the engine (specgen.ParseVolume)
-	Tmpfs       []string // --tmpfs specs
-	NetworkMode string   // "", "none", "host"
-	Ulimits     []string
-	StopSignal  string
+	Image      string   // user reference; resolved against local images
+	Name       string   // empty: a random adjective_surname
+	Command    []string // overrides the image's CMD
+	Entrypoint *string  // nil: image's; "" clears it; JSON array or a single string as podman
+	Env        []string // KEY=VAL, already expanded by the CLI (-e, --env-file)
+	WorkingDir string
+	User       string
+	Labels     map[string]string
+	Hostname   string
+	ReadOnly   bool
+	Terminal   bool
+	Stdin      bool
+	// Mounts are bind and tmpfs mounts (the CLI parses -v and --tmpfs
+	// with specgen.ParseVolume and ParseTmpfs); the engine validates them
+	// again and checks that bind sources exist.
+	Mounts      []define.Mount
+	NetworkMode string // "", "none", "host"
+	// Ulimits replace the defaults (containers.conf default_ulimits and
+	// podman's nofile/nproc) of the same type.
+	Ulimits     []spec.POSIXRlimit
+	StopSignal  syscall.Signal // 0: the image's, else SIGTERM
 	StopTimeout *uint
 	AutoRemove  bool
 	LogDriver   string

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -150,40 +151,26 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 	if req.StopTimeout != nil {
 		cfg.StopTimeout = *req.StopTimeout
 	}
-	if req.StopSignal != "" {
-		sig, err := signal.Parse(req.StopSignal)
-		if err != nil {
-			return nil, err
+	if req.StopSignal != 0 {
+		if req.StopSignal < 1 || req.StopSignal > 64 {
+			return nil, fmt.Errorf("invalid signal: %d: %w", req.StopSignal, errdefs.ErrInvalidArgument)
 		}
-		cfg.StopSignal = int(sig)
+		cfg.StopSignal = int(req.StopSignal)
 	}
-	for _, v := range req.Volumes {
-		m, err := specgen.ParseVolume(v)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := os.Stat(m.Source); err != nil {
-			return nil, fmt.Errorf("statfs %s: no such file or directory: %w", m.Source, errdefs.ErrInvalidArgument)
-		}
-		cfg.Mounts = append(cfg.Mounts, m)
-	}
-	for _, v := range req.Tmpfs {
-		m, err := specgen.ParseTmpfs(v)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Mounts = append(cfg.Mounts, m)
-	}
-	if err := checkMountDestinations(cfg.Mounts); err != nil {
+	if err := specgen.ValidateEnv(req.Env); err != nil {
 		return nil, err
 	}
+	mounts, err := checkMounts(req.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Mounts = mounts
 	rl, err := specgen.DefaultRlimits(r.conf.Containers.DefaultUlimits)
 	if err != nil {
 		return nil, fmt.Errorf("containers.conf default_ulimits: %w", err)
 	}
-	for _, u := range req.Ulimits {
-		l, err := specgen.ParseUlimit(u)
-		if err != nil {
+	for _, l := range req.Ulimits {
+		if err := specgen.ValidateRlimit(l); err != nil {
 			return nil, err
 		}
 		rl = replaceRlimit(rl, l)
@@ -198,15 +185,33 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 	return cfg, nil
 }
 
-func checkMountDestinations(ms []define.Mount) error {
+// checkMounts validates the caller's mounts, checks that bind sources
+// exist (reporting the real error, with podman's "statfs" wording) and
+// rejects two mounts on one destination.
+func checkMounts(in []define.Mount) ([]define.Mount, error) {
 	seen := map[string]bool{}
-	for _, m := range ms {
+	out := make([]define.Mount, 0, len(in))
+	for _, m := range in {
+		if err := specgen.ValidateMount(m); err != nil {
+			return nil, err
+		}
+		if m.Type == "bind" {
+			if _, err := os.Stat(m.Source); err != nil {
+				var pe *os.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err
+				}
+				return nil, errdefs.New(errdefs.ErrInvalidArgument, fmt.Sprintf("statfs %s: %v", m.Source, err))
+			}
+		}
+		m.Destination = filepath.Clean(m.Destination)
 		if seen[m.Destination] {
-			return fmt.Errorf("%s: duplicate mount destination: %w", m.Destination, errdefs.ErrInvalidArgument)
+			return nil, fmt.Errorf("%s: duplicate mount destination: %w", m.Destination, errdefs.ErrInvalidArgument)
 		}
 		seen[m.Destination] = true
+		out = append(out, m)
 	}
-	return nil
+	return out, nil
 }
 
 // mergeImageConfig applies podman's precedence: user input over image config

@@ -95,3 +95,18 @@ func MergeEnv(base, override []string) []string {
 	}
 	return out
 }
+
+// ValidateEnv checks expanded KEY=VAL entries, as a caller other than the
+// CLI (the REST API) may pass anything.
+func ValidateEnv(env []string) error {
+	for _, kv := range env {
+		name, _, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			return invalidf("invalid environment variable: %q", kv)
+		}
+		if strings.ContainsAny(name, " \t\n") {
+			return invalidf("name %q has white spaces, poorly formatted name", name)
+		}
+	}
+	return nil
+}

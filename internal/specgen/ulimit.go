@@ -157,3 +157,15 @@ func MergeRlimits(base, override []spec.POSIXRlimit) []spec.POSIXRlimit {
 	}
 	return out
 }
+
+// ValidateRlimit checks a parsed limit: a known type and soft <= hard.
+func ValidateRlimit(l spec.POSIXRlimit) error {
+	name := strings.ToLower(strings.TrimPrefix(l.Type, "RLIMIT_"))
+	if _, ok := rlimitResources[name]; !ok || !strings.HasPrefix(l.Type, "RLIMIT_") {
+		return invalidf("invalid ulimit type: %s", l.Type)
+	}
+	if l.Soft > l.Hard {
+		return invalidf("ulimit soft limit must be less than or equal to hard limit: %d > %d", l.Soft, l.Hard)
+	}
+	return nil
+}

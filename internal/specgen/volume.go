@@ -193,3 +193,29 @@ func validateTmpfsOptions(opts []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// ValidateMount checks a mount that a caller parsed (the CLI from -v and
+// --tmpfs, the REST API from JSON) with the same rules as the parsers, so
+// the engine never trusts its input. The bind source's existence is checked
+// by the engine, which owns the host.
+func ValidateMount(m define.Mount) error {
+	if err := validateCtrDir(m.Destination); err != nil {
+		return err
+	}
+	switch m.Type {
+	case "bind":
+		if m.Source == "" {
+			return invalidf("host directory cannot be empty")
+		}
+		if !filepath.IsAbs(m.Source) {
+			return invalidf("invalid host path %q, must be an absolute path", m.Source)
+		}
+		_, err := validateVolumeOptions(m.Options)
+		return err
+	case "tmpfs":
+		_, err := validateTmpfsOptions(m.Options)
+		return err
+	default:
+		return invalidf("invalid mount type %q: only bind and tmpfs are supported", m.Type)
+	}
+}
