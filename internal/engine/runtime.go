@@ -50,14 +50,14 @@ type Runtime struct {
 	dataDir string // <graphroot>/pier (or static_dir)
 	selfExe string
 	imgOpts image.Options
-	imgOnce sync.Once
+	// Lazily found drivers. Only successes are kept: a long-lived engine
+	// (an API server) must see a storage or monitor fixed after a failure.
+	imgMu   sync.Mutex
 	images  *image.Store
-	imgErr  error
 	ociMu   sync.Mutex
 	ociRts  map[string]*oci.Runtime
-	monOnce sync.Once
+	monMu   sync.Mutex
 	monPath string
-	monErr  error
 }
 
 // Open opens the state and refreshes it after a reboot.
@@ -121,6 +121,8 @@ func Open(ctx context.Context, o Options) (*Runtime, error) {
 // Close releases the state and, if opened, image storage.
 func (r *Runtime) Close() error {
 	var errs []error
+	r.imgMu.Lock()
+	defer r.imgMu.Unlock()
 	if r.images != nil {
 		errs = append(errs, r.images.Shutdown(false))
 	}
@@ -136,12 +138,19 @@ func (r *Runtime) Paths() state.Paths { return r.paths }
 
 // Images opens image storage on first use.
 func (r *Runtime) Images(ctx context.Context) (*image.Store, error) {
-	r.imgOnce.Do(func() {
-		o := r.imgOpts
-		o.GraphRoot, o.RunRoot, o.GraphDriver = r.paths.GraphRoot, r.paths.RunRoot, r.paths.GraphDriver
-		r.images, r.imgErr = image.Open(o)
-	})
-	return r.images, r.imgErr
+	r.imgMu.Lock()
+	defer r.imgMu.Unlock()
+	if r.images != nil {
+		return r.images, nil
+	}
+	o := r.imgOpts
+	o.GraphRoot, o.RunRoot, o.GraphDriver = r.paths.GraphRoot, r.paths.RunRoot, r.paths.GraphDriver
+	images, err := image.Open(o)
+	if err != nil {
+		return nil, err
+	}
+	r.images = images
+	return images, nil
 }
 
 // OCIRuntime is the runtime new containers get: --runtime, else

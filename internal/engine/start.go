@@ -178,10 +178,17 @@ func (r *Runtime) exitCommand(id string) []string {
 }
 
 func (r *Runtime) monitorPath() (string, error) {
-	r.monOnce.Do(func() {
-		r.monPath, r.monErr = monitor.FindMonitor(r.selfExe, r.conf.Engine.MonitorPath, r.runDir)
-	})
-	return r.monPath, r.monErr
+	r.monMu.Lock()
+	defer r.monMu.Unlock()
+	if r.monPath != "" {
+		return r.monPath, nil
+	}
+	p, err := monitor.FindMonitor(r.selfExe, r.conf.Engine.MonitorPath, r.runDir)
+	if err != nil {
+		return "", err
+	}
+	r.monPath = p
+	return p, nil
 }
 
 // mountStorage creates the container's storage if a crash lost it, mounts

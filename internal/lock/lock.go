@@ -131,7 +131,9 @@ func flock(ctx context.Context, fd, how int) error {
 	}
 	// The goroutine owns a duplicate so that closing fd on cancellation
 	// cannot race with it, and so its late lock dies with its own close.
-	dup, err := unix.Dup(fd)
+	// Close-on-exec like fd: a process forked meanwhile (a monitor) must
+	// not inherit a descriptor that holds, or will hold, the lock.
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("duplicating lock descriptor: %w", err)
 	}

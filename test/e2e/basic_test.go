@@ -31,14 +31,8 @@ func TestMissingMonitor(t *testing.T) {
 	p := newPier(t)
 	lonely := filepath.Join(p.Dir, "lonely")
 	os.MkdirAll(lonely, 0o755)
-	b, err := os.ReadFile(pierBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(lonely, "pier"), b, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	p.Bin = filepath.Join(lonely, "pier")
+	installBinary(t, pierBin, p.Bin)
 	r := p.Run("run", "--name", "nomon", Image, "true")
 	p.ExpectEngineError(r, "pier-monitor", lonely)
 	p.Bin = pierBin
@@ -193,17 +187,10 @@ func TestNames(t *testing.T) {
 // failing the given runtime subcommands, and returns its path.
 func (p *Pier) RuntimeWrapper(fail ...string) string {
 	p.t.Helper()
-	src := filepath.Join(binDir, "runtime-wrapper")
-	b, err := os.ReadFile(src)
-	if err != nil {
-		p.t.Fatalf("runtime-wrapper not built: %v", err)
-	}
 	dir := filepath.Join(p.Dir, "rt")
 	os.MkdirAll(dir, 0o755)
 	dst := filepath.Join(dir, "runc-wrapper")
-	if err := os.WriteFile(dst, b, 0o755); err != nil {
-		p.t.Fatal(err)
-	}
+	installBinary(p.t, filepath.Join(binDir, "runtime-wrapper"), dst)
 	os.WriteFile(dst+".real", []byte(runcBin), 0o644)
 	if len(fail) > 0 {
 		os.WriteFile(dst+".fail", []byte(strings.Join(fail, "\n")+"\n"), 0o644)

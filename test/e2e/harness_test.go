@@ -193,11 +193,16 @@ type Result struct {
 	ExitCode int            // -1 when killed by a signal
 	Signal   syscall.Signal // the signal that killed it, if any
 	Duration time.Duration
+	StartErr error // pier could not be started at all (ExitCode -2)
 }
 
 func (r Result) String() string {
-	return fmt.Sprintf("pier %s\n  exit: %d (signal %d) after %s\n  stdout: %q\n  stderr: %q",
+	s := fmt.Sprintf("pier %s\n  exit: %d (signal %d) after %s\n  stdout: %q\n  stderr: %q",
 		strings.Join(r.Args, " "), r.ExitCode, r.Signal, r.Duration.Round(time.Millisecond), r.Stdout, r.Stderr)
+	if r.StartErr != nil {
+		s += fmt.Sprintf("\n  could not start: %v", r.StartErr)
+	}
+	return s
 }
 
 // Out is stdout with surrounding whitespace trimmed.
@@ -339,6 +344,9 @@ func (p *Pier) RunWith(o RunOpts, args ...string) Result {
 	err := cmd.Run()
 	r := Result{Args: args, Stdout: stdout.String(), Stderr: stderr.String(), Duration: time.Since(start)}
 	r.ExitCode, r.Signal = exitStatus(cmd, err)
+	if cmd.ProcessState == nil {
+		r.StartErr = err
+	}
 	if ctx.Err() != nil {
 		p.t.Errorf("TIMEOUT after %s: %s", timeout, r)
 	} else if errors.Is(err, exec.ErrWaitDelay) {
@@ -519,4 +527,15 @@ func (p *Pier) LockFiles() []string {
 		}
 	}
 	return names
+}
+
+// installBinary puts the executable src at dst by a hard link. A copy
+// would be written through a descriptor that every process forked
+// meanwhile by a parallel test inherits until its exec, and exec of a file
+// open for writing fails with ETXTBSY (TestMissingMonitor's old flake).
+func installBinary(t *testing.T, src, dst string) {
+	t.Helper()
+	if err := os.Link(src, dst); err != nil {
+		t.Fatalf("linking %s to %s: %v", src, dst, err)
+	}
 }
