@@ -170,40 +170,6 @@ func uintFlag(cmd *cobra.Command, name string, v uint) *uint {
 	return &v
 }
 
-func newStopCommand(g *Globals) *cobra.Command {
-	var all, latest, ignore bool
-	var timeout uint
-	cmd := &cobra.Command{
-		Use:   "stop [options] CONTAINER [CONTAINER...]",
-		Short: "Stop one or more containers",
-		Long:  "Stops one or more running containers. The container name or ID can be used.\n\nA timeout to forcibly stop the container can also be set but defaults to 10 seconds otherwise.",
-		Args:  needNamesOrAll(&all, &latest),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			rt, ts, err := openTargets(ctx, g, args, all, latest, nil, ignore)
-			if err != nil {
-				return err
-			}
-			t := uintFlag(cmd, "time", timeout)
-			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
-				err := rt.Stop(ctx, tg.ctr.Config.ID, t)
-				if ignore {
-					return ignoreMissing(err)
-				}
-				return err
-			}))
-		},
-	}
-	f := cmd.Flags()
-	f.BoolVarP(&all, "all", "a", false, "Stop all running containers")
-	f.BoolVarP(&ignore, "ignore", "i", false, "Ignore errors when a specified container is missing")
-	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
-	f.UintVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
-	f.UintVar(&timeout, "timeout", 10, "Seconds to wait for stop before killing the container")
-	_ = f.MarkHidden("timeout")
-	return cmd
-}
-
 // pickTargets resolves --all / --latest / names.
 func pickTargets(ctx context.Context, rt *engine.Runtime, args []string, all, latest bool, keep func(*define.Container) bool, skipMissing bool) ([]target, error) {
 	if latest {
@@ -232,32 +198,6 @@ func ignoreMissing(err error) error {
 		return nil
 	}
 	return err
-}
-
-func newKillCommand(g *Globals) *cobra.Command {
-	var all, latest bool
-	var sig string
-	cmd := &cobra.Command{
-		Use:   "kill [options] CONTAINER [CONTAINER...]",
-		Short: "Kill one or more running containers with a specific signal",
-		Long:  "The main process inside each container specified will be sent SIGKILL, or any signal specified with option --signal.",
-		Args:  needNamesOrAll(&all, &latest),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			rt, ts, err := openTargets(ctx, g, args, all, latest, isActive, false)
-			if err != nil {
-				return err
-			}
-			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
-				return rt.Kill(ctx, tg.ctr.Config.ID, sig)
-			}))
-		},
-	}
-	f := cmd.Flags()
-	f.BoolVarP(&all, "all", "a", false, "Signal all running containers")
-	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
-	f.StringVarP(&sig, "signal", "s", "KILL", "Signal to send to the container")
-	return cmd
 }
 
 func newRestartCommand(g *Globals) *cobra.Command {

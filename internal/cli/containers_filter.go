@@ -2,12 +2,13 @@ package cli
 
 import (
 	"fmt"
-	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	cfilters "go.podman.io/common/pkg/filters"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
@@ -26,8 +27,13 @@ func parseFilters(in []string) (map[string][]string, error) {
 	return out, nil
 }
 
-// validStates are the names podman's StringToContainerStatus accepts.
-var validStates = []string{"created", "running", "stopped", "stopping", "paused", "exited", "removing", "configured", "unknown"}
+// validStates are the names podman 5's StringToContainerStatus accepts
+// ("stopping" and "configured" are states it does not).
+var validStates = []string{"created", "running", "stopped", "paused", "exited", "removing", "unknown"}
+
+// restartPolicies are podman's RestartPolicyMap keys; "none" matches a
+// container without a policy.
+var restartPolicies = []string{"none", "no", "on-failure", "always", "unless-stopped"}
 
 // newCtrFilterWith builds podman's container filter: values of one key are
 // ORed (except label, where every value must match), keys are ANDed.
@@ -51,115 +57,184 @@ func newCtrFilterWith(filters map[string][]string, all []*define.Container) (fun
 	}, nil
 }
 
-func ctrPredicate(key string, vals []string, all []*define.Container) (func(*define.Container) bool, error) {
+type ctrPred = func(*define.Container) bool
+
+func ctrPredicate(key string, vals []string, all []*define.Container) (ctrPred, error) {
 	switch key {
 	case "id":
-		return func(c *define.Container) bool {
-			return slices.ContainsFunc(vals, func(v string) bool { return strings.HasPrefix(c.Config.ID, v) })
-		}, nil
+		return func(c *define.Container) bool { return cfilters.FilterID(c.Config.ID, vals) }, nil
 	case "name":
-		res := make([]*regexp.Regexp, 0, len(vals))
+		res := make([]string, 0, len(vals))
 		for _, v := range vals {
-			re, err := regexp.Compile(strings.ReplaceAll(v, "/", ""))
-			if err != nil {
-				return nil, fmt.Errorf("invalid name filter %q: %w", v, errdefs.ErrInvalidArgument)
-			}
-			res = append(res, re)
+			res = append(res, strings.ReplaceAll(v, "/", ""))
 		}
+		return func(c *define.Container) bool { return matchRegexps(c.Config.Name, res) }, nil
+	case "command":
 		return func(c *define.Container) bool {
-			return slices.ContainsFunc(res, func(re *regexp.Regexp) bool { return re.MatchString(c.Config.Name) })
+			return len(c.Config.Cmd) > 0 && matchRegexps(c.Config.Cmd[0], vals)
 		}, nil
 	case "label":
-		return func(c *define.Container) bool { return matchLabels(vals, c.Config.Labels) }, nil
+		return func(c *define.Container) bool { return cfilters.MatchLabelFilters(vals, c.Config.Labels) }, nil
 	case "label!":
-		return func(c *define.Container) bool {
-			return !slices.ContainsFunc(vals, func(v string) bool { return matchLabels([]string{v}, c.Config.Labels) })
-		}, nil
+		return func(c *define.Container) bool { return cfilters.MatchNegatedLabelFilters(vals, c.Config.Labels) }, nil
 	case "status":
-		for _, v := range vals {
-			if !slices.Contains(validStates, v) {
-				return nil, fmt.Errorf("unknown container state: %s: %w", v, errdefs.ErrInvalidArgument)
-			}
-		}
-		return func(c *define.Container) bool {
-			state := c.State.Status.String()
-			if state == "stopped" {
-				state = "exited"
-			}
-			return slices.ContainsFunc(vals, func(v string) bool {
-				if v == "stopped" {
-					v = "exited"
-				}
-				return v == state
-			})
-		}, nil
+		return statusPredicate(vals)
 	case "exited":
-		codes := make([]int32, 0, len(vals))
-		for _, v := range vals {
-			n, err := strconv.ParseInt(v, 10, 32)
-			if err != nil {
-				return nil, fmt.Errorf("exited code out of range %q: %w", v, errdefs.ErrInvalidArgument)
-			}
-			codes = append(codes, int32(n))
-		}
-		return func(c *define.Container) bool {
-			exited := c.State.Status == define.StatusExited || c.State.Status == define.StatusStopped
-			return exited && slices.Contains(codes, c.State.ExitCode)
-		}, nil
+		return exitedPredicate(vals)
 	case "ancestor":
 		return func(c *define.Container) bool {
 			return slices.ContainsFunc(vals, func(v string) bool { return matchAncestor(v, &c.Config) })
 		}, nil
 	case "before", "since":
-		var ref time.Time
+		return createdPredicate(key, vals, all)
+	case "until":
+		until, err := cfilters.ComputeUntilTimestamp(vals)
+		if err != nil {
+			return nil, err
+		}
+		return func(c *define.Container) bool { return !until.IsZero() && c.Config.Created.Before(until) }, nil
+	case "volume":
+		return func(c *define.Container) bool {
+			return slices.ContainsFunc(vals, func(v string) bool { return matchVolume(v, c.Config.Mounts) })
+		}, nil
+	case "restart-policy":
+		return restartPredicate(vals)
+	case "should-start-on-boot":
+		want := false
 		for _, v := range vals {
-			var found *define.Container
-			for _, o := range all {
-				if o.Config.Name == v || strings.HasPrefix(o.Config.ID, v) {
-					found = o
-					break
-				}
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, err
 			}
-			if found == nil {
-				return nil, fmt.Errorf("no container with name or ID %q found: %w", v, define.ErrNoSuchCtr)
-			}
-			if ref.IsZero() || found.Config.Created.Before(ref) {
-				ref = found.Config.Created
-			}
+			want = b
 		}
-		if key == "before" {
-			return func(c *define.Container) bool { return c.Config.Created.Before(ref) }, nil
-		}
-		return func(c *define.Container) bool { return c.Config.Created.After(ref) }, nil
+		return func(c *define.Container) bool { return shouldStartOnBoot(c) == want }, nil
+	case "network", "pod", "health":
+		// No container is in a named network, a pod or has a healthcheck
+		// yet: podman matches nothing for an unknown network or pod.
+		return func(*define.Container) bool { return false }, nil
 	}
 	return nil, fmt.Errorf("%s is an invalid filter", key)
 }
 
-// matchLabels is podman's label filter: every "key" or "key=value" must
-// match; keys and values may be globs.
-func matchLabels(filters []string, labels map[string]string) bool {
-outer:
-	for _, f := range filters {
-		fk, fv, hasVal := strings.Cut(f, "=")
-		for k, v := range labels {
-			if !globMatch(fk, k) {
-				continue
-			}
-			if !hasVal || globMatch(fv, v) {
-				continue outer
-			}
+// matchRegexps is podman's StringMatchRegexSlice: an invalid pattern
+// matches nothing rather than failing the command.
+func matchRegexps(s string, patterns []string) bool {
+	for _, p := range patterns {
+		if ok, err := regexp.MatchString(p, s); err == nil && ok {
+			return true
 		}
-		return false
 	}
-	return true
+	return false
 }
 
-func globMatch(pattern, s string) bool {
-	if pattern == s {
-		return true
+func statusPredicate(vals []string) (ctrPred, error) {
+	for _, v := range vals {
+		if !slices.Contains(validStates, v) {
+			return nil, fmt.Errorf("unknown container state: %s: %w", v, errdefs.ErrInvalidArgument)
+		}
 	}
-	ok, err := path.Match(pattern, s)
-	return err == nil && ok
+	return func(c *define.Container) bool {
+		state := c.State.Status.String()
+		if state == "stopped" {
+			state = "exited"
+		}
+		return slices.ContainsFunc(vals, func(v string) bool {
+			if v == "stopped" {
+				v = "exited"
+			}
+			return v == state
+		})
+	}, nil
+}
+
+func exitedPredicate(vals []string) (ctrPred, error) {
+	codes := make([]int32, 0, len(vals))
+	for _, v := range vals {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil {
+			// podman quotes the zero it failed to parse, not the input.
+			return nil, fmt.Errorf("exited code out of range %s: %w", strconv.QuoteRune(rune(n)), err)
+		}
+		codes = append(codes, int32(n))
+	}
+	return func(c *define.Container) bool {
+		exited := c.State.Status == define.StatusExited || c.State.Status == define.StatusStopped
+		return exited && slices.Contains(codes, c.State.ExitCode)
+	}, nil
+}
+
+// createdPredicate is before/since: relative to the oldest of the named
+// containers.
+func createdPredicate(key string, vals []string, all []*define.Container) (ctrPred, error) {
+	var ref time.Time
+	for _, v := range vals {
+		var found *define.Container
+		for _, o := range all {
+			if o.Config.Name == v || strings.HasPrefix(o.Config.ID, v) {
+				found = o
+				break
+			}
+		}
+		if found == nil {
+			return nil, fmt.Errorf("no container with name or ID %q found: %w", v, define.ErrNoSuchCtr)
+		}
+		if ref.IsZero() || found.Config.Created.Before(ref) {
+			ref = found.Config.Created
+		}
+	}
+	if key == "before" {
+		return func(c *define.Container) bool { return c.Config.Created.Before(ref) }, nil
+	}
+	return func(c *define.Container) bool { return c.Config.Created.After(ref) }, nil
+}
+
+// matchVolume is podman's volume filter: a mount destination, or
+// "source:destination". Named volumes come with the volume commands.
+func matchVolume(v string, mounts []define.Mount) bool {
+	src, dst, _ := strings.Cut(v, ":")
+	for _, m := range mounts {
+		if dst != "" && m.Source == src && m.Destination == dst {
+			return true
+		}
+		if dst == "" && m.Destination == src {
+			return true
+		}
+	}
+	return false
+}
+
+func restartPredicate(vals []string) (ctrPred, error) {
+	var bad []string
+	for _, v := range vals {
+		if !slices.Contains(restartPolicies, v) {
+			bad = append(bad, v)
+		}
+	}
+	if len(bad) == 1 {
+		return nil, fmt.Errorf("%s invalid restart policy", bad[0])
+	} else if len(bad) > 1 {
+		return nil, fmt.Errorf("%s invalid restart policies", strings.Join(bad, ", "))
+	}
+	return func(c *define.Container) bool {
+		policy := restartPolicy(c)
+		return slices.ContainsFunc(vals, func(v string) bool { return v == policy || (v == "none" && policy == "") })
+	}, nil
+}
+
+// restartPolicy is the container's --restart policy; "" until run and
+// create store one.
+func restartPolicy(*define.Container) string { return "" }
+
+// shouldStartOnBoot is podman's ShouldStartOnBoot.
+func shouldStartOnBoot(c *define.Container) bool {
+	switch restartPolicy(c) {
+	case "always":
+		return true
+	case "unless-stopped":
+		return !c.State.StoppedByUser
+	}
+	return false
 }
 
 // matchAncestor matches an image reference or ID prefix against the image

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"syscall"
 
 	"github.com/moby/term"
@@ -91,49 +89,6 @@ func exitWith(code int) error {
 	return &errdefs.ExitError{Code: code}
 }
 
-func newStartCommand(g *Globals) *cobra.Command {
-	var attach, interactive, sigProxy, all, latest bool
-	cmd := &cobra.Command{
-		Use:   "start [options] CONTAINER [CONTAINER...]",
-		Short: "Start one or more containers",
-		Long:  "Starts one or more containers.  The container name or ID can be used.",
-		Args:  needNamesOrAll(&all, &latest),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			// podman: -i without -a still attaches, stdin included.
-			attached := attach || interactive
-			if attached && (all || len(args) > 1) {
-				return errors.New("you cannot start and attach multiple containers at once")
-			}
-			if !attached && cmd.Flags().Changed("sig-proxy") && sigProxy {
-				return errors.New("you cannot use sig-proxy without --attach")
-			}
-			rt, ts, err := openTargets(ctx, g, args, all, latest, func(c *define.Container) bool { return !c.State.Running() }, false)
-			if err != nil {
-				return err
-			}
-			if attached {
-				code, err := startAttached(ctx, g, rt, ts[0].ctr, interactive, sigProxy)
-				if err != nil {
-					return err
-				}
-				return exitWith(code)
-			}
-			return outputErrors(g.Stderr, forEach(g, ts, func(t target) error {
-				_, err := rt.Start(ctx, t.ctr.Config.ID, engine.StartOptions{})
-				return err
-			}))
-		},
-	}
-	f := cmd.Flags()
-	f.BoolVarP(&attach, "attach", "a", false, "Attach container's STDOUT and STDERR")
-	f.BoolVarP(&interactive, "interactive", "i", false, "Make STDIN available to the contained process")
-	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy received signals to the process (default true if attaching, false otherwise)")
-	f.BoolVar(&all, "all", false, "Start all containers regardless of their state or configuration")
-	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
-	return cmd
-}
-
 // proxiedSignals are forwarded to an attached container, as podman's
 // --sig-proxy does; job control and window signals stay with pier.
 var proxiedSignals = []os.Signal{
@@ -177,7 +132,7 @@ func proxySignals(ctx context.Context, rt *engine.Runtime, id string) (stop func
 		if !ok {
 			return
 		}
-		if err := rt.Kill(ctx, id, strconv.Itoa(int(sig))); err != nil {
+		if err := rt.Kill(ctx, id, sig); err != nil {
 			slog.Debug("forwarding signal", "signal", sig, "container", id, "error", err)
 		}
 	}, proxiedSignals...)

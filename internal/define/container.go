@@ -17,7 +17,8 @@ const (
 	StatusCreated    Status = "created"    // runtime container created, not started
 	StatusRunning    Status = "running"
 	StatusPaused     Status = "paused"
-	StatusStopped    Status = "stopped" // stopped by pier, runtime container may exist
+	StatusStopping   Status = "stopping" // stop sent, waiting for the exit (lock released meanwhile)
+	StatusStopped    Status = "stopped"  // stopped by pier, runtime container may exist
 	StatusExited     Status = "exited"
 	StatusRemoving   Status = "removing"
 	// StatusStorage is a container only storage knows (ps --external).
@@ -102,7 +103,7 @@ type Container struct {
 
 // Running reports whether a process may be alive in the container.
 func (s *ContainerState) Running() bool {
-	return s.Status == StatusRunning || s.Status == StatusPaused
+	return s.Status == StatusRunning || s.Status == StatusPaused || s.Status == StatusStopping
 }
 
 // ResetForReboot applies libpod's rule after a reboot: anything that ran
@@ -110,7 +111,7 @@ func (s *ContainerState) Running() bool {
 // configured; runtime-only facts are forgotten.
 func (s *ContainerState) ResetForReboot() {
 	switch s.Status {
-	case StatusStopped, StatusExited, StatusRunning, StatusPaused:
+	case StatusStopped, StatusExited, StatusRunning, StatusPaused, StatusStopping:
 		s.Status = StatusExited
 	case StatusRemoving:
 	default:

@@ -88,7 +88,7 @@ func (r *Runtime) save(ctx context.Context, c *define.Container) error {
 // reports whether the state changed.
 func (r *Runtime) syncState(c *define.Container) bool {
 	st := &c.State
-	if st.Status != define.StatusRunning && st.Status != define.StatusPaused && st.Status != define.StatusCreated {
+	if !st.Running() && st.Status != define.StatusCreated {
 		return false
 	}
 	code, at, err := monitor.ReadExitFile(r.ctrRunDir(c.Config.ID))

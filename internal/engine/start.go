@@ -61,6 +61,8 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		return nil, nil // podman: starting a running container is a no-op
 	case define.StatusRemoving:
 		return nil, fmt.Errorf("container %s is being removed: %w", c.Config.Name, define.ErrCtrStateInvalid)
+	case define.StatusStopping:
+		return nil, fmt.Errorf("unable to start container %q: container %s must be in Created or Stopped state to be started: %w", c.Config.ID, c.Config.ID, define.ErrCtrStateInvalid)
 	}
 	rt, err := r.runtimeFor(c)
 	if err != nil {

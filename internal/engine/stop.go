@@ -4,26 +4,56 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/oci"
-	"github.com/pier-engine/pier/internal/signal"
 )
 
 // Stop sends the stop signal, waits up to timeout (the container's stop
-// timeout when nil), then SIGKILL; it records the exit itself so the state
-// is final when Stop returns. Stopping a stopped container is a no-op.
+// timeout when nil), then SIGKILL; the state is final when Stop returns.
+// As podman does, the container is "stopping" while Stop waits, and its
+// lock is released meanwhile: ps, inspect, kill and the monitor's cleanup
+// must not wait out a long stop timeout. A --rm container is removed.
+// Stopping a stopped container is a no-op.
 func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) error {
 	c, l, err := r.locked(ctx, nameOrID)
 	if err != nil {
 		return err
 	}
-	defer l.Unlock()
-	return r.stopLocked(ctx, c, timeout)
+	if !c.State.Running() {
+		defer l.Unlock()
+		return r.stopLocked(ctx, c, timeout)
+	}
+	p, err := r.beginStop(ctx, c, timeout)
+	l.Unlock()
+	if err != nil {
+		return err
+	}
+	waitErr := r.awaitStop(ctx, c, p)
+	c, l, err = r.locked(ctx, c.Config.ID)
+	if errors.Is(err, define.ErrNoSuchCtr) {
+		return nil // a --rm container its monitor's cleanup removed
+	}
+	if err != nil {
+		return err
+	}
+	if waitErr != nil {
+		l.Unlock()
+		return waitErr
+	}
+	if err := r.cleanupLocked(ctx, c); err != nil || !c.Config.AutoRemove || c.State.Running() {
+		l.Unlock()
+		return err
+	}
+	return r.removeLocked(ctx, c, l, RemoveOptions{Force: true})
 }
 
+// stopLocked stops while holding the lock throughout (rm -f, restart).
 func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *uint) error {
 	if c.State.Status == define.StatusCreated {
 		// A runtime container that never started: deleting it is stopping it.
@@ -32,49 +62,76 @@ func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *
 	if !c.State.Running() {
 		return nil
 	}
-	rt, err := r.runtimeFor(c)
+	p, err := r.beginStop(ctx, c, timeout)
 	if err != nil {
 		return err
 	}
-	t := c.Config.StopTimeout
-	if timeout != nil {
-		t = *timeout
-	}
-	sig := syscall.SIGTERM
-	if c.Config.StopSignal != 0 {
-		sig = syscall.Signal(c.Config.StopSignal)
-	}
-	c.State.StoppedByUser = true
-	if c.State.Status == define.StatusPaused {
-		_ = rt.Resume(ctx, c.Config.ID)
-	}
-	if t > 0 {
-		if err := rt.Kill(ctx, c.Config.ID, sig, false); err != nil && !gone(err) {
-			return fmt.Errorf("stopping container %s: %w", c.Config.Name, err)
-		}
-	}
-	if t == 0 || !r.waitExit(ctx, c, time.Duration(t)*time.Second) {
-		if err := rt.Kill(ctx, c.Config.ID, syscall.SIGKILL, true); err != nil && !gone(err) {
-			return fmt.Errorf("killing container %s: %w", c.Config.Name, err)
-		}
-		if !r.waitExit(ctx, c, 30*time.Second) {
-			return fmt.Errorf("container %s did not exit after SIGKILL", c.Config.Name)
-		}
+	if err := r.awaitStop(ctx, c, p); err != nil {
+		return err
 	}
 	r.syncState(c)
 	return r.cleanupLocked(ctx, c)
 }
 
-// Kill sends a signal (SIGKILL when empty) to a running container.
-func (r *Runtime) Kill(ctx context.Context, nameOrID string, sigSpec string) error {
-	sig := syscall.SIGKILL
-	if sigSpec != "" {
-		s, err := signal.Parse(sigSpec)
-		if err != nil {
-			return err
-		}
-		sig = s
+// stopPlan is what awaitStop needs once the lock may be gone.
+type stopPlan struct {
+	rt      *oci.Runtime
+	sig     syscall.Signal
+	timeout uint
+}
+
+// beginStop marks the container stopping and sends the stop signal (none
+// with a zero timeout: SIGKILL comes straight away), under the lock.
+func (r *Runtime) beginStop(ctx context.Context, c *define.Container, timeout *uint) (stopPlan, error) {
+	rt, err := r.runtimeFor(c)
+	if err != nil {
+		return stopPlan{}, err
 	}
+	p := stopPlan{rt: rt, sig: syscall.SIGTERM, timeout: c.Config.StopTimeout}
+	if timeout != nil {
+		p.timeout = *timeout
+	}
+	if c.Config.StopSignal != 0 {
+		p.sig = syscall.Signal(c.Config.StopSignal)
+	}
+	if c.State.Status == define.StatusPaused {
+		_ = rt.Resume(ctx, c.Config.ID)
+	}
+	c.State.StoppedByUser = true
+	c.State.Status = define.StatusStopping
+	if err := r.save(ctx, c); err != nil {
+		return stopPlan{}, err
+	}
+	if p.timeout > 0 {
+		if err := rt.Kill(ctx, c.Config.ID, p.sig, false); err != nil && !gone(err) {
+			return stopPlan{}, fmt.Errorf("stopping container %s: %w", c.Config.Name, err)
+		}
+	}
+	return p, nil
+}
+
+// awaitStop waits for the exit, escalating to SIGKILL after the timeout
+// with podman's warning. It needs no lock: a concurrent kill or stop only
+// makes the exit come sooner.
+func (r *Runtime) awaitStop(ctx context.Context, c *define.Container, p stopPlan) error {
+	if p.timeout > 0 {
+		if r.waitExit(ctx, c, time.Duration(p.timeout)*time.Second) {
+			return nil
+		}
+		slog.WarnContext(ctx, fmt.Sprintf("StopSignal %s failed to stop container %s in %d seconds, resorting to SIGKILL",
+			unix.SignalName(p.sig), c.Config.Name, p.timeout))
+	}
+	if err := p.rt.Kill(ctx, c.Config.ID, syscall.SIGKILL, true); err != nil && !gone(err) {
+		return fmt.Errorf("killing container %s: %w", c.Config.Name, err)
+	}
+	if !r.waitExit(ctx, c, 30*time.Second) {
+		return fmt.Errorf("container %s did not exit after SIGKILL", c.Config.Name)
+	}
+	return nil
+}
+
+// Kill sends sig to a running (or stopping, or paused) container.
+func (r *Runtime) Kill(ctx context.Context, nameOrID string, sig syscall.Signal) error {
 	c, l, err := r.locked(ctx, nameOrID)
 	if err != nil {
 		return err
@@ -136,7 +193,7 @@ func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error 
 	if c.State.Status == define.StatusCreated {
 		c.State.Status = define.StatusConfigured
 	}
-	if c.State.Status == define.StatusRunning || c.State.Status == define.StatusPaused {
+	if c.State.Running() {
 		return nil
 	}
 	if err := r.deleteRuntimeContainer(ctx, c); err != nil {

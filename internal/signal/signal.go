@@ -1,49 +1,47 @@
-// Package signal parses signal names and numbers as podman accepts them
-// ("TERM", "SIGTERM", "15", "RTMIN+3"). It owns no signal handling.
+// Package signal parses signal names and numbers exactly as podman does
+// ("TERM", "SIGTERM", "-HUP", "15", "RTMIN+3"), on top of the containers
+// ecosystem's own signal table (go.podman.io/common/pkg/signal). It owns no
+// signal handling.
 package signal
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	csignal "go.podman.io/common/pkg/signal"
 
 	"github.com/pier-engine/pier/internal/errdefs"
 )
 
-// Parse converts a user's signal spec to a signal.
+// errRange is podman's text for a number outside the kernel's signals.
+const errRange = "valid signals are 1 through 64"
+
+// Parse reads a --stop-signal value (or an image's STOPSIGNAL): leading
+// dashes are dropped, as podman's util.ParseSignal does.
 func Parse(s string) (syscall.Signal, error) {
-	in := strings.ToUpper(strings.TrimSpace(s))
-	if n, err := strconv.Atoi(in); err == nil {
-		if n <= 0 || n > 64 {
-			return 0, fmt.Errorf("invalid signal: %s: %w", s, errdefs.ErrInvalidArgument)
-		}
-		return syscall.Signal(n), nil
+	sig, err := csignal.ParseSignal(strings.TrimLeft(s, "-"))
+	if err != nil {
+		return 0, invalid(err.Error())
 	}
-	if !strings.HasPrefix(in, "SIG") {
-		in = "SIG" + in
-	}
-	if sig := unix.SignalNum(in); sig != 0 {
-		return sig, nil
-	}
-	if rest, ok := strings.CutPrefix(in, "SIGRTMIN"); ok {
-		return rtOffset(rest, 34, 1, s)
-	}
-	if rest, ok := strings.CutPrefix(in, "SIGRTMAX"); ok {
-		return rtOffset(rest, 64, -1, s)
-	}
-	return 0, fmt.Errorf("invalid signal: %s: %w", s, errdefs.ErrInvalidArgument)
+	return inRange(sig)
 }
 
-func rtOffset(rest string, base, dir int, orig string) (syscall.Signal, error) {
-	if rest == "" {
-		return syscall.Signal(base), nil
+// ParseKill reads `kill --signal`: one leading dash is dropped and names
+// match case-insensitively, as podman's ParseSignalNameOrNumber does.
+func ParseKill(s string) (syscall.Signal, error) {
+	sig, err := csignal.ParseSignalNameOrNumber(s)
+	if err != nil {
+		return 0, invalid(err.Error())
 	}
-	n, err := strconv.Atoi(rest)
-	if err != nil || n*dir < 0 || base+n < 34 || base+n > 64 {
-		return 0, fmt.Errorf("invalid signal: %s: %w", orig, errdefs.ErrInvalidArgument)
-	}
-	return syscall.Signal(base + n), nil
+	return inRange(sig)
 }
+
+func inRange(sig syscall.Signal) (syscall.Signal, error) {
+	if sig < 1 || sig > 64 {
+		return 0, invalid(errRange)
+	}
+	return sig, nil
+}
+
+// invalid keeps podman's exact text while classing the error as bad input.
+func invalid(msg string) error { return errdefs.New(errdefs.ErrInvalidArgument, msg) }

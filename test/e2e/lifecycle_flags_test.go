@@ -1,0 +1,187 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Flags of the lifecycle commands as podman 5 has them: start --all and
+// --filter, stop's stopping state, warning, --cidfile, --filter and
+// --ignore, kill's signal forms and --cidfile.
+
+func TestKillRejectsBadSignals(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	// Checked before the container is looked up; one leading dash is
+	// dropped from the text, as podman does.
+	for in, want := range map[string]string{
+		"0": "invalid signal: 0", "SIGBADSIG": "invalid signal: SIGBADSIG", "SIG": "invalid signal: SIG",
+		"%%": "invalid signal: %%", "-0": "invalid signal: 0", "-BADSIG": "invalid signal: BADSIG",
+		"-": "invalid signal: ", "RTMIN+31": "invalid signal: RTMIN+31",
+		"65": "valid signals are 1 through 64", "-65": "valid signals are 1 through 64",
+		"99999999": "valid signals are 1 through 64",
+	} {
+		r := p.Run("kill", "-s", in, "nosuchcontainer")
+		if r.ExitCode != 125 || r.Stderr != "Error: "+want+"\n" {
+			t.Errorf("kill -s %q: want exit 125 and %q: %s", in, want, r)
+		}
+	}
+	r := p.Run("create", "--stop-signal=99", Image)
+	if r.ExitCode != 125 || r.Stderr != "Error: valid signals are 1 through 64\n" {
+		t.Errorf("create --stop-signal=99: %s", r)
+	}
+	// Every accepted form reaches the container.
+	p.MustRun("run", "-d", "--name", "k", Image, "sh", "-c", "trap 'echo got-hup' HUP; trap 'echo got-usr2' USR2; echo READY; while :; do sleep 0.1; done")
+	p.WaitLogs("k", "READY", 10*time.Second)
+	for i, s := range []string{"-HUP", "sighup", "1", "-1"} {
+		if got := p.MustRun("kill", "-s", s, "k").Out(); got != "k" {
+			t.Errorf("kill -s %s prints the name: %q", s, got)
+		}
+		// Signals pending at once coalesce: wait for each to be seen.
+		if !eventually(10*time.Second, func() bool { return strings.Count(p.MustRun("logs", "k").Stdout, "got-hup") == i+1 }) {
+			t.Fatalf("kill -s %s: HUP not seen", s)
+		}
+	}
+	p.MustRun("kill", "-s", "usr2", "k")
+	p.WaitLogs("k", "got-usr2", 10*time.Second)
+	p.MustRun("kill", "-s", "-KILL", "k")
+	p.WaitStatus("k", "exited", 10*time.Second)
+	if n := strings.Count(p.MustRun("logs", "k").Stdout, "got-hup"); n != 4 {
+		t.Errorf("4 HUPs in 4 spellings, the container saw %d", n)
+	}
+	if got := p.Inspect("k", "{{.State.ExitCode}}"); got != "137" {
+		t.Errorf("kill -s -KILL: exit %s, want 137", got)
+	}
+}
+
+func TestKillStopCIDFile(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	id := p.MustRun("run", "-d", "--name", "c", Image, "sleep", "100").Out()
+	cid := filepath.Join(p.Dir, "cid")
+	if err := os.WriteFile(cid, []byte(id+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(p.Dir, "nofile")
+	p.ExpectEngineError(p.Run("kill", "--cidfile", missing), "Error: reading CIDFile: open "+missing+": no such file or directory")
+	p.ExpectEngineError(p.Run("kill", "--cidfile", cid, "c"), "Error: no arguments are needed with --latest or --cidfile")
+	p.ExpectEngineError(p.Run("stop", "-a", "c"), "Error: no arguments are needed with --all")
+	p.ExpectEngineError(p.Run("stop", "--filter", "name=c", "c"), "Error: --filter takes no arguments")
+	if got := p.MustRun("kill", "-s", "CONT", "--cidfile", cid).Out(); got != id {
+		t.Errorf("kill --cidfile prints the ID read: %q", got)
+	}
+	if got := p.MustRun("stop", "-i", "--cidfile", missing).Out(); got != "" {
+		t.Errorf("stop -i of a missing cidfile does nothing: %q", got)
+	}
+	if got := p.MustRun("stop", "-t", "0", "--cidfile", cid).Out(); got != id {
+		t.Errorf("stop --cidfile prints the ID read: %q", got)
+	}
+	if st := p.Status("c"); st != "exited" {
+		t.Errorf("after stop --cidfile: %s", st)
+	}
+}
+
+func TestStartAllAndFilter(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	ok := p.MustRun("run", "-d", "--name", "ok", Image, "true").Out()
+	p.MustRun("run", "-d", "--name", "bad", Image, "false")
+	created := p.MustRun("create", "--name", "new", Image, "true").Out()
+	p.MustRun("wait", "ok", "bad")
+	p.ExpectEngineError(p.Run("start", "--all", "12333"), "Error: either start all containers or the container(s) provided in the arguments")
+	p.ExpectEngineError(p.Run("start", "--all", "--attach"), "Error: you cannot start and attach all containers at once")
+	p.ExpectEngineError(p.Run("start", "--filter", "restart-policy=bogus", "ok"), "Error: bogus invalid restart policy")
+	p.ExpectEngineError(p.Run("start", "--filter", "exited", "ok"), `Error: invalid filter "exited"`)
+	p.ExpectEngineError(p.Run("start"), "Error: start requires at least one argument")
+
+	if got := p.MustRun("start", "--all", "--filter", "exited=0").Out(); got != ok {
+		t.Errorf("start --all --filter exited=0: %q, want the ID of ok", got)
+	}
+	p.MustRun("wait", "ok")
+	if got := p.MustRun("start", "--filter", "restart-policy=always", "ok").Out(); got != "" {
+		t.Errorf("no container has restart policy always: %q", got)
+	}
+	// Names are matched exactly; what matches prints as given.
+	if got := p.MustRun("start", "--filter", "restart-policy=none", "ok", "bad").Out(); got != "ok\nbad" {
+		t.Errorf("start --filter restart-policy=none ok bad: %q", got)
+	}
+	p.MustRun("wait", "ok", "bad")
+	if got := p.MustRun("start", "--filter", "status=created").Out(); got != created {
+		t.Errorf("a filter without names acts on every match: %q", got)
+	}
+	p.MustRun("wait", "new")
+	// --all starts what is not running, by ID.
+	p.MustRun("run", "-d", "--name", "up", Image, "sleep", "100")
+	got := p.MustRun("start", "--all").Lines()
+	if len(got) != 3 || strings.Contains(strings.Join(got, " "), p.Inspect("up", "{{.Id}}")) {
+		t.Errorf("start --all: %q, want the 3 exited containers only", got)
+	}
+}
+
+func TestStopReleasesLockWhileWaiting(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "slow", Image, "sh", "-c", "trap 'echo ignoring' TERM; echo READY; while :; do sleep 0.1; done")
+	p.WaitLogs("slow", "READY", 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	stop := p.Command(ctx, RunOpts{}, "stop", "-t", "20", "slow")
+	var stderr strings.Builder
+	stop.Stderr = &stderr
+	if err := stop.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.WaitStatus("slow", "stopping", 10*time.Second)
+	if got := p.MustRun("ps", "-a", "--format", "{{.Names}} {{.State}} {{.Status}}").Out(); got != "slow stopping Stopping" {
+		t.Errorf("ps -a while stopping: %q", got)
+	}
+	if got := p.MustRun("ps", "-q").Out(); got != "" {
+		t.Errorf("ps lists running containers only: %q", got)
+	}
+	if got := p.Inspect("slow", "{{.State.Running}}"); got != "false" {
+		t.Errorf("inspect .State.Running while stopping: %s", got)
+	}
+	p.ExpectEngineError(p.Run("start", "slow"), "must be in Created or Stopped state to be started")
+	// kill takes the lock stop released, and ends the wait early.
+	start := time.Now()
+	p.MustRun("kill", "slow")
+	if err := stop.Wait(); err != nil {
+		t.Fatalf("stop: %v: %s", err, stderr.String())
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("stop waited %s after the kill", d)
+	}
+	if stderr.String() != "" {
+		t.Errorf("no warning when the container exits before the timeout: %q", stderr.String())
+	}
+	if got := p.Inspect("slow", "{{.State.Status}} {{.State.ExitCode}}"); got != "exited 137" {
+		t.Errorf("after kill during stop: %s", got)
+	}
+}
+
+func TestStopWarnsAndRemovesRm(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "--rm", "-d", "--name", "stopme", Image, "sleep", "100")
+	r := p.MustRun("stop", "-t", "1", "stopme")
+	if r.Out() != "stopme" {
+		t.Errorf("stop prints the name: %s", r)
+	}
+	if !strings.Contains(r.Stderr, "StopSignal SIGTERM failed to stop container stopme in 1 seconds, resorting to SIGKILL") {
+		t.Errorf("stop -t 1 of a container ignoring TERM should warn: %s", r)
+	}
+	// A --rm container is gone when stop returns.
+	if ids := p.PsIDs(); len(ids) != 0 {
+		t.Errorf("stop of a --rm container leaves %v", ids)
+	}
+	p.MustRun("run", "-d", "--name", "hup", "--stop-signal", "HUP", Image, "sleep", "100")
+	r = p.MustRun("stop", "-t", "1", "hup")
+	// sleep is PID 1: HUP without a handler is ignored.
+	if !strings.Contains(r.Stderr, "StopSignal SIGHUP failed to stop container hup in 1 seconds, resorting to SIGKILL") {
+		t.Errorf("stop with --stop-signal HUP names the signal: %s", r)
+	}
+}
