@@ -67,7 +67,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	failpoint.Hit("create-after-state")
-	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID); err != nil {
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
 		_ = r.store.RemoveContainer(context.WithoutCancel(ctx), c.Config.ID)
 		_ = l.Remove()
 		return nil, fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)

@@ -11,6 +11,7 @@ import (
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/failpoint"
+	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/monitor"
 	"github.com/pier-engine/pier/internal/specgen"
 	"github.com/pier-engine/pier/internal/version"
@@ -200,7 +201,7 @@ func (r *Runtime) mountStorage(ctx context.Context, c *define.Container) (string
 	if err != nil {
 		return "", err
 	}
-	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID); err != nil {
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
 		return "", fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
 	}
 	rootfs, err := images.Mount(c.Config.ID)

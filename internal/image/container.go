@@ -9,11 +9,27 @@ import (
 	"go.podman.io/storage"
 )
 
+// ContainerOptions tune a storage container.
+type ContainerOptions struct {
+	// Volatile skips fsync of the container's storage metadata and mounts
+	// its layer with overlay's "volatile" option, as podman does for --rm
+	// containers: a host crash loses what they wrote, which nobody keeps.
+	Volatile bool
+}
+
 // CreateContainer creates the storage container (the writable layer over
 // the image) with the engine's container ID. It is idempotent so that the
 // engine can retry after a crash between saving its state and this call.
-func (s *Store) CreateContainer(ctx context.Context, id, imageID string) error {
-	_, err := s.store.CreateContainer(id, nil, imageID, "", "", nil)
+func (s *Store) CreateContainer(ctx context.Context, id, imageID string, o ContainerOptions) error {
+	// storage creates the layer before it notices a duplicate ID, and then
+	// deletes it again: a layer created for nothing on every start.
+	if c, err := s.store.Container(id); err == nil {
+		if c.ImageID == imageID {
+			return nil
+		}
+		return fmt.Errorf("creating storage for container %s: it exists with image %s: %w", id, c.ImageID, storage.ErrDuplicateID)
+	}
+	_, err := s.store.CreateContainer(id, nil, imageID, "", "", &storage.ContainerOptions{Volatile: o.Volatile})
 	if err == nil {
 		return nil
 	}

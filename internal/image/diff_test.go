@@ -49,7 +49,7 @@ func TestDiff(t *testing.T) {
 	// A container's diff is its writable layer over its image.
 	const ctr = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
 	img, _ := s.Lookup(ctx, "base")
-	if err := s.CreateContainer(ctx, ctr, img.ID); err != nil {
+	if err := s.CreateContainer(ctx, ctr, img.ID, ContainerOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = s.DeleteContainer(ctr) }()

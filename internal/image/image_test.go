@@ -316,10 +316,10 @@ func TestRemoveInUseAndContainers(t *testing.T) {
 		t.Fatal(err)
 	}
 	const ctr = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	if err := s.CreateContainer(ctx, ctr, img.ID); err != nil {
+	if err := s.CreateContainer(ctx, ctr, img.ID, ContainerOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateContainer(ctx, ctr, img.ID); err != nil {
+	if err := s.CreateContainer(ctx, ctr, img.ID, ContainerOptions{}); err != nil {
 		t.Fatalf("CreateContainer is not idempotent: %v", err)
 	}
 	root, err := s.Mount(ctr)
@@ -370,7 +370,7 @@ func TestRemoveInUseAndContainers(t *testing.T) {
 
 	// Force removes the storage containers still on the image.
 	img = importBusybox(t, s, "again")
-	if err := s.CreateContainer(ctx, ctr, img.ID); err != nil {
+	if err := s.CreateContainer(ctx, ctr, img.ID, ContainerOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, deleted, err = s.Remove(ctx, nil, RemoveOptions{All: true, Force: true}); err != nil || len(deleted) != 1 {
@@ -448,7 +448,7 @@ func checkHostileImport(t *testing.T, entries []tarEntry, mustImport bool) {
 	// What got in stays inside the rootfs: the symlink is stored as is,
 	// to be resolved only inside the container at run time.
 	const ctr = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
-	if err := s.CreateContainer(ctx, ctr, img.ID); err != nil {
+	if err := s.CreateContainer(ctx, ctr, img.ID, ContainerOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = s.DeleteContainer(ctr) }()

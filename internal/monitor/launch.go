@@ -21,7 +21,6 @@ import (
 
 // syncMsg is one line on the sync pipe (see the package doc).
 type syncMsg struct {
-	MonitorPID    int    `json:"monitorPid,omitempty"`
 	PID           int    `json:"pid,omitempty"`
 	Error         string `json:"error,omitempty"`
 	RuntimeOutput string `json:"runtimeOutput,omitempty"`
@@ -42,10 +41,14 @@ func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorP
 		return 0, 0, fmt.Errorf("creating monitor sync pipe: %w", err)
 	}
 	defer r.Close()
-	cmd := exec.Command(monitorPath, "start", cfg.ID, filepath.Join(cfg.RunDir, configFile))
+	cmd := exec.Command(monitorPath, "serve", cfg.ID, filepath.Join(cfg.RunDir, configFile))
 	cmd.ExtraFiles = []*os.File{w} // fd 3
+	cmd.Dir = "/"
 	// A new session: the terminal's signals and hangups of the CLI never
-	// reach the monitor or (without a tty) the container.
+	// reach the monitor or (without a tty) the container. The monitor is
+	// started directly, not through an intermediate process that exits (an
+	// exec less per start): it is our child until we exit, then init's (or
+	// the nearest subreaper's), as a double fork would leave it too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if cfg.LogDriver == LogPassthrough {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -55,22 +58,25 @@ func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorP
 	if err != nil {
 		return 0, 0, fmt.Errorf("starting %s: %w", monitorPath, err)
 	}
-	// The first process only starts the real monitor and exits. Its
-	// process group lives on with the monitor, the runtime and (without a
+	// Reaped as soon as it exits, so that a long-lived caller keeps no
+	// zombie. Its process group lives on with the runtime and (without a
 	// tty) the container: the unit to kill if anything fails.
-	l := &launch{cfg: cfg, monitorPath: monitorPath, pgid: cmd.Process.Pid, waitErr: cmd.Wait()}
-	return l.await(ctx, r)
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	l := &launch{cfg: cfg, monitorPath: monitorPath, pgid: cmd.Process.Pid, waited: waited}
+	pid, err = l.await(ctx, r)
+	return pid, cmd.Process.Pid, err
 }
 
 type launch struct {
 	cfg         *Config
 	monitorPath string
 	pgid        int
-	waitErr     error // of the first process
+	waited      <-chan error // the monitor's exit
 }
 
 // await reads the sync pipe until the monitor reports the create's outcome.
-func (l *launch) await(ctx context.Context, r *os.File) (pid, monitorPID int, err error) {
+func (l *launch) await(ctx context.Context, r *os.File) (pid int, err error) {
 	msgs := make(chan syncMsg, 8) // never blocks the reader: at most 3 messages
 	readErr := make(chan error, 1)
 	go func() {
@@ -89,21 +95,23 @@ func (l *launch) await(ctx context.Context, r *os.File) (pid, monitorPID int, er
 	for {
 		select {
 		case <-ctx.Done():
-			return 0, 0, l.abort(ctx, fmt.Errorf("waiting for the monitor of %s: %w", l.cfg.ID, ctx.Err()))
+			return 0, l.abort(ctx, fmt.Errorf("waiting for the monitor of %s: %w", l.cfg.ID, ctx.Err()))
 		case err := <-readErr:
 			if err == nil {
 				err = errors.New("it exited without a reply")
-				if l.waitErr != nil {
-					err = fmt.Errorf("it failed: %w", l.waitErr)
+				select {
+				case werr := <-l.waited:
+					if werr != nil {
+						err = fmt.Errorf("it failed: %w", werr)
+					}
+				case <-time.After(time.Second):
 				}
 			}
-			return 0, 0, l.abort(ctx, fmt.Errorf("monitor %s for container %s: %w", l.monitorPath, l.cfg.ID, err))
+			return 0, l.abort(ctx, fmt.Errorf("monitor %s for container %s: %w", l.monitorPath, l.cfg.ID, err))
 		case m := <-msgs:
 			switch {
-			case m.MonitorPID > 0:
-				monitorPID = m.MonitorPID
 			case m.PID > 0:
-				return m.PID, monitorPID, nil
+				return m.PID, nil
 			case m.Error != "" || m.RuntimeErr != "":
 				// The monitor cleans up and exits after an error; wait for
 				// that (its end of the pipe closes) so none is left behind.
@@ -114,7 +122,7 @@ func (l *launch) await(ctx context.Context, r *os.File) (pid, monitorPID int, er
 				case <-ctx.Done():
 					_ = syscall.Kill(-l.pgid, syscall.SIGKILL)
 				}
-				return 0, 0, l.failure(m)
+				return 0, l.failure(m)
 			}
 		}
 	}

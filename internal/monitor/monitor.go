@@ -31,11 +31,9 @@
 //
 // # Launch and the sync pipe
 //
-// Launch runs `pier-monitor start ID RunDir/monitor.json` in a new session
-// with a pipe as fd 3. That process starts `pier-monitor serve ...` (the real
-// monitor, so it is not a child of the CLI), writes {"monitorPid":N} to the
-// pipe and exits. The monitor runs the runtime's create and writes one
-// line: {"pid":N} on success, {"runtimeOutput":"...","runtimeErr":"..."}
+// Launch runs `pier-monitor serve ID RunDir/monitor.json` in a new session
+// with a pipe as fd 3 (the caller reaps it; once the caller exits it is
+// init's). The monitor runs the runtime's create and writes one line: {"pid":N} on success, {"runtimeOutput":"...","runtimeErr":"..."}
 // when the runtime failed, or {"error":"..."} when the monitor itself did.
 //
 // # Attach protocol

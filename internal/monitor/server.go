@@ -36,8 +36,7 @@ const (
 // Main is pier-monitor's entry point (cmd/pier-monitor).
 //
 //	pier-monitor --version             prints the version pier checks
-//	pier-monitor start <id> <config>   started by Launch: starts serve, detached
-//	pier-monitor serve <id> <config>   the monitor itself
+//	pier-monitor serve <id> <config>   the monitor, started by Launch
 //
 // The container ID is in the arguments so that ps shows whose monitor a
 // process is (conmon has -c <id>).
@@ -47,36 +46,11 @@ func Main() {
 	case len(args) == 2 && (args[1] == "--version" || args[1] == "version"):
 		os.Stdout.WriteString(version.Version + "\n")
 		os.Exit(0)
-	case len(args) == 4 && args[1] == "start":
-		os.Exit(detach(args[2], args[3]))
 	case len(args) == 4 && args[1] == "serve":
 		os.Exit(serve(args[2], args[3]))
 	}
 	os.Stderr.WriteString("usage: pier-monitor --version\npier-monitor is started by pier; it is not meant to be run by hand\n")
 	os.Exit(2)
-}
-
-// detach starts the real monitor and exits, so that the monitor is not a
-// child of the CLI (which does not wait for it) but of init.
-func detach(id, cfgPath string) int {
-	syncf := os.NewFile(syncFd, "sync")
-	// Exec the binary by its path, not /proc/self/exe, so the monitor is
-	// named pier-monitor in ps and top rather than "exe".
-	self, err := os.Executable()
-	if err != nil {
-		self = "/proc/self/exe"
-	}
-	cmd := exec.Command(self, "serve", id, cfgPath)
-	cmd.Args[0] = os.Args[0]
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.ExtraFiles = []*os.File{syncf}
-	cmd.Dir = "/"
-	if err := cmd.Start(); err != nil {
-		sendSync(syncf, syncMsg{Error: fmt.Sprintf("starting the monitor: %v", err)})
-		return 1
-	}
-	sendSync(syncf, syncMsg{MonitorPID: cmd.Process.Pid})
-	return 0
 }
 
 // sendSync writes one sync message. The steady state never gets here, so
