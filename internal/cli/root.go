@@ -7,11 +7,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
-	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -24,10 +23,21 @@ import (
 // Globals are podman's global flags plus the lazily opened engine.
 type Globals struct {
 	Root, RunRoot, Runtime, StorageDriver, LogLevel, TmpDir string
-	StorageOpts                                             []string
+	VolumePath                                              string
+	StorageOpts, RuntimeFlags                               []string
+
+	// Root-only flags (podman's local flags of the root command: valid
+	// before the subcommand only).
+	Debug, NoOut, Remote bool
+	Out, URL, Connection string
 
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+
+	// remote is set when the command line or the environment asks for a
+	// podman service (--remote, --url, --connection, CONTAINER_HOST,
+	// CONTAINER_CONNECTION): pier has no remote client, so only help works.
+	remote bool
 
 	cmd  *cobra.Command
 	conf *config.Config
@@ -68,9 +78,11 @@ func (g *Globals) Engine(ctx context.Context) (*engine.Runtime, error) {
 		GraphRoot:     g.Root,
 		RunRoot:       g.RunRoot,
 		Runtime:       g.Runtime,
+		RuntimeFlags:  g.RuntimeFlags,
 		StorageDriver: g.StorageDriver,
-		StorageOpts:   g.StorageOpts,
+		StorageOpts:   g.storageOpts(flags),
 		TmpDir:        g.TmpDir,
+		VolumePath:    g.VolumePath,
 		Explicit:      explicit,
 		GlobalArgs:    g.globalArgs(),
 	})
@@ -79,6 +91,22 @@ func (g *Globals) Engine(ctx context.Context) (*engine.Runtime, error) {
 	}
 	g.rt = rt
 	return rt, nil
+}
+
+// storageOpts are the driver options the user asked for: nil (storage.conf's)
+// unless --storage-opt was given. `--storage-opt ""` means none at all, as
+// in podman, so an empty value is dropped rather than handed to the driver.
+func (g *Globals) storageOpts(flags *pflag.FlagSet) []string {
+	if !flags.Changed("storage-opt") {
+		return nil
+	}
+	opts := []string{}
+	for _, o := range g.StorageOpts {
+		if o != "" {
+			opts = append(opts, o)
+		}
+	}
+	return opts
 }
 
 // Images returns the image store of the engine.
@@ -97,7 +125,7 @@ func (g *Globals) globalArgs() []string {
 	// VisitAll+Changed, not Visit: cobra parses the root's persistent flags
 	// through the subcommand's flag set, so the root set never marks them.
 	g.cmd.Root().PersistentFlags().VisitAll(func(f *pflag.Flag) {
-		if !f.Changed {
+		if !f.Changed || f.Name == "help" {
 			return
 		}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
@@ -118,32 +146,20 @@ func (g *Globals) close() {
 	}
 }
 
-// NewRoot builds the whole command tree.
-func NewRoot(g *Globals) *cobra.Command {
+// NewRoot builds the whole command tree for a program called name (podman
+// names itself after argv[0] in usage and errors, and so does pier).
+func NewRoot(name string, g *Globals) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "pier [options]",
-		Short:         "Manage containers and images, daemonless",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Version:       versionString(),
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			g.cmd = cmd
-			return setupLogging(g)
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmd.Help()
-		},
+		Use:               name + " [options]",
+		Long:              "Manage containers and images, daemonless",
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		TraverseChildren:  true,
+		Version:           versionString(),
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return g.preRun(cmd) },
+		RunE:              subCommandExists,
 	}
-	root.SetVersionTemplate("pier version {{.Version}}\n")
-	pf := root.PersistentFlags()
-	pf.StringVar(&g.Root, "root", "", "Path to the graph root directory where images, containers, etc. are stored")
-	pf.StringVar(&g.RunRoot, "runroot", "", "Path to the 'run directory' where all state information is stored")
-	pf.StringVar(&g.Runtime, "runtime", "", "Path to the OCI-compatible binary used to run containers, or a runtime name from containers.conf")
-	pf.StringVar(&g.StorageDriver, "storage-driver", "", "Select which storage driver is used to manage storage of images and containers")
-	pf.StringArrayVar(&g.StorageOpts, "storage-opt", nil, "Used to pass an option to the storage driver")
-	pf.StringVar(&g.LogLevel, "log-level", "warn", "Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)")
-	pf.StringVar(&g.TmpDir, "tmpdir", "", "Path to the tmp directory for libpod state content")
-	root.CompletionOptions.DisableDefaultCmd = true
+	addRootFlags(root, g)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nSee '%s --help'", err, c.CommandPath())
 	})
@@ -156,44 +172,67 @@ func NewRoot(g *Globals) *cobra.Command {
 	} {
 		add(root, g)
 	}
+	root.AddCommand(newCompletionCommand(g))
+	podmanStyle(root)
 	return root
 }
 
-func setupLogging(g *Globals) error {
-	var lvl slog.Level
-	switch strings.ToLower(g.LogLevel) {
-	case "trace", "debug":
-		lvl = slog.LevelDebug
-	case "info":
-		lvl = slog.LevelInfo
-	case "warn", "warning":
-		lvl = slog.LevelWarn
-	case "error", "fatal", "panic":
-		lvl = slog.LevelError
-	default:
-		return fmt.Errorf("invalid log level %q: %w", g.LogLevel, errdefs.ErrInvalidArgument)
+// preRun runs before every command: logging first (an invalid level stops
+// the command before it does anything), then the output redirection.
+func (g *Globals) preRun(cmd *cobra.Command) error {
+	g.cmd = cmd
+	if err := g.setupLogging(cmd); err != nil {
+		return err
 	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: lvl})))
-	// containers/image and storage log through logrus; keep their info
-	// lines ("reconnecting...") quiet unless asked for, as podman does.
-	logrus.SetOutput(g.Stderr)
-	switch {
-	case lvl <= slog.LevelDebug:
-		logrus.SetLevel(logrus.DebugLevel)
-	case lvl <= slog.LevelInfo:
-		logrus.SetLevel(logrus.InfoLevel)
-	case lvl <= slog.LevelWarn:
-		logrus.SetLevel(logrus.WarnLevel)
-	default:
-		logrus.SetLevel(logrus.ErrorLevel)
+	if err := g.redirectStdout(); err != nil {
+		return err
+	}
+	// Help, completion and command groups need no engine, remote or not.
+	if cmd.Name() == "help" || cmd.Name() == "completion" || cmd.HasSubCommands() ||
+		cmd.Name() == cobra.ShellCompRequestCmd {
+		return nil
+	}
+	if g.remote {
+		return errRemote
 	}
 	return nil
+}
+
+// errRemote is the answer to every command in remote mode.
+var errRemote = fmt.Errorf("pier has no remote client: --remote, --url, --connection, CONTAINER_HOST and CONTAINER_CONNECTION are not supported: %w",
+	errdefs.ErrNotImplemented)
+
+// redirectStdout applies --noout and --out: podman replaces its standard
+// output, so everything a command prints (container output too) goes there.
+func (g *Globals) redirectStdout() error {
+	path := g.Out
+	if g.NoOut {
+		path = os.DevNull
+	}
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o666)
+	if err != nil {
+		return errdefs.WithExitCode(1, fmt.Errorf("unable to open file for standard output: %w", err))
+	}
+	// The file stays open for the life of the process, as podman's does.
+	os.Stdout = f
+	g.Stdout = f
+	g.cmd.Root().SetOut(f)
+	return nil
+}
+
+// progName is the name pier was invoked as, as podman computes it.
+func progName() string {
+	return strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
 }
 
 // Execute runs pier with args and returns the process exit code.
 func Execute(args []string) int {
 	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
-	root := NewRoot(g)
+	g.remote = remoteRequested(args, os.LookupEnv)
+	root := NewRoot(progName(), g)
 	root.SetArgs(args)
 	root.SetOut(g.Stdout)
 	root.SetErr(g.Stderr)

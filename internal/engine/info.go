@@ -70,7 +70,7 @@ func (r *Runtime) storeInfo(ctx context.Context) (*define.StoreInfo, error) {
 		GraphRoot:       r.paths.GraphRoot,
 		GraphStatus:     map[string]string{},
 		RunRoot:         r.paths.RunRoot,
-		VolumePath:      filepath.Join(r.paths.GraphRoot, "volumes"),
+		VolumePath:      r.VolumePath(),
 		ImageCopyTmpDir: r.imgOpts.TmpDir,
 	}
 	if s.ImageCopyTmpDir == "" {

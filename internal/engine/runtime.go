@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -16,19 +17,26 @@ import (
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/lock"
+	"github.com/pier-engine/pier/internal/logging"
 	"github.com/pier-engine/pier/internal/oci"
 	"github.com/pier-engine/pier/internal/state"
 )
 
 // Options are the engine's inputs from the global flags.
 type Options struct {
-	Config        *config.Config
-	GraphRoot     string
-	RunRoot       string
-	Runtime       string
+	Config    *config.Config
+	GraphRoot string
+	RunRoot   string
+	Runtime   string
+	// RuntimeFlags are global flags for the OCI runtime, without their
+	// leading "--" (--runtime-flag), given on every runtime call.
+	RuntimeFlags  []string
 	StorageDriver string
 	StorageOpts   []string
 	TmpDir        string
+	// VolumePath is where named volumes live; empty means
+	// <graphroot>/volumes.
+	VolumePath string
 	// Explicit names the state.Paths fields the user set on the command
 	// line; only those may differ from what the state was created with.
 	Explicit map[string]bool
@@ -136,6 +144,15 @@ func (r *Runtime) Config() *config.Config { return r.conf }
 // Paths are the storage paths in effect.
 func (r *Runtime) Paths() state.Paths { return r.paths }
 
+// VolumePath is the directory of named volumes: --volumepath, else
+// <graphroot>/volumes as in podman.
+func (r *Runtime) VolumePath() string {
+	if r.opts.VolumePath != "" {
+		return r.opts.VolumePath
+	}
+	return filepath.Join(r.paths.GraphRoot, "volumes")
+}
+
 // Images opens image storage on first use.
 func (r *Runtime) Images(ctx context.Context) (*image.Store, error) {
 	r.imgMu.Lock()
@@ -190,6 +207,10 @@ func (r *Runtime) findRuntime(name string) (*oci.Runtime, error) {
 	// A runtime state root under our run root keeps test roots isolated
 	// from the host's /run/runc and is wiped with the run root on reboot.
 	rt.Args = append(rt.Args, "--root", r.runtimeRoot(rt))
+	for _, f := range r.opts.RuntimeFlags {
+		rt.Args = append(rt.Args, "--"+f)
+	}
+	slog.Log(context.Background(), logging.LevelTrace, fmt.Sprintf("found runtime %q", rt.Path))
 	return rt, nil
 }
 
