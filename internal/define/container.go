@@ -93,6 +93,10 @@ type ContainerState struct {
 	StoppedByUser bool      `json:"stoppedByUser,omitempty"`
 	Error         string    `json:"error,omitempty"`
 	RestartCount  uint      `json:"restartCount,omitempty"`
+	// Start times (clock ticks since boot) of PID and MonitorPID: a PID
+	// alone may have been reused by an unrelated process.
+	PIDStart     uint64 `json:"pidStart,omitempty"`
+	MonitorStart uint64 `json:"monitorStart,omitempty"`
 }
 
 // Container is what the state store keeps for one container.
@@ -117,8 +121,8 @@ func (s *ContainerState) ResetForReboot() {
 	default:
 		s.Status = StatusConfigured
 	}
-	s.PID = 0
-	s.MonitorPID = 0
+	s.PID, s.PIDStart = 0, 0
+	s.MonitorPID, s.MonitorStart = 0, 0
 	s.Mounted = false
 	s.Mountpoint = ""
 	s.StoppedByUser = false

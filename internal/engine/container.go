@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"syscall"
 	"time"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/lock"
 	"github.com/pier-engine/pier/internal/monitor"
+	"github.com/pier-engine/pier/internal/proc"
 )
 
 // Lookup finds a container by name, full ID or unique ID prefix and returns
@@ -20,6 +20,9 @@ func (r *Runtime) Lookup(ctx context.Context, nameOrID string) (*define.Containe
 		return nil, noSuchCtr(nameOrID, err)
 	}
 	r.syncState(c)
+	if r.orphanedExit(c) && r.reap(ctx, c.Config.ID) {
+		return nil, noSuchCtr(nameOrID, define.ErrNoSuchCtr)
+	}
 	return c, nil
 }
 
@@ -30,10 +33,15 @@ func (r *Runtime) Containers(ctx context.Context) ([]*define.Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	out := cs[:0]
 	for _, c := range cs {
 		r.syncState(c)
+		if r.orphanedExit(c) && r.reap(ctx, c.Config.ID) {
+			continue // an --rm container, removed
+		}
+		out = append(out, c)
 	}
-	return cs, nil
+	return out, nil
 }
 
 func noSuchCtr(nameOrID string, err error) error {
@@ -72,6 +80,13 @@ func (r *Runtime) locked(ctx context.Context, nameOrID string) (*define.Containe
 			return nil, nil, err
 		}
 	}
+	if r.orphanedExit(c) {
+		// Nobody else will release what the run held: the monitor is gone.
+		if err := r.cleanupLocked(ctx, c); err != nil {
+			l.Unlock()
+			return nil, nil, err
+		}
+	}
 	return c, l, nil
 }
 
@@ -96,23 +111,22 @@ func (r *Runtime) syncState(c *define.Container) bool {
 		st.Status = define.StatusExited
 		st.ExitCode = int32(code)
 		st.FinishedAt = at
-		st.PID = 0
+		st.PID, st.PIDStart = 0, 0
 		return true
 	}
-	if st.MonitorPID > 0 && !pidAlive(st.MonitorPID) && (st.PID == 0 || !pidAlive(st.PID)) {
+	monAlive := monitorAlive(st)
+	if st.MonitorPID > 0 && !monAlive && !proc.Alive(st.PID, st.PIDStart) {
 		st.Status = define.StatusExited
 		st.ExitCode = -1
 		st.FinishedAt = time.Now()
-		st.PID = 0
-		st.MonitorPID = 0
+		st.PID, st.PIDStart = 0, 0
+		st.MonitorPID, st.MonitorStart = 0, 0
 		return true
 	}
+	if st.Status == define.StatusCreated && monAlive {
+		return r.syncCreated(c)
+	}
 	return false
-}
-
-func pidAlive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // exited waits until the container's monitor reports the exit or dies.

@@ -41,25 +41,14 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 			return err
 		}
 	}
+	// Decided before the status is overwritten.
+	mayRun := processMayRun(c)
 	c.State.Status = define.StatusRemoving
 	if err := r.save(ctx, c); err != nil {
 		return err
 	}
 	failpoint.Hit("remove-after-stop")
-	// The runtime's state and the storage are independent: delete them in
-	// parallel, it is a third of `run --rm`'s teardown.
-	rtDone := make(chan error, 1)
-	go func() { rtDone <- r.deleteRuntimeContainer(ctx, c) }()
-	images, err := r.Images(ctx)
-	if err == nil {
-		if err = images.DeleteContainer(id); err != nil {
-			err = fmt.Errorf("removing storage of container %s: %w", c.Config.Name, err)
-		}
-	}
-	if rtErr := <-rtDone; rtErr != nil {
-		return rtErr
-	}
-	if err != nil {
+	if err := r.teardown(ctx, c, mayRun); err != nil {
 		return err
 	}
 	failpoint.Hit("remove-after-storage")
@@ -72,6 +61,50 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 		return err
 	}
 	return l.Remove()
+}
+
+// processMayRun reports whether a process of the container may still be
+// alive. Once the container's init has exited (exited, stopped) its PID
+// namespace is gone with every process in it; a created or configured
+// container may have a runtime container whose init waits (a CLI killed
+// mid-start), or a removal that crashed may have left anything.
+func processMayRun(c *define.Container) bool {
+	switch c.State.Status {
+	case define.StatusExited, define.StatusStopped:
+		return false
+	}
+	return true
+}
+
+// teardown deletes the runtime's container and the storage. When no
+// process can run they are independent and go in parallel (a third of
+// `run --rm`'s teardown); otherwise the runtime's forced delete, which
+// kills what is left, comes first: storage is never pulled from under a
+// live process.
+func (r *Runtime) teardown(ctx context.Context, c *define.Container, mayRun bool) error {
+	deleteStorage := func() error {
+		images, err := r.Images(ctx)
+		if err != nil {
+			return err
+		}
+		if err := images.DeleteContainer(c.Config.ID); err != nil {
+			return fmt.Errorf("removing storage of container %s: %w", c.Config.Name, err)
+		}
+		return nil
+	}
+	if mayRun {
+		if err := r.deleteRuntimeContainer(ctx, c); err != nil {
+			return err
+		}
+		return deleteStorage()
+	}
+	rtDone := make(chan error, 1)
+	go func() { rtDone <- r.deleteRuntimeContainer(ctx, c) }()
+	err := deleteStorage()
+	if rtErr := <-rtDone; rtErr != nil {
+		return rtErr
+	}
+	return err
 }
 
 // Rename changes a container's name; the new name must be free.

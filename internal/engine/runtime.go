@@ -256,3 +256,8 @@ func (r *Runtime) ctrRunDir(id string) string { return filepath.Join(r.runDir, "
 
 // ctrDataDir holds what must survive a reboot: the log.
 func (r *Runtime) ctrDataDir(id string) string { return filepath.Join(r.dataDir, "containers", id) }
+
+// monitorLog is where monitors record what fails after the container
+// exited (a failed `container cleanup`): one file for all containers, so
+// it outlives them. See docs/status.md.
+func (r *Runtime) monitorLog() string { return filepath.Join(r.dataDir, "monitor.log") }

@@ -135,7 +135,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		ID: id, Bundle: runDir, RunDir: runDir, Runtime: *rt,
 		Terminal: c.Config.Terminal, Stdin: c.Config.Stdin,
 		LogDriver: c.Config.LogDriver, LogPath: logPath, LogSizeMax: c.Config.LogSizeMax,
-		ExitCommand: r.exitCommand(id), Version: version.Version,
+		ExitCommand: r.exitCommand(id), ErrorLog: r.monitorLog(), Version: version.Version,
 	}
 	pid, monPID, err := monitor.Launch(ctx, monPath, mcfg)
 	if err != nil {
@@ -144,6 +144,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	failpoint.Hit("start-after-monitor")
 	c.State = define.ContainerState{
 		Status: define.StatusCreated, PID: pid, MonitorPID: monPID,
+		PIDStart: startTime(pid), MonitorStart: startTime(monPID),
 		Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
 	}
 	if err := r.save(ctx, c); err != nil {

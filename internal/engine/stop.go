@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/oci"
 )
 
@@ -169,6 +170,7 @@ func (r *Runtime) Restart(ctx context.Context, nameOrID string, timeout *uint) e
 // monitor runs it after the exit; any command may run it again: every step
 // is idempotent. It removes --rm containers.
 func (r *Runtime) Cleanup(ctx context.Context, nameOrID string) error {
+	failpoint.Hit("cleanup-start")
 	c, l, err := r.locked(ctx, nameOrID)
 	if err != nil {
 		if errors.Is(err, define.ErrNoSuchCtr) {
@@ -200,7 +202,7 @@ func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error 
 		return err
 	}
 	r.unmountStorage(ctx, c)
-	c.State.PID, c.State.MonitorPID = 0, 0
+	c.State.PID, c.State.MonitorPID, c.State.PIDStart, c.State.MonitorStart = 0, 0, 0, 0
 	return r.save(ctx, c)
 }
 

@@ -66,3 +66,18 @@ func TestForkedChildDoesNotInheritLock(t *testing.T) {
 	// Nobody holds it now, whatever children exist.
 	mustGet(t, func(ctx context.Context) (*Lock, error) { return m.Lock(ctx, "ctr") }).Unlock()
 }
+
+func TestTryLock(t *testing.T) {
+	m, dir := newManager(t)
+	h := startHolder(t, dir, "ctr", "exclusive")
+	if l, ok, err := m.TryLock("ctr"); ok || err != nil || l != nil {
+		t.Fatalf("TryLock of a held lock = %v, %v, %v; want not ok, no error", l, ok, err)
+	}
+	h.release(t)
+	l, ok, err := m.TryLock("ctr")
+	if !ok || err != nil {
+		t.Fatalf("TryLock of a free lock = %v, %v", ok, err)
+	}
+	mustNotGet(t, func(ctx context.Context) (*Lock, error) { return m.Lock(ctx, "ctr") })
+	l.Unlock()
+}

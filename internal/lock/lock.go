@@ -47,12 +47,23 @@ func NewManager(dir string) (*Manager, error) {
 // Lock takes the exclusive lock called name, waiting until it is free or
 // ctx is done.
 func (m *Manager) Lock(ctx context.Context, name string) (*Lock, error) {
-	return m.acquire(ctx, name, true)
+	return m.acquire(ctx, name, true, true)
 }
 
 // RLock takes the lock called name shared with other RLock holders.
 func (m *Manager) RLock(ctx context.Context, name string) (*Lock, error) {
-	return m.acquire(ctx, name, false)
+	return m.acquire(ctx, name, false, true)
+}
+
+// TryLock takes the exclusive lock called name only if nobody holds it;
+// ok is false when someone does. It is for work that is anyone's to do
+// (cleaning up after a dead process) and must never make a reader wait.
+func (m *Manager) TryLock(name string) (l *Lock, ok bool, err error) {
+	l, err = m.acquire(context.Background(), name, true, false)
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		return nil, false, nil
+	}
+	return l, err == nil, err
 }
 
 // validName keeps lock files inside the directory.
@@ -63,7 +74,9 @@ func validName(name string) error {
 	return nil
 }
 
-func (m *Manager) acquire(ctx context.Context, name string, exclusive bool) (*Lock, error) {
+// acquire takes the lock; without wait it fails with EWOULDBLOCK when the
+// lock is held.
+func (m *Manager) acquire(ctx context.Context, name string, exclusive, wait bool) (*Lock, error) {
 	if err := validName(name); err != nil {
 		return nil, err
 	}
@@ -77,7 +90,7 @@ func (m *Manager) acquire(ctx context.Context, name string, exclusive bool) (*Lo
 		if err != nil {
 			return nil, fmt.Errorf("opening lock %s: %w", path, err)
 		}
-		if err := flock(ctx, fd, how); err != nil {
+		if err := flock(ctx, fd, how, wait); err != nil {
 			unix.Close(fd)
 			return nil, fmt.Errorf("taking lock %s: %w", path, err)
 		}
@@ -121,9 +134,9 @@ func isCurrent(fd int, path string) (bool, error) {
 // released; when ctx can be cancelled that wait runs in a goroutine, because
 // a blocked flock cannot be interrupted. A waiter abandoned by cancellation
 // releases the lock as soon as it gets it.
-func flock(ctx context.Context, fd, how int) error {
+func flock(ctx context.Context, fd, how int, wait bool) error {
 	err := flockRetry(fd, how|unix.LOCK_NB)
-	if !errors.Is(err, unix.EWOULDBLOCK) {
+	if !wait || !errors.Is(err, unix.EWOULDBLOCK) {
 		return err
 	}
 	if ctx.Done() == nil {

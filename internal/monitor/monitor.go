@@ -85,7 +85,11 @@ type Config struct {
 	LogSizeMax int64  `json:"logSizeMax,omitempty"` // truncate the log when it would grow past this
 
 	ExitCommand []string `json:"exitCommand,omitempty"` // run after the exit file is written
-	Version     string   `json:"version"`               // must match the monitor's
+	// ErrorLog is appended with what goes wrong after the sync pipe is
+	// closed (a failed exit command and its output): the monitor has no
+	// terminal, so this file is where users find it.
+	ErrorLog string `json:"errorLog,omitempty"`
+	Version  string `json:"version"` // must match the monitor's
 }
 
 // File names inside RunDir.

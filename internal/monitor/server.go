@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -108,6 +109,7 @@ func serve(id, cfgPath string) int {
 	if err := json.Unmarshal(b, cfg); err != nil {
 		return fail(fmt.Errorf("decoding monitor config %s: %w", cfgPath, err))
 	}
+	errorLog, logID = cfg.ErrorLog, cfg.ID
 	if cfg.ID != id {
 		return fail(fmt.Errorf("monitor config %s is for container %q, not %q", cfgPath, cfg.ID, id))
 	}
@@ -174,8 +176,8 @@ func (s *server) run(syncf *os.File) int {
 		// monitor's PID rely on.
 		cmd := exec.Command(cfg.ExitCommand[0], cfg.ExitCommand[1:]...)
 		cmd.Dir = "/"
-		if err := cmd.Run(); err != nil {
-			logf("exit command %v: %v", cfg.ExitCommand, err)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			logf("exit command %v: %v: %s", cfg.ExitCommand, err, bytes.TrimSpace(out))
 			return 1
 		}
 	}
@@ -490,8 +492,24 @@ func (s *server) resize(h, w uint16) {
 	})
 }
 
-// logf reports what cannot go on the sync pipe any more. The monitor's
-// stderr is /dev/null unless the log driver is passthrough.
+// errorLog and logID are the Config's ErrorLog and ID, for logf.
+var errorLog, logID string
+
+// logf reports what cannot go on the sync pipe any more: on stderr (which
+// is /dev/null unless the log driver is passthrough) and, one line per
+// report, in the error log.
 func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "pier-monitor: "+format+"\n", args...)
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(os.Stderr, "pier-monitor: %s\n", msg)
+	if errorLog == "" {
+		return
+	}
+	f, err := os.OpenFile(errorLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	line := fmt.Sprintf("%s pier-monitor[%d] container %s: %s\n",
+		time.Now().Format(time.RFC3339), os.Getpid(), logID, strings.ReplaceAll(msg, "\n", " "))
+	_, _ = f.WriteString(line)
 }

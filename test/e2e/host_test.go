@@ -282,3 +282,21 @@ func (p *Pier) StateRows() (map[string]int, error) {
 	}
 	return rows, nil
 }
+
+// SetStateField sets one JSON field of a container's stored state (a
+// situation no command can produce, such as a reused PID).
+func (p *Pier) SetStateField(name, jsonPath string, value any) {
+	p.t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(p.Root, "pier", "state.db")+"?_busy_timeout=10000")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Exec("UPDATE containers SET state = json_set(state, ?, ?) WHERE name = ?", jsonPath, value, name)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		p.t.Fatalf("no container %q in the state database", name)
+	}
+}

@@ -8,6 +8,9 @@
 //	<exe>.real  path of the real runtime (default /usr/sbin/runc, then runc in PATH)
 //	<exe>.fail  subcommands to fail, one per line ("start", "create", "kill"...)
 //	<exe>.log   appended: one line per invocation, the arguments
+//	<exe>.probe "SUBCOMMAND MILLIS PATH" lines: before running SUBCOMMAND,
+//	            wait MILLIS ms, then log "probe PATH present" or "absent"
+//	            (to observe what pier did meanwhile)
 package main
 
 import (
@@ -15,8 +18,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // valueFlags are runc's global flags that take a value.
@@ -47,6 +52,7 @@ func main() {
 		fmt.Fprintln(f, strings.Join(args, " "))
 		f.Close()
 	}
+	probe(self, sub)
 	if b, err := os.ReadFile(self + ".fail"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			if strings.TrimSpace(l) == sub && sub != "" {
@@ -66,4 +72,27 @@ func main() {
 	err = syscall.Exec(real, append([]string{real}, args...), os.Environ())
 	fmt.Fprintf(os.Stderr, "runtime-wrapper: exec %s: %v\n", real, err)
 	os.Exit(127)
+}
+
+func probe(self, sub string) {
+	b, err := os.ReadFile(self + ".probe")
+	if err != nil {
+		return
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 3 || f[0] != sub {
+			continue
+		}
+		ms, _ := strconv.Atoi(f[1])
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		what := "present"
+		if _, err := os.Stat(f[2]); err != nil {
+			what = "absent"
+		}
+		if lf, err := os.OpenFile(self+".log", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintf(lf, "probe %s %s\n", f[2], what)
+			lf.Close()
+		}
+	}
 }
