@@ -8,13 +8,9 @@ import (
 	"net/http"
 	"os"
 	"regexp"
-	"slices"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
-	"go.podman.io/image/v5/docker/reference"
 
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/define"
@@ -34,188 +30,6 @@ func addImageCommands(root *cobra.Command, g *Globals) {
 	img.AddCommand(ls, rm, importCmd(g), loadCmd(g), saveCmd(g), tagCmd(g), untagCmd(g),
 		imageInspectCmd(g), imageExistsCmd(g), imagePruneCmd(g))
 	root.AddCommand(imagesCmd(g), rmiCmd(g), importCmd(g), loadCmd(g), saveCmd(g), tagCmd(g), untagCmd(g))
-}
-
-// imageRow carries podman's template field names for `images --format`.
-type imageRow struct {
-	ID, Repository, Tag, Digest      string
-	Created, CreatedSince, CreatedAt string
-	Size                             string
-	VirtualSize                      int64
-	SharedSize                       int
-	Names                            []string
-	History                          string
-	Labels                           map[string]string
-	Containers                       int
-	Dangling, ReadOnly, IsReadOnly   bool
-}
-
-// imageJSON is podman's `images --format json` element.
-type imageJSON struct {
-	ID          string            `json:"Id"`
-	ParentID    string            `json:"ParentId"`
-	RepoTags    []string          `json:"RepoTags"`
-	RepoDigests []string          `json:"RepoDigests"`
-	Size        int64             `json:"Size"`
-	SharedSize  int               `json:"SharedSize"`
-	VirtualSize int64             `json:"VirtualSize"`
-	Labels      map[string]string `json:"Labels"`
-	Containers  int               `json:"Containers"`
-	ReadOnly    bool              `json:"ReadOnly,omitempty"`
-	Dangling    bool              `json:"Dangling,omitempty"`
-	Names       []string          `json:"Names,omitempty"`
-	Digest      string            `json:"Digest,omitempty"`
-	History     []string          `json:"History,omitempty"`
-	Created     int64             `json:"Created"`
-	CreatedAt   string            `json:"CreatedAt"`
-}
-
-const defaultImagesFormat = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
-
-func imagesCmd(g *Globals) *cobra.Command {
-	var opts image.ListOptions
-	var quiet, noTrunc, noHeading, digests bool
-	var tmpl, sortBy string
-	cmd := &cobra.Command{
-		Use:   "images [options] [IMAGE]",
-		Short: "List images in local storage",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				opts.Filters = append(opts.Filters, "reference="+args[0])
-			}
-			st, err := g.Images(cmd.Context())
-			if err != nil {
-				return err
-			}
-			imgs, err := st.List(cmd.Context(), opts)
-			if err != nil {
-				return err
-			}
-			if err := sortImages(imgs, sortBy); err != nil {
-				return err
-			}
-			return printImages(g.Stdout, imgs, tmpl, quiet, noTrunc, noHeading, digests)
-		},
-	}
-	f := cmd.Flags()
-	f.BoolVarP(&opts.All, "all", "a", false, "Show all images (default hides intermediate images)")
-	f.StringArrayVarP(&opts.Filters, "filter", "f", nil, "Filter output based on conditions provided")
-	f.BoolVarP(&quiet, "quiet", "q", false, "Display only image IDs")
-	f.BoolVar(&noTrunc, "no-trunc", false, "Do not truncate output")
-	f.BoolVarP(&noHeading, "noheading", "n", false, "Do not print column headings")
-	f.BoolVar(&digests, "digests", false, "Show digests")
-	f.StringVar(&tmpl, "format", "", "Change the output format to JSON or a Go template")
-	f.StringVar(&sortBy, "sort", "created", "Sort by created, id, repository, size or tag")
-	return cmd
-}
-
-func sortImages(imgs []*image.Image, by string) error {
-	var less func(a, b *image.Image) bool
-	switch by {
-	case "created":
-		less = func(a, b *image.Image) bool { return a.Created.After(b.Created) }
-	case "id":
-		less = func(a, b *image.Image) bool { return a.ID < b.ID }
-	case "size":
-		less = func(a, b *image.Image) bool { return a.Size < b.Size }
-	case "repository", "tag":
-		first := func(i *image.Image) string {
-			if len(i.Names) == 0 {
-				return "\xff" // <none> last
-			}
-			return i.Names[0]
-		}
-		less = func(a, b *image.Image) bool { return first(a) < first(b) }
-	default:
-		return fmt.Errorf("invalid option for --sort %q: options are created, id, repository, size or tag: %w", by, errdefs.ErrInvalidArgument)
-	}
-	sort.SliceStable(imgs, func(i, j int) bool { return less(imgs[i], imgs[j]) })
-	return nil
-}
-
-func printImages(w io.Writer, imgs []*image.Image, tmpl string, quiet, noTrunc, noHeading, digests bool) error {
-	id := func(i *image.Image) string {
-		if noTrunc {
-			return "sha256:" + i.ID
-		}
-		return i.ID[:12]
-	}
-	switch {
-	case format.IsJSON(tmpl):
-		out := make([]imageJSON, 0, len(imgs))
-		for _, i := range imgs {
-			created := time.Unix(i.Created.Unix(), 0)
-			out = append(out, imageJSON{
-				ID: i.ID, RepoDigests: nonNilStrings(i.RepoDigests()), Size: i.Size, VirtualSize: i.Size,
-				Labels: i.Config.Config.Labels, Containers: i.Containers, ReadOnly: i.ReadOnly, Dangling: i.Dangling(),
-				Names: i.Names, Digest: i.Digest, History: i.NamesHistory,
-				Created: created.Unix(), CreatedAt: created.Format(time.RFC3339Nano),
-			})
-		}
-		return format.JSON(w, out, "    ")
-	case quiet && tmpl == "":
-		var seen []string
-		for _, i := range imgs {
-			if !slices.Contains(seen, i.ID) {
-				seen = append(seen, i.ID)
-				fmt.Fprintln(w, id(i))
-			}
-		}
-		return nil
-	}
-	if tmpl == "" {
-		tmpl = defaultImagesFormat
-		if digests {
-			tmpl = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
-		}
-	}
-	var rows []any
-	for _, i := range imgs {
-		for _, rt := range repoTags(i) {
-			created := time.Unix(i.Created.Unix(), 0)
-			rows = append(rows, imageRow{
-				ID: id(i), Repository: rt[0], Tag: rt[1], Digest: i.Digest,
-				Created: format.HumanSince(i.Created), CreatedSince: format.HumanSince(i.Created), CreatedAt: created.String(),
-				Size: format.HumanSize(i.Size), VirtualSize: i.Size, Names: nonNilStrings(i.Names),
-				History: strings.Join(i.NamesHistory, ", "), Labels: i.Config.Config.Labels, Containers: i.Containers,
-				Dangling: i.Dangling(), ReadOnly: i.ReadOnly, IsReadOnly: i.ReadOnly,
-			})
-		}
-	}
-	headers := format.Headers(imageRow{}, map[string]string{"ID": "IMAGE ID", "Created": "CREATED", "CreatedSince": "CREATED", "ReadOnly": "R/O", "IsReadOnly": "R/O"})
-	return format.Template(w, tmpl, headers, rows, noHeading)
-}
-
-// repoTags splits an image's names into (repository, tag) rows; an image
-// without a tagged name is one "<none>" row.
-func repoTags(i *image.Image) [][2]string {
-	var out [][2]string
-	for _, n := range i.Names {
-		named, err := reference.ParseNormalizedNamed(n)
-		if err != nil {
-			continue
-		}
-		tag := "<none>"
-		if t, ok := named.(reference.NamedTagged); ok {
-			tag = t.Tag()
-		}
-		row := [2]string{named.Name(), tag}
-		if !slices.Contains(out, row) {
-			out = append(out, row)
-		}
-	}
-	if len(out) == 0 {
-		out = append(out, [2]string{"<none>", "<none>"})
-	}
-	return out
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 func importCmd(g *Globals) *cobra.Command {
@@ -298,12 +112,16 @@ func loadCmd(g *Globals) *cobra.Command {
 			if input != "" {
 				f, err := os.Open(input)
 				if err != nil {
-					return fmt.Errorf("opening %s: %w", input, err)
+					// podman checks access first, and says so.
+					if pe, ok := err.(*os.PathError); ok {
+						pe.Op = "faccessat"
+					}
+					return err
 				}
 				defer f.Close()
 				src = f
 			} else if format.IsTerminal(g.Stdin) {
-				return fmt.Errorf("cannot read from terminal, use command-line redirection or the --input flag: %w", errdefs.ErrInvalidArgument)
+				return errors.New("cannot read from terminal, use command-line redirection or the --input flag")
 			}
 			st, err := g.Images(cmd.Context())
 			if err != nil {
@@ -322,15 +140,29 @@ func loadCmd(g *Globals) *cobra.Command {
 }
 
 func saveCmd(g *Globals) *cobra.Command {
-	var output, fmtName string
-	var quiet bool
+	var output string
+	var opts image.SaveOptions
+	var quiet, multi bool
 	cmd := &cobra.Command{
 		Use:   "save [options] IMAGE [IMAGE...]",
 		Short: "Save image(s) to an archive",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output == "" && format.IsTerminal(g.Stdout) {
-				return fmt.Errorf("refusing to save to terminal. Use -o flag or redirect: %w", errdefs.ErrInvalidArgument)
+			if cmd.Flags().Changed("compress") && opts.Format != image.FormatDockerDir {
+				return errors.New("--compress can only be set when --format is 'docker-dir'")
+			}
+			if output == "" {
+				// podman is quiet when the archive goes to stdout.
+				quiet = true
+				if format.IsTerminal(g.Stdout) {
+					return errors.New("refusing to save to terminal. Use -o flag or redirect")
+				}
+			}
+			// Without -m, the arguments after the first are more tags for
+			// the first image, as podman reads them.
+			refs := args
+			if !multi {
+				refs, opts.AdditionalTags = args[:1], args[1:]
 			}
 			st, err := g.Images(cmd.Context())
 			if err != nil {
@@ -338,15 +170,18 @@ func saveCmd(g *Globals) *cobra.Command {
 			}
 			ctx := progressCtx(cmd.Context(), g, quiet)
 			if output != "" {
-				return st.SaveFile(ctx, args, output, fmtName)
+				return st.SaveFile(ctx, refs, output, opts)
 			}
-			return st.Save(ctx, args, g.Stdout, fmtName)
+			return st.Save(ctx, refs, g.Stdout, opts)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "", "Write to a specified file (default: stdout, which must be redirected)")
-	f.StringVar(&fmtName, "format", image.FormatDockerArchive, "Save image to docker-archive or oci-archive")
+	f.StringVar(&opts.Format, "format", image.FormatDockerArchive, "Save image to oci-archive, oci-dir (directory with oci manifest type), docker-archive, docker-dir (directory with v2s2 manifest type)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "Suppress the output")
+	f.BoolVarP(&multi, "multi-image-archive", "m", false, "Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)")
+	f.BoolVar(&opts.OCIAcceptUncompressedLayers, "uncompressed", false, "Accept uncompressed layers when copying OCI images")
+	f.BoolVar(&opts.DirCompress, "compress", false, "Compress tarball image layers when saving to a directory using the 'dir' transport. (default is same compression type as source)")
 	return cmd
 }
 
@@ -366,12 +201,15 @@ func rmiCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// As podman: --force implies --ignore.
+			opts.Ignore = opts.Ignore || opts.Force
 			untagged, deleted, err := rt.RemoveImages(cmd.Context(), args, opts)
 			return rmiReport(g, untagged, deleted, err)
 		},
 	}
-	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "Force removal of the image and any containers using the image")
+	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "Force Removal of the image")
 	cmd.Flags().BoolVarP(&opts.All, "all", "a", false, "Remove all images")
+	cmd.Flags().BoolVarP(&opts.Ignore, "ignore", "i", false, "Ignore errors if a specified image does not exist")
 	return cmd
 }
 
@@ -524,11 +362,14 @@ func imagePruneCmd(g *Globals) *cobra.Command {
 					return nil
 				}
 			}
-			st, err := g.Images(cmd.Context())
+			if err := checkFilterSyntax(filters); err != nil {
+				return err
+			}
+			rt, err := g.Engine(cmd.Context())
 			if err != nil {
 				return err
 			}
-			ids, err := st.Prune(cmd.Context(), all, filters)
+			ids, err := rt.PruneImages(cmd.Context(), image.PruneOptions{All: all, Filters: filters})
 			for _, id := range ids {
 				fmt.Fprintln(g.Stdout, id)
 			}
@@ -540,4 +381,14 @@ func imagePruneCmd(g *Globals) *cobra.Command {
 	f.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
 	f.StringArrayVar(&filters, "filter", nil, "Provide filter values (e.g. 'label=<key>=<value>')")
 	return cmd
+}
+
+// checkFilterSyntax is podman's first check of prune filters (parse.FilterArgumentsIntoFilters).
+func checkFilterSyntax(filters []string) error {
+	for _, f := range filters {
+		if !strings.Contains(f, "=") {
+			return fmt.Errorf("filter input must be in the form of filter=value: %s is invalid", f)
+		}
+	}
+	return nil
 }

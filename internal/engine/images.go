@@ -8,12 +8,46 @@ import (
 	"github.com/pier-engine/pier/internal/image"
 )
 
+// imageUsers maps image IDs to pier's containers on them, from the state:
+// a container whose row exists but whose storage does not yet (created,
+// or a CLI killed mid-create) holds its image as much as a running one.
+// Every image verb that deletes goes through it, whichever face calls.
+func (r *Runtime) imageUsers(ctx context.Context) (image.Users, error) {
+	cs, err := r.store.Containers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u := image.Users{}
+	for _, c := range cs {
+		if c.Config.ImageID != "" {
+			u[c.Config.ImageID] = append(u[c.Config.ImageID], c.Config.ID)
+		}
+	}
+	return u, nil
+}
+
+// ListImages lists images as `podman images`, counting pier's containers
+// on each (and storage containers of other tools).
+func (r *Runtime) ListImages(ctx context.Context, opts image.ListOptions) ([]*image.Image, error) {
+	images, err := r.Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Users, err = r.imageUsers(ctx); err != nil {
+		return nil, err
+	}
+	return images.List(ctx, opts)
+}
+
 // RemoveImages removes images; with Force, pier's own containers on them
 // are removed through the engine first (state, runtime and storage), so no
 // container is left pointing at a deleted image.
 func (r *Runtime) RemoveImages(ctx context.Context, refs []string, opts image.RemoveOptions) (untagged, deleted []string, err error) {
 	images, err := r.Images(ctx)
 	if err != nil {
+		return nil, nil, err
+	}
+	if opts.Users, err = r.imageUsers(ctx); err != nil {
 		return nil, nil, err
 	}
 	zero := uint(0)
@@ -26,4 +60,17 @@ func (r *Runtime) RemoveImages(ctx context.Context, refs []string, opts image.Re
 		return err
 	}
 	return images.Remove(ctx, refs, opts)
+}
+
+// PruneImages removes the images no container uses, pier's containers
+// without storage included, and returns their IDs.
+func (r *Runtime) PruneImages(ctx context.Context, opts image.PruneOptions) ([]string, error) {
+	images, err := r.Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Users, err = r.imageUsers(ctx); err != nil {
+		return nil, err
+	}
+	return images.Prune(ctx, opts)
 }

@@ -82,3 +82,19 @@ func (e *classed) Is(target error) bool { return target == e.class }
 
 // New returns a sentinel error with message msg in class.
 func New(class error, msg string) error { return &classed{msg: msg, class: class} }
+
+// classedf is a formatted error in a class whose text is only its own:
+// podman's messages do not end in the class name.
+type classedf struct {
+	err   error
+	class error
+}
+
+func (e *classedf) Error() string        { return e.err.Error() }
+func (e *classedf) Unwrap() error        { return e.err }
+func (e *classedf) Is(target error) bool { return target == e.class }
+
+// Errorf is fmt.Errorf (%w included) in class, printing only its message.
+func Errorf(class error, format string, args ...any) error {
+	return &classedf{err: fmt.Errorf(format, args...), class: class}
+}

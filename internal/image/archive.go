@@ -8,14 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	ociv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	dockerarchive "go.podman.io/image/v5/docker/archive"
-	"go.podman.io/image/v5/docker/reference"
 	ociarchive "go.podman.io/image/v5/oci/archive"
 	"go.podman.io/image/v5/pkg/compression"
-	istorage "go.podman.io/image/v5/storage"
 
 	"github.com/pier-engine/pier/internal/errdefs"
 )
@@ -38,7 +37,7 @@ func (s *Store) Load(ctx context.Context, r io.Reader) ([]string, error) {
 	defer cleanup()
 	format, index, err := detectArchive(file)
 	if err != nil {
-		return nil, err
+		return nil, noFormatError(file, err)
 	}
 	if format == FormatOCIArchive {
 		return s.loadOCI(ctx, file, index)
@@ -71,7 +70,7 @@ func detectArchive(file string) (string, *ociv1.Index, error) {
 			break
 		}
 		if err != nil {
-			return "", nil, fmt.Errorf("payload does not match any of the supported image formats (oci-archive, docker-archive): %v: %w", err, errdefs.ErrInvalidArgument)
+			return "", nil, err
 		}
 		switch strings.TrimPrefix(hdr.Name, "./") {
 		case "manifest.json":
@@ -89,7 +88,26 @@ func detectArchive(file string) (string, *ociv1.Index, error) {
 	case index != nil:
 		return FormatOCIArchive, index, nil
 	}
-	return "", nil, fmt.Errorf("payload does not match any of the supported image formats (oci-archive, docker-archive): %w", errdefs.ErrInvalidArgument)
+	return "", nil, errNoArchive
+}
+
+var errNoArchive = errors.New("file does not exist")
+
+// noFormatError is podman's diagnostic for a file that is no image
+// archive: what each transport it tried found wrong.
+func noFormatError(file string, err error) error {
+	if abs, aerr := filepath.Abs(file); aerr == nil {
+		file = abs
+	}
+	archiveErr := func(component string) string {
+		if errors.Is(err, errNoArchive) {
+			return fmt.Sprintf("loading tar component %q: file does not exist", component)
+		}
+		return fmt.Sprintf("loading tar component %q: %v", component, err)
+	}
+	return errdefs.Errorf(errdefs.ErrInvalidArgument,
+		"payload does not match any of the supported image formats:\n * oci: open %s/index.json: not a directory\n * oci-archive: %s\n * docker-archive: %s\n * dir: open %s/manifest.json: not a directory",
+		file, archiveErr("index.json"), archiveErr("manifest.json"), file)
 }
 
 func (s *Store) loadDocker(ctx context.Context, file string) ([]string, error) {
@@ -181,119 +199,3 @@ func (s *Store) loadOCI(ctx context.Context, file string, index *ociv1.Index) ([
 	return loaded, nil
 }
 
-// Save writes the images refs name to w as a docker-archive (any number of
-// images, each with the names it was asked by) or an oci-archive (one
-// image). The archive is built in TmpDir, as the archive writers need a
-// seekable file.
-func (s *Store) Save(ctx context.Context, refs []string, w io.Writer, format string) error {
-	f, err := os.CreateTemp(s.opts.TmpDir, "pier-save-")
-	if err != nil {
-		return fmt.Errorf("creating temporary file: %w", err)
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	if err := s.SaveFile(ctx, refs, f.Name(), format); err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, f); err != nil {
-		return fmt.Errorf("writing archive: %w", err)
-	}
-	return nil
-}
-
-// SaveFile is Save to a path.
-func (s *Store) SaveFile(ctx context.Context, refs []string, path, format string) error {
-	if len(refs) == 0 {
-		return fmt.Errorf("no image to save: %w", errdefs.ErrInvalidArgument)
-	}
-	switch format {
-	case "", FormatDockerArchive:
-		return s.saveDocker(ctx, refs, path)
-	case FormatOCIArchive:
-		if len(refs) > 1 {
-			return fmt.Errorf("unsupported format %q for multi-image archives: %w", format, errdefs.ErrInvalidArgument)
-		}
-		return s.saveOCI(ctx, refs[0], path)
-	}
-	return fmt.Errorf("unsupported format %q: use docker-archive or oci-archive: %w", format, errdefs.ErrInvalidArgument)
-}
-
-func (s *Store) saveOCI(ctx context.Context, ref, path string) error {
-	simg, name, err := s.lookup(ref)
-	if err != nil {
-		return err
-	}
-	// The name the image was asked by becomes the archive's ref.name,
-	// unless it was asked by ID.
-	tag := name
-	if strings.HasPrefix(simg.ID, name) {
-		tag = ""
-	}
-	dest, err := ociarchive.NewReference(path, tag)
-	if err != nil {
-		return fmt.Errorf("creating oci archive %s: %w", path, err)
-	}
-	src, err := istorage.Transport.NewStoreReference(s.store, nil, simg.ID)
-	if err != nil {
-		return fmt.Errorf("creating storage reference: %w", err)
-	}
-	if _, err := s.copyImage(ctx, src, dest, false); err != nil {
-		return fmt.Errorf("saving %s: %w", ref, err)
-	}
-	return nil
-}
-
-func (s *Store) saveDocker(ctx context.Context, refs []string, path string) error {
-	type entry struct {
-		id   string
-		tags []reference.NamedTagged
-	}
-	var order []*entry
-	byID := map[string]*entry{}
-	for _, ref := range refs {
-		simg, name, err := s.lookup(ref)
-		if err != nil {
-			return err
-		}
-		e := byID[simg.ID]
-		if e == nil {
-			e = &entry{id: simg.ID}
-			byID[simg.ID] = e
-			order = append(order, e)
-		}
-		if named, err := reference.ParseNormalizedNamed(name); err == nil && !strings.HasPrefix(simg.ID, name) {
-			if t, ok := reference.TagNameOnly(named).(reference.NamedTagged); ok {
-				e.tags = append(e.tags, t)
-			}
-		}
-	}
-	writer, err := dockerarchive.NewWriter(s.SystemContext(), path)
-	if err != nil {
-		return fmt.Errorf("creating docker archive %s: %w", path, err)
-	}
-	for _, e := range order {
-		src, err := istorage.Transport.NewStoreReference(s.store, nil, e.id)
-		if err != nil {
-			_ = writer.Close()
-			return fmt.Errorf("creating storage reference: %w", err)
-		}
-		// One copy per image; its other names go in as additional tags.
-		var first reference.NamedTagged
-		sys := s.SystemContext()
-		if len(e.tags) > 0 {
-			first, sys.DockerArchiveAdditionalTags = e.tags[0], e.tags[1:]
-		}
-		dest, err := writer.NewReference(first)
-		if err == nil {
-			_, err = s.copyImage(ctx, src, dest, false, sys)
-		}
-		if err != nil {
-			_ = writer.Close()
-			return fmt.Errorf("saving %s: %w", e.id, err)
-		}
-	}
-	if err := writer.Close(); err != nil {
-		return fmt.Errorf("finishing docker archive %s: %w", path, err)
-	}
-	return nil
-}

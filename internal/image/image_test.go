@@ -273,7 +273,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	} {
 		t.Run(tc.format, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := s.Save(ctx, tc.refs, &buf, tc.format); err != nil {
+			if err := s.Save(ctx, tc.refs, &buf, SaveOptions{Format: tc.format}); err != nil {
 				t.Fatalf("Save: %v", err)
 			}
 			s2 := newTestStore(t)
@@ -300,7 +300,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		})
 	}
 	_ = img
-	if err := s.Save(ctx, []string{"mybox", anon.ID}, &bytes.Buffer{}, FormatOCIArchive); err == nil {
+	if err := s.Save(ctx, []string{"mybox", anon.ID}, &bytes.Buffer{}, SaveOptions{Format: FormatOCIArchive}); err == nil {
 		t.Error("multi-image oci-archive accepted")
 	}
 	if _, err := s.Load(ctx, bytes.NewReader(busyboxTar(t))); err == nil {
@@ -351,7 +351,7 @@ func TestRemoveInUseAndContainers(t *testing.T) {
 	if users, err := s.ContainersUsing(img.ID); err != nil || !slices.Equal(users, []string{ctr}) {
 		t.Errorf("ContainersUsing = %v, %v", users, err)
 	}
-	if pruned, err := s.Prune(ctx, true, nil); err != nil || len(pruned) != 0 {
+	if pruned, err := s.Prune(ctx, PruneOptions{All: true}); err != nil || len(pruned) != 0 {
 		t.Errorf("prune -a removed an image in use: %v %v", pruned, err)
 	}
 	if err := s.DeleteContainer(ctr); err != nil {
@@ -383,17 +383,17 @@ func TestPruneDangling(t *testing.T) {
 	ctx := context.Background()
 	named := importBusybox(t, s, "keep", "LABEL a=1")
 	anon := importBusybox(t, s, "", "LABEL a=2")
-	pruned, err := s.Prune(ctx, false, nil)
+	pruned, err := s.Prune(ctx, PruneOptions{})
 	if err != nil || !slices.Equal(pruned, []string{anon.ID}) {
 		t.Fatalf("prune = %v, %v", pruned, err)
 	}
 	if _, err := s.Lookup(ctx, named.ID); err != nil {
 		t.Errorf("named image pruned: %v", err)
 	}
-	if pruned, err = s.Prune(ctx, true, []string{"label=a=9"}); err != nil || len(pruned) != 0 {
+	if pruned, err = s.Prune(ctx, PruneOptions{All: true, Filters: []string{"label=a=9"}}); err != nil || len(pruned) != 0 {
 		t.Errorf("prune -a with non-matching label: %v %v", pruned, err)
 	}
-	if pruned, err = s.Prune(ctx, true, nil); err != nil || !slices.Equal(pruned, []string{named.ID}) {
+	if pruned, err = s.Prune(ctx, PruneOptions{All: true}); err != nil || !slices.Equal(pruned, []string{named.ID}) {
 		t.Errorf("prune -a: %v %v", pruned, err)
 	}
 }

@@ -118,7 +118,7 @@ func (s *Store) configDigest(ctx context.Context, src types.ImageReference) (str
 // copyImage copies src to dest and returns the image ID, which is the
 // digest of the configuration in the manifest that was written.
 // destSys, when set, replaces the destination's system context.
-func (s *Store) copyImage(ctx context.Context, src, dest types.ImageReference, verify bool, destSys ...*types.SystemContext) (string, error) {
+func (s *Store) copyImage(ctx context.Context, src, dest types.ImageReference, verify bool, mods ...func(*copy.Options)) (string, error) {
 	policy, err := localPolicy()
 	if verify {
 		policy, err = s.systemPolicy()
@@ -127,15 +127,15 @@ func (s *Store) copyImage(ctx context.Context, src, dest types.ImageReference, v
 		return "", err
 	}
 	defer func() { _ = policy.Destroy() }()
-	dsys := s.SystemContext()
-	if len(destSys) > 0 {
-		dsys = destSys[0]
-	}
-	mblob, err := copy.Image(ctx, policy, dest, src, &copy.Options{
+	opts := &copy.Options{
 		ReportWriter:   progress(ctx),
 		SourceCtx:      s.SystemContext(),
-		DestinationCtx: dsys,
-	})
+		DestinationCtx: s.SystemContext(),
+	}
+	for _, m := range mods {
+		m(opts)
+	}
+	mblob, err := copy.Image(ctx, policy, dest, src, opts)
 	if err != nil {
 		return "", err
 	}
@@ -144,6 +144,11 @@ func (s *Store) copyImage(ctx context.Context, src, dest types.ImageReference, v
 		return "", fmt.Errorf("parsing written manifest: %w", err)
 	}
 	return m.ConfigInfo().Digest.Encoded(), nil
+}
+
+// withDestSys makes a copy write with sys.
+func withDestSys(sys *types.SystemContext) func(*copy.Options) {
+	return func(o *copy.Options) { o.DestinationCtx = sys }
 }
 
 // spool gives a file path for r: the file itself when r is a regular file

@@ -108,6 +108,12 @@ type RemoveOptions struct {
 	RemoveContainer func(ctx context.Context, id string) error
 	// All removes every image; refs are then ignored.
 	All bool
+	// Ignore skips references that name no image (rmi --ignore; podman's
+	// rmi --force implies it).
+	Ignore bool
+	// Users are the engine's containers per image: a container whose
+	// storage does not exist yet still holds its image.
+	Users Users
 }
 
 // Remove removes images as `podman rmi`: asked by one of several names, an
@@ -131,7 +137,9 @@ func (s *Store) Remove(ctx context.Context, refs []string, opts RemoveOptions) (
 	for _, ref := range refs {
 		simg, name, err := s.lookup(ref)
 		if err != nil {
-			errs = append(errs, err)
+			if !(opts.Ignore && errors.Is(err, define.ErrNoSuchImage)) {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		if done[simg.ID] {
@@ -166,11 +174,11 @@ func (s *Store) removeOne(ctx context.Context, simg *storage.Image, name, ref st
 			return []string{name}, false, nil
 		}
 	}
-	users, err := s.ContainersUsing(simg.ID)
+	all, err := s.usersOf(opts.Users)
 	if err != nil {
 		return nil, false, err
 	}
-	if len(users) > 0 {
+	if users := all[simg.ID]; len(users) > 0 {
 		if !opts.Force {
 			return nil, false, &inUseError{ctr: users[0]}
 		}
@@ -209,23 +217,27 @@ func (s *Store) ContainersUsing(imageID string) ([]string, error) {
 	return ids, nil
 }
 
-// Prune deletes dangling images (all images when all is set) that no
-// container uses and that match filters (label, until), and returns their
-// IDs. It repeats until nothing more goes, as deleting an image can leave
-// its unnamed parents dangling.
-func (s *Store) Prune(ctx context.Context, all bool, filters []string) ([]string, error) {
-	for _, f := range filters {
-		k, _, _ := strings.Cut(f, "=")
-		if k = strings.TrimSuffix(k, "!"); k != "label" && k != "until" {
-			return nil, fmt.Errorf("unsupported image prune filter %q: use label or until: %w", f, errdefs.ErrInvalidArgument)
-		}
-	}
-	if !all {
-		filters = append(slices.Clone(filters), "dangling=true")
+// PruneOptions are `podman image prune`'s.
+type PruneOptions struct {
+	// All prunes every unused image, not only dangling ones.
+	All bool
+	// Filters are List's filters.
+	Filters []string
+	// Users are the engine's containers per image (see Users).
+	Users Users
+}
+
+// Prune deletes unused images (dangling ones unless All) matching the
+// filters, and returns their IDs. It repeats until nothing more goes, as
+// deleting an image can leave its unnamed parents dangling.
+func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]string, error) {
+	filters := append(slices.Clone(opts.Filters), "readonly=false", "containers=false")
+	if !opts.All && !slices.ContainsFunc(filters, func(f string) bool { return strings.HasPrefix(f, "dangling=") }) {
+		filters = append(filters, "dangling=true")
 	}
 	var pruned []string
 	for {
-		imgs, err := s.List(ctx, ListOptions{All: true, Filters: append(slices.Clone(filters), "containers=false")})
+		imgs, err := s.List(ctx, ListOptions{All: true, Filters: filters, Users: opts.Users})
 		if err != nil {
 			return pruned, err
 		}
@@ -242,7 +254,7 @@ func (s *Store) Prune(ctx context.Context, all bool, filters []string) ([]string
 			}
 			pruned = append(pruned, img.ID)
 		}
-		if len(pruned) == n || all {
+		if len(pruned) == n {
 			return pruned, nil
 		}
 	}

@@ -88,7 +88,7 @@ func pushForTest(t *testing.T, s *Store, img *Image, dest string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.copyImage(context.Background(), src, ref, false, insecureSys(s)); err != nil {
+	if _, err := s.copyImage(context.Background(), src, ref, false, withDestSys(insecureSys(s))); err != nil {
 		t.Fatalf("pushing %s: %v", dest, err)
 	}
 }

@@ -127,14 +127,23 @@ func parse(body string) (*template.Template, error) {
 
 // Template renders rows with a Go template. A "table " format prints a
 // header row first (the template run on the header map, as podman does),
-// unless noHeading; every format goes through podman's tabwriter.
+// unless noHeading, and goes through podman's tabwriter; any other format
+// is written as is, tabs included (podman's report.Formatter).
 func Template(w io.Writer, format string, headers map[string]string, rows []any, noHeading bool) error {
 	tmpl, err := parse(normalize(format))
 	if err != nil {
 		return fmt.Errorf("invalid format %q: %w", format, err)
 	}
+	if !IsTable(format) {
+		for _, r := range rows {
+			if err := tmpl.Execute(w, r); err != nil {
+				return fmt.Errorf("rendering format %q: %w", format, err)
+			}
+		}
+		return nil
+	}
 	tw := NewTabWriter(w)
-	if IsTable(format) && !noHeading {
+	if !noHeading {
 		if err := tmpl.Execute(tw, headers); err != nil {
 			return fmt.Errorf("rendering headers: %w", err)
 		}

@@ -1,0 +1,91 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pier-engine/pier/internal/errdefs"
+)
+
+// TestListFiltersPodman5 covers the filters podman 5 has and pier lacked
+// (after, since, before, negation of any key, intermediate, digest,
+// manifest, containers=external), the engine's users, and podman's errors.
+func TestListFiltersPodman5(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	old := importBusybox(t, s, "old", "LABEL a.b/c=1")
+	time.Sleep(20 * time.Millisecond)
+	mid := importBusybox(t, s, "mid")
+	time.Sleep(20 * time.Millisecond)
+	young := importBusybox(t, s, "young")
+	if err := s.CreateContainer(ctx, "storagectr", young.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The engine has a created container on mid whose storage does not
+	// exist yet, and owns the storage container on young.
+	users := Users{mid.ID: {"rowonly"}, young.ID: {"storagectr"}}
+	ids := func(filters ...string) []string {
+		t.Helper()
+		imgs, err := s.List(ctx, ListOptions{Filters: filters, Users: users})
+		if err != nil {
+			t.Fatalf("List(%v): %v", filters, err)
+		}
+		var out []string
+		for _, i := range imgs {
+			out = append(out, i.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	sorted := func(v ...string) []string { slices.Sort(v); return v }
+	cases := []struct {
+		filters []string
+		want    []string
+	}{
+		{[]string{"after=" + old.ID}, sorted(mid.ID, young.ID)},
+		{[]string{"since=old"}, sorted(mid.ID, young.ID)},
+		{[]string{"before=young"}, sorted(old.ID, mid.ID)},
+		{[]string{"after=old", "before=young"}, []string{mid.ID}},
+		{[]string{"reference!=old"}, sorted(mid.ID, young.ID)},
+		{[]string{"reference=old", "reference=young"}, sorted(old.ID, young.ID)},
+		{[]string{"id!=" + old.ID[:8]}, sorted(mid.ID, young.ID)},
+		{[]string{"label=a.b/*"}, []string{old.ID}},
+		{[]string{"containers=true"}, sorted(mid.ID, young.ID)},
+		{[]string{"containers=false"}, []string{old.ID}},
+		{[]string{"containers=external"}, []string{old.ID}},
+		{[]string{"digest=" + old.Digest}, []string{old.ID}},
+		{[]string{"intermediate=false", "manifest=false", "readonly=false"}, sorted(old.ID, mid.ID, young.ID)},
+	}
+	for _, c := range cases {
+		if got := ids(c.filters...); !slices.Equal(got, c.want) {
+			t.Errorf("filters %q = %v, want %v", c.filters, got, c.want)
+		}
+	}
+	imgs, err := s.List(ctx, ListOptions{Filters: []string{"reference=mid"}, Users: users})
+	if err != nil || len(imgs) != 1 || imgs[0].Containers != 1 {
+		t.Errorf("a container known only to the engine is not counted: %v %+v", err, imgs)
+	}
+	for f, msg := range map[string]string{
+		"bogus":             `invalid image filter "bogus": must be in the format "filter=value or filter!=value"`,
+		"foo=bar":           `invalid image filter "foo": must be in the format "filter=value or filter!=value"`,
+		"after=nonexist":    `could not find local image for filter "after"="nonexist": nonexist: image not known`,
+		"dangling=maybe":    `non-boolean value "dangling" for maybe filter: strconv.ParseBool: parsing "maybe": invalid syntax`,
+		"containers=maybe":  `unsupported value "maybe" for containers filter`,
+		"digest=bogus":      `invalid value "bogus" for digest filter`,
+		"readonly=1,x=true": `non-boolean value "readonly" for 1,x=true filter: strconv.ParseBool: parsing "1,x=true": invalid syntax`,
+	} {
+		_, err := s.List(ctx, ListOptions{Filters: []string{f}})
+		if err == nil || err.Error() != msg {
+			t.Errorf("filter %q: error %v, want %q", f, err, msg)
+		}
+		if err != nil && !errors.Is(err, errdefs.ErrInvalidArgument) && !errors.Is(err, errdefs.ErrNotFound) {
+			t.Errorf("filter %q: error %v has no class", f, err)
+		}
+	}
+	if _, err := s.List(ctx, ListOptions{Filters: []string{"dangling=true", "dangling=false"}}); err == nil {
+		t.Error("two values of one boolean filter accepted")
+	}
+}
