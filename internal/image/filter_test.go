@@ -21,7 +21,7 @@ func TestListFiltersPodman5(t *testing.T) {
 	mid := importBusybox(t, s, "mid")
 	time.Sleep(20 * time.Millisecond)
 	young := importBusybox(t, s, "young")
-	if err := s.CreateContainer(ctx, "storagectr", young.ID); err != nil {
+	if err := s.CreateContainer(ctx, "storagectr", young.ID, ContainerOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// The engine has a created container on mid whose storage does not
