@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 VERSION ?= 0.1.0
 LDFLAGS := -X github.com/pier-engine/pier/internal/version.Version=$(VERSION)
 
-.PHONY: build test demo deps clean lint bench
+.PHONY: build test demo deps clean lint bench compat compat-check
 
 build:
 	go build -ldflags "$(LDFLAGS)" -o bin/pier ./cmd/pier
@@ -32,3 +32,11 @@ deps:
 # pier vs podman side by side; writes bench/RESULTS.md.
 bench: build
 	bench/run.sh
+
+# podman's own system tests against bin/pier (make compat FILES='030-run.bats 040-ps.bats');
+# compat-check fails when a test of test/compat/passing.txt no longer passes.
+compat: build
+	hack/compat.sh $(FILES)
+
+compat-check: build
+	hack/compat.sh --check
