@@ -3,7 +3,12 @@ export GOFLAGS := -tags=containers_image_openpgp,exclude_graphdriver_btrfs,exclu
 # Go lives in /usr/local/go on a fresh machine and may not be on PATH yet.
 export PATH := $(PATH):/usr/local/go/bin
 VERSION ?= 0.1.0
-LDFLAGS := -X github.com/pier-engine/pier/internal/version.Version=$(VERSION)
+# The build time (SOURCE_DATE_EPOCH for reproducible builds) and commit that
+# `pier version` reports, set the way podman's Makefile sets them.
+BUILD_TIME := $(or $(BUILD_TIME),$(SOURCE_DATE_EPOCH),$(shell date +%s))
+GIT_COMMIT := $(shell git rev-parse HEAD 2>/dev/null)$(if $(shell git status --porcelain --untracked-files=no 2>/dev/null),-dirty)
+VPKG := github.com/pier-engine/pier/internal/version
+LDFLAGS := -X $(VPKG).Version=$(VERSION) -X $(VPKG).buildTime=$(BUILD_TIME) -X $(VPKG).gitCommit=$(GIT_COMMIT)
 
 .PHONY: build test demo deps clean lint bench compat compat-check
 

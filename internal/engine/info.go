@@ -11,11 +11,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/specgen"
 	"github.com/pier-engine/pier/internal/version"
 )
 
@@ -27,7 +29,7 @@ func VersionInfo() define.Version {
 		APIVersion: version.Version,
 		Version:    version.Version,
 		GoVersion:  runtime.Version(),
-		BuiltTime:  built.Local().Format(time.ANSIC),
+		BuiltTime:  built.Format(time.ANSIC),
 		GitCommit:  commit,
 		Built:      built.Unix(),
 		OsArch:     runtime.GOOS + "/" + runtime.GOARCH,
@@ -40,13 +42,23 @@ func VersionInfo() define.Version {
 func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 	host := hostInfo()
 	host.LogDriver = r.conf.Containers.LogDriver
+	host.Security.DefaultCapabilities = strings.Join(specgen.DefaultCapabilities(), ",")
+	// The helper queries (--version, the package manager) take a few
+	// hundred ms together; run them side by side.
+	var wg sync.WaitGroup
 	if rt, err := r.OCIRuntime(); err == nil {
-		host.OCIRuntime = &define.OCIRuntimeInfo{Name: rt.Name, Path: rt.Path, Version: toolVersion(ctx, rt.Path)}
+		host.OCIRuntime = &define.OCIRuntimeInfo{Name: rt.Name, Path: rt.Path}
+		wg.Add(2)
+		go func() { defer wg.Done(); host.OCIRuntime.Version = toolVersion(ctx, rt.Path) }()
+		go func() { defer wg.Done(); host.OCIRuntime.Package = packageOf(ctx, rt.Path) }()
 	}
 	if p, err := r.monitorPath(); err == nil {
 		host.Conmon = &define.ConmonInfo{Path: p, Version: "pier-monitor version " + version.Version}
+		wg.Add(1)
+		go func() { defer wg.Done(); host.Conmon.Package = packageOf(ctx, p) }()
 	}
 	store, err := r.storeInfo(ctx)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
@@ -54,13 +66,37 @@ func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 		Host:       host,
 		Store:      store,
 		Registries: map[string]any{},
+		// Only what pier has: no network or volume drivers yet (those
+		// issues add them), and the log drivers create accepts.
 		Plugins: define.Plugins{
-			Volume:  []string{"local"},
-			Network: []string{"bridge"},
+			Volume:  []string{},
+			Network: []string{},
 			Log:     []string{"k8s-file", "none", "passthrough"},
 		},
 		Version: VersionInfo(),
 	}, nil
+}
+
+// unknownPackage is podman's answer for a file no package manager owns.
+const unknownPackage = "Unknown"
+
+// packageOf names the distribution package that installed path, as
+// podman's info does: "name_version_arch" from dpkg, rpm's NVR.
+func packageOf(ctx context.Context, path string) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "/usr/bin/dpkg", "-S", path).Output(); err == nil {
+		name, _, _ := strings.Cut(string(out), ": ")
+		q := exec.CommandContext(ctx, "/usr/bin/dpkg-query", "-f", "${Package}_${Version}_${Architecture}", "-W", name)
+		if out, err := q.Output(); err == nil {
+			return strings.TrimSpace(string(out))
+		}
+		return strings.TrimSpace(name)
+	}
+	if out, err := exec.CommandContext(ctx, "/usr/bin/rpm", "-q", "-f", path).Output(); err == nil {
+		return strings.TrimSpace(string(out))
+	}
+	return unknownPackage
 }
 
 func (r *Runtime) storeInfo(ctx context.Context) (*define.StoreInfo, error) {
@@ -141,9 +177,10 @@ func hostInfo() *define.HostInfo {
 		CPUs:            runtime.NumCPU(),
 		DatabaseBackend: "sqlite",
 		EventLogger:     "none",
-		NetworkBackend:  "cni",
-		OS:              runtime.GOOS,
-		Linkmode:        "dynamic",
+		// pier has no network backend until the networking issue lands.
+		NetworkBackend: "",
+		OS:             runtime.GOOS,
+		Linkmode:       "dynamic",
 		Security: define.SecurityInfo{
 			Rootless:       os.Geteuid() != 0,
 			SECCOMPEnabled: fileExists("/proc/self/status") && procStatusHas("Seccomp:"),
@@ -181,13 +218,13 @@ func procStatusHas(key string) bool {
 	return err == nil && strings.Contains(string(b), key)
 }
 
-// formatUptime renders uptime as podman does: "1h 31m 5.00s
-// (Approximately 0.04 days)".
+// formatUptime renders uptime as podman 5 does: "1h 31m 5.00s" (4.x
+// added "(Approximately 0.04 days)").
 func formatUptime(secs float64) string {
 	hours := math.Floor(secs / 3600)
 	minutes := math.Floor((secs - hours*3600) / 60)
 	rest := secs - hours*3600 - minutes*60
-	return fmt.Sprintf("%.0fh %.0fm %.2fs (Approximately %.2f days)", hours, minutes, rest, secs/86400)
+	return fmt.Sprintf("%.0fh %.0fm %.2fs", hours, minutes, rest)
 }
 
 // cgroupInfo reports the cgroup version and the controllers available:

@@ -101,7 +101,7 @@ func TestInspectDefaults(t *testing.T) {
 }
 
 func TestFormatUptime(t *testing.T) {
-	if got := formatUptime(5465); got != "1h 31m 5.00s (Approximately 0.06 days)" {
+	if got := formatUptime(5465); got != "1h 31m 5.00s" {
 		t.Errorf("got %q", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // --log-level is validated before anything runs, with podman's bare line
@@ -216,5 +217,25 @@ func TestCompletion(t *testing.T) {
 	r := p.Expect(0, "__completeNoDesc", "contain")
 	if !strings.HasPrefix(r.Stdout, "container\n") {
 		t.Errorf("__complete: %s", r)
+	}
+}
+
+// version reports the build's time (linked in by the build), not the
+// commit's; the layout and JSON are podman's.
+func TestVersionBuildTime(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	built := time.Unix(1700000000, 0)
+	r := p.Expect(0, "version", "--format", "{{.Client.Built}} {{.Client.BuiltTime}}")
+	if want := "1700000000 " + built.Format(time.ANSIC); r.Out() != want {
+		t.Errorf("want %q: %s", want, r)
+	}
+	r = p.Expect(0, "version")
+	if !strings.Contains(r.Stdout, "\nBuilt:        "+built.Format(time.ANSIC)+"\n") {
+		t.Errorf("version: %s", r)
+	}
+	r = p.Expect(0, "version", "--format", "json")
+	if !strings.HasPrefix(r.Stdout, `{"Client":{"APIVersion":`) || !strings.Contains(r.Stdout, `"Built":1700000000,`) {
+		t.Errorf("json: %s", r)
 	}
 }

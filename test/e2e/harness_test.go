@@ -29,6 +29,9 @@ const Image = "localhost/busybox:latest"
 // can be checked for an exact value.
 const e2eVersion = "0.0.0-e2e"
 
+// e2eBuildTime is the build time linked into the test binaries (Unix s).
+const e2eBuildTime = "1700000000"
+
 const buildTags = "containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper"
 
 var (
@@ -115,7 +118,8 @@ func checkStaticBusybox(path string) error {
 func buildBinaries() error {
 	pierBin = filepath.Join(binDir, "pier")
 	monitorBin = filepath.Join(binDir, "pier-monitor")
-	ldflags := "-X github.com/pier-engine/pier/internal/version.Version=" + e2eVersion
+	ldflags := "-X github.com/pier-engine/pier/internal/version.Version=" + e2eVersion +
+		" -X github.com/pier-engine/pier/internal/version.buildTime=" + e2eBuildTime
 	builds := [][]string{
 		{"-ldflags", ldflags, "-o", pierBin, "./cmd/pier"},
 		{"-ldflags", ldflags, "-o", monitorBin, "./cmd/pier-monitor"},

@@ -1,0 +1,58 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+// info claims only what pier has: no network backend or driver, the
+// monitor's package unknown (it is not from a distribution package), the
+// runtime's package from the package manager, podman 5's field shapes.
+func TestInfoClaimsOnlyWhatPierHas(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	r := p.Expect(0, "info", "--format", "json")
+	var info struct {
+		Host struct {
+			NetworkBackend string `json:"networkBackend"`
+			Conmon         struct{ Package, Path string }
+			OCIRuntime     struct{ Name, Package string } `json:"ociRuntime"`
+			Security       struct {
+				Capabilities string `json:"capabilities"`
+			} `json:"security"`
+			Uptime string `json:"uptime"`
+		} `json:"host"`
+		Plugins struct {
+			Network []string `json:"network"`
+			Volume  []string `json:"volume"`
+		} `json:"plugins"`
+		Store struct {
+			GraphOptions map[string]any `json:"graphOptions"`
+		} `json:"store"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &info); err != nil {
+		t.Fatalf("%v: %s", err, r)
+	}
+	h := info.Host
+	if h.NetworkBackend != "" || len(info.Plugins.Network) != 0 || info.Plugins.Network == nil {
+		t.Errorf("network backend %q, plugins %v: pier has none", h.NetworkBackend, info.Plugins.Network)
+	}
+	if h.Conmon.Package != "Unknown" || !strings.HasSuffix(h.Conmon.Path, "/pier-monitor") {
+		t.Errorf("monitor: %+v", h.Conmon)
+	}
+	if _, err := os.Stat("/usr/bin/dpkg"); err == nil && !strings.HasPrefix(h.OCIRuntime.Package, h.OCIRuntime.Name+"_") {
+		t.Errorf("runtime package %q", h.OCIRuntime.Package)
+	}
+	if !strings.HasPrefix(h.Security.Capabilities, "CAP_CHOWN,CAP_DAC_OVERRIDE,") {
+		t.Errorf("capabilities %q", h.Security.Capabilities)
+	}
+	if strings.Contains(h.Uptime, "Approximately") || !strings.HasSuffix(h.Uptime, "s") {
+		t.Errorf("uptime %q: podman 5's shape is 0h 25m 11.00s", h.Uptime)
+	}
+	if r := p.Expect(0, "info"); !strings.Contains(r.Stdout, "\n  networkBackend: \"\"\n") ||
+		!strings.Contains(r.Stdout, "\n  conmon:\n    package: Unknown\n") {
+		t.Errorf("yaml: %s", r)
+	}
+}
