@@ -59,7 +59,7 @@ func (r *Runtime) locked(ctx context.Context, nameOrID string) (*define.Containe
 	if err != nil {
 		return nil, nil, noSuchCtr(nameOrID, err)
 	}
-	l, err := r.locks.Lock(ctx, c.Config.ID)
+	l, err := r.lockCtr(ctx, c.Config.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("locking container %s: %w", c.Config.ID, err)
 	}

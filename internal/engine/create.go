@@ -56,7 +56,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 	}
 
 	cfg.ID = newID()
-	l, err := r.locks.Lock(ctx, cfg.ID)
+	l, err := r.lockCtr(ctx, cfg.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func (r *Runtime) orphanedExit(c *define.Container) bool {
 // they are acting on the container and will see the exit themselves. It
 // reports whether the container was removed (--rm).
 func (r *Runtime) reap(ctx context.Context, id string) bool {
-	l, ok, err := r.locks.TryLock(id)
+	l, ok, err := r.tryLockCtr(id)
 	if err != nil || !ok {
 		return false
 	}

@@ -158,19 +158,20 @@ func (r *Runtime) CollectGarbage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ids := map[string]bool{runtimeLock: true}
+	ids := map[string]bool{}
 	for _, c := range cs {
 		ids[c.Config.ID] = true
 	}
 	// A container saved after our listing holds its lock from before the
 	// save until after it, so GC (which skips held locks) cannot race it.
-	return r.locks.GC(func(name string) bool {
-		if ids[name] {
+	exists := func(kind, id string) bool {
+		if ids[id] {
 			return true
 		}
-		_, err := r.store.Container(ctx, name)
+		_, err := r.store.Container(ctx, id)
 		return err == nil
-	})
+	}
+	return r.locks.GC(func(name string) bool { return r.keepLock(name, exists) })
 }
 
 // deleteRuntimeContainer removes the runtime's record of the container, if

@@ -218,9 +218,6 @@ func (r *Runtime) runtimeRoot(rt *oci.Runtime) string {
 	return filepath.Join(r.runDir, "runtime", filepath.Base(rt.Name))
 }
 
-// runtimeLock is the engine-wide lock, taken only for reboot refresh.
-const runtimeLock = "runtime"
-
 // refreshAfterReboot resets runtime state when the run directory (a tmpfs)
 // lost its alive file, i.e. the host rebooted or the run root was wiped.
 func (r *Runtime) refreshAfterReboot(ctx context.Context) error {
