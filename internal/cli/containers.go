@@ -252,9 +252,17 @@ func newRmCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			// rm --force of a missing container succeeds silently.
-			ts, err := pickTargets(ctx, rt, args, all, latest, nil, force || ignore)
+			ts, external, err := rmTargets(ctx, rt, args, all, latest, force || ignore)
 			if err != nil {
 				return rmExitCode(err)
+			}
+			// Other tools' containers go first and stop the command on
+			// failure, as podman's rm.
+			for _, name := range external {
+				if err := rt.RemoveExternal(ctx, name, force); err != nil {
+					return rmExitCode(err)
+				}
+				fmt.Fprintln(g.Stdout, name)
 			}
 			opts := engine.RemoveOptions{Force: force, Volumes: volumes, Timeout: uintFlag(cmd, "time", timeout)}
 			errs := forEach(g, ts, func(tg target) error {
@@ -283,6 +291,37 @@ func newRmCommand(g *Globals) *cobra.Command {
 	f.UintVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
 	f.BoolVarP(&volumes, "volumes", "v", false, "Remove anonymous volumes associated with the container")
 	return cmd
+}
+
+// rmTargets resolves rm's arguments; names only storage knows (buildah's
+// containers) come back apart, to be removed from storage.
+func rmTargets(ctx context.Context, rt *engine.Runtime, args []string, all, latest, skipMissing bool) ([]target, []string, error) {
+	if all || latest {
+		ts, err := pickTargets(ctx, rt, args, all, latest, nil, skipMissing)
+		return ts, nil, err
+	}
+	var ts []target
+	var external []string
+	for _, a := range args {
+		c, err := rt.Lookup(ctx, a)
+		if err == nil {
+			ts = append(ts, target{input: a, ctr: c})
+			continue
+		}
+		if !errors.Is(err, define.ErrNoSuchCtr) {
+			return nil, nil, err
+		}
+		ok, xerr := rt.ExternalExists(ctx, a)
+		switch {
+		case xerr != nil:
+			return nil, nil, xerr
+		case ok:
+			external = append(external, a)
+		case !skipMissing:
+			return nil, nil, err
+		}
+	}
+	return ts, external, nil
 }
 
 // rmExitCode applies podman-rm's exit codes: 1 when a container did not
@@ -340,7 +379,8 @@ func newRenameCommand(g *Globals) *cobra.Command {
 }
 
 func newExistsCommand(g *Globals) *cobra.Command {
-	return &cobra.Command{
+	var external bool
+	cmd := &cobra.Command{
 		Use:   "exists [options] CONTAINER",
 		Short: "Check if a container exists in local storage",
 		Long:  "If the named container exists in local storage, pier container exists exits with 0, otherwise the exit code will be 1.",
@@ -352,9 +392,15 @@ func newExistsCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			_, err = rt.Lookup(ctx, args[0])
+			if external && errors.Is(err, define.ErrNoSuchCtr) {
+				ok, err := rt.ExternalExists(ctx, args[0])
+				return existsExit(ok, err)
+			}
 			return existsExit(err == nil, ignoreMissing(err))
 		},
 	}
+	cmd.Flags().BoolVar(&external, "external", false, "Check external containers as well as Podman containers")
+	return cmd
 }
 
 func newPruneCommand(g *Globals) *cobra.Command {

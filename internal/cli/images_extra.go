@@ -165,45 +165,52 @@ func imageMountCmd(g *Globals) *cobra.Command {
 				return fmt.Errorf("when using the --all switch, you may not pass any image names or IDs: %w", errdefs.ErrInvalidArgument)
 			}
 			if tmpl != "" && !format.IsJSON(tmpl) {
-				return fmt.Errorf("unknown format %q: only json is supported: %w", tmpl, errdefs.ErrInvalidArgument)
+				return fmt.Errorf("unknown --format argument: %q", tmpl)
 			}
 			st, err := g.Images(cmd.Context())
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			if all {
-				imgs, err := st.List(ctx, image.ListOptions{All: true})
-				if err != nil {
-					return err
-				}
-				for _, i := range imgs {
-					args = append(args, i.ID)
-				}
-			}
-			if len(args) == 0 {
+			if len(args) == 0 && !all {
 				mounted, err := st.MountedImages(ctx)
 				if err != nil {
 					return err
 				}
 				return printMounts(g.Stdout, mounted, tmpl)
 			}
-			var mounted []*image.MountedImage
-			var errs []error
-			for _, a := range args {
-				m, err := st.MountImage(ctx, a)
+			refs := args
+			if all {
+				imgs, err := st.List(ctx, image.ListOptions{All: true})
 				if err != nil {
-					errs = append(errs, err)
-					continue
+					return err
+				}
+				for _, i := range imgs {
+					refs = append(refs, i.ID)
+				}
+			}
+			// Every name is resolved before anything is mounted, as
+			// podman: a typo mounts nothing.
+			for _, r := range refs {
+				if _, err := st.Lookup(ctx, r); err != nil {
+					return err
+				}
+			}
+			mounted := make([]*image.MountedImage, 0, len(refs))
+			for _, r := range refs {
+				m, err := st.MountImage(ctx, r)
+				if err != nil {
+					return err
 				}
 				mounted = append(mounted, m)
 			}
-			if len(args) == 1 && len(mounted) == 1 && tmpl == "" {
+			// One named image prints its path alone; --all, several
+			// images or --format print the table.
+			if len(args) == 1 && tmpl == "" {
 				fmt.Fprintln(g.Stdout, mounted[0].Path)
-			} else if perr := printMounts(g.Stdout, mounted, tmpl); perr != nil {
-				return perr
+				return nil
 			}
-			return errors.Join(errs...)
+			return printMounts(g.Stdout, mounted, tmpl)
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "Mount all images")
@@ -284,8 +291,30 @@ type diffJSON struct {
 }
 
 // imageDiffCmd is `image diff`, or with topLevel the `diff` command that
-// also takes a container (compared to its image).
+// also takes a container (compared to its image) or a layer ID.
 func imageDiffCmd(g *Globals, topLevel bool) *cobra.Command {
+	kind := image.DiffImage
+	if topLevel {
+		kind = image.DiffAll
+	}
+	cmd := diffCmd(g, kind)
+	if topLevel {
+		cmd.Use = "diff [options] {CONTAINER|IMAGE} [IMAGE]"
+		cmd.Short = "Display the changes to the object's file system"
+	}
+	return cmd
+}
+
+// containerDiffCmd is `container diff`: containers in storage only,
+// buildah's included.
+func containerDiffCmd(g *Globals) *cobra.Command {
+	cmd := diffCmd(g, image.DiffContainer)
+	cmd.Use = "diff [options] CONTAINER [CONTAINER]"
+	cmd.Short = "Inspect changes to the container's file systems"
+	return cmd
+}
+
+func diffCmd(g *Globals, kind image.DiffKind) *cobra.Command {
 	var tmpl string
 	cmd := &cobra.Command{
 		Use:   "diff [options] IMAGE [IMAGE]",
@@ -296,36 +325,20 @@ func imageDiffCmd(g *Globals, topLevel bool) *cobra.Command {
 				return fmt.Errorf("unknown format %q: only json is supported: %w", tmpl, errdefs.ErrInvalidArgument)
 			}
 			ctx := cmd.Context()
-			st, err := g.Images(ctx)
+			rt, err := g.Engine(ctx)
 			if err != nil {
 				return err
 			}
-			var changes []image.Change
 			other := ""
 			if len(args) == 2 {
 				other = args[1]
 			}
-			if topLevel && other == "" {
-				// A container comes first, as podman resolves it.
-				if rt, err := g.Engine(ctx); err == nil {
-					if c, err := rt.Lookup(ctx, args[0]); err == nil {
-						changes, err = st.ContainerDiff(ctx, c.Config.ID)
-						if err != nil {
-							return err
-						}
-						return printChanges(g.Stdout, changes, tmpl)
-					}
-				}
-			}
-			if changes, err = st.Diff(ctx, args[0], other); err != nil {
+			changes, err := rt.Diff(ctx, strings.TrimPrefix(args[0], "/"), other, kind)
+			if err != nil {
 				return err
 			}
 			return printChanges(g.Stdout, changes, tmpl)
 		},
-	}
-	if topLevel {
-		cmd.Use = "diff [options] {CONTAINER|IMAGE} [IMAGE]"
-		cmd.Short = "Display the changes to the object's file system"
 	}
 	cmd.Flags().StringVar(&tmpl, "format", "", "Change the output format (json)")
 	return cmd

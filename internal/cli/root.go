@@ -167,6 +167,7 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 		addContainerCommands,
 		addImageCommands,
 		addImageExtraCommands,
+		addStorageCommands,
 		addRegistryCommands,
 		addSystemCommands,
 	} {

@@ -167,7 +167,13 @@ func (r *Runtime) ExternalContainers(ctx context.Context) ([]*define.Container, 
 		} else if !errors.Is(err, define.ErrNoSuchCtr) {
 			return nil, err
 		}
-		c := &define.Container{Config: define.ContainerConfig{ID: sc.ID, ImageID: sc.ImageID, Created: sc.Created}}
+		// podman's names for what it cannot know about another tool's
+		// container: its command is the tool, its name may be missing.
+		c := &define.Container{Config: define.ContainerConfig{ID: sc.ID, ImageID: sc.ImageID, Created: sc.Created,
+			Name: "unknown", Cmd: []string{"storage"}}}
+		if sc.Buildah {
+			c.Config.Cmd = []string{"buildah"}
+		}
 		if len(sc.Names) > 0 {
 			c.Config.Name = sc.Names[0]
 		}

@@ -205,20 +205,25 @@ func (r *Runtime) mountStorage(ctx context.Context, c *define.Container) (string
 	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
 		return "", fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
 	}
+	if c.State.Mounted {
+		// The last run's mount was never released (its cleanup did not
+		// run): release it, so a user's `mount` stays counted alone.
+		_ = images.UnmountOnce(c.Config.ID, false)
+	}
 	rootfs, err := images.Mount(c.Config.ID)
 	if err != nil {
 		return "", fmt.Errorf("mounting storage for container %s: %w", c.Config.Name, err)
 	}
 	c.State.Mounted, c.State.Mountpoint = true, rootfs
 	if err := r.save(ctx, c); err != nil {
-		_ = images.Unmount(c.Config.ID, true)
+		_ = images.UnmountOnce(c.Config.ID, false)
 		return "", err
 	}
 	return rootfs, nil
 }
 
-// unmountStorage is best effort: a failed unmount is retried by the next
-// cleanup or remove, which force-unmount.
+// unmountStorage releases the run's one mount, as podman does: mounts a
+// user made with `mount` stay. It is best effort: remove force-unmounts.
 func (r *Runtime) unmountStorage(ctx context.Context, c *define.Container) {
 	if !c.State.Mounted {
 		return
@@ -227,7 +232,7 @@ func (r *Runtime) unmountStorage(ctx context.Context, c *define.Container) {
 	if err != nil {
 		return
 	}
-	if err := images.Unmount(c.Config.ID, true); err == nil {
+	if err := images.UnmountOnce(c.Config.ID, false); err == nil {
 		c.State.Mounted, c.State.Mountpoint = false, ""
 	}
 }

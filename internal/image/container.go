@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"go.podman.io/storage"
+
+	"github.com/pier-engine/pier/internal/errdefs"
 )
 
 // ContainerOptions tune a storage container.
@@ -81,6 +85,18 @@ type StorageContainer struct {
 	Names   []string
 	ImageID string
 	Created time.Time
+	// Buildah: buildah's working container (it keeps buildah.json in the
+	// container's directory), as podman tells them apart in `ps --external`.
+	Buildah bool
+}
+
+func (s *Store) isBuildah(id string) bool {
+	dir, err := s.store.ContainerDirectory(id)
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(dir, "buildah.json"))
+	return err == nil
 }
 
 // Containers lists every container in storage.
@@ -91,7 +107,57 @@ func (s *Store) Containers() ([]StorageContainer, error) {
 	}
 	out := make([]StorageContainer, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, StorageContainer{ID: c.ID, Names: c.Names, ImageID: c.ImageID, Created: c.Created})
+		out = append(out, StorageContainer{ID: c.ID, Names: c.Names, ImageID: c.ImageID, Created: c.Created, Buildah: s.isBuildah(c.ID)})
 	}
 	return out, nil
+}
+
+// LookupContainer finds a container in storage by ID, unique ID prefix or
+// name, whoever made it.
+func (s *Store) LookupContainer(nameOrID string) (*StorageContainer, error) {
+	c, err := s.store.Container(nameOrID)
+	if err != nil {
+		if errors.Is(err, storage.ErrContainerUnknown) {
+			return nil, errdefs.Errorf(errdefs.ErrNotFound, "%s: %w", nameOrID, err)
+		}
+		return nil, fmt.Errorf("looking up storage container %s: %w", nameOrID, err)
+	}
+	return &StorageContainer{ID: c.ID, Names: c.Names, ImageID: c.ImageID, Created: c.Created, Buildah: s.isBuildah(c.ID)}, nil
+}
+
+// MountState reports how many times a container's root filesystem is
+// mounted (storage counts mounts across processes) and where.
+func (s *Store) MountState(id string) (int, string, error) {
+	n, err := s.store.Mounted(id)
+	if err != nil {
+		if errors.Is(err, storage.ErrLayerUnknown) || errors.Is(err, storage.ErrContainerUnknown) {
+			return 0, "", nil
+		}
+		return 0, "", fmt.Errorf("checking mounts of container %s: %w", id, err)
+	}
+	if n == 0 {
+		return 0, "", nil
+	}
+	c, err := s.store.Container(id)
+	if err != nil {
+		return 0, "", fmt.Errorf("looking up storage container %s: %w", id, err)
+	}
+	l, err := s.store.Layer(c.LayerID)
+	if err != nil {
+		return 0, "", fmt.Errorf("looking up layer of container %s: %w", id, err)
+	}
+	return n, l.MountPoint, nil
+}
+
+// UnmountOnce releases one mount of a container (all of them with force);
+// a container that is not mounted is left alone.
+func (s *Store) UnmountOnce(id string, force bool) error {
+	n, _, err := s.MountState(id)
+	if err != nil || n == 0 {
+		return err
+	}
+	if _, err := s.store.Unmount(id, force); err != nil {
+		return fmt.Errorf("unmounting storage of container %s: %w", id, err)
+	}
+	return nil
 }

@@ -18,32 +18,73 @@ type Change struct {
 	Path string
 }
 
-// Diff lists what image ref changes on top of its parent layer, or, with
-// other, how ref's filesystem differs from other's (podman compares the
-// first image to the second: files only the second has are "D").
-// Changes come in containers/storage's order, as podman prints them.
-func (s *Store) Diff(ctx context.Context, ref, other string) ([]Change, error) {
-	to, err := s.topLayerOf(ref)
+// DiffKind says what a name given to Diff may be, as podman's diff types.
+type DiffKind int
+
+const (
+	// DiffImage: an image, compared with its parent layer.
+	DiffImage DiffKind = 1 << iota
+	// DiffContainer: a container in storage (pier's or another tool's),
+	// compared with its image.
+	DiffContainer
+	diffLayer
+	// DiffAll tries an image, then a container, then a layer ID, as
+	// podman's top-level diff.
+	DiffAll = DiffImage | DiffContainer | diffLayer
+)
+
+// Diff lists what ref changes on top of its parent layer or, with other,
+// how ref's filesystem differs from other's (podman compares the first to
+// the second: files only the second has are "D"). Changes come in
+// containers/storage's order, as podman prints them.
+// ctrID, when set, maps an engine's container name to its storage ID:
+// storage does not know the names pier gives containers.
+func (s *Store) Diff(ctx context.Context, ref, other string, kind DiffKind, ctrID func(string) (string, bool)) ([]Change, error) {
+	to, err := s.layerOf(ref, kind, ctrID)
 	if err != nil {
 		return nil, err
 	}
 	from := ""
 	if other != "" {
-		if from, err = s.topLayerOf(other); err != nil {
+		if from, err = s.layerOf(other, kind, ctrID); err != nil {
 			return nil, err
 		}
 	}
 	return s.changes(from, to)
 }
 
-// ContainerDiff lists what a container changed in its writable layer over
-// its image.
-func (s *Store) ContainerDiff(ctx context.Context, id string) ([]Change, error) {
-	c, err := s.store.Container(id)
-	if err != nil {
-		return nil, fmt.Errorf("looking up storage of container %s: %w", id, err)
+// layerOf resolves ref to the layer Diff compares; the error names the
+// last kind tried, as podman's.
+func (s *Store) layerOf(ref string, kind DiffKind, ctrID func(string) (string, bool)) (string, error) {
+	var last error
+	if kind&DiffImage != 0 {
+		l, err := s.topLayerOf(ref)
+		if err == nil || !errors.Is(err, errdefs.ErrNotFound) {
+			return l, err
+		}
+		last = err
 	}
-	return s.changes("", c.LayerID)
+	if kind&DiffContainer != 0 {
+		id := ref
+		if ctrID != nil {
+			if cid, ok := ctrID(ref); ok {
+				id = cid
+			}
+		}
+		c, err := s.store.Container(id)
+		if err == nil {
+			return c.LayerID, nil
+		}
+		last = err
+	}
+	if kind&diffLayer != 0 {
+		l, err := s.store.Layer(ref)
+		if err == nil {
+			return l.ID, nil
+		}
+		last = err
+	}
+	return "", errdefs.Errorf(errdefs.ErrNotFound, "%s not found: %w", ref, last)
 }
 
 func (s *Store) topLayerOf(ref string) (string, error) {

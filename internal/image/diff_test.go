@@ -2,8 +2,11 @@ package image
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
+
+	"github.com/pier-engine/pier/internal/errdefs"
 )
 
 func changeSet(chs []Change) []string {
@@ -19,7 +22,7 @@ func TestDiff(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()
 	_, _ = baseAndChild(t, s)
-	chs, err := s.Diff(ctx, "child", "")
+	chs, err := s.Diff(ctx, "child", "", DiffImage, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +30,7 @@ func TestDiff(t *testing.T) {
 		t.Errorf("diff child = %v, want %v", got, want)
 	}
 	// The base layer has no parent: everything in it is added.
-	chs, err = s.Diff(ctx, "base", "")
+	chs, err = s.Diff(ctx, "base", "", DiffImage, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,14 +38,14 @@ func TestDiff(t *testing.T) {
 		t.Errorf("diff base = %v", got)
 	}
 	// Comparing base to child: what only child has is deleted.
-	chs, err = s.Diff(ctx, "base", "child")
+	chs, err = s.Diff(ctx, "base", "child", DiffImage, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := changeSet(chs), []string{"D /d", "D /e", "D /hello"}; !slices.Equal(got, want) {
 		t.Errorf("diff base child = %v, want %v", got, want)
 	}
-	if _, err := s.Diff(ctx, "base", "nosuch"); err == nil || err.Error() != "nosuch: image not known" {
+	if _, err := s.Diff(ctx, "base", "nosuch", DiffImage, nil); err == nil || err.Error() != "nosuch not found: nosuch: image not known" {
 		t.Errorf("diff against a missing image: %v", err)
 	}
 
@@ -53,7 +56,19 @@ func TestDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = s.DeleteContainer(ctr) }()
-	if chs, err = s.ContainerDiff(ctx, ctr); err != nil || len(chs) != 0 {
+	if chs, err = s.Diff(ctx, ctr, "", DiffContainer, nil); err != nil || len(chs) != 0 {
 		t.Errorf("diff of a fresh container: %v %v", chs, err)
+	}
+	// The top-level diff finds a container by name after the images, and
+	// names the last kind it tried when nothing matches (podman's text).
+	if _, err := s.Diff(ctx, ctr[:12], "", DiffAll, nil); err != nil {
+		t.Errorf("diff of a container by ID prefix: %v", err)
+	}
+	_, err = s.Diff(ctx, "nosuch", "", DiffAll, nil)
+	if err == nil || err.Error() != "nosuch not found: layer not known" || !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("diff of nothing: %v", err)
+	}
+	if _, err = s.Diff(ctx, "base", "", DiffContainer, nil); err == nil || err.Error() != "base not found: container not known" {
+		t.Errorf("container diff of an image: %v", err)
 	}
 }
