@@ -28,7 +28,7 @@ func addImageCommands(root *cobra.Command, g *Globals) {
 	rm := rmiCmd(g)
 	rm.Use = "rm [options] IMAGE [IMAGE...]"
 	img.AddCommand(ls, rm, importCmd(g), loadCmd(g), saveCmd(g), tagCmd(g), untagCmd(g),
-		imageInspectCmd(g), imageExistsCmd(g), imagePruneCmd(g))
+		imageInspectCmd(g), imageExistsCmd(g), imagePruneCmd(g), imageTrustCmd(g))
 	root.AddCommand(imagesCmd(g), rmiCmd(g), importCmd(g), loadCmd(g), saveCmd(g), tagCmd(g), untagCmd(g))
 }
 

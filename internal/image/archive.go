@@ -198,4 +198,3 @@ func (s *Store) loadOCI(ctx context.Context, file string, index *ociv1.Index) ([
 	}
 	return loaded, nil
 }
-
