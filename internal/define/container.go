@@ -77,6 +77,23 @@ type ContainerConfig struct {
 	LogDriver  string `json:"logDriver"`
 	LogPath    string `json:"logPath,omitempty"`
 	LogSizeMax int64  `json:"logSizeMax,omitempty"`
+
+	// Dependencies are objects the container needs while it exists; the
+	// store refuses to remove them first.
+	Dependencies []Dependency `json:"dependencies,omitempty"`
+}
+
+// Kinds of objects a container can depend on.
+const (
+	KindContainer = "container"
+	// KindVolume, KindNetwork, KindPod come with their objects.
+)
+
+// Dependency is one object a container needs.
+type Dependency struct {
+	Kind   string `json:"kind"` // KindContainer, ...
+	ID     string `json:"id"`
+	Reason string `json:"reason"` // what for, e.g. "netns"
 }
 
 // ContainerState changes over the container's life. It is saved whole.

@@ -21,10 +21,7 @@ type OpenFunc func(ctx context.Context, dir string, paths Paths, explicit map[st
 // RunConformance is the behaviour every Store implementation must have.
 func RunConformance(t *testing.T, open OpenFunc) {
 	h := &harness{open: open}
-	for _, tc := range []struct {
-		name string
-		fn   func(*testing.T, *harness)
-	}{
+	for _, tc := range append([]conformanceCase{
 		{"AddGet", testAddGet},
 		{"Lookup", testLookup},
 		{"NameUniqueness", testNameUniqueness},
@@ -36,12 +33,21 @@ func RunConformance(t *testing.T, open OpenFunc) {
 		{"Persistence", testPersistence},
 		{"PathsMismatch", testPathsMismatch},
 		{"Parallel", testParallel},
-	} {
+	}, extraConformance...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
 	}
 }
 
 type harness struct{ open OpenFunc }
+
+// conformanceCase is one behaviour of RunConformance.
+type conformanceCase struct {
+	name string
+	fn   func(*testing.T, *harness)
+}
+
+// extraConformance holds cases defined in other files, one per area.
+var extraConformance []conformanceCase
 
 var testPaths = Paths{GraphRoot: "/g", RunRoot: "/r", StaticDir: "/g/pier", TmpDir: "/r/pier/tmp", GraphDriver: "overlay"}
 

@@ -22,6 +22,7 @@ type migration func(ctx context.Context, tx *sql.Tx) error
 // steps.
 var migrations = []migration{
 	migrateV1,
+	migrateV2,
 }
 
 // migrateV1 creates the first schema.

@@ -174,6 +174,10 @@ func decodeContainer(config, state []byte) (*define.Container, error) {
 }
 
 func (s *sqliteStore) AddContainer(ctx context.Context, c *define.Container) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error { return s.addContainer(ctx, tx, c) })
+}
+
+func (s *sqliteStore) addContainer(ctx context.Context, tx *sql.Tx, c *define.Container) error {
 	if c.Config.ID == "" || c.Config.Name == "" {
 		return fmt.Errorf("adding container: ID and name must be set: %w", errdefs.ErrInvalidArgument)
 	}
@@ -185,47 +189,53 @@ func (s *sqliteStore) AddContainer(ctx context.Context, c *define.Container) err
 	if err != nil {
 		return fmt.Errorf("encoding state of container %s: %w", c.Config.ID, err)
 	}
-	return s.withTx(ctx, func(tx *sql.Tx) error {
-		// Checked first so that adding the same container twice reports the
-		// ID, the more precise of the two conflicts.
-		exists, err := s.txStmt(ctx, tx, qIDExists)
-		if err != nil {
-			return err
+	// Checked first so that adding the same container twice reports the
+	// ID, the more precise of the two conflicts.
+	exists, err := s.txStmt(ctx, tx, qIDExists)
+	if err != nil {
+		return err
+	}
+	var one int
+	switch err := exists.QueryRowContext(ctx, c.Config.ID).Scan(&one); {
+	case err == nil:
+		return fmt.Errorf("container %s: %w", c.Config.ID, define.ErrCtrExists)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("checking container ID %s: %w", c.Config.ID, err)
+	}
+	addName, err := s.txStmt(ctx, tx, qAddName)
+	if err != nil {
+		return err
+	}
+	if _, err := addName.ExecContext(ctx, c.Config.Name, kindContainer); err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("the container name %q is already in use: %w", c.Config.Name, define.ErrNameInUse)
 		}
-		var one int
-		switch err := exists.QueryRowContext(ctx, c.Config.ID).Scan(&one); {
-		case err == nil:
-			return fmt.Errorf("container %s: %w", c.Config.ID, define.ErrCtrExists)
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("checking container ID %s: %w", c.Config.ID, err)
-		}
-		addName, err := s.txStmt(ctx, tx, qAddName)
-		if err != nil {
-			return err
-		}
-		if _, err := addName.ExecContext(ctx, c.Config.Name, kindContainer); err != nil {
-			if isUnique(err) {
-				return fmt.Errorf("the container name %q is already in use: %w", c.Config.Name, define.ErrNameInUse)
-			}
-			return fmt.Errorf("reserving name %q: %w", c.Config.Name, err)
-		}
-		add, err := s.txStmt(ctx, tx, qAddContainer)
-		if err != nil {
-			return err
-		}
-		// Bound as strings: a []byte would be stored as a BLOB, which
-		// SQLite's JSON functions (json_set in rename) read as JSONB.
-		if _, err := add.ExecContext(ctx, c.Config.ID, c.Config.Name, c.Config.Created.UnixNano(), string(config), string(state)); err != nil {
-			return fmt.Errorf("adding container %s: %w", c.Config.ID, err)
-		}
-		return nil
-	})
+		return fmt.Errorf("reserving name %q: %w", c.Config.Name, err)
+	}
+	add, err := s.txStmt(ctx, tx, qAddContainer)
+	if err != nil {
+		return err
+	}
+	// Bound as strings: a []byte would be stored as a BLOB, which
+	// SQLite's JSON functions (json_set in rename) read as JSONB.
+	if _, err := add.ExecContext(ctx, c.Config.ID, c.Config.Name, c.Config.Created.UnixNano(), string(config), string(state)); err != nil {
+		return fmt.Errorf("adding container %s: %w", c.Config.ID, err)
+	}
+	return s.addDependencies(ctx, tx, c)
 }
 
 func (s *sqliteStore) Container(ctx context.Context, id string) (*define.Container, error) {
+	return s.container(ctx, nil, id)
+}
+
+// container reads one container, inside tx when it is not nil.
+func (s *sqliteStore) container(ctx context.Context, tx *sql.Tx, id string) (*define.Container, error) {
 	st, err := s.stmt(ctx, qContainer)
 	if err != nil {
 		return nil, err
+	}
+	if tx != nil {
+		st = tx.StmtContext(ctx, st)
 	}
 	var config, state []byte
 	if err := st.QueryRowContext(ctx, id).Scan(&config, &state); err != nil {
@@ -324,6 +334,15 @@ func (s *sqliteStore) SaveState(ctx context.Context, id string, st *define.Conta
 	})
 }
 
+// saveStateOf encodes st and saves it inside tx.
+func (s *sqliteStore) saveStateOf(ctx context.Context, tx *sql.Tx, id string, st *define.ContainerState) error {
+	state, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encoding state of container %s: %w", id, err)
+	}
+	return s.saveState(ctx, tx, id, state)
+}
+
 func (s *sqliteStore) saveState(ctx context.Context, tx *sql.Tx, id string, state []byte) error {
 	save, err := s.txStmt(ctx, tx, qSaveState)
 	if err != nil {
@@ -383,27 +402,34 @@ func (s *sqliteStore) RenameContainer(ctx context.Context, id, newName string) e
 }
 
 func (s *sqliteStore) RemoveContainer(ctx context.Context, id string) error {
-	return s.withTx(ctx, func(tx *sql.Tx) error {
-		del, err := s.txStmt(ctx, tx, qDelCtr)
-		if err != nil {
-			return err
+	return s.withTx(ctx, func(tx *sql.Tx) error { return s.removeContainer(ctx, tx, id) })
+}
+
+func (s *sqliteStore) removeContainer(ctx context.Context, tx *sql.Tx, id string) error {
+	// Refused while others depend on it; its own dependencies go with
+	// it (ON DELETE CASCADE).
+	if err := s.refuseDependents(ctx, tx, id); err != nil {
+		return err
+	}
+	del, err := s.txStmt(ctx, tx, qDelCtr)
+	if err != nil {
+		return err
+	}
+	var name string
+	if err := del.QueryRowContext(ctx, id).Scan(&name); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("no container with ID %q found: %w", id, define.ErrNoSuchCtr)
 		}
-		var name string
-		if err := del.QueryRowContext(ctx, id).Scan(&name); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("no container with ID %q found: %w", id, define.ErrNoSuchCtr)
-			}
-			return fmt.Errorf("removing container %s: %w", id, err)
-		}
-		delName, err := s.txStmt(ctx, tx, qDelName)
-		if err != nil {
-			return err
-		}
-		if _, err := delName.ExecContext(ctx, name); err != nil {
-			return fmt.Errorf("freeing name %q of container %s: %w", name, id, err)
-		}
-		return nil
-	})
+		return fmt.Errorf("removing container %s: %w", id, err)
+	}
+	delName, err := s.txStmt(ctx, tx, qDelName)
+	if err != nil {
+		return err
+	}
+	if _, err := delName.ExecContext(ctx, name); err != nil {
+		return fmt.Errorf("freeing name %q of container %s: %w", name, id, err)
+	}
+	return nil
 }
 
 func (s *sqliteStore) UpdateAllContainerStates(ctx context.Context, fn func(*define.Container) bool) error {

@@ -67,8 +67,9 @@ func TestMigrations(t *testing.T) {
 	}
 	mustAdd(t, s, ctr("id1", "one"))
 	s.Close()
-	if v := userVersion(t, path); v != 1 {
-		t.Fatalf("new database at version %d, want 1", v)
+	base := len(migrations)
+	if v := userVersion(t, path); v != base {
+		t.Fatalf("new database at version %d, want %d", v, base)
 	}
 
 	saved := migrations
@@ -79,18 +80,18 @@ func TestMigrations(t *testing.T) {
 	})
 	s, _, err = Open(ctx, path, testPaths, nil)
 	if err != nil {
-		t.Fatalf("migrating to 2: %v", err)
+		t.Fatalf("migrating to %d: %v", base+1, err)
 	}
 	if _, err := s.Container(ctx, "id1"); err != nil {
 		t.Fatalf("data lost by migration: %v", err)
 	}
 	s.Close()
-	if v := userVersion(t, path); v != 2 || !tableExists(t, path, "pods") {
+	if v := userVersion(t, path); v != base+1 || !tableExists(t, path, "pods") {
 		t.Fatalf("after migration: version %d, pods table %v", v, tableExists(t, path, "pods"))
 	}
 
 	// A failing step rolls back everything it and earlier steps did.
-	migrations = append(migrations[:2:2],
+	migrations = append(migrations[:base+1:base+1],
 		func(ctx context.Context, tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `CREATE TABLE volumes (name TEXT PRIMARY KEY)`)
 			return err
@@ -100,7 +101,7 @@ func TestMigrations(t *testing.T) {
 	if _, _, err := Open(ctx, path, testPaths, nil); err == nil {
 		t.Fatal("failing migration: Open succeeded")
 	}
-	if v := userVersion(t, path); v != 2 || tableExists(t, path, "volumes") {
+	if v := userVersion(t, path); v != base+1 || tableExists(t, path, "volumes") {
 		t.Fatalf("after failed migration: version %d, volumes table %v", v, tableExists(t, path, "volumes"))
 	}
 
@@ -108,6 +109,35 @@ func TestMigrations(t *testing.T) {
 	migrations = saved
 	_, _, err = Open(ctx, path, testPaths, nil)
 	wantErr(t, err, errdefs.ErrInvalidArgument)
+}
+
+// A database of schema version 1 (before dependencies) keeps its
+// containers and gains the dependencies table.
+func TestMigrateV1ToDependencies(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	saved := migrations
+	t.Cleanup(func() { migrations = saved })
+	migrations = saved[:1]
+	s, _, err := Open(ctx, path, testPaths, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, s, ctr("id1", "one"))
+	s.Close()
+	migrations = saved
+	s, _, err = Open(ctx, path, testPaths, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !tableExists(t, path, "dependencies") {
+		t.Fatal("no dependencies table after migration")
+	}
+	dep := ctr("id2", "two")
+	dep.Config.Dependencies = []define.Dependency{{Kind: define.KindContainer, ID: "id1", Reason: "netns"}}
+	mustAdd(t, s, dep)
+	wantErr(t, s.RemoveContainer(ctx, "id1"), define.ErrCtrExists)
 }
 
 func TestFileModeAndWAL(t *testing.T) {

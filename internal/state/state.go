@@ -19,9 +19,10 @@ import (
 // transaction; none may be held across a runtime call. Implementations must
 // pass RunConformance.
 type Store interface {
-	// AddContainer stores a new container. It fails with define.ErrCtrExists
-	// if the ID is taken and define.ErrNameInUse if the name is taken by any
-	// object (names are shared by containers and pods).
+	// AddContainer stores a new container and its dependencies. It fails
+	// with define.ErrCtrExists if the ID is taken, define.ErrNameInUse if
+	// the name is taken by any object (names are shared by containers and
+	// pods) and define.ErrNoSuchCtr if a container it depends on is gone.
 	AddContainer(ctx context.Context, c *define.Container) error
 	// Container returns the container with exactly this full ID, or
 	// define.ErrNoSuchCtr.
@@ -38,16 +39,38 @@ type Store interface {
 	// RenameContainer changes the name in the index and in the config
 	// (define.ErrNameInUse, define.ErrNoSuchCtr).
 	RenameContainer(ctx context.Context, id, newName string) error
-	// RemoveContainer deletes a container and frees its name
-	// (define.ErrNoSuchCtr if it is gone).
+	// RemoveContainer deletes a container, its dependency records and
+	// frees its name (define.ErrNoSuchCtr if it is gone). It fails with
+	// define.ErrCtrExists while other containers depend on it.
 	RemoveContainer(ctx context.Context, id string) error
 	// UpdateAllContainerStates calls fn on every container inside one write
 	// transaction and saves the State of those for which fn returns true;
 	// changes fn makes to Config are ignored. It exists for reboot refresh,
 	// which must reset every container atomically.
 	UpdateAllContainerStates(ctx context.Context, fn func(*define.Container) bool) error
+	// Dependents lists the IDs of the containers that depend on object
+	// (kind, id), e.g. (define.KindContainer, X) for the containers
+	// sharing X's namespaces. Dependencies come from the dependents'
+	// Config.Dependencies, recorded when they are added.
+	Dependents(ctx context.Context, kind, id string) ([]string, error)
+	// Update runs fn in one write transaction: the changes fn makes
+	// through tx are saved together, or none of them if fn or the commit
+	// fails. fn must be quick and must not call the runtime.
+	Update(ctx context.Context, fn func(tx Tx) error) error
 	// Close releases the store; the data stays on disk.
 	Close() error
+}
+
+// Tx is a transaction of Update. Its methods behave as the Store's of the
+// same name; reads see the transaction's own changes.
+type Tx interface {
+	AddContainer(c *define.Container) error
+	Container(id string) (*define.Container, error)
+	SaveState(id string, st *define.ContainerState) error
+	// RemoveContainer fails with define.ErrCtrExists (podman's "has
+	// dependent containers" message) while containers depend on it.
+	RemoveContainer(id string) error
+	Dependents(kind, id string) ([]string, error)
 }
 
 // Paths are the storage locations a store was created with. Containers in
