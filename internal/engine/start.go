@@ -13,6 +13,7 @@ import (
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/monitor"
+	"github.com/pier-engine/pier/internal/oci"
 	"github.com/pier-engine/pier/internal/specgen"
 	"github.com/pier-engine/pier/internal/version"
 )
@@ -137,6 +138,9 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		LogDriver: c.Config.LogDriver, LogPath: logPath, LogSizeMax: c.Config.LogSizeMax,
 		ExitCommand: r.exitCommand(id), ErrorLog: r.monitorLog(), Version: version.Version,
 	}
+	if rt.CanRunDetached() {
+		return r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
+	}
 	pid, monPID, err := monitor.Launch(ctx, monPath, mcfg)
 	if err != nil {
 		return fail(fmt.Errorf("starting container %s: %w", c.Config.Name, err))
@@ -170,6 +174,44 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	c.State.StartedAt = time.Now()
 	if err := r.save(ctx, c); err != nil {
 		return att, err
+	}
+	return att, nil
+}
+
+// runDetached has the monitor create and start the container with one
+// runtime process (`run --detach`) instead of create, then start: a
+// runtime exec less per start. An attaching caller is registered with the
+// monitor before the container starts. The state goes from configured to
+// running; a crash before the save is repaired as one after create is
+// (the next start or remove deletes the runtime container and the monitor).
+func (r *Runtime) runDetached(ctx context.Context, c *define.Container, rt *oci.Runtime, monPath string,
+	mcfg *monitor.Config, rootfs string, attach bool, fail func(error) (*monitor.AttachConn, error)) (*monitor.AttachConn, error) {
+	mcfg.Start, mcfg.WaitAttach = true, attach
+	var (
+		pid, monPID int
+		att         *monitor.AttachConn
+		err         error
+	)
+	if attach {
+		pid, monPID, att, err = monitor.LaunchAttach(ctx, monPath, mcfg)
+	} else {
+		pid, monPID, err = monitor.Launch(ctx, monPath, mcfg)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("starting container %s: %w", c.Config.Name, err))
+	}
+	failpoint.Hit("start-after-monitor")
+	failpoint.Hit("start-after-runtime-start")
+	c.State = define.ContainerState{
+		Status: define.StatusRunning, PID: pid, MonitorPID: monPID, StartedAt: time.Now(),
+		Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
+	}
+	if err := r.save(ctx, c); err != nil {
+		if att != nil {
+			att.Close()
+		}
+		_ = rt.Delete(context.WithoutCancel(ctx), c.Config.ID, true)
+		return fail(err)
 	}
 	return att, nil
 }

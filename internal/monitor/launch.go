@@ -21,6 +21,7 @@ import (
 
 // syncMsg is one line on the sync pipe (see the package doc).
 type syncMsg struct {
+	Listening     bool   `json:"listening,omitempty"`
 	PID           int    `json:"pid,omitempty"`
 	Error         string `json:"error,omitempty"`
 	RuntimeOutput string `json:"runtimeOutput,omitempty"`
@@ -28,17 +29,35 @@ type syncMsg struct {
 }
 
 // Launch starts a detached pier-monitor for cfg and returns once the
-// runtime's create finished: the container's PID and the monitor's PID. A
-// runtime failure comes back with the runtime's own message, and with exit
-// code 127 or 126 when the container's command could not be executed. On
-// error no monitor and no runtime container are left behind.
+// runtime's create (or run, with cfg.Start) finished: the container's PID
+// and the monitor's PID. A runtime failure comes back with the runtime's
+// own message, and with exit code 127 or 126 when the container's command
+// could not be executed. On error no monitor and no runtime container are
+// left behind.
 func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorPID int, err error) {
+	if cfg.WaitAttach {
+		return 0, 0, fmt.Errorf("monitor config with WaitAttach needs LaunchAttach: %w", errdefs.ErrInvalidArgument)
+	}
+	pid, monitorPID, _, err = launchMonitor(ctx, monitorPath, cfg)
+	return pid, monitorPID, err
+}
+
+// LaunchAttach is Launch with cfg.Start and cfg.WaitAttach: it attaches to
+// the monitor before the container starts and returns the connection.
+func LaunchAttach(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorPID int, att *AttachConn, err error) {
+	if !cfg.Start || !cfg.WaitAttach {
+		return 0, 0, nil, fmt.Errorf("LaunchAttach needs a monitor config with Start and WaitAttach: %w", errdefs.ErrInvalidArgument)
+	}
+	return launchMonitor(ctx, monitorPath, cfg)
+}
+
+func launchMonitor(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorPID int, att *AttachConn, err error) {
 	if err := prepare(cfg); err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return 0, 0, fmt.Errorf("creating monitor sync pipe: %w", err)
+		return 0, 0, nil, fmt.Errorf("creating monitor sync pipe: %w", err)
 	}
 	defer r.Close()
 	cmd := exec.Command(monitorPath, "serve", cfg.ID, filepath.Join(cfg.RunDir, configFile))
@@ -56,7 +75,7 @@ func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorP
 	err = cmd.Start()
 	w.Close()
 	if err != nil {
-		return 0, 0, fmt.Errorf("starting %s: %w", monitorPath, err)
+		return 0, 0, nil, fmt.Errorf("starting %s: %w", monitorPath, err)
 	}
 	// Reaped as soon as it exits, so that a long-lived caller keeps no
 	// zombie. Its process group lives on with the runtime and (without a
@@ -65,7 +84,13 @@ func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorP
 	go func() { waited <- cmd.Wait() }()
 	l := &launch{cfg: cfg, monitorPath: monitorPath, pgid: cmd.Process.Pid, waited: waited}
 	pid, err = l.await(ctx, r)
-	return pid, cmd.Process.Pid, err
+	if err != nil {
+		if l.att != nil {
+			l.att.Close()
+		}
+		return 0, 0, nil, err
+	}
+	return pid, cmd.Process.Pid, l.att, nil
 }
 
 type launch struct {
@@ -73,6 +98,7 @@ type launch struct {
 	monitorPath string
 	pgid        int
 	waited      <-chan error // the monitor's exit
+	att         *AttachConn  // with cfg.WaitAttach, once the monitor listens
 }
 
 // await reads the sync pipe until the monitor reports the create's outcome.
@@ -110,6 +136,10 @@ func (l *launch) await(ctx context.Context, r *os.File) (pid int, err error) {
 			return 0, l.abort(ctx, fmt.Errorf("monitor %s for container %s: %w", l.monitorPath, l.cfg.ID, err))
 		case m := <-msgs:
 			switch {
+			case m.Listening && l.cfg.WaitAttach && l.att == nil:
+				if l.att, err = DialAttach(ctx, l.cfg.RunDir); err != nil {
+					return 0, l.abort(ctx, fmt.Errorf("attaching to container %s: %w", l.cfg.ID, err))
+				}
 			case m.PID > 0:
 				return m.PID, nil
 			case m.Error != "" || m.RuntimeErr != "":
@@ -134,7 +164,14 @@ func (l *launch) failure(m syncMsg) error {
 	if m.RuntimeErr == "" {
 		return fmt.Errorf("monitor for container %s: %s", l.cfg.ID, m.Error)
 	}
-	err := l.cfg.Runtime.NewError("create", []byte(m.RuntimeOutput), errors.New(m.RuntimeErr))
+	out := m.RuntimeOutput
+	if l.cfg.Start {
+		// `run --detach` fails where create would, but says "runc run
+		// failed"; podman (create, then start) prints "runc create failed".
+		name := l.cfg.Runtime.Name
+		out = strings.ReplaceAll(out, name+" run failed", name+" create failed")
+	}
+	err := l.cfg.Runtime.NewError("create", []byte(out), errors.New(m.RuntimeErr))
 	return oci.ClassifyExec(err)
 }
 

@@ -35,6 +35,8 @@
 // with a pipe as fd 3 (the caller reaps it; once the caller exits it is
 // init's). The monitor runs the runtime's create and writes one line: {"pid":N} on success, {"runtimeOutput":"...","runtimeErr":"..."}
 // when the runtime failed, or {"error":"..."} when the monitor itself did.
+// With Config.WaitAttach it first writes {"listening":true} and waits for
+// one attach client (LaunchAttach dials it) before it runs the runtime.
 //
 // # Attach protocol
 //
@@ -83,6 +85,14 @@ type Config struct {
 	LogDriver  string `json:"logDriver"` // LogK8sFile (or ""), LogNone, LogPassthrough
 	LogPath    string `json:"logPath,omitempty"`
 	LogSizeMax int64  `json:"logSizeMax,omitempty"` // truncate the log when it would grow past this
+
+	// Start has the monitor start the container as well: the runtime's
+	// `run --detach`, one runtime process instead of create and start.
+	Start bool `json:"start,omitempty"`
+	// WaitAttach (with Start) registers the first attach client before the
+	// container starts, so that it misses no output: the monitor says
+	// {"listening":true} on the sync pipe and waits for it.
+	WaitAttach bool `json:"waitAttach,omitempty"`
 
 	ExitCommand []string `json:"exitCommand,omitempty"` // run after the exit file is written
 	// ErrorLog is appended with what goes wrong after the sync pipe is

@@ -78,6 +78,8 @@ type server struct {
 	outputs []*os.File     // what the pumps read
 	pumps   sync.WaitGroup // one per output
 
+	first *os.File // the client registered before the start (WaitAttach)
+
 	mu       sync.Mutex
 	clients  map[*os.File]struct{}
 	exited   bool
@@ -149,6 +151,9 @@ func (s *server) run(syncf *os.File) int {
 	syncf.Close()
 
 	go s.acceptLoop()
+	if s.first != nil {
+		go s.serveClient(s.first)
+	}
 	for _, f := range s.outputs {
 		s.pumps.Add(1)
 		go s.pump(f)
@@ -196,6 +201,12 @@ func (s *server) create(syncf *os.File) (int, error) {
 	if s.listener, err = listenUnix(cfg.RunDir, attachFile); err != nil {
 		return fail(fmt.Errorf("creating attach socket: %w", err))
 	}
+	if cfg.WaitAttach {
+		sendSync(syncf, syncMsg{Listening: true})
+		if s.first, err = s.acceptFirst(); err != nil {
+			return fail(fmt.Errorf("waiting for the attach client: %w", err))
+		}
+	}
 	if cfg.LogDriver == "" || cfg.LogDriver == LogK8sFile {
 		if s.log, err = logs.NewWriter(cfg.LogPath, cfg.LogSizeMax); err != nil {
 			return fail(err)
@@ -240,7 +251,11 @@ func (s *server) runCreate(io *stdioSet) (master *os.File, out []byte, err error
 		// The runtime's stderr is the user's: keep a copy of its errors.
 		rt.Args = append(slices.Clip(rt.Args), "--log", filepath.Join(cfg.RunDir, runtimeLog), "--log-format", "json")
 	}
-	cmd := rt.CreateCmd(cfg.ID, cfg.Bundle, filepath.Join(cfg.RunDir, pidFile), io.consoleSocket)
+	create := rt.CreateCmd
+	if cfg.Start {
+		create = rt.RunDetachedCmd
+	}
+	cmd := create(cfg.ID, cfg.Bundle, filepath.Join(cfg.RunDir, pidFile), io.consoleSocket)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.in, io.out, io.err
 	cmd.Dir = "/"
 	err = cmd.Run()
@@ -252,10 +267,13 @@ func (s *server) runCreate(io *stdioSet) (master *os.File, out []byte, err error
 		}
 		master = m
 	}
-	// The container is blocked until `start`: whatever is in the pipes now
-	// is the runtime's own output.
-	for _, f := range io.runtimeOutput {
-		out = append(out, readAvailable(f)...)
+	// After create the container is blocked until `start`: whatever is in
+	// the pipes now is the runtime's own output. After a successful run it
+	// is the container's.
+	if err != nil || !cfg.Start {
+		for _, f := range io.runtimeOutput {
+			out = append(out, readAvailable(f)...)
+		}
 	}
 	if cfg.LogDriver == LogPassthrough {
 		out, _ = os.ReadFile(filepath.Join(cfg.RunDir, runtimeLog))
@@ -407,6 +425,25 @@ func writeExitFile(dir string, code int, at time.Time) error {
 		return fmt.Errorf("writing exit file: %w", err)
 	}
 	return nil
+}
+
+// acceptFirst registers the client the engine dials before the container
+// starts. A client that does not come (its CLI died) fails the start.
+func (s *server) acceptFirst() (*os.File, error) {
+	_ = s.listener.SetReadDeadline(time.Now().Add(30 * time.Second))
+	c, err := acceptConn(s.listener)
+	_ = s.listener.SetReadDeadline(time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.clients[c] = struct{}{}
+	s.mu.Unlock()
+	if _, err := c.Write(appendFrameHeader(nil, frameReady, 0)); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 func (s *server) acceptLoop() {

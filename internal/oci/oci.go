@@ -120,6 +120,27 @@ func (r *Runtime) CreateCmd(id, bundle, pidFile, consoleSocket string) *exec.Cmd
 	return exec.Command(r.Path, r.argv(append(args, id)...)...)
 }
 
+// RunDetachedCmd is `runtime run --detach`: create and start in one
+// runtime process, for the monitor, like CreateCmd.
+func (r *Runtime) RunDetachedCmd(id, bundle, pidFile, consoleSocket string) *exec.Cmd {
+	args := []string{"run", "--detach", "--bundle", bundle, "--pid-file", pidFile}
+	if consoleSocket != "" {
+		args = append(args, "--console-socket", consoleSocket)
+	}
+	return exec.Command(r.Path, r.argv(append(args, id)...)...)
+}
+
+// CanRunDetached tells whether the runtime is one whose `run --detach`
+// takes the same flags as create and leaves the process to the caller's
+// subreaper (runc and crun); others get create and start.
+func (r *Runtime) CanRunDetached() bool {
+	switch filepath.Base(r.Path) {
+	case "runc", "crun":
+		return true
+	}
+	return false
+}
+
 // Start runs the container's process. A process that cannot be executed
 // (runtimes that exec at start, as crun does) gets exit code 126 or 127.
 func (r *Runtime) Start(ctx context.Context, id string) error {
