@@ -45,7 +45,7 @@ func addContainerCommands(root *cobra.Command, g *Globals) {
 	list.Use = "list [options]"
 	list.Aliases = []string{"ls"}
 	ctr.AddCommand(list)
-	ctr.AddCommand(newExistsCommand(g), newPruneCommand(g), newCleanupCommand(g))
+	ctr.AddCommand(newExistsCommand(g), newPruneCommand(g), newCleanupCommand(g), newRunlabelCommand(g))
 	root.AddCommand(ctr)
 }
 
