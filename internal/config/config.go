@@ -8,56 +8,89 @@
 // on the values belong to the engine.
 package config
 
-import "path/filepath"
+import (
+	"path/filepath"
+	"slices"
 
-// Config is the subset of containers.conf that pier understands. Keys pier
-// does not know are ignored, as podman ignores them, so one file serves
-// podman and pier alike.
+	cconfig "go.podman.io/common/pkg/config"
+)
+
+// Config is the part of containers.conf that pier acts on, in plain Go
+// types, as podman's own parser (go.podman.io/common/pkg/config) read it.
+// Keys pier does not act on are still parsed and validated by that parser
+// (so one file serves podman and pier alike) and stay reachable in Common;
+// docs/status.md lists which keys pier honours.
 type Config struct {
-	Containers ContainersConfig `toml:"containers"`
-	Engine     EngineConfig     `toml:"engine"`
+	Containers ContainersConfig
+	Engine     EngineConfig
+	// Common is the whole file as podman reads it; nil for Default().
+	// Read only: it may be shared.
+	Common *cconfig.Config
 }
 
 // ContainersConfig is the [containers] table: defaults for new containers.
 type ContainersConfig struct {
 	// DefaultUlimits are "name=soft[:hard]" entries applied to every
 	// container, as --ulimit spells them.
-	DefaultUlimits []string `toml:"default_ulimits"`
+	DefaultUlimits []string
 	// Env is the environment every container starts from; the image's and
 	// the user's variables override it.
-	Env []string `toml:"env"`
+	Env []string
+	// EnvHost passes pier's own environment to every container, under
+	// the image's and the user's variables.
+	EnvHost bool
+	// DefaultCapabilities is the capability set of a container's process
+	// ("CAP_" names).
+	DefaultCapabilities []string
+	// DefaultSysctls are "name=value" entries set in every container;
+	// net.* ones only when the container has its own network namespace.
+	DefaultSysctls []string
+	// Umask is the octal umask of the container's process.
+	Umask string
 	// LogDriver is "k8s-file", "journald" or "none".
-	LogDriver string `toml:"log_driver"`
+	LogDriver string
 	// LogSizeMax caps a container's log file in bytes; negative means no cap.
-	LogSizeMax int64 `toml:"log_size_max"`
+	LogSizeMax int64
 }
 
 // EngineConfig is the [engine] table: how the engine itself runs.
 type EngineConfig struct {
 	// Runtime is the OCI runtime used when a container names none: a key
 	// of Runtimes or an absolute path.
-	Runtime string `toml:"runtime"`
+	Runtime string
 	// Runtimes maps a runtime name to candidate executables; the first
 	// one that exists wins. A file's [engine.runtimes] table adds to and
 	// overrides entries of earlier files, it does not replace the table.
-	Runtimes map[string][]string `toml:"runtimes"`
+	Runtimes map[string][]string
 	// StopTimeout is the default seconds between the stop signal and
 	// SIGKILL.
-	StopTimeout uint `toml:"stop_timeout"`
+	StopTimeout uint
 	// TmpDir holds per-boot engine state (the "alive" file that detects a
 	// reboot). It must be on a tmpfs. Empty means <runroot>/pier, see
 	// TmpDirFor.
-	TmpDir string `toml:"tmp_dir"`
+	TmpDir string
 	// StaticDir holds the persistent engine state (the database). Empty
 	// means <graphroot>/pier, see StaticDirFor.
-	StaticDir string `toml:"static_dir"`
+	StaticDir string
 	// MonitorPath lists candidate paths of the pier-monitor binary, the
 	// process that plays conmon's role. It is pier's own key (podman's
 	// conmon_path names a different program with a different protocol, so
 	// pier cannot reuse it). The engine searches these after the directory
 	// of the running pier executable, so a freshly built pier finds the
 	// monitor built beside it.
-	MonitorPath []string `toml:"monitor_path"`
+	MonitorPath []string
+	// CgroupManager is "cgroupfs", the only manager pier drives.
+	CgroupManager string
+	// EventsLogger is where podman writes events ("file", "journald",
+	// "none"); pier reports it.
+	EventsLogger string
+	// PullPolicy is the default of --pull.
+	PullPolicy string
+	// VolumePath is where named volumes live. Empty means
+	// <graphroot>/volumes, see VolumePathFor.
+	VolumePath string
+	// HooksDir lists the OCI hooks directories.
+	HooksDir []string
 }
 
 // DefaultPath is the PATH a container gets when neither containers.conf nor
@@ -68,13 +101,17 @@ const DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 func Default() *Config {
 	return &Config{
 		Containers: ContainersConfig{
-			DefaultUlimits: []string{},
-			// podman's containers.conf default sets TERM=xterm for every
-			// container, with or without -t, so `env` in a pier container
-			// prints what it prints in a podman one.
-			Env:        []string{DefaultPath, "TERM=xterm"},
-			LogDriver:  "k8s-file",
-			LogSizeMax: -1,
+			DefaultUlimits:      []string{},
+			// podman 4's default env set TERM=xterm in every container,
+			// with or without -t, and the system tests pier follows check
+			// it; podman 5 sets it only with -t. A file's env replaces
+			// this list, as in both.
+			Env:                 []string{DefaultPath, "TERM=xterm"},
+			DefaultCapabilities: slices.Clone(cconfig.DefaultCapabilities),
+			DefaultSysctls:      []string{},
+			Umask:               "0022",
+			LogDriver:           "k8s-file",
+			LogSizeMax:          -1,
 		},
 		Engine: EngineConfig{
 			// podman 5 defaults to crun, but crun (1.8 here) refuses hosts
@@ -101,7 +138,11 @@ func Default() *Config {
 					"/bin/crun",
 				},
 			},
-			StopTimeout: 10,
+			StopTimeout:   10,
+			CgroupManager: cconfig.CgroupfsCgroupsManager,
+			EventsLogger:  "file",
+			PullPolicy:    "missing",
+			HooksDir:      slices.Clone(cconfig.DefaultHooksDirs),
 			MonitorPath: []string{
 				"/usr/libexec/pier/pier-monitor",
 				"/usr/local/libexec/pier/pier-monitor",
@@ -111,6 +152,16 @@ func Default() *Config {
 			},
 		},
 	}
+}
+
+// VolumePathFor returns where named volumes live with storage graph root
+// graphRoot: <graphroot>/volumes unless containers.conf names a path, as
+// in podman.
+func (c *Config) VolumePathFor(graphRoot string) string {
+	if c.Engine.VolumePath != "" {
+		return c.Engine.VolumePath
+	}
+	return filepath.Join(graphRoot, "volumes")
 }
 
 // TmpDirFor returns the tmp dir to use with storage run root runRoot. pier
