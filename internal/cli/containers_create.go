@@ -242,6 +242,14 @@ func newCreateCommand(g *Globals) *cobra.Command {
 // fullRequest is request with the options of the pull that create and run
 // do when the image is missing (or always/newer, per --pull).
 func (o *createOpts) fullRequest(cmd *cobra.Command, g *Globals, args []string) (*engine.CreateRequest, error) {
+	if !cmd.Flags().Changed("pull") {
+		// containers.conf pull_policy is --pull's default, as in podman.
+		conf, err := g.Config()
+		if err != nil {
+			return nil, err
+		}
+		o.pull = conf.Engine.PullPolicy
+	}
 	req, err := o.request(cmd, args, os.LookupEnv)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,9 @@ type Globals struct {
 	Root, RunRoot, Runtime, StorageDriver, LogLevel, TmpDir string
 	VolumePath                                              string
 	StorageOpts, RuntimeFlags                               []string
+	// Modules are containers.conf modules (--module), read after the
+	// drop-ins.
+	Modules []string
 
 	// Root-only flags (podman's local flags of the root command: valid
 	// before the subcommand only).
@@ -47,7 +50,7 @@ type Globals struct {
 // Config returns containers.conf, loaded once.
 func (g *Globals) Config() (*config.Config, error) {
 	if g.conf == nil {
-		c, err := config.Load()
+		c, err := config.Load(g.Modules...)
 		if err != nil {
 			return nil, err
 		}

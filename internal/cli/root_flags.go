@@ -35,6 +35,7 @@ func addRootFlags(root *cobra.Command, g *Globals) {
 	} else {
 		pf.StringVar(&g.Root, "root", "", "Path to the graph root directory where images, containers, etc. are stored")
 		pf.StringVar(&g.RunRoot, "runroot", "", "Path to the 'run directory' where all state information is stored")
+		pf.StringArrayVar(&g.Modules, "module", nil, "Load the containers.conf(5) module")
 		pf.StringVar(&g.Runtime, "runtime", "", "Path to the OCI-compatible binary used to run containers, or a runtime name from containers.conf")
 		pf.StringArrayVar(&g.RuntimeFlags, "runtime-flag", []string{}, "add global flags for the container runtime")
 		pf.StringVar(&g.StorageDriver, "storage-driver", "", "Select which storage driver is used to manage storage of images and containers")

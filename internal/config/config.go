@@ -102,11 +102,7 @@ func Default() *Config {
 	return &Config{
 		Containers: ContainersConfig{
 			DefaultUlimits:      []string{},
-			// podman 4's default env set TERM=xterm in every container,
-			// with or without -t, and the system tests pier follows check
-			// it; podman 5 sets it only with -t. A file's env replaces
-			// this list, as in both.
-			Env:                 []string{DefaultPath, "TERM=xterm"},
+			Env:                 []string{DefaultPath},
 			DefaultCapabilities: slices.Clone(cconfig.DefaultCapabilities),
 			DefaultSysctls:      []string{},
 			Umask:               "0022",

@@ -103,7 +103,7 @@ tmp_dir = "/run/x"
 static_dir = "/var/lib/x"
 volume_path = "/var/lib/v"
 events_logger = "none"
-pull_policy = "never"
+pull_policy = "ifnewer"
 monitor_path = ["/opt/pier/pier-monitor"]
 [engine.runtimes]
 myrt = ["/opt/myrt"]
@@ -120,7 +120,7 @@ myrt = ["/opt/myrt"]
 		t.Fatalf("containers arrays not applied: %+v", ct)
 	}
 	if en.StopTimeout != 30 || en.Runtime != "crun" || en.TmpDir != "/run/x" || en.StaticDir != "/var/lib/x" ||
-		en.VolumePath != "/var/lib/v" || en.EventsLogger != "none" || en.PullPolicy != "never" {
+		en.VolumePath != "/var/lib/v" || en.EventsLogger != "none" || en.PullPolicy != "newer" {
 		t.Fatalf("engine table not applied: %+v", en)
 	}
 	if !reflect.DeepEqual(en.MonitorPath, []string{"/opt/pier/pier-monitor"}) {
@@ -159,8 +159,8 @@ func TestLoadOverrideOrder(t *testing.T) {
 	if c := mustLoad(t, mod); c.Engine.StopTimeout != 3 {
 		t.Fatalf("module by path must apply: %d", c.Engine.StopTimeout)
 	}
-	if _, err := Load("nope.conf"); err == nil || !strings.Contains(err.Error(), "nope.conf") {
-		t.Fatalf("a missing module must be an error naming it, got %v", err)
+	if _, err := Load("nope.conf"); err == nil || !strings.Contains(err.Error(), "nope.conf") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("a missing module must be a one-line error naming it, got %q", err)
 	}
 
 	override := writeFile(t, t.TempDir(), "override.conf", "[engine]\nstop_timeout = 42\nmonitor_path = [\"/o\"]\n")

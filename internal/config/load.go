@@ -45,11 +45,11 @@ func Load(modules ...string) (*Config, error) {
 		// common's errors name the file and line of a malformed file
 		// ("parsing containers.conf: decode configuration "f": toml: line
 		// 2 ...") and podman prints them as they are.
-		return nil, err
+		return nil, oneLine(err)
 	}
 	own, err := loadOwnKeys(modules)
 	if err != nil {
-		return nil, err
+		return nil, oneLine(err)
 	}
 	return fromCommon(cc, own), nil
 }
@@ -57,9 +57,6 @@ func Load(modules ...string) (*Config, error) {
 // ownKeys are what the files say beyond common's struct: pier's own key,
 // and whether a key whose pier default differs from podman's was set.
 type ownKeys struct {
-	Containers struct {
-		Env *[]any `toml:"env"`
-	} `toml:"containers"`
 	Engine struct {
 		MonitorPath []string `toml:"monitor_path"`
 		Runtime     *string  `toml:"runtime"`
@@ -124,9 +121,7 @@ func fromCommon(cc *cconfig.Config, own *ownKeys) *Config {
 	c.Common = cc
 	ct, en := &cc.Containers, &cc.Engine
 	c.Containers.DefaultUlimits = ct.DefaultUlimits.Get()
-	if own.Containers.Env != nil {
-		c.Containers.Env = ct.Env.Get()
-	}
+	c.Containers.Env = ct.Env.Get()
 	c.Containers.EnvHost = ct.EnvHost
 	c.Containers.DefaultCapabilities = ct.DefaultCapabilities.Get()
 	c.Containers.DefaultSysctls = ct.DefaultSysctls.Get()
@@ -155,7 +150,25 @@ func fromCommon(cc *cconfig.Config, own *ownKeys) *Config {
 	c.Engine.MonitorPath = own.Engine.MonitorPath
 	c.Engine.CgroupManager = en.CgroupManager
 	c.Engine.EventsLogger = en.EventsLogger
-	c.Engine.PullPolicy = en.PullPolicy
+	// Spelled as --pull spells it ("IfMissing" -> "missing"); common's
+	// Validate already rejected what it cannot parse.
+	if pp, err := cconfig.ParsePullPolicy(en.PullPolicy); err == nil {
+		c.Engine.PullPolicy = pp.String()
+	}
 	c.Engine.HooksDir = en.HooksDir.Get()
 	return c
 }
+
+// oneLine keeps an error on one line: a module missing from every module
+// directory comes back as one error per directory, joined by newlines.
+func oneLine(err error) error {
+	if !strings.Contains(err.Error(), "\n") {
+		return err
+	}
+	return &joinedError{err}
+}
+
+type joinedError struct{ err error }
+
+func (e *joinedError) Error() string { return strings.ReplaceAll(e.err.Error(), "\n", "; ") }
+func (e *joinedError) Unwrap() error { return e.err }

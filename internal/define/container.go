@@ -67,6 +67,14 @@ type ContainerConfig struct {
 	Stdin       bool              `json:"stdin,omitempty"`
 	Mounts      []Mount           `json:"mounts,omitempty"`
 	NetworkMode string            `json:"networkMode"` // "none" or "host" for now
+	// Capabilities, Sysctls and Umask are fixed at create from
+	// containers.conf (default_capabilities, default_sysctls, umask), as
+	// podman fixes them, so editing the file later changes new containers
+	// only. A nil Capabilities (rows older than the field) means podman's
+	// default set; an empty one means none. An empty Umask means 0022.
+	Capabilities []string          `json:"capabilities"`
+	Sysctls      map[string]string `json:"sysctls,omitempty"`
+	Umask        string            `json:"umask,omitempty"`
 
 	Rlimits     []spec.POSIXRlimit `json:"rlimits,omitempty"`
 	StopSignal  int                `json:"stopSignal,omitempty"` // 0 = SIGTERM

@@ -50,7 +50,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 	if err != nil {
 		return nil, err
 	}
-	mergeImageConfig(cfg, req, img, r.conf.Containers.Env)
+	mergeImageConfig(cfg, req, img, r.confEnv())
 	if len(cfg.Entrypoint)+len(cfg.Cmd) == 0 {
 		return nil, fmt.Errorf("no command or entrypoint provided, and no CMD or ENTRYPOINT from image: %w", errdefs.ErrInvalidArgument)
 	}
@@ -147,6 +147,9 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 		cfg.LogDriver = "k8s-file"
 	default:
 		return nil, fmt.Errorf("log driver %q is not supported (use k8s-file, none or passthrough): %w", cfg.LogDriver, errdefs.ErrInvalidArgument)
+	}
+	if err := r.applyConfDefaults(cfg); err != nil {
+		return nil, err
 	}
 	if req.StopTimeout != nil {
 		cfg.StopTimeout = *req.StopTimeout

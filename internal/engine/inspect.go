@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -148,7 +149,7 @@ func inspectConfig(cfg *define.ContainerConfig) *define.InspectContainerConfig {
 		Annotations:   cfg.Annotations,
 		StopSignal:    sigName,
 		CreateCommand: cfg.CreateCmd,
-		Umask:         "0022",
+		Umask:         cmp.Or(cfg.Umask, "0022"),
 		StopTimeout:   cfg.StopTimeout,
 	}
 }

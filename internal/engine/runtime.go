@@ -145,12 +145,12 @@ func (r *Runtime) Config() *config.Config { return r.conf }
 func (r *Runtime) Paths() state.Paths { return r.paths }
 
 // VolumePath is the directory of named volumes: --volumepath, else
-// <graphroot>/volumes as in podman.
+// containers.conf volume_path, else <graphroot>/volumes as in podman.
 func (r *Runtime) VolumePath() string {
 	if r.opts.VolumePath != "" {
 		return r.opts.VolumePath
 	}
-	return filepath.Join(r.paths.GraphRoot, "volumes")
+	return r.conf.VolumePathFor(r.paths.GraphRoot)
 }
 
 // Images opens image storage on first use.

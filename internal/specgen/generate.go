@@ -15,8 +15,7 @@
 // cgroupfs host, minus what pier does not support yet. Seccomp is added by
 // ApplyDefaultSeccomp, outside Generate, so golden files stay readable. Not
 // done yet: AppArmor,
-// SELinux labels, the pids cgroup limit (podman's 2048), podman's default
-// sysctl net.ipv4.ping_group_range, devices, user namespaces and
+// SELinux labels, the pids cgroup limit (podman's 2048), devices, user namespaces and
 // /run/.containerenv.
 package specgen
 
@@ -25,6 +24,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	spec "github.com/opencontainers/runtime-spec/specs-go"
@@ -143,6 +143,13 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 	user.AdditionalGids = slices.Clone(user.AdditionalGids)
 	if user.Umask == nil {
 		umask := defaultUmask
+		if c.Umask != "" {
+			u, err := strconv.ParseUint(c.Umask, 8, 32)
+			if err != nil {
+				return nil, invalidf("invalid umask %q", c.Umask)
+			}
+			umask = uint32(u)
+		}
 		user.Umask = &umask
 	}
 
@@ -154,7 +161,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 			Args:         args,
 			Env:          processEnv(c, h, hostname),
 			Cwd:          cwd,
-			Capabilities: capabilities(user.UID),
+			Capabilities: capabilities(user.UID, c.Capabilities),
 			Rlimits:      slices.Clone(c.Rlimits),
 			// podman leaves no_new_privileges off unless asked, so setuid
 			// binaries (su, ping on some images) keep working.
@@ -172,6 +179,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 				// "allow all" from its parent.
 				Devices: []spec.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
 			},
+			Sysctl:        maps.Clone(c.Sysctls),
 			CgroupsPath:   h.CgroupsPath,
 			Namespaces:    namespaces,
 			MaskedPaths:   slices.Clone(maskedPaths),
@@ -227,11 +235,14 @@ func processEnv(c *define.ContainerConfig, h *Host, hostname string) []string {
 // non-root process starts with no capabilities but setuid binaries can
 // still gain them. Inheritable and ambient stay empty (podman dropped
 // inheritable after CVE-2022-27649).
-func capabilities(uid uint32) *spec.LinuxCapabilities {
-	c := &spec.LinuxCapabilities{Bounding: slices.Clone(defaultCaps)}
+func capabilities(uid uint32, set []string) *spec.LinuxCapabilities {
+	if set == nil {
+		set = defaultCaps
+	}
+	c := &spec.LinuxCapabilities{Bounding: slices.Clone(set)}
 	if uid == 0 {
-		c.Effective = slices.Clone(defaultCaps)
-		c.Permitted = slices.Clone(defaultCaps)
+		c.Effective = slices.Clone(set)
+		c.Permitted = slices.Clone(set)
 	}
 	return c
 }

@@ -78,20 +78,20 @@ func snapshotHostStorage() string {
 func TestContainersConfHonoured(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
-	p.WriteConf("[containers]\nlog_size_max = 4096\n\n[engine]\nstop_timeout = 3\nunknown_key_is_ignored = true\n")
+	p.WriteConf("[containers]\nlog_size_max = 8192\n\n[engine]\nstop_timeout = 3\nunknown_key_is_ignored = true\n")
 	p.MustRun("create", "--name", "c", Image, "true")
 	if got := p.Inspect("c", "{{.Config.StopTimeout}}"); got != "3" {
 		t.Errorf("stop_timeout from containers.conf: want 3, got %q", got)
 	}
 	// log_size_max bounds the log file on disk.
-	p.MustRun("run", "--name", "big", Image, "sh", "-c", "i=0; while [ $i -lt 400 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done")
+	p.MustRun("run", "--name", "big", Image, "sh", "-c", "i=0; while [ $i -lt 800 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done")
 	path := logPath(t, p, "big")
 	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatalf("log file %s: %v", path, err)
 	}
-	if st.Size() > 4096+1024 {
-		t.Errorf("log_size_max=4096 not honoured: %s is %d bytes", path, st.Size())
+	if st.Size() > 8192+1024 {
+		t.Errorf("log_size_max=8192 not honoured: %s is %d bytes", path, st.Size())
 	}
 	if st.Size() == 0 {
 		t.Errorf("log file %s is empty", path)

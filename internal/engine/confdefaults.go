@@ -1,0 +1,44 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/specgen"
+)
+
+// applyConfDefaults fixes in cfg the containers.conf keys that shape the
+// container's process (capabilities, sysctls, umask), at create as podman
+// does, after cfg.NetworkMode is settled.
+func (r *Runtime) applyConfDefaults(cfg *define.ContainerConfig) error {
+	ct := r.conf.Containers
+	cfg.Capabilities = slices.Clone(ct.DefaultCapabilities)
+	if cfg.Capabilities == nil {
+		cfg.Capabilities = []string{}
+	}
+	sysctls, err := specgen.ParseSysctls(ct.DefaultSysctls, cfg.NetworkMode == "host")
+	if err != nil {
+		return fmt.Errorf("containers.conf default_sysctls: %w", err)
+	}
+	if len(sysctls) > 0 {
+		cfg.Sysctls = sysctls
+	}
+	cfg.Umask = ct.Umask
+	return nil
+}
+
+// confEnv is the environment every container starts from: TERM=xterm,
+// then (with env_host) pier's own environment, then containers.conf's env.
+// podman 4 put TERM=xterm in every container, with or without -t, and the
+// system tests pier follows check it; podman 5 sets it only with -t.
+func (r *Runtime) confEnv() []string {
+	ct := r.conf.Containers
+	env := ct.Env
+	if ct.EnvHost {
+		// podman's GetDefaultEnvEx order: the host's, then the file's.
+		env = specgen.MergeEnv(os.Environ(), env)
+	}
+	return specgen.MergeEnv([]string{"TERM=xterm"}, env)
+}

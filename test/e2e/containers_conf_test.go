@@ -1,0 +1,174 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// statusField returns the value of field (e.g. "CapEff") in the
+// /proc/self/status text st.
+func statusField(st, field string) string {
+	for _, l := range strings.Split(st, "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// containers.conf keys change what the container's process gets.
+func TestContainersConfProcessKeys(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf(`[containers]
+default_capabilities = ["chown", "CAP_KILL"]
+default_sysctls = ["net.ipv4.ping_group_range=0 1"]
+env = ["FROM_CONF=yes", "PATH=/bin"]
+umask = "0077"
+`)
+	st := p.MustRun("run", "--rm", Image, "cat", "/proc/self/status").Stdout
+	// CAP_CHOWN is bit 0, CAP_KILL bit 5.
+	for _, f := range []string{"CapEff", "CapPrm", "CapBnd"} {
+		if got := statusField(st, f); got != "0000000000000021" {
+			t.Errorf("%s = %q, want CHOWN+KILL only (0000000000000021)", f, got)
+		}
+	}
+	if got := p.MustRun("run", "--rm", Image, "cat", "/proc/sys/net/ipv4/ping_group_range").Out(); got != "0\t1" {
+		t.Errorf("default_sysctls not applied: ping_group_range = %q", got)
+	}
+	env := p.MustRun("run", "--rm", "-e", "FROM_USER=1", Image, "env").Stdout
+	for _, want := range []string{"FROM_CONF=yes", "PATH=/bin", "FROM_USER=1", "TERM=xterm"} {
+		if !strings.Contains(env, want+"\n") {
+			t.Errorf("env lacks %s:\n%s", want, env)
+		}
+	}
+	if got := p.MustRun("run", "--rm", Image, "sh", "-c", "umask").Out(); got != "0077" {
+		t.Errorf("umask = %q, want 0077", got)
+	}
+	p.MustRun("create", "--name", "u", Image, "true")
+	if got := p.Inspect("u", "{{.Config.Umask}}"); got != "0077" {
+		t.Errorf("inspect Umask = %q, want 0077", got)
+	}
+
+	// The keys are fixed at create: a container made before the file
+	// changed keeps them.
+	p.WriteConf("")
+	def := statusField(p.MustRun("run", "--rm", Image, "cat", "/proc/self/status").Stdout, "CapEff")
+	if def != "00000000800405fb" {
+		t.Errorf("podman's 11 default capabilities: CapEff = %q, want 00000000800405fb", def)
+	}
+	p.MustRun("create", "--name", "old-caps", Image, "cat", "/proc/self/status")
+	p.WriteConf("[containers]\ndefault_capabilities = [\"KILL\"]\n")
+	p.MustRun("start", "old-caps")
+	p.MustRun("wait", "old-caps")
+	if got := statusField(p.MustRun("logs", "old-caps").Stdout, "CapEff"); got != def {
+		t.Errorf("create-time capabilities lost at start: CapEff = %q, want %q", got, def)
+	}
+
+	// Host networking keeps the host's net.* sysctls untouched.
+	host := mustRead("/proc/sys/net/ipv4/ping_group_range")
+	p.WriteConf("[containers]\ndefault_sysctls = [\"net.ipv4.ping_group_range=0 2\"]\n")
+	p.MustRun("run", "--rm", "--network", "host", Image, "true")
+	if after := mustRead("/proc/sys/net/ipv4/ping_group_range"); after != host {
+		t.Errorf("host sysctl changed by a --network host container: %q -> %q", host, after)
+	}
+}
+
+func TestContainersConfEnvHost(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf("[containers]\nenv_host = true\nenv = [\"B=from-conf\"]\n")
+	p.Env = append(p.Env, "A_FROM_HOST=1", "B=from-host")
+	env := p.MustRun("run", "--rm", Image, "env").Stdout
+	for _, want := range []string{"A_FROM_HOST=1", "B=from-conf"} {
+		if !strings.Contains(env, want+"\n") {
+			t.Errorf("env_host: env lacks %s:\n%s", want, env)
+		}
+	}
+}
+
+// A bad file or value is one line naming the file, and nothing is created.
+func TestContainersConfErrors(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf("[engine]\nstop_timeout = = 3\n")
+	r := p.Run("run", "--rm", Image, "true")
+	p.ExpectEngineError(r, p.ConfPath, "line 2")
+	p.WriteConf("[containers]\ndefault_sysctls = [\"kernel.panic=1\"]\n")
+	r = p.Run("run", "--rm", Image, "true")
+	p.ExpectEngineError(r, "sysctl 'kernel.panic' is not allowed")
+	p.WriteConf("")
+	if ids := p.PsIDs(); len(ids) != 0 {
+		t.Errorf("nothing should have been created: %v", ids)
+	}
+}
+
+// Drop-ins and CONTAINERS_CONF_OVERRIDE apply in podman's order.
+func TestContainersConfFileOrder(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	conf := filepath.Join(p.Home, ".config", "containers")
+	write := func(name, content string) string {
+		path := filepath.Join(conf, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	// Without CONTAINERS_CONF the user's files are read.
+	p.ConfPath = write("containers.conf", "[engine]\nstop_timeout = 7\n")
+	write("containers.conf.d/10-a.conf", "[engine]\nstop_timeout = 8\n")
+	p.Env = append(p.Env, "CONTAINERS_CONF=")
+	p.MustRun("create", "--name", "a", Image, "true")
+	if got := p.Inspect("a", "{{.Config.StopTimeout}}"); got != "8" {
+		t.Errorf("drop-in must override the main file: StopTimeout %q", got)
+	}
+	override := write("override.conf", "[engine]\nstop_timeout = 9\n")
+	p.Env = append(p.Env, "CONTAINERS_CONF_OVERRIDE="+override)
+	p.MustRun("create", "--name", "b", Image, "true")
+	if got := p.Inspect("b", "{{.Config.StopTimeout}}"); got != "9" {
+		t.Errorf("CONTAINERS_CONF_OVERRIDE must win: StopTimeout %q", got)
+	}
+}
+
+// pull_policy is --pull's default: "never" fails on a missing image
+// without trying a registry.
+func TestContainersConfPullPolicy(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf("[engine]\npull_policy = \"never\"\n")
+	r := p.Run("run", "--rm", "127.0.0.1:1/none:latest", "true")
+	p.ExpectEngineError(r, "image not known")
+	if strings.Contains(r.Stderr, "Trying to pull") {
+		t.Errorf("pull_policy=never must not pull: %s", r)
+	}
+}
+
+// --module loads a containers.conf module after the main file.
+func TestContainersConfModule(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf("[engine]\nstop_timeout = 7\n")
+	mod := filepath.Join(p.Dir, "fast.conf")
+	if err := os.WriteFile(mod, []byte("[engine]\nstop_timeout = 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun("--module", mod, "create", "--name", "m", Image, "true")
+	if got := p.Inspect("m", "{{.Config.StopTimeout}}"); got != "2" {
+		t.Errorf("--module must override the main file: StopTimeout %q", got)
+	}
+	vol := filepath.Join(p.Dir, "vols")
+	if err := os.WriteFile(mod, []byte("[engine]\nvolume_path = \""+vol+"\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.MustRun("--module", mod, "info", "--format", "{{.Store.VolumePath}}").Out(); got != vol {
+		t.Errorf("volume_path: info says %q, want %q", got, vol)
+	}
+	r := p.Run("--module", "nosuch.conf", "ps")
+	p.ExpectEngineError(r, "nosuch.conf")
+}
