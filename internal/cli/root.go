@@ -178,6 +178,7 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 	}
 	root.AddCommand(newCompletionCommand(g))
 	podmanStyle(root)
+	completeFormats(root)
 	return root
 }
 

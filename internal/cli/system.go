@@ -62,6 +62,7 @@ func newVersionCommand(g *Globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&fmtFlag, "format", "f", "", "Change the output format to JSON or a Go template")
+	completeFormat(cmd, &define.SystemVersionReport{})
 	return cmd
 }
 
@@ -117,6 +118,7 @@ func newInfoCommand(g *Globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&fmtFlag, "format", "f", "", "Change the output format to JSON or a Go template")
+	completeFormat(cmd, &define.Info{})
 	return cmd
 }
 

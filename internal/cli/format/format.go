@@ -125,12 +125,26 @@ func parse(body string) (*template.Template, error) {
 	return template.New("format").Funcs(Funcs()).Parse(body)
 }
 
+// parseEscaped parses the normalized body; if turning "\n" into newlines
+// broke it (a "\n" inside a quoted string of an action, as in
+// {{"\n"}}), it parses the user's text unchanged, as podman's
+// report.Formatter does.
+func parseEscaped(body, raw string) (*template.Template, error) {
+	t, err := parse(body)
+	if err != nil {
+		if t, rawErr := parse(raw); rawErr == nil {
+			return t, nil
+		}
+	}
+	return t, err
+}
+
 // Template renders rows with a Go template. A "table " format prints a
 // header row first (the template run on the header map, as podman does),
 // unless noHeading, and goes through podman's tabwriter; any other format
 // is written as is, tabs included (podman's report.Formatter).
 func Template(w io.Writer, format string, headers map[string]string, rows []any, noHeading bool) error {
-	tmpl, err := parse(normalize(format))
+	tmpl, err := parseEscaped(normalize(format), strings.TrimPrefix(format, "table "))
 	if err != nil {
 		return fmt.Errorf("invalid format %q: %w", format, err)
 	}
@@ -160,7 +174,7 @@ func Template(w io.Writer, format string, headers map[string]string, rows []any,
 // (version, info): no "table" handling and no header, but the same escapes,
 // final newline and tabwriter as Template.
 func Single(w io.Writer, f string, v any) error {
-	t, err := parse(withNewline(escapes.Replace(f)))
+	t, err := parseEscaped(withNewline(escapes.Replace(f)), f)
 	if err != nil {
 		return fmt.Errorf("template parsing error: %w", err)
 	}

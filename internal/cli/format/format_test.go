@@ -92,3 +92,16 @@ func TestHumanCompactAndAgo(t *testing.T) {
 		t.Errorf("HumanAgo = %q", got)
 	}
 }
+
+// A "\n" inside a template string stays an escape of the template (podman
+// PR 15673): {{"\n"}} prints a newline instead of failing to parse.
+func TestEscapeInsideAction(t *testing.T) {
+	var b bytes.Buffer
+	if err := Template(&b, `{{"\n"}}`, nil, []any{1, 2}, false); err != nil || b.String() != "\n\n" {
+		t.Errorf("Template: %q %v", b.String(), err)
+	}
+	b.Reset()
+	if err := Single(&b, `{{"\n"}}`, 1); err != nil || strings.TrimSpace(b.String()) != "" {
+		t.Errorf("Single: %q %v", b.String(), err)
+	}
+}

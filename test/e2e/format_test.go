@@ -1,0 +1,37 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// Every command with a Go-template --format accepts {{"\n"}} (a "\n"
+// inside an action) and completes template fields, as podman's 610-format
+// system test demands.
+func TestFormatTemplatesAndCompletion(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("create", "--name", "fmt", Image, "true")
+	for _, c := range [][]string{
+		{"info"}, {"version"}, {"ps", "-a"}, {"images"}, {"history", Image},
+		{"image", "inspect", Image}, {"container", "inspect", "fmt"}, {"inspect", "fmt"},
+	} {
+		args := append(append([]string{}, c...), "--format", `{{"\n"}}`)
+		r := p.Run(args...)
+		if r.ExitCode != 0 || strings.TrimSpace(r.Stdout) != "" || r.Stderr != "" {
+			t.Errorf("%v: %s", c, r)
+		}
+		comp := append(append([]string{"__completeNoDesc"}, c...), "--format", "{{.")
+		r = p.Expect(0, comp...)
+		if !strings.Contains(r.Stdout, "{{.") || !strings.Contains(r.Stdout, "\n:6\n") {
+			t.Errorf("completion of %v: %s", c, r)
+		}
+	}
+	r := p.Expect(0, "__completeNoDesc", "info", "--format", "{{.Host.Con")
+	if !strings.HasPrefix(r.Stdout, "{{.Host.Conmon.\n") {
+		t.Errorf("nested completion: %s", r)
+	}
+	if r := p.Expect(0, "__completeNoDesc", "version", "--format", ""); !strings.HasPrefix(r.Stdout, "json\n:4\n") {
+		t.Errorf("json completion: %s", r)
+	}
+}
