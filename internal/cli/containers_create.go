@@ -28,6 +28,7 @@ type createOpts struct {
 	stopTimeout                                        uint
 	interactive, tty, rm, readOnly, httpProxy, quiet   bool
 	reg                                                registryFlags
+	run                                                runFlags
 }
 
 func (o *createOpts) addFlags(f *pflag.FlagSet) {
@@ -61,6 +62,7 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.rm, "rm", false, "Remove container and any anonymous unnamed volume associated with the container after exit")
 	f.BoolVar(&o.readOnly, "read-only", false, "Make containers root filesystem read-only")
 	f.BoolVar(&o.httpProxy, "http-proxy", true, "Set proxy environment variables in the container based on the host proxy vars")
+	o.run.add(f)
 }
 
 // proxyVars are the host variables --http-proxy copies, as podman does.
@@ -104,11 +106,15 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 	if err := o.typedValues(req); err != nil {
 		return nil, err
 	}
-	env, err := buildEnv(o, lookupEnv)
+	if err := o.run.apply(req); err != nil {
+		return nil, err
+	}
+	env, err := specgen.ParseEnv(o.env, o.envFile)
 	if err != nil {
 		return nil, err
 	}
 	req.Env = env
+	req.HostEnv = o.hostEnv(lookupEnv)
 	labels, err := buildLabels(o.labelFile, o.labels)
 	if err != nil {
 		return nil, err
@@ -151,9 +157,13 @@ func (o *createOpts) typedValues(req *engine.CreateRequest) error {
 	return nil
 }
 
-// buildEnv follows podman's precedence: host proxy variables (with
-// --http-proxy), then --env-file files in order, then -e flags.
-func buildEnv(o *createOpts, lookupEnv func(string) (string, bool)) ([]string, error) {
+// hostEnv is what the host passes on, over the image's variables and
+// under -e and --env-file, as in podman: its whole environment with
+// --env-host, else its proxy variables with --http-proxy.
+func (o *createOpts) hostEnv(lookupEnv func(string) (string, bool)) []string {
+	if o.run.envHost {
+		return os.Environ()
+	}
 	var proxy []string
 	if o.httpProxy {
 		for _, k := range proxyVars {
@@ -162,11 +172,7 @@ func buildEnv(o *createOpts, lookupEnv func(string) (string, bool)) ([]string, e
 			}
 		}
 	}
-	env, err := specgen.ParseEnv(o.env, o.envFile)
-	if err != nil {
-		return nil, err
-	}
-	return specgen.MergeEnv(proxy, env), nil
+	return proxy
 }
 
 // buildLabels reads --label-file files then -l flags; "key" alone sets an

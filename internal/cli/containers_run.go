@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,7 +18,8 @@ import (
 
 func newRunCommand(g *Globals) *cobra.Command {
 	o := &createOpts{}
-	var detach, sigProxy bool
+	var detach, sigProxy, rmi bool
+	var preserveFDs uint
 	cmd := &cobra.Command{
 		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
 		Short: "Run a command in a new container",
@@ -25,10 +27,21 @@ func newRunCommand(g *Globals) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if rmi {
+				// podman: --rmi implies --rm, unless --rm=false says no.
+				if cmd.Flags().Changed("rm") && !o.rm {
+					return errors.New("the --rmi option does not work without --rm")
+				}
+				o.rm = true
+			}
+			if err := engine.CheckInheritedFDs(preserveFDs); err != nil {
+				return err
+			}
 			req, err := o.fullRequest(cmd, g, args)
 			if err != nil {
 				return err
 			}
+			req.AutoRemoveImage, req.PreserveFDs = rmi, preserveFDs
 			if o.interactive && o.tty && !term.IsTerminal(os.Stdin.Fd()) {
 				fmt.Fprintln(g.Stderr, "The input device is not a TTY. The --tty and --interactive flags might not work properly")
 			}
@@ -51,6 +64,11 @@ func newRunCommand(g *Globals) *cobra.Command {
 					slog.Warn("removing container after run", "container", c.Config.ID, "error", rmErr)
 				}
 			}
+			if rmi {
+				if rmErr := rt.RemoveImageOf(context.WithoutCancel(ctx), c); rmErr != nil {
+					slog.Warn("Failed to remove image: " + rmErr.Error())
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -61,6 +79,8 @@ func newRunCommand(g *Globals) *cobra.Command {
 	o.addFlags(f)
 	f.BoolVarP(&detach, "detach", "d", false, "Run container in background and print container ID")
 	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy received signals to the process")
+	f.BoolVar(&rmi, "rmi", false, "Remove image unless used by other containers, implies --rm")
+	f.UintVar(&preserveFDs, "preserve-fds", 0, "Pass a number of additional file descriptors into the container")
 	return cmd
 }
 

@@ -324,9 +324,12 @@ func TestCreateRequest(t *testing.T) {
 	if req.Image != "busybox" || !reflect.DeepEqual(req.Command, []string{"ls", "-l", "--color"}) {
 		t.Errorf("image %q command %q: flags after the image belong to the command", req.Image, req.Command)
 	}
-	wantEnv := []string{"http_proxy=http://proxy", "A=file", "B=flag", "PIER_TEST_HOSTVAR=fromhost"}
+	wantEnv := []string{"A=file", "B=flag", "PIER_TEST_HOSTVAR=fromhost"}
 	if !reflect.DeepEqual(req.Env, wantEnv) {
 		t.Errorf("env = %q, want %q", req.Env, wantEnv)
+	}
+	if !reflect.DeepEqual(req.HostEnv, []string{"http_proxy=http://proxy"}) {
+		t.Errorf("host env = %q", req.HostEnv)
 	}
 	wantLabels := map[string]string{"x": "1", "y": "3", "z": ""}
 	if !reflect.DeepEqual(req.Labels, wantLabels) {

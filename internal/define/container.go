@@ -85,6 +85,29 @@ type ContainerConfig struct {
 	LogDriver  string `json:"logDriver"`
 	LogPath    string `json:"logPath,omitempty"`
 	LogSizeMax int64  `json:"logSizeMax,omitempty"`
+	LogTag     string `json:"logTag,omitempty"`
+	// LogOptions are the --log-opt keys pier's drivers do not use; kept
+	// (and shown nowhere) as podman keeps them.
+	LogOptions map[string]string `json:"logOptions,omitempty"`
+
+	RunFiles
+	// Timezone is --tz: "" (the image's), "local" (the host's) or a zone
+	// name; /etc/localtime is set up from it at every start.
+	Timezone string `json:"timezone,omitempty"`
+	// Init runs the container's command under an init process (--init),
+	// InitPath's or containers.conf's.
+	Init     bool   `json:"init,omitempty"`
+	InitPath string `json:"initPath,omitempty"`
+	// PreserveFDs passes the starting process's fds 3..3+N-1 to the
+	// container (run --preserve-fds).
+	PreserveFDs uint `json:"preserveFds,omitempty"`
+	// RestartPolicy is "no", "on-failure", "always" or "unless-stopped";
+	// stored and shown, not acted on yet.
+	RestartPolicy  string `json:"restartPolicy,omitempty"`
+	RestartRetries uint   `json:"restartRetries,omitempty"`
+	// AutoRemoveImage removes the image once the (auto-removed) container
+	// is gone (run --rmi).
+	AutoRemoveImage bool `json:"autoRemoveImage,omitempty"`
 
 	// Dependencies are objects the container needs while it exists; the
 	// store refuses to remove them first.
@@ -102,6 +125,15 @@ type Dependency struct {
 	Kind   string `json:"kind"` // KindContainer, ...
 	ID     string `json:"id"`
 	Reason string `json:"reason"` // what for, e.g. "netns"
+}
+
+// RunFiles are files outside pier's directories that pier writes for the
+// user: the container's ID (removed with the container), the monitor's and
+// the container's PIDs (left in place, as podman does).
+type RunFiles struct {
+	CIDFile        string `json:"cidFile,omitempty"`
+	MonitorPidFile string `json:"monitorPidFile,omitempty"`
+	PidFile        string `json:"pidFile,omitempty"`
 }
 
 // ContainerState changes over the container's life. It is saved whole.

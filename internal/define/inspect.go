@@ -158,6 +158,7 @@ type InspectContainerHostConfig struct {
 	RestartPolicy     *InspectRestartPolicy        `json:"RestartPolicy"`
 	AutoRemove        bool                         `json:"AutoRemove"`
 	AutoRemoveImage   bool                         `json:"AutoRemoveImage"`
+	Annotations       map[string]string            `json:"Annotations"`
 	VolumeDriver      string                       `json:"VolumeDriver"`
 	VolumesFrom       []string                     `json:"VolumesFrom"`
 	CapAdd            []string                     `json:"CapAdd"`
@@ -196,6 +197,7 @@ type InspectContainerHostConfig struct {
 	MemoryReservation int64                        `json:"MemoryReservation"`
 	MemorySwap        int64                        `json:"MemorySwap"`
 	OomKillDisable    bool                         `json:"OomKillDisable"`
+	Init              bool                         `json:"Init,omitempty"`
 	PidsLimit         int64                        `json:"PidsLimit"`
 	Ulimits           []InspectUlimit              `json:"Ulimits"`
 	CgroupConf        map[string]string            `json:"CgroupConf"`

@@ -39,6 +39,35 @@ type CreateRequest struct {
 	AutoRemove  bool
 	LogDriver   string
 	CreateCmd   []string
+	// HostEnv ranks over containers.conf's and the image's variables and
+	// under Env, as in podman: the host's proxy variables, or its whole
+	// environment (--env-host).
+	HostEnv     []string
+	Annotations map[string]string
+	// Log options (--log-opt): a path other than the container's own log
+	// file, a tag, a size cap (nil: containers.conf's, 0: none) and keys
+	// no pier driver uses, kept as podman keeps them.
+	LogPath    string
+	LogTag     string
+	LogSizeMax *int64
+	LogOptions map[string]string
+	// Replace removes a container already holding Name first.
+	Replace bool
+	// Files written for the user: the container's ID when created (the
+	// file is removed with the container), the monitor's and the
+	// container's PIDs at every start.
+	define.RunFiles
+	Timezone    string // "", "local" or a zone name (--tz)
+	Init        bool   // run the command under catatonit (--init)
+	InitPath    string // another init binary (--init-path)
+	PreserveFDs uint   // pass fds 3..3+N-1 of the starting process (run --preserve-fds)
+	// RestartPolicy is "", "no", "on-failure", "always" or
+	// "unless-stopped"; RestartRetries only with on-failure.
+	RestartPolicy  string
+	RestartRetries uint
+	// AutoRemoveImage removes the image after the container, with
+	// AutoRemove (run --rmi).
+	AutoRemoveImage bool
 	// Pull, when set, pulls the image per its policy (run's and create's
 	// --pull, "missing" by default); nil only looks the image up locally.
 	Pull *image.PullOptions
@@ -80,3 +109,7 @@ type LogOptions struct {
 
 // WaitConditions are the states `wait --condition` accepts.
 type WaitConditions []define.Status
+
+// CheckInheritedFDs reports whether this process inherited fds 3..3+n-1,
+// which run --preserve-fds passes to the container, with podman's error.
+func CheckInheritedFDs(n uint) error { return monitor.CheckInheritedFDs(int(n)) }

@@ -55,29 +55,46 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, fmt.Errorf("no command or entrypoint provided, and no CMD or ENTRYPOINT from image: %w", errdefs.ErrInvalidArgument)
 	}
 
-	cfg.ID = newID()
+	if req.Replace {
+		if err := r.replaceNamed(ctx, req.Name); err != nil {
+			return nil, err
+		}
+	}
+
+	cfg.ID, cfg.Created = newID(), time.Now()
 	l, err := r.lockCtr(ctx, cfg.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Unlock()
 	c := &define.Container{Config: *cfg, State: define.ContainerState{Status: define.StatusConfigured}}
-	if err := r.addWithName(ctx, c, req.Name == ""); err != nil {
+	if err := r.addWithName(ctx, c, req.Name == "", req.Replace); err != nil {
 		_ = l.Remove()
 		return nil, err
 	}
 	failpoint.Hit("create-after-state")
-	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
+	undo := func(err error) (*define.Container, error) {
 		_ = r.store.RemoveContainer(context.WithoutCancel(ctx), c.Config.ID)
 		_ = l.Remove()
-		return nil, fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
+		return nil, err
+	}
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
+		return undo(fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err))
 	}
 	failpoint.Hit("create-after-storage")
+	if c.Config.CIDFile != "" {
+		if err := writeCIDFile(c.Config.CIDFile, c.Config.ID); err != nil {
+			_ = images.DeleteContainer(c.Config.ID)
+			return undo(err)
+		}
+	}
 	return c, nil
 }
 
 // addWithName saves c; a random name is re-rolled on the rare collision.
-func (r *Runtime) addWithName(ctx context.Context, c *define.Container, random bool) error {
+// With replace, a container that took the name since replaceNamed removed
+// the last one is removed too.
+func (r *Runtime) addWithName(ctx context.Context, c *define.Container, random, replace bool) error {
 	for tries := 0; ; tries++ {
 		if random {
 			c.Config.Name = randomName()
@@ -87,6 +104,12 @@ func (r *Runtime) addWithName(ctx context.Context, c *define.Container, random b
 			return nil
 		}
 		if random && errors.Is(err, define.ErrNameInUse) && tries < 20 {
+			continue
+		}
+		if replace && errors.Is(err, define.ErrNameInUse) && tries < 3 {
+			if err := r.replaceNamed(ctx, c.Config.Name); err != nil {
+				return err
+			}
 			continue
 		}
 		if errors.Is(err, define.ErrNameInUse) {
@@ -185,6 +208,9 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 			cfg.Labels[k] = v
 		}
 	}
+	if err := r.applyRunOptions(cfg, req); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -238,6 +264,7 @@ func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *imag
 	}
 	env := specgen.MergeEnv([]string{config.DefaultPath}, confEnv)
 	env = specgen.MergeEnv(env, ic.Env)
+	env = specgen.MergeEnv(env, req.HostEnv)
 	cfg.Env = specgen.MergeEnv(env, req.Env)
 	cfg.WorkingDir = req.WorkingDir
 	if cfg.WorkingDir == "" {

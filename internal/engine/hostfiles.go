@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"go.podman.io/common/pkg/timezone"
+
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/specgen"
 )
@@ -52,7 +55,26 @@ func (r *Runtime) prepareHost(c *define.Container, rootfs, runDir string) (*spec
 		return nil, err
 	}
 	h.User, h.Home = u, home
+	if c.Config.Timezone != "" {
+		if h.LocaltimePath, err = setTimezone(c, rootfs, runDir); err != nil {
+			return nil, err
+		}
+	}
+	if c.Config.Init {
+		h.InitPath = r.initPath(&c.Config)
+	}
 	return h, nil
+}
+
+// setTimezone makes /etc/localtime in the rootfs a link to the zone's file
+// when the image has it, else copies the host's zone file into runDir for
+// a bind mount (returned), as podman does, with podman's own code.
+func setTimezone(c *define.Container, rootfs, runDir string) (string, error) {
+	etc, err := securejoin.SecureJoin(rootfs, "/etc")
+	if err != nil {
+		return "", fmt.Errorf("resolving /etc in container %s: %w", c.Config.Name, err)
+	}
+	return timezone.ConfigureContainerTimeZone(c.Config.Timezone, runDir, rootfs, etc, c.Config.ID)
 }
 
 // containerHostname follows podman: the user's hostname, the host's with

@@ -9,10 +9,13 @@ import (
 	"strings"
 	"syscall"
 
+	units "github.com/docker/go-units"
 	spec "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/monitor"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // Inspect returns podman's inspect view of one container. It reads the
@@ -52,22 +55,27 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 	if args == nil {
 		args = []string{}
 	}
+	if cfg.Init {
+		path, args = specgen.InitDest, append([]string{"--", path}, args...)
+	}
 	d := &define.InspectContainerData{
-		ID:           cfg.ID,
-		Created:      cfg.Created,
-		Path:         path,
-		Args:         args,
-		State:        inspectState(st, cfg.ID),
-		Image:        cfg.ImageID,
-		ImageName:    cfg.Image,
-		StaticDir:    f.staticDir,
-		Name:         cfg.Name,
-		RestartCount: int32(st.RestartCount),
-		Driver:       f.driver,
-		GraphDriver:  &define.DriverData{Name: f.driver, Data: map[string]string{}},
-		ExecIDs:      []string{},
-		Dependencies: []string{},
-		Mounts:       []define.InspectMount{},
+		ID:            cfg.ID,
+		Created:       cfg.Created,
+		Path:          path,
+		Args:          args,
+		PidFile:       cmp.Or(cfg.PidFile, monitor.PidFilePath(f.runDir)),
+		ConmonPidFile: cmp.Or(cfg.MonitorPidFile, monitor.MonitorPidFilePath(f.runDir)),
+		State:         inspectState(st, cfg.ID),
+		Image:         cfg.ImageID,
+		ImageName:     cfg.Image,
+		StaticDir:     f.staticDir,
+		Name:          cfg.Name,
+		RestartCount:  int32(st.RestartCount),
+		Driver:        f.driver,
+		GraphDriver:   &define.DriverData{Name: f.driver, Data: map[string]string{}},
+		ExecIDs:       []string{},
+		Dependencies:  []string{},
+		Mounts:        []define.InspectMount{},
 		// podman's value for containers not made by `kube play`
 		KubeExitCodePropagation: "invalid",
 		NetworkSettings: &define.InspectNetworkSettings{
@@ -151,38 +159,48 @@ func inspectConfig(cfg *define.ContainerConfig) *define.InspectContainerConfig {
 		CreateCommand: cfg.CreateCmd,
 		Umask:         cmp.Or(cfg.Umask, "0022"),
 		StopTimeout:   cfg.StopTimeout,
+		Timezone:      cfg.Timezone,
 	}
 }
 
 func inspectHostConfig(cfg *define.ContainerConfig, logPath string) *define.InspectContainerHostConfig {
 	h := &define.InspectContainerHostConfig{
-		Binds:          []string{},
-		CgroupManager:  "cgroupfs",
-		CgroupMode:     "private",
-		LogConfig:      &define.InspectLogConfig{Type: cfg.LogDriver, Path: logPath, Size: "0B"},
-		NetworkMode:    cfg.NetworkMode,
-		PortBindings:   map[string][]define.InspectHostPort{},
-		RestartPolicy:  &define.InspectRestartPolicy{Name: "no"},
-		AutoRemove:     cfg.AutoRemove,
-		CapAdd:         []string{},
-		CapDrop:        []string{},
-		DNS:            []string{},
-		DNSOptions:     []string{},
-		DNSSearch:      []string{},
-		ExtraHosts:     []string{},
-		GroupAdd:       []string{},
-		IpcMode:        "shareable",
-		Cgroups:        "default",
-		PidMode:        "private",
-		ReadonlyRootfs: cfg.ReadOnly,
-		SecurityOpt:    []string{},
-		Tmpfs:          map[string]string{},
-		UTSMode:        "private",
-		ShmSize:        65536000,
-		Runtime:        "oci",
-		ConsoleSize:    []uint{0, 0},
-		Devices:        []define.InspectDevice{},
-		Ulimits:        []define.InspectUlimit{},
+		Binds:         []string{},
+		CgroupManager: "cgroupfs",
+		CgroupMode:    "private",
+		LogConfig: &define.InspectLogConfig{
+			Type: cfg.LogDriver, Path: logPath, Tag: cfg.LogTag,
+			Size: units.HumanSize(float64(cfg.LogSizeMax)),
+		},
+		NetworkMode:  cfg.NetworkMode,
+		PortBindings: map[string][]define.InspectHostPort{},
+		RestartPolicy: &define.InspectRestartPolicy{
+			Name: cmp.Or(cfg.RestartPolicy, "no"), MaximumRetryCount: cfg.RestartRetries,
+		},
+		AutoRemove:      cfg.AutoRemove,
+		AutoRemoveImage: cfg.AutoRemoveImage,
+		Annotations:     cfg.Annotations,
+		ContainerIDFile: cfg.CIDFile,
+		Init:            cfg.Init,
+		CapAdd:          []string{},
+		CapDrop:         []string{},
+		DNS:             []string{},
+		DNSOptions:      []string{},
+		DNSSearch:       []string{},
+		ExtraHosts:      []string{},
+		GroupAdd:        []string{},
+		IpcMode:         "shareable",
+		Cgroups:         "default",
+		PidMode:         "private",
+		ReadonlyRootfs:  cfg.ReadOnly,
+		SecurityOpt:     []string{},
+		Tmpfs:           map[string]string{},
+		UTSMode:         "private",
+		ShmSize:         65536000,
+		Runtime:         "oci",
+		ConsoleSize:     []uint{0, 0},
+		Devices:         []define.InspectDevice{},
+		Ulimits:         []define.InspectUlimit{},
 	}
 	if cfg.LogPath != "" {
 		h.LogConfig.Path = cfg.LogPath

@@ -60,6 +60,11 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 	if err := r.store.RemoveContainer(ctx, id); err != nil && !errors.Is(err, define.ErrNoSuchCtr) {
 		return err
 	}
+	if c.Config.CIDFile != "" {
+		// podman removes it whatever it holds by now; a file already
+		// gone is fine.
+		_ = os.Remove(c.Config.CIDFile)
+	}
 	return l.Remove()
 }
 

@@ -137,6 +137,11 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		Terminal: c.Config.Terminal, Stdin: c.Config.Stdin,
 		LogDriver: c.Config.LogDriver, LogPath: logPath, LogSizeMax: c.Config.LogSizeMax,
 		ExitCommand: r.exitCommand(id), ErrorLog: r.monitorLog(), Version: version.Version,
+		PreserveFDs:    int(c.Config.PreserveFDs),
+		MonitorPidFile: c.Config.MonitorPidFile, PidFile: c.Config.PidFile,
+	}
+	if err := monitor.CheckInheritedFDs(mcfg.PreserveFDs); err != nil {
+		return fail(err)
 	}
 	if rt.CanRunDetached() {
 		return r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)

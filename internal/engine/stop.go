@@ -12,6 +12,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/failpoint"
+	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/oci"
 )
 
@@ -186,9 +187,30 @@ func (r *Runtime) Cleanup(ctx context.Context, nameOrID string) error {
 		return err
 	}
 	if c.Config.AutoRemove {
-		return r.removeLocked(ctx, c, l, RemoveOptions{Force: true})
+		if err := r.removeLocked(ctx, c, l, RemoveOptions{Force: true}); err != nil {
+			return err
+		}
+		if c.Config.AutoRemoveImage {
+			// Best effort, as podman's cleanup --rmi: another container
+			// may use the image, or `run` removed it already.
+			_ = r.RemoveImageOf(ctx, c)
+		}
 	}
 	return nil
+}
+
+// RemoveImageOf removes the image c was created from by the name it was
+// created with, for run --rmi. An image already gone is not an error.
+func (r *Runtime) RemoveImageOf(ctx context.Context, c *define.Container) error {
+	ref := c.Config.Image
+	if ref == "" {
+		ref = c.Config.ImageID
+	}
+	_, _, err := r.RemoveImages(ctx, []string{ref}, image.RemoveOptions{})
+	if errors.Is(err, define.ErrNoSuchImage) {
+		return nil
+	}
+	return err
 }
 
 func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error {

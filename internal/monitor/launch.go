@@ -10,9 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/oci"
@@ -61,7 +64,7 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config) (pid, m
 	}
 	defer r.Close()
 	cmd := exec.Command(monitorPath, "serve", cfg.ID, filepath.Join(cfg.RunDir, configFile))
-	cmd.ExtraFiles = []*os.File{w} // fd 3
+	cmd.ExtraFiles = append([]*os.File{w}, preservedFiles(cfg.PreserveFDs)...) // fd 3, then 4..
 	cmd.Dir = "/"
 	// A new session: the terminal's signals and hangups of the CLI never
 	// reach the monitor or (without a tty) the container. The monitor is
@@ -183,6 +186,29 @@ func (l *launch) abort(ctx context.Context, err error) error {
 	defer cancel()
 	_ = l.cfg.Runtime.Delete(dctx, l.cfg.ID, true)
 	return err
+}
+
+// preservedFiles are our fds 3..3+n-1, which the caller checked are ours
+// to pass on (inherited, not pier's own).
+func preservedFiles(n int) []*os.File {
+	fs := make([]*os.File, 0, n)
+	for fd := 3; fd < 3+n; fd++ {
+		fs = append(fs, os.NewFile(uintptr(fd), "preserved-fd-"+strconv.Itoa(fd)))
+	}
+	return fs
+}
+
+// CheckInheritedFDs reports the first of fds 3..3+n-1 that this process
+// did not inherit: closed, or opened by pier itself (always close-on-exec),
+// with podman's error text.
+func CheckInheritedFDs(n int) error {
+	for fd := 3; fd < 3+n; fd++ {
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC != 0 {
+			return errdefs.New(errdefs.ErrInvalidArgument, fmt.Sprintf("file descriptor %d is not available - the preserve-fds option requires that file descriptors must be passed", fd))
+		}
+	}
+	return nil
 }
 
 // prepare checks cfg, makes its paths absolute, clears what an earlier run

@@ -100,6 +100,15 @@ type Config struct {
 	// terminal, so this file is where users find it.
 	ErrorLog string `json:"errorLog,omitempty"`
 	Version  string `json:"version"` // must match the monitor's
+
+	// PreserveFDs passes Launch's caller's fds 3..3+N-1 to the container
+	// (as its fds 3..3+N-1); the monitor holds them at 4..4+N-1, after
+	// the sync pipe, until the runtime's create has them.
+	PreserveFDs int `json:"preserveFds,omitempty"`
+	// MonitorPidFile and PidFile, when set, receive the monitor's and the
+	// container's PIDs (podman's --conmon-pidfile and --pidfile).
+	MonitorPidFile string `json:"monitorPidFile,omitempty"`
+	PidFile        string `json:"pidFile,omitempty"`
 }
 
 // File names inside RunDir.
@@ -130,6 +139,13 @@ const (
 	frameHeader  = 5
 	maxFrameSize = 1 << 20
 )
+
+// PidFilePath is where the runtime records the container's PID in a run
+// dir; MonitorPidFilePath where the monitor records its own.
+func PidFilePath(runDir string) string { return filepath.Join(runDir, pidFile) }
+
+// MonitorPidFilePath: see PidFilePath.
+func MonitorPidFilePath(runDir string) string { return filepath.Join(runDir, monitorPidFile) }
 
 // TermSize is a terminal size in cells.
 type TermSize struct{ Height, Width uint16 }

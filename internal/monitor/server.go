@@ -54,6 +54,16 @@ func Main() {
 	os.Exit(2)
 }
 
+// heldFiles are the fds passed on for the container: 4..4+n-1, after the
+// sync pipe.
+func heldFiles(n int) []*os.File {
+	fs := make([]*os.File, 0, n)
+	for i := 0; i < n; i++ {
+		fs = append(fs, os.NewFile(uintptr(syncFd+1+i), "preserved"))
+	}
+	return fs
+}
+
 // sendSync writes one sync message. The steady state never gets here, so
 // encoding/json costs nothing there; {"pid":N} is written by hand.
 func sendSync(f *os.File, m syncMsg) {
@@ -85,6 +95,8 @@ type server struct {
 	exited   bool
 	exitCode int
 	listener *os.File
+
+	preserved []*os.File // fds for the container, closed once created
 }
 
 func serve(id, cfgPath string) int {
@@ -128,8 +140,22 @@ func serve(id, cfgPath string) int {
 	if err := os.WriteFile(filepath.Join(cfg.RunDir, monitorPidFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
 		return fail(fmt.Errorf("writing monitor pid file: %w", err))
 	}
-	s := &server{cfg: cfg, clients: map[*os.File]struct{}{}}
+	s := &server{cfg: cfg, clients: map[*os.File]struct{}{}, preserved: heldFiles(cfg.PreserveFDs)}
+	for _, f := range s.preserved {
+		// Only the runtime's create gets them, not the exit command.
+		unix.CloseOnExec(int(f.Fd()))
+	}
+	if cfg.MonitorPidFile != "" {
+		if err := writePid(cfg.MonitorPidFile, os.Getpid()); err != nil {
+			return fail(fmt.Errorf("writing conmon pid file: %w", err))
+		}
+	}
 	return s.run(syncf)
+}
+
+// writePid writes a PID as runc writes its pid file: digits, no newline.
+func writePid(path string, pid int) error {
+	return os.WriteFile(path, []byte(strconv.Itoa(pid)), 0o644)
 }
 
 func (s *server) run(syncf *os.File) int {
@@ -231,6 +257,12 @@ func (s *server) create(syncf *os.File) (int, error) {
 		s.deleteContainer()
 		return fail(err)
 	}
+	if cfg.PidFile != "" {
+		if err := writePid(cfg.PidFile, pid); err != nil {
+			s.deleteContainer()
+			return fail(fmt.Errorf("writing pid file: %w", err))
+		}
+	}
 	if master != nil {
 		s.master, s.outputs = master, []*os.File{master}
 		if cfg.Stdin {
@@ -255,11 +287,16 @@ func (s *server) runCreate(io *stdioSet) (master *os.File, out []byte, err error
 	if cfg.Start {
 		create = rt.RunDetachedCmd
 	}
-	cmd := create(cfg.ID, cfg.Bundle, filepath.Join(cfg.RunDir, pidFile), io.consoleSocket)
+	cmd := create(cfg.ID, cfg.Bundle, filepath.Join(cfg.RunDir, pidFile), io.consoleSocket, len(s.preserved))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.in, io.out, io.err
+	cmd.ExtraFiles = s.preserved // the runtime's fds 3..
 	cmd.Dir = "/"
 	err = cmd.Run()
 	io.closeRuntimeEnds()
+	for _, f := range s.preserved {
+		f.Close()
+	}
+	s.preserved = nil
 	if io.console != nil {
 		m, cerr := io.console.master(err == nil)
 		if err == nil && cerr != nil {

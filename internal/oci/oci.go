@@ -111,21 +111,26 @@ func (r *Runtime) argv(args ...string) []string {
 }
 
 // CreateCmd is `runtime create` for the monitor, which owns the command's
-// stdio (they become the container's stdio without a terminal).
-func (r *Runtime) CreateCmd(id, bundle, pidFile, consoleSocket string) *exec.Cmd {
-	args := []string{"create", "--bundle", bundle, "--pid-file", pidFile}
-	if consoleSocket != "" {
-		args = append(args, "--console-socket", consoleSocket)
-	}
-	return exec.Command(r.Path, r.argv(append(args, id)...)...)
+// stdio (they become the container's stdio without a terminal). With
+// preserveFDs > 0 the command's fds 3..3+preserveFDs-1 (its ExtraFiles)
+// become the container's.
+func (r *Runtime) CreateCmd(id, bundle, pidFile, consoleSocket string, preserveFDs int) *exec.Cmd {
+	return r.createArgs([]string{"create"}, id, bundle, pidFile, consoleSocket, preserveFDs)
 }
 
 // RunDetachedCmd is `runtime run --detach`: create and start in one
 // runtime process, for the monitor, like CreateCmd.
-func (r *Runtime) RunDetachedCmd(id, bundle, pidFile, consoleSocket string) *exec.Cmd {
-	args := []string{"run", "--detach", "--bundle", bundle, "--pid-file", pidFile}
+func (r *Runtime) RunDetachedCmd(id, bundle, pidFile, consoleSocket string, preserveFDs int) *exec.Cmd {
+	return r.createArgs([]string{"run", "--detach"}, id, bundle, pidFile, consoleSocket, preserveFDs)
+}
+
+func (r *Runtime) createArgs(args []string, id, bundle, pidFile, consoleSocket string, preserveFDs int) *exec.Cmd {
+	args = append(args, "--bundle", bundle, "--pid-file", pidFile)
 	if consoleSocket != "" {
 		args = append(args, "--console-socket", consoleSocket)
+	}
+	if preserveFDs > 0 {
+		args = append(args, "--preserve-fds", strconv.Itoa(preserveFDs))
 	}
 	return exec.Command(r.Path, r.argv(append(args, id)...)...)
 }

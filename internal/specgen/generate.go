@@ -58,7 +58,18 @@ type Host struct {
 	// container to join. Empty with NetworkMode "none" gives a new
 	// namespace holding only loopback.
 	NetNSPath string
+	// LocaltimePath is a copy of the container's time zone file (--tz),
+	// bind-mounted at /etc/localtime; empty when the zone is the image's
+	// or the engine linked /etc/localtime inside the rootfs instead.
+	LocaltimePath string
+	// InitPath is the init binary (catatonit) for a container with Init;
+	// it is bind-mounted read-only at InitDest and runs the command.
+	InitPath string
 }
+
+// InitDest is where the init binary appears in the container, podman's
+// path (inspect shows it as the container's Path).
+const InitDest = "/run/podman-init"
 
 // defaultUmask is podman's default (containers.conf umask "0022").
 const defaultUmask uint32 = 0o022
@@ -114,6 +125,12 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 	args := slices.Concat(c.Entrypoint, c.Cmd)
 	if len(args) == 0 {
 		return nil, invalidf("no command or entrypoint provided, and no CMD or ENTRYPOINT from image")
+	}
+	if c.Init {
+		if h.InitPath == "" {
+			return nil, fmt.Errorf("generating spec for container %s: init requested without an init binary", c.ID)
+		}
+		args = slices.Concat([]string{InitDest, "--"}, args)
 	}
 	if h.RootfsPath == "" {
 		return nil, fmt.Errorf("generating spec for container %s: no rootfs path", c.ID)

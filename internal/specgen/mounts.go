@@ -73,6 +73,12 @@ func mounts(c *define.ContainerConfig, h *Host) ([]spec.Mount, error) {
 			base = append(base, spec.Mount{Destination: f.dest, Type: "bind", Source: f.src, Options: []string{"bind", "rprivate"}})
 		}
 	}
+	if h.LocaltimePath != "" {
+		base = append(base, spec.Mount{Destination: "/etc/localtime", Type: "bind", Source: h.LocaltimePath, Options: []string{"bind", "rprivate"}})
+	}
+	if c.Init && h.InitPath != "" {
+		base = append(base, spec.Mount{Destination: InitDest, Type: "bind", Source: h.InitPath, Options: []string{"bind", "ro", "private"}})
+	}
 	if c.ReadOnly {
 		base = append(base, readOnlyTmpfs()...)
 	}

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	units "github.com/docker/go-units"
+	"github.com/spf13/pflag"
+
+	"github.com/pier-engine/pier/internal/engine"
+)
+
+// runFlags are create's and run's flags for how the container runs and
+// which files pier writes for the user.
+type runFlags struct {
+	replace, init, envHost                       bool
+	cidFile, conmonPidFile, pidFile, tz, restart string
+	initPath                                     string
+	annotations, logOpts                         []string
+}
+
+func (o *runFlags) add(f *pflag.FlagSet) {
+	f.BoolVar(&o.replace, "replace", false, "If a container with the same name exists, replace it")
+	f.BoolVar(&o.init, "init", false, "Run an init binary inside the container that forwards signals and reaps processes")
+	f.StringVar(&o.initPath, "init-path", "", "Path to the container-init binary")
+	f.BoolVar(&o.envHost, "env-host", false, "Use all current host environment variables in container")
+	f.StringVar(&o.cidFile, "cidfile", "", "Write the container ID to the file")
+	f.StringVar(&o.conmonPidFile, "conmon-pidfile", "", "Path to the file that will receive the PID of conmon")
+	f.StringVar(&o.pidFile, "pidfile", "", "Write the container process ID to the file")
+	f.StringVar(&o.tz, "tz", "", "Set timezone in container")
+	f.StringVar(&o.restart, "restart", "", `Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")`)
+	f.StringArrayVar(&o.annotations, "annotation", nil, "Add annotations to container (key=value)")
+	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Logging driver options")
+}
+
+// apply fills the request's fields these flags own.
+func (o *runFlags) apply(req *engine.CreateRequest) error {
+	req.Replace, req.Init, req.Timezone = o.replace, o.init, o.tz
+	var err error
+	for dst, p := range map[*string]string{
+		&req.CIDFile: o.cidFile, &req.MonitorPidFile: o.conmonPidFile, &req.PidFile: o.pidFile, &req.InitPath: o.initPath,
+	} {
+		if *dst, err = absPath(p); err != nil {
+			return err
+		}
+	}
+	if req.RestartPolicy, req.RestartRetries, err = parseRestart(o.restart); err != nil {
+		return err
+	}
+	for _, a := range o.annotations {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			return errors.New("annotations must be formatted KEY=VALUE")
+		}
+		if req.Annotations == nil {
+			req.Annotations = map[string]string{}
+		}
+		req.Annotations[k] = v
+	}
+	return o.applyLogOpts(req)
+}
+
+// applyLogOpts follows podman's --log-opt: driver, path, max-size and tag
+// mean something; other keys are kept for drivers pier does not have.
+func (o *runFlags) applyLogOpts(req *engine.CreateRequest) error {
+	for _, opt := range o.logOpts {
+		k, v, ok := strings.Cut(opt, "=")
+		if !ok {
+			return fmt.Errorf("invalid log option %q", opt)
+		}
+		switch strings.ToLower(k) {
+		case "driver":
+			req.LogDriver = v
+		case "path":
+			p, err := absPath(v)
+			if err != nil {
+				return err
+			}
+			req.LogPath = p
+		case "max-size":
+			size, err := units.FromHumanSize(v)
+			if err != nil {
+				return err
+			}
+			req.LogSizeMax = &size
+		case "tag":
+			req.LogTag = v
+		default:
+			if req.LogOptions == nil {
+				req.LogOptions = map[string]string{}
+			}
+			req.LogOptions[k] = v
+		}
+	}
+	return nil
+}
+
+// parseRestart splits --restart's "policy[:retries]" with podman's
+// messages; "never" is podman's alias of "no". The engine checks the name.
+func parseRestart(s string) (string, uint, error) {
+	policy, count, hasCount := strings.Cut(s, ":")
+	if policy == "never" {
+		policy = "no"
+	}
+	if !hasCount {
+		return policy, 0, nil
+	}
+	if strings.Contains(count, ":") {
+		return "", 0, errors.New("invalid restart policy: may specify retries at most once")
+	}
+	if !strings.EqualFold(policy, "on-failure") {
+		return "", 0, errors.New("restart policy retries can only be specified with on-failure restart policy")
+	}
+	n, err := strconv.Atoi(count)
+	if err != nil {
+		return "", 0, fmt.Errorf("parsing restart policy retry count: %w", err)
+	}
+	if n < 0 {
+		return "", 0, errors.New("must specify restart policy retry count as a number greater than 0")
+	}
+	return policy, uint(n), nil
+}
+
+// absPath resolves a user's path against the working directory: the
+// monitor, which writes some of these files, runs in "/".
+func absPath(p string) (string, error) {
+	if p == "" || filepath.IsAbs(p) {
+		return p, nil
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("resolving %q: %w", p, err)
+	}
+	return abs, nil
+}

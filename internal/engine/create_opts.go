@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
+)
+
+// podman's annotations for facts of the container that inspect shows
+// (libpod's define.InspectAnnotation*); they reach the OCI spec too.
+const (
+	annotationCIDFile         = "io.podman.annotations.cid-file"
+	annotationAutoremove      = "io.podman.annotations.autoremove"
+	annotationAutoremoveImage = "io.podman.annotations.autoremove-image"
+	annotationInit            = "io.podman.annotations.init"
+	annotationTrue            = "TRUE"
+)
+
+// defaultInitPath is containers.conf's init_path default: catatonit, as
+// Debian's podman package installs it.
+const defaultInitPath = "/usr/libexec/podman/catatonit"
+
+// applyRunOptions checks and stores the options that shape how the
+// container runs and the files pier writes for the user.
+func (r *Runtime) applyRunOptions(cfg *define.ContainerConfig, req *CreateRequest) error {
+	if req.Replace && req.Name == "" {
+		return errdefs.New(errdefs.ErrInvalidArgument, "cannot replace container without --name being set")
+	}
+	if err := checkRestart(req); err != nil {
+		return err
+	}
+	cfg.RestartPolicy, cfg.RestartRetries = req.RestartPolicy, req.RestartRetries
+	cfg.AutoRemoveImage = req.AutoRemoveImage
+	if req.Timezone != "" && req.Timezone != "local" {
+		if _, err := time.LoadLocation(req.Timezone); err != nil {
+			return errdefs.New(errdefs.ErrInvalidArgument, "running container create option: finding timezone: "+err.Error())
+		}
+	}
+	cfg.Timezone = req.Timezone
+	cfg.Init, cfg.InitPath, cfg.PreserveFDs = req.Init, req.InitPath, req.PreserveFDs
+	if cfg.Init {
+		if _, err := os.Stat(r.initPath(cfg)); err != nil {
+			return fmt.Errorf("container-init binary not found on the host: %w", err)
+		}
+	}
+	for _, p := range []string{req.CIDFile, req.MonitorPidFile, req.PidFile, req.LogPath, req.InitPath} {
+		if p != "" && !filepath.IsAbs(p) {
+			return fmt.Errorf("%q must be an absolute path: %w", p, errdefs.ErrInvalidArgument)
+		}
+	}
+	cfg.RunFiles = req.RunFiles
+	cfg.LogPath, cfg.LogTag = req.LogPath, req.LogTag
+	cfg.LogOptions = maps.Clone(req.LogOptions)
+	if req.LogSizeMax != nil {
+		// 0 and negative sizes mean no cap, shown by podman as -1B.
+		cfg.LogSizeMax = max(*req.LogSizeMax, -1)
+		if cfg.LogSizeMax == 0 {
+			cfg.LogSizeMax = -1
+		}
+	}
+	cfg.Annotations = podmanAnnotations(cfg, req.Annotations)
+	return nil
+}
+
+// checkRestart applies podman's rules: a known policy, retries only with
+// on-failure, none of it with --rm; --rmi only with --rm.
+func checkRestart(req *CreateRequest) error {
+	switch req.RestartPolicy {
+	case "", "no", "always", "unless-stopped":
+		if req.RestartRetries > 0 {
+			return errdefs.New(errdefs.ErrInvalidArgument, "restart policy retries can only be specified with on-failure restart policy")
+		}
+	case "on-failure":
+	default:
+		return fmt.Errorf("running container create option: %q is not a valid restart policy: %w", req.RestartPolicy, errdefs.ErrInvalidArgument)
+	}
+	if req.AutoRemove && req.RestartPolicy != "" && req.RestartPolicy != "no" {
+		return errdefs.New(errdefs.ErrInvalidArgument, `the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"`)
+	}
+	if req.AutoRemoveImage && !req.AutoRemove {
+		return errdefs.New(errdefs.ErrInvalidArgument, "the --rmi option does not work without --rm")
+	}
+	return nil
+}
+
+// podmanAnnotations are the user's annotations over the ones podman adds
+// for --cidfile, --rm, --rmi and --init.
+func podmanAnnotations(cfg *define.ContainerConfig, user map[string]string) map[string]string {
+	out := map[string]string{}
+	if cfg.CIDFile != "" {
+		out[annotationCIDFile] = cfg.CIDFile
+	}
+	if cfg.AutoRemove {
+		out[annotationAutoremove] = annotationTrue
+	}
+	if cfg.AutoRemoveImage {
+		out[annotationAutoremoveImage] = annotationTrue
+	}
+	if cfg.Init {
+		out[annotationInit] = annotationTrue
+	}
+	maps.Copy(out, user)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func (r *Runtime) initPath(cfg *define.ContainerConfig) string {
+	if cfg.InitPath != "" {
+		return cfg.InitPath
+	}
+	return defaultInitPath
+}
+
+// writeCIDFile writes the container's ID for --cidfile; an existing file
+// is overwritten, as podman 5 does.
+func writeCIDFile(path, id string) error {
+	if err := os.WriteFile(path, []byte(id), 0o644); err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) && pe.Op == "open" {
+			return fmt.Errorf("creating idfile: %w", err)
+		}
+		return fmt.Errorf("writing idfile: %w", err)
+	}
+	return nil
+}
+
+// replaceNamed removes the container called exactly name (not an ID
+// prefix), if there is one, for --replace: force, with its stop timeout,
+// under its lock like any remove.
+func (r *Runtime) replaceNamed(ctx context.Context, name string) error {
+	c, err := r.store.LookupContainer(ctx, name)
+	if errors.Is(err, define.ErrNoSuchCtr) || errors.Is(err, define.ErrAmbiguous) || (err == nil && c.Config.Name != name) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	err = r.Remove(ctx, c.Config.ID, RemoveOptions{Force: true})
+	if errors.Is(err, define.ErrNoSuchCtr) {
+		return nil
+	}
+	return err
+}
