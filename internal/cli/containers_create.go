@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/pier-engine/pier/internal/config"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/errdefs"
@@ -245,17 +246,29 @@ func newCreateCommand(g *Globals) *cobra.Command {
 	return cmd
 }
 
+// confDefaults gives the flags that containers.conf defaults, as podman's
+// flags take their defaults from it, the file's value unless set.
+func (o *createOpts) confDefaults(cmd *cobra.Command, conf *config.Config) {
+	f := cmd.Flags()
+	if !f.Changed("pull") {
+		o.pull = conf.Engine.PullPolicy
+	}
+	if !f.Changed("read-only") {
+		o.readOnly = conf.Containers.ReadOnly
+	}
+	if !f.Changed("http-proxy") {
+		o.httpProxy = conf.Containers.HTTPProxy
+	}
+}
+
 // fullRequest is request with the options of the pull that create and run
 // do when the image is missing (or always/newer, per --pull).
 func (o *createOpts) fullRequest(cmd *cobra.Command, g *Globals, args []string) (*engine.CreateRequest, error) {
-	if !cmd.Flags().Changed("pull") {
-		// containers.conf pull_policy is --pull's default, as in podman.
-		conf, err := g.Config()
-		if err != nil {
-			return nil, err
-		}
-		o.pull = conf.Engine.PullPolicy
+	conf, err := g.Config()
+	if err != nil {
+		return nil, err
 	}
+	o.confDefaults(cmd, conf)
 	req, err := o.request(cmd, args, os.LookupEnv)
 	if err != nil {
 		return nil, err

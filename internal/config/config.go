@@ -47,6 +47,11 @@ type ContainersConfig struct {
 	DefaultSysctls []string
 	// Umask is the octal umask of the container's process.
 	Umask string
+	// ReadOnly is the default of --read-only.
+	ReadOnly bool
+	// HTTPProxy is the default of --http-proxy: pass the host's proxy
+	// variables to the container.
+	HTTPProxy bool
 	// LogDriver is "k8s-file", "journald" or "none".
 	LogDriver string
 	// LogSizeMax caps a container's log file in bytes; negative means no cap.
@@ -106,6 +111,7 @@ func Default() *Config {
 			DefaultCapabilities: slices.Clone(cconfig.DefaultCapabilities),
 			DefaultSysctls:      []string{},
 			Umask:               "0022",
+			HTTPProxy:           true,
 			LogDriver:           "k8s-file",
 			LogSizeMax:          -1,
 		},

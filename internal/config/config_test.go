@@ -76,7 +76,7 @@ func TestLoadEmptyKeepsPierDefaults(t *testing.T) {
 	if !reflect.DeepEqual(c.Containers.Env, d.Containers.Env) ||
 		!reflect.DeepEqual(c.Containers.DefaultCapabilities, d.Containers.DefaultCapabilities) ||
 		!reflect.DeepEqual(c.Engine.MonitorPath, d.Engine.MonitorPath) ||
-		c.Containers.Umask != "0022" || c.Engine.CgroupManager != "cgroupfs" || c.Engine.PullPolicy != "missing" {
+		c.Containers.Umask != "0022" || c.Containers.ReadOnly || !c.Containers.HTTPProxy || c.Engine.CgroupManager != "cgroupfs" || c.Engine.PullPolicy != "missing" {
 		t.Fatalf("loaded defaults differ from Default(): %+v", c)
 	}
 	if c.Common == nil {
@@ -96,6 +96,8 @@ env_host = true
 default_capabilities = ["chown", "CAP_KILL"]
 default_sysctls = ["net.ipv4.ping_group_range=0 1"]
 umask = "0077"
+read_only = true
+http_proxy = false
 [engine]
 stop_timeout = 30
 runtime = "crun"
@@ -110,7 +112,7 @@ myrt = ["/opt/myrt"]
 `)
 	c := mustLoad(t)
 	ct, en := c.Containers, c.Engine
-	if ct.LogDriver != "none" || ct.LogSizeMax != 10000 || !ct.EnvHost || ct.Umask != "0077" {
+	if ct.LogDriver != "none" || ct.LogSizeMax != 10000 || !ct.EnvHost || ct.Umask != "0077" || !ct.ReadOnly || ct.HTTPProxy {
 		t.Fatalf("containers table not applied: %+v", ct)
 	}
 	if !reflect.DeepEqual(ct.DefaultUlimits, []string{"nofile=10:20"}) ||

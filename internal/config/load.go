@@ -126,6 +126,8 @@ func fromCommon(cc *cconfig.Config, own *ownKeys) *Config {
 	c.Containers.DefaultCapabilities = ct.DefaultCapabilities.Get()
 	c.Containers.DefaultSysctls = ct.DefaultSysctls.Get()
 	c.Containers.Umask = ct.Umask
+	c.Containers.ReadOnly = ct.ReadOnly
+	c.Containers.HTTPProxy = ct.HTTPProxy
 	c.Containers.LogDriver = ct.LogDriver
 	c.Containers.LogSizeMax = ct.LogSizeMax
 

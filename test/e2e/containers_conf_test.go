@@ -172,3 +172,22 @@ func TestContainersConfModule(t *testing.T) {
 	r := p.Run("--module", "nosuch.conf", "ps")
 	p.ExpectEngineError(r, "nosuch.conf")
 }
+
+// read_only and http_proxy are the defaults of --read-only and
+// --http-proxy; the flags still win.
+func TestContainersConfFlagDefaults(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.Env = append(p.Env, "http_proxy=http://proxy.invalid:3128")
+	p.WriteConf("[containers]\nread_only = true\nhttp_proxy = false\n")
+	if r := p.Run("run", "--rm", Image, "touch", "/x"); r.ExitCode == 0 {
+		t.Errorf("read_only = true: the root filesystem was writable: %s", r)
+	}
+	p.MustRun("run", "--rm", "--read-only=false", Image, "touch", "/x")
+	if env := p.MustRun("run", "--rm", Image, "env").Stdout; strings.Contains(env, "proxy.invalid") {
+		t.Errorf("http_proxy = false: proxy variables passed:\n%s", env)
+	}
+	if env := p.MustRun("run", "--rm", "--http-proxy", Image, "env").Stdout; !strings.Contains(env, "http_proxy=http://proxy.invalid:3128") {
+		t.Errorf("--http-proxy must win over the file:\n%s", env)
+	}
+}
