@@ -17,7 +17,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/define"
-	"github.com/pier-engine/pier/internal/specgen"
 	"github.com/pier-engine/pier/internal/version"
 )
 
@@ -42,7 +41,7 @@ func VersionInfo() define.Version {
 func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 	host := hostInfo()
 	host.LogDriver = r.conf.Containers.LogDriver
-	host.Security.DefaultCapabilities = strings.Join(specgen.DefaultCapabilities(), ",")
+	host.Security.DefaultCapabilities = strings.Join(r.conf.Containers.DefaultCapabilities, ",")
 	// The helper queries (--version, the package manager) take a few
 	// hundred ms together; run them side by side.
 	var wg sync.WaitGroup

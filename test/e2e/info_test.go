@@ -56,3 +56,14 @@ func TestInfoClaimsOnlyWhatPierHas(t *testing.T) {
 		t.Errorf("yaml: %s", r)
 	}
 }
+
+// info reports the capabilities containers.conf gives containers.
+func TestInfoCapabilitiesFromConf(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	p.WriteConf("[containers]\ndefault_capabilities = [\"CHOWN\", \"KILL\"]\n")
+	r := p.Expect(0, "info", "--format", "{{.Host.Security.DefaultCapabilities}}")
+	if r.Out() != "CAP_CHOWN,CAP_KILL" {
+		t.Errorf("capabilities: %s", r)
+	}
+}
