@@ -369,9 +369,9 @@ func imagePruneCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ids, err := rt.PruneImages(cmd.Context(), image.PruneOptions{All: all, Filters: filters})
-			for _, id := range ids {
-				fmt.Fprintln(g.Stdout, id)
+			pruned, err := rt.PruneImages(cmd.Context(), image.PruneOptions{All: all, Filters: filters})
+			for _, p := range pruned {
+				fmt.Fprintln(g.Stdout, p.ID)
 			}
 			return err
 		},

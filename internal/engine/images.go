@@ -63,8 +63,8 @@ func (r *Runtime) RemoveImages(ctx context.Context, refs []string, opts image.Re
 }
 
 // PruneImages removes the images no container uses, pier's containers
-// without storage included, and returns their IDs.
-func (r *Runtime) PruneImages(ctx context.Context, opts image.PruneOptions) ([]string, error) {
+// without storage included, and reports them.
+func (r *Runtime) PruneImages(ctx context.Context, opts image.PruneOptions) ([]image.PruneReport, error) {
 	images, err := r.Images(ctx)
 	if err != nil {
 		return nil, err

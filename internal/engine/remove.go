@@ -133,6 +133,12 @@ func (r *Runtime) Rename(ctx context.Context, nameOrID, newName string) error {
 
 // PruneContainers removes every container that is not running.
 func (r *Runtime) PruneContainers(ctx context.Context) ([]string, error) {
+	return r.pruneContainers(ctx, nil)
+}
+
+// pruneContainers removes the containers that are not running and that
+// match (nil: all of them).
+func (r *Runtime) pruneContainers(ctx context.Context, match func(*define.Container) bool) ([]string, error) {
 	cs, err := r.Containers(ctx)
 	if err != nil {
 		return nil, err
@@ -143,6 +149,9 @@ func (r *Runtime) PruneContainers(ctx context.Context) ([]string, error) {
 		switch c.State.Status {
 		case define.StatusExited, define.StatusStopped, define.StatusConfigured, define.StatusCreated:
 		default:
+			continue
+		}
+		if match != nil && !match(c) {
 			continue
 		}
 		if err := r.Remove(ctx, c.Config.ID, RemoveOptions{}); err != nil {

@@ -133,6 +133,7 @@ func (r *Runtime) Close() error {
 	defer r.imgMu.Unlock()
 	if r.images != nil {
 		errs = append(errs, r.images.Shutdown(false))
+		r.images = nil // a second Close (after Reset) must not touch it again
 	}
 	errs = append(errs, r.store.Close())
 	return errors.Join(errs...)

@@ -227,15 +227,21 @@ type PruneOptions struct {
 	Users Users
 }
 
+// PruneReport is one image Prune deleted, with the size it took.
+type PruneReport struct {
+	ID   string
+	Size int64
+}
+
 // Prune deletes unused images (dangling ones unless All) matching the
-// filters, and returns their IDs. It repeats until nothing more goes, as
+// filters, and reports them. It repeats until nothing more goes, as
 // deleting an image can leave its unnamed parents dangling.
-func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]string, error) {
+func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]PruneReport, error) {
 	filters := append(slices.Clone(opts.Filters), "readonly=false", "containers=false")
 	if !opts.All && !slices.ContainsFunc(filters, func(f string) bool { return strings.HasPrefix(f, "dangling=") }) {
 		filters = append(filters, "dangling=true")
 	}
-	var pruned []string
+	var pruned []PruneReport
 	for {
 		imgs, err := s.List(ctx, ListOptions{All: true, Filters: filters, Users: opts.Users})
 		if err != nil {
@@ -252,7 +258,7 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]string, error) 
 				}
 				return pruned, fmt.Errorf("deleting image %s: %w", img.ID, err)
 			}
-			pruned = append(pruned, img.ID)
+			pruned = append(pruned, PruneReport{ID: img.ID, Size: img.Size})
 		}
 		if len(pruned) == n {
 			return pruned, nil

@@ -239,6 +239,10 @@ func HumanSizeCompact(n int64) string {
 	return units.HumanSizeWithPrecision(float64(n), 3)
 }
 
+// HumanSizeDefault is go-units' default rendering, four significant
+// digits and no space ("3.658MB"): podman's `system df`.
+func HumanSizeDefault(n int64) string { return units.HumanSize(float64(n)) }
+
 // HumanDuration is docker's and podman's rendering of an age ("Less than
 // a second", "2 seconds", "About a minute", "3 hours").
 func HumanDuration(d time.Duration) string { return units.HumanDuration(d) }

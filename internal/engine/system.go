@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/image"
+)
+
+// SystemPruneOptions are `system prune`'s.
+type SystemPruneOptions struct {
+	// All prunes every unused image, not only dangling ones.
+	All bool
+	// Filters are label, label! and until, applied to containers and
+	// images as podman does.
+	Filters []string
+}
+
+// SystemPruneReport is what a system prune removed.
+type SystemPruneReport struct {
+	Containers []string
+	Images     []string
+	// Reclaimed is the containers' writable layers plus the images' sizes.
+	Reclaimed int64
+}
+
+// SystemPrune removes stopped containers, then unused images, again until
+// nothing more goes (an image is freed by a container's removal).
+func (r *Runtime) SystemPrune(ctx context.Context, opts SystemPruneOptions) (*SystemPruneReport, error) {
+	match, err := containerPruneFilter(opts.Filters, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	images, err := r.Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &SystemPruneReport{}
+	for {
+		sizes := map[string]int64{}
+		ids, err := r.pruneContainers(ctx, func(c *define.Container) bool {
+			if !match(c) {
+				return false
+			}
+			sizes[c.Config.ID], _ = images.ContainerRWSize(c.Config.ID)
+			return true
+		})
+		for _, id := range ids {
+			rep.Reclaimed += sizes[id]
+		}
+		rep.Containers = append(rep.Containers, ids...)
+		if err != nil {
+			return rep, err
+		}
+		pruned, err := r.PruneImages(ctx, image.PruneOptions{All: opts.All, Filters: opts.Filters})
+		for _, p := range pruned {
+			rep.Images = append(rep.Images, p.ID)
+			rep.Reclaimed += p.Size
+		}
+		if err != nil || len(ids)+len(pruned) == 0 {
+			return rep, err
+		}
+	}
+}
+
+// containerPruneFilter compiles podman's container prune filters.
+func containerPruneFilter(filters []string, now time.Time) (func(*define.Container) bool, error) {
+	var preds []func(*define.Container) bool
+	for _, f := range filters {
+		key, value, _ := strings.Cut(f, "=")
+		switch key {
+		case "label", "label!":
+			k, v, hasValue := strings.Cut(value, "=")
+			want := key == "label"
+			preds = append(preds, func(c *define.Container) bool {
+				got, ok := c.Config.Labels[k]
+				return (ok && (!hasValue || got == v)) == want
+			})
+		case "until":
+			t, err := image.ParseTimestamp(value, now)
+			if err != nil {
+				return nil, err
+			}
+			preds = append(preds, func(c *define.Container) bool { return c.Config.Created.Before(t) })
+		default:
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%s is an invalid filter", key)
+		}
+	}
+	return func(c *define.Container) bool {
+		for _, p := range preds {
+			if !p(c) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// Reset removes everything pier owns, as `podman system reset`: every
+// container (running ones killed), every image with the storage
+// containers of other tools on them, then the graph root, the run root,
+// pier's state and its temporary directory. Failures along the way are
+// logged and the next step still runs; the runtime is closed and unusable
+// afterwards. It returns the last failure.
+func (r *Runtime) Reset(ctx context.Context) error {
+	zero := uint(0)
+	if cs, err := r.store.Containers(ctx); err == nil {
+		for _, c := range cs {
+			if err := r.Remove(ctx, c.Config.ID, RemoveOptions{Force: true, Timeout: &zero}); err != nil && !errors.Is(err, define.ErrNoSuchCtr) {
+				slog.Error("removing container", "container", c.Config.ID, "error", err)
+			}
+		}
+	} else {
+		slog.Error("listing containers", "error", err)
+	}
+	if images, err := r.Images(ctx); err == nil {
+		if _, _, err := r.RemoveImages(ctx, nil, image.RemoveOptions{All: true, Force: true, Ignore: true}); err != nil {
+			slog.Error("removing images", "error", err)
+		}
+		if ctrs, err := images.Containers(); err == nil {
+			for _, c := range ctrs {
+				if err := images.DeleteContainer(c.ID); err != nil {
+					slog.Error("removing storage container", "container", c.ID, "error", err)
+				}
+			}
+		}
+	} else {
+		slog.Error("opening image storage", "error", err)
+	}
+	var last error
+	if err := r.Close(); err != nil {
+		slog.Error("closing the engine", "error", err)
+		last = err
+	}
+	for _, dir := range []string{r.paths.GraphRoot, r.paths.RunRoot, r.dataDir, r.runDir, r.paths.TmpDir} {
+		if err := removeTree(dir); err != nil {
+			if last != nil {
+				slog.Error(last.Error())
+			}
+			last = err
+		}
+	}
+	return last
+}
+
+// removeTree removes dir, refusing the few places whose loss would hurt
+// far more than pier's data: a misconfigured root must not wipe a system.
+func removeTree(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	clean := filepath.Clean(dir)
+	if xdg := os.Getenv("XDG_RUNTIME_DIR"); xdg != "" {
+		if x, err := filepath.EvalSymlinks(xdg); err == nil && x == clean {
+			return fmt.Errorf("failed to remove %s, since it is the same as XDG_RUNTIME_DIR", clean)
+		}
+	}
+	switch clean {
+	case "/", "/var", "/var/lib", "/run", "/tmp", "/var/tmp", "/home", "/root":
+		return fmt.Errorf("refusing to remove %s", clean)
+	}
+	if err := os.RemoveAll(clean); err != nil {
+		return fmt.Errorf("removing %s: %w", clean, err)
+	}
+	return nil
+}
