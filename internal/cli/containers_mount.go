@@ -24,7 +24,7 @@ func addStorageCommands(root *cobra.Command, g *Globals) {
 			ctr = c
 		}
 	}
-	for _, mk := range []func(*Globals) *cobra.Command{newMountCommand, newUnmountCommand, newExportCommand} {
+	for _, mk := range []func(*Globals) *cobra.Command{newMountCommand, newUnmountCommand, newExportCommand, newCommitCommand} {
 		root.AddCommand(mk(g))
 		if ctr != nil {
 			ctr.AddCommand(mk(g))
@@ -228,5 +228,52 @@ func newExportCommand(g *Globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to a specified file (default: stdout, which must be redirected)")
+	return cmd
+}
+
+func newCommitCommand(g *Globals) *cobra.Command {
+	var req engine.CommitRequest
+	var iidFile string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "commit [options] CONTAINER [IMAGE]",
+		Short: "Create new image based on the changed container",
+		Long:  "Create an image from a container's changes. Optionally tag the image created, set the author with the --author flag, set the commit message with the --message flag, and make changes to the instructions with the --change flag.",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if len(args) == 2 {
+				req.Image = args[1]
+			}
+			if !quiet {
+				req.Report = g.Stderr
+			}
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			id, err := rt.Commit(ctx, strings.TrimPrefix(args[0], "/"), req)
+			if err != nil {
+				return err
+			}
+			if iidFile != "" {
+				if err := os.WriteFile(iidFile, []byte(id), 0o644); err != nil {
+					return fmt.Errorf("failed to write image ID: %w", err)
+				}
+			}
+			fmt.Fprintln(g.Stdout, id)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&req.Changes, "change", "c", nil, "Apply the following possible instructions to the created image (default []): CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | ONBUILD | STOPSIGNAL | USER | VOLUME | WORKDIR")
+	f.StringVarP(&req.Format, "format", "f", "oci", "`Format` of the image manifest and metadata")
+	f.StringVar(&iidFile, "iidfile", "", "`file` to write the image ID to")
+	f.StringVarP(&req.Message, "message", "m", "", "Set commit message for imported image")
+	f.StringVarP(&req.Author, "author", "a", "", "Set the author for the image committed")
+	f.BoolVarP(&req.Pause, "pause", "p", false, "Pause container during commit")
+	f.BoolVarP(&quiet, "quiet", "q", false, "Suppress output")
+	f.BoolVarP(&req.Squash, "squash", "s", false, "squash newly built layers into a single new layer")
+	f.BoolVar(&req.IncludeVolumes, "include-volumes", false, "Include container volumes as image volumes")
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"go.podman.io/storage"
 )
@@ -304,4 +305,90 @@ func TestContainerDiffByName(t *testing.T) {
 	}
 	p.ExpectEngineError(p.Run("diff", "nosuch"), "nosuch not found: layer not known")
 	p.ExpectEngineError(p.Run("container", "diff", Image), Image+" not found: container not known")
+}
+
+func TestCommit(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "--name", "c1", "-e", "FOO=bar", "-l", "team=pier", Image, "sh", "-c", "echo committed > /x")
+
+	// Quiet: the image ID alone, and the image runs with the container's
+	// files and settings.
+	id := p.MustRun("commit", "-q", "c1", "c1img").Out()
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(id) {
+		t.Fatalf("commit -q should print the image ID: %q", id)
+	}
+	if got := p.MustRun("image", "inspect", "--format", "{{.ID}} {{index .RepoTags 0}}", "c1img").Out(); got != id+" localhost/c1img:latest" {
+		t.Errorf("committed image: %q", got)
+	}
+	if got := p.MustRun("run", "--rm", "c1img", "cat", "/x").Out(); got != "committed" {
+		t.Errorf("committed file: %q", got)
+	}
+	cfg := p.MustRun("image", "inspect", "--format", `{{json .Config.Cmd}} {{index .Config.Labels "team"}} {{.Config.Env}}`, "c1img").Out()
+	if !strings.HasPrefix(cfg, `["sh","-c","echo committed > /x"] pier `) || !strings.Contains(cfg, "FOO=bar") {
+		t.Errorf("commit should carry the container's command, labels and env: %s", cfg)
+	}
+	if n := p.MustRun("image", "inspect", "--format", "{{len .RootFS.Layers}}", "c1img").Out(); n != "2" {
+		t.Errorf("commit adds one layer over the image's one: %s", n)
+	}
+
+	// Not quiet: copy progress on stderr, the ID last on stdout.
+	r := p.MustRun("container", "commit", "c1")
+	if !strings.Contains(r.Stderr, "Writing manifest to image destination") || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(lastLine(r.Stdout)) {
+		t.Errorf("commit progress and ID: %s", r)
+	}
+
+	// --change (podman's KEY=value spelling too), author, message, docker
+	// format, squash, iidfile.
+	iidFile := filepath.Join(p.WorkDir(), "iid")
+	id = p.MustRun("commit", "-q", "-f", "docker", "-m", "my message", "-a", "Me <me@example.com>",
+		"-c", `CMD=["cat","/x"]`, "-c", "ENV A=1", "-c", "LABEL foo=bar", "-c", "EXPOSE 8080", "-c", "WORKDIR /w",
+		"--squash", "--iidfile", iidFile, "c1", "localhost/c1b:v1").Out()
+	if b, err := os.ReadFile(iidFile); err != nil || string(b) != id {
+		t.Errorf("--iidfile: %q %v, want %q", b, err, id)
+	}
+	got := p.MustRun("image", "inspect", "--format",
+		`{{.Author}}|{{.Comment}}|{{.ManifestType}}|{{json .Config.Cmd}}|{{.Config.WorkingDir}}|{{index .Config.Labels "foo"}}|{{json .Config.ExposedPorts}}|{{len .RootFS.Layers}}`, "localhost/c1b:v1").Out()
+	if want := `Me <me@example.com>|my message|application/vnd.docker.distribution.manifest.v2+json|["cat","/x"]|/w|bar|{"8080/tcp":{}}|1`; got != want {
+		t.Errorf("commit options:\n got %s\nwant %s", got, want)
+	}
+	if got := p.MustRun("run", "--rm", "localhost/c1b:v1").Out(); got != "committed" {
+		t.Errorf("--change CMD: %q", got)
+	}
+
+	// Bad input: podman's texts, nothing created.
+	before := p.MustRun("images", "-q", "-a").Out()
+	p.ExpectEngineError(p.Run("commit", "-m", "x", "c1"), "messages are only compatible with the docker image format (-f docker)")
+	p.ExpectEngineError(p.Run("commit", "-f", "bogus", "c1"), `unrecognized image format "bogus"`)
+	p.ExpectEngineError(p.Run("commit", "nosuch"), `no container with name or ID "nosuch" found: no such container`)
+	p.ExpectEngineError(p.Run("commit", "c1", "Bad:Name"), `parsing reference "Bad:Name": repository name must be lowercase`)
+	p.ExpectEngineError(p.Run("commit", "-c", "BOGUS foo", "c1"), `did not understand change instruction "BOGUS foo"`)
+	if after := p.MustRun("images", "-q", "-a").Out(); after != before {
+		t.Errorf("failed commits changed the images:\n%s\n%s", before, after)
+	}
+}
+
+func TestCommitRunningContainer(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	mnt := p.WorkDir()
+	p.MustRun("run", "-d", "--name", "r1", "-v", mnt+":/data", "--tmpfs", "/scratch", Image,
+		"sh", "-c", "echo running > /state; sleep 100")
+	for i := 0; i < 100 && !strings.Contains(p.Run("diff", "r1").Stdout, "A /state"); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	p.MustRun("commit", "-q", "--pause", "--include-volumes", "r1", "r1img")
+	// Paused for the copy only: the container runs on.
+	if st := p.MustRun("inspect", "--format", "{{.State.Status}}", "r1").Out(); st != "running" {
+		t.Errorf("after commit --pause the container should run again: %s", st)
+	}
+	if got := p.MustRun("run", "--rm", "r1img", "cat", "/state").Out(); got != "running" {
+		t.Errorf("file of a running container: %q", got)
+	}
+	if got := p.MustRun("image", "inspect", "--format", "{{json .Config.Volumes}}", "r1img").Out(); got != `{"/data":{},"/scratch":{}}` {
+		t.Errorf("--include-volumes: %s", got)
+	}
+	if got := p.MustRun("image", "inspect", "--format", "{{json .Config.Volumes}}", lastLine(p.MustRun("commit", "-q", "r1").Out())).Out(); got != "null" {
+		t.Errorf("volumes without --include-volumes: %s", got)
+	}
 }
