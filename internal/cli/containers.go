@@ -265,13 +265,7 @@ func newRmCommand(g *Globals) *cobra.Command {
 				fmt.Fprintln(g.Stdout, name)
 			}
 			opts := engine.RemoveOptions{Force: force, Volumes: volumes, Timeout: uintFlag(cmd, "time", timeout)}
-			errs := forEach(g, ts, func(tg target) error {
-				err := rt.Remove(ctx, tg.ctr.Config.ID, opts)
-				if force || ignore {
-					return ignoreMissing(err) // removed meanwhile by another pier
-				}
-				return err
-			})
+			errs := removeTargets(ctx, g, rt, ts, opts, all || depend, force || ignore)
 			if all {
 				// Also sweep what killed CLIs left behind (lock files of
 				// containers that were never saved).
@@ -322,6 +316,43 @@ func rmTargets(ctx context.Context, rt *engine.Runtime, args []string, all, late
 		}
 	}
 	return ts, external, nil
+}
+
+// removeTargets removes each target, with depend (rm --depend, and rm
+// --all as podman) the containers depending on it first; every removed
+// container is printed once.
+func removeTargets(ctx context.Context, g *Globals, rt *engine.Runtime, ts []target, opts engine.RemoveOptions, depend, ignoreGone bool) []error {
+	var errs []error
+	done := map[string]bool{}
+	for _, tg := range ts {
+		id := tg.ctr.Config.ID
+		if done[id] {
+			continue // removed as a dependent of an earlier target
+		}
+		var err error
+		if depend {
+			var deps []string
+			deps, err = rt.RemoveDepend(ctx, id, opts)
+			for _, d := range deps {
+				if !done[d] {
+					done[d] = true
+					fmt.Fprintln(g.Stdout, d)
+				}
+			}
+		} else {
+			err = rt.Remove(ctx, id, opts)
+		}
+		if ignoreGone {
+			err = ignoreMissing(err) // removed meanwhile by another pier
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		done[id] = true
+		fmt.Fprintln(g.Stdout, tg)
+	}
+	return errs
 }
 
 // rmExitCode applies podman-rm's exit codes: 1 when a container did not

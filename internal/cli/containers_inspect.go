@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
 )
 
 // inspectKind is the command's scope: top-level `inspect` looks at every
@@ -45,7 +46,7 @@ func newInspectCommand(g *Globals, kind inspectKind) *cobra.Command {
 			if latest && typ == "image" {
 				return fmt.Errorf("latest is not supported for type %q", typ)
 			}
-			data, errs := inspectObjects(cmd.Context(), g, args, typ, latest)
+			data, errs := inspectObjects(cmd.Context(), g, args, typ, latest, engine.InspectOptions{Size: size})
 			if data == nil {
 				data = []any{} // podman always prints an array, even empty
 			}
@@ -73,7 +74,7 @@ func newInspectCommand(g *Globals, kind inspectKind) *cobra.Command {
 
 // inspectObjects gathers inspect data in argument order and the errors
 // for the names that matched nothing.
-func inspectObjects(ctx context.Context, g *Globals, args []string, typ string, latest bool) ([]any, []error) {
+func inspectObjects(ctx context.Context, g *Globals, args []string, typ string, latest bool, opts engine.InspectOptions) ([]any, []error) {
 	if typ == "image" {
 		data, err := inspectImages(ctx, g, args)
 		if err != nil {
@@ -95,7 +96,7 @@ func inspectObjects(ctx context.Context, g *Globals, args []string, typ string, 
 	var data []any
 	var errs []error
 	for _, name := range args {
-		d, err := rt.Inspect(ctx, name)
+		d, err := rt.Inspect(ctx, name, opts)
 		if err == nil {
 			data = append(data, d)
 			continue

@@ -92,6 +92,11 @@ type AttachStreams = monitor.AttachStreams
 // TermSize is a terminal size in cells.
 type TermSize = monitor.TermSize
 
+// InspectOptions mirror `inspect` flags.
+type InspectOptions struct {
+	Size bool // fill SizeRw and SizeRootFs (reads storage)
+}
+
 // RemoveOptions mirror `rm` flags.
 type RemoveOptions struct {
 	Force   bool

@@ -29,6 +29,9 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 	if err != nil {
 		return nil, err
 	}
+	if err := r.resolveNetNSDep(ctx, cfg); err != nil {
+		return nil, err
+	}
 	// A container that could never start is not created: check the
 	// runtime and the monitor up front.
 	if _, err := r.findRuntime(cfg.Runtime); err != nil {
@@ -159,6 +162,9 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 		cfg.NetworkMode = "none"
 	case "host":
 	default:
+		if strings.HasPrefix(cfg.NetworkMode, netnsPrefix) {
+			break // resolved by CreateContainer, which reads the store
+		}
 		return nil, fmt.Errorf("network mode %q is not supported yet (use none or host): %w", req.NetworkMode, errdefs.ErrInvalidArgument)
 	}
 	if cfg.LogDriver == "" {

@@ -21,11 +21,28 @@ import (
 // Inspect returns podman's inspect view of one container. It reads the
 // stored config and the synced state only; it takes no lock, so inspect
 // never waits for a long stop or start.
-func (r *Runtime) Inspect(ctx context.Context, nameOrID string) (*define.InspectContainerData, error) {
+func (r *Runtime) Inspect(ctx context.Context, nameOrID string, opts InspectOptions) (*define.InspectContainerData, error) {
 	c, err := r.Lookup(ctx, nameOrID)
 	if err != nil {
 		return nil, err
 	}
+	d := inspectData(c, r.inspectFacts(c))
+	if opts.Size {
+		images, err := r.Images(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rw, rootfs, err := images.ContainerSizes(c.Config.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.SizeRw, d.SizeRootFs = &rw, rootfs
+	}
+	return d, nil
+}
+
+// inspectFacts gathers what inspect shows beyond the container itself.
+func (r *Runtime) inspectFacts(c *define.Container) inspectFacts {
 	id := c.Config.ID
 	f := inspectFacts{
 		runDir:    r.ctrRunDir(id),
@@ -35,7 +52,7 @@ func (r *Runtime) Inspect(ctx context.Context, nameOrID string) (*define.Inspect
 	if c.Config.LogPath == "" && c.Config.LogDriver == "k8s-file" {
 		f.logPath = filepath.Join(f.staticDir, "ctr.log") // as start chooses it
 	}
-	return inspectData(c, f), nil
+	return f
 }
 
 // inspectFacts are what inspect needs beyond the container itself.
@@ -74,7 +91,7 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		Driver:        f.driver,
 		GraphDriver:   &define.DriverData{Name: f.driver, Data: map[string]string{}},
 		ExecIDs:       []string{},
-		Dependencies:  []string{},
+		Dependencies:  append([]string{}, ctrDependencies(c)...),
 		Mounts:        []define.InspectMount{},
 		// podman's value for containers not made by `kube play`
 		KubeExitCodePropagation: "invalid",

@@ -11,6 +11,7 @@ import (
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/lock"
 	"github.com/pier-engine/pier/internal/oci"
+	"github.com/pier-engine/pier/internal/state"
 )
 
 // Remove deletes a container and everything it owns. The state row is
@@ -28,10 +29,39 @@ func (r *Runtime) Remove(ctx context.Context, nameOrID string, opts RemoveOption
 	return nil
 }
 
+// RemoveDepend is rm --depend: it removes every container that depends on
+// the container (dependents of dependents first), then the container. It
+// returns the IDs of the dependents it removed, in order.
+func (r *Runtime) RemoveDepend(ctx context.Context, nameOrID string, opts RemoveOptions) ([]string, error) {
+	c, err := r.Lookup(ctx, nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	deps, err := r.dependentsOf(ctx, c.Config.ID)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, d := range deps {
+		if err := r.Remove(ctx, d, opts); err != nil && !errors.Is(err, define.ErrNoSuchCtr) {
+			return removed, err
+		}
+		removed = append(removed, d)
+	}
+	return removed, r.Remove(ctx, c.Config.ID, opts)
+}
+
 // removeLocked consumes the lock on success (its file is removed).
 func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock.Lock, opts RemoveOptions) error {
 	ctx = context.WithoutCancel(ctx) // half a remove helps nobody
 	id := c.Config.ID
+	// Checked before anything is stopped or deleted; the store refuses
+	// again in the removing transaction.
+	if deps, err := r.store.Dependents(ctx, define.KindContainer, id); err != nil {
+		return err
+	} else if len(deps) > 0 {
+		return state.DependentsError(id, deps)
+	}
 	if c.State.Running() {
 		if !opts.Force {
 			return fmt.Errorf("cannot remove container %s as it is %s - running or paused containers cannot be removed without force: %w",
@@ -143,24 +173,33 @@ func (r *Runtime) pruneContainers(ctx context.Context, match func(*define.Contai
 	if err != nil {
 		return nil, err
 	}
-	var removed []string
+	var removed, pending []string
 	var errs []error
 	for _, c := range cs {
 		switch c.State.Status {
 		case define.StatusExited, define.StatusStopped, define.StatusConfigured, define.StatusCreated:
-		default:
-			continue
+			if match == nil || match(c) {
+				pending = append(pending, c.Config.ID)
+			}
 		}
-		if match != nil && !match(c) {
-			continue
-		}
-		if err := r.Remove(ctx, c.Config.ID, RemoveOptions{}); err != nil {
-			if !errors.Is(err, define.ErrNoSuchCtr) && !errors.Is(err, define.ErrCtrStateInvalid) {
+	}
+	// A container others depend on waits until they are gone; a pass
+	// that removes nothing ends it (the rest have running dependents).
+	for progress := true; progress && len(pending) > 0; {
+		progress = false
+		var later []string
+		for _, id := range pending {
+			err := r.Remove(ctx, id, RemoveOptions{})
+			switch {
+			case err == nil:
+				removed, progress = append(removed, id), true
+			case errors.Is(err, define.ErrCtrExists):
+				later = append(later, id)
+			case !errors.Is(err, define.ErrNoSuchCtr) && !errors.Is(err, define.ErrCtrStateInvalid):
 				errs = append(errs, err)
 			}
-			continue
 		}
-		removed = append(removed, c.Config.ID)
+		pending = later
 	}
 	return removed, errors.Join(errs...)
 }

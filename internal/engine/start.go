@@ -23,7 +23,14 @@ import (
 // container's exit code when it exits; otherwise it returns once the
 // runtime has started the process.
 func (r *Runtime) Start(ctx context.Context, nameOrID string, opts StartOptions) (int, error) {
-	c, l, err := r.locked(ctx, nameOrID)
+	c, err := r.Lookup(ctx, nameOrID)
+	if err != nil {
+		return 0, err
+	}
+	if err := r.startDependencies(ctx, c); err != nil {
+		return 0, err
+	}
+	c, l, err := r.locked(ctx, c.Config.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -106,6 +113,9 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 
 	host, err := r.prepareHost(c, rootfs, runDir)
 	if err != nil {
+		return fail(err)
+	}
+	if host.NetNSPath, err = r.joinedNetNS(ctx, c); err != nil {
 		return fail(err)
 	}
 	cfg := c.Config

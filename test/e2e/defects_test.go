@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,5 +178,24 @@ func TestRmRuntimeBeforeStorageWhenProcessMayRun(t *testing.T) {
 	log, _ := os.ReadFile(wrapper + ".log")
 	if !strings.Contains(string(log), "probe "+storage+" present") {
 		t.Errorf("storage was removed while the runtime's delete was under way:\n%s", log)
+	}
+}
+
+// inspect --size reports the writable layer's size and the root
+// filesystem's (image included); without it neither is computed.
+func TestInspectSize(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "--name", "w", Image, "dd", "if=/dev/zero", "of=/big", "bs=1024", "count=300")
+	if got := p.Inspect("w", "{{.SizeRw}} {{.SizeRootFs}}"); got != "<nil> 0" {
+		t.Errorf("without --size: %q, want no sizes", got)
+	}
+	out := p.MustRun("container", "inspect", "--size", "--format", "{{.SizeRw}} {{.SizeRootFs}}", "w").Out()
+	var rw, rootfs int64
+	if _, err := fmt.Sscan(out, &rw, &rootfs); err != nil {
+		t.Fatalf("inspect --size printed %q: %v", out, err)
+	}
+	if rw < 300*1024 || rootfs <= rw {
+		t.Errorf("SizeRw %d (want >= %d), SizeRootFs %d (want > SizeRw)", rw, 300*1024, rootfs)
 	}
 }
