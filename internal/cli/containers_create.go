@@ -259,6 +259,14 @@ func (o *createOpts) confDefaults(cmd *cobra.Command, conf *config.Config) {
 	if !f.Changed("http-proxy") {
 		o.httpProxy = conf.Containers.HTTPProxy
 	}
+	if conf.Common != nil {
+		if !f.Changed("tz") {
+			o.run.tz = conf.Common.Containers.TZ
+		}
+		if !f.Changed("init") {
+			o.run.init = conf.Common.Containers.Init
+		}
+	}
 }
 
 // fullRequest is request with the options of the pull that create and run

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,9 +24,9 @@ const (
 	annotationTrue            = "TRUE"
 )
 
-// defaultInitPath is containers.conf's init_path default: catatonit, as
+// fallbackInitPath is podman's default init_path: catatonit, where
 // Debian's podman package installs it.
-const defaultInitPath = "/usr/libexec/podman/catatonit"
+const fallbackInitPath = "/usr/libexec/podman/catatonit"
 
 // applyRunOptions checks and stores the options that shape how the
 // container runs and the files pier writes for the user.
@@ -44,9 +45,11 @@ func (r *Runtime) applyRunOptions(cfg *define.ContainerConfig, req *CreateReques
 		}
 	}
 	cfg.Timezone = req.Timezone
-	cfg.Init, cfg.InitPath, cfg.PreserveFDs = req.Init, req.InitPath, req.PreserveFDs
+	cfg.Init, cfg.PreserveFDs = req.Init, req.PreserveFDs
 	if cfg.Init {
-		if _, err := os.Stat(r.initPath(cfg)); err != nil {
+		// Resolved now, as podman fixes it in the spec at create.
+		cfg.InitPath = cmp.Or(req.InitPath, r.defaultInitPath())
+		if _, err := os.Stat(cfg.InitPath); err != nil {
 			return fmt.Errorf("container-init binary not found on the host: %w", err)
 		}
 	}
@@ -113,11 +116,15 @@ func podmanAnnotations(cfg *define.ContainerConfig, user map[string]string) map[
 	return out
 }
 
-func (r *Runtime) initPath(cfg *define.ContainerConfig) string {
-	if cfg.InitPath != "" {
-		return cfg.InitPath
+// defaultInitPath is containers.conf's init_path (either table's) or,
+// as podman, catatonit where Debian installs it or in helper_binaries_dir.
+func (r *Runtime) defaultInitPath() string {
+	if r.conf.Common != nil {
+		if p, err := r.conf.Common.FindInitBinary(); err == nil {
+			return p
+		}
 	}
-	return defaultInitPath
+	return fallbackInitPath
 }
 
 // writeCIDFile writes the container's ID for --cidfile; an existing file

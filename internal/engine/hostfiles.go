@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,7 +62,7 @@ func (r *Runtime) prepareHost(c *define.Container, rootfs, runDir string) (*spec
 		}
 	}
 	if c.Config.Init {
-		h.InitPath = r.initPath(&c.Config)
+		h.InitPath = cmp.Or(c.Config.InitPath, fallbackInitPath)
 	}
 	return h, nil
 }

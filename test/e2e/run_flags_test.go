@@ -312,3 +312,24 @@ func TestRunLogOpts(t *testing.T) {
 	p.ExpectEngineError(p.Run("create", "--log-opt", "max-size=bogus", Image, "true"), "invalid size: 'bogus'")
 	p.ExpectEngineError(p.Run("create", "--log-opt", "nokey", Image, "true"), `invalid log option "nokey"`)
 }
+
+// containers.conf's tz, init and init_path are the flags' defaults.
+func TestRunConfDefaults(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf("[containers]\ntz = \"Iceland\"\ninit = true\ninit_path = \"/usr/bin/catatonit\"\n")
+	p.MustRun("create", "--name", "c", Image, "true")
+	if got := p.Inspect("c", "{{.Config.Timezone}} {{.HostConfig.Init}} {{.Path}}"); got != "Iceland true /run/podman-init" {
+		t.Errorf("defaults from containers.conf: %q", got)
+	}
+	p.MustRun("create", "--name", "o", "--tz", "local", "--init=false", Image, "true")
+	if got := p.Inspect("o", "{{.Config.Timezone}} {{.HostConfig.Init}} {{.Path}}"); got != "local false true" {
+		t.Errorf("flags over containers.conf: %q", got)
+	}
+	if _, err := os.Stat("/usr/bin/catatonit"); err == nil {
+		r := p.MustRun("run", "--rm", Image, "cat", "/proc/1/cmdline")
+		if !strings.HasPrefix(r.Stdout, "/run/podman-init\x00") {
+			t.Errorf("init from containers.conf: %q", r.Stdout)
+		}
+	}
+}
