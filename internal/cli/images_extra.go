@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -88,8 +89,8 @@ func printHistory(w io.Writer, h []image.HistoryEntry, tmpl string, human, noTru
 			out = append(out, historyJSON{ID: e.ID, Created: e.Created, CreatedBy: e.CreatedBy, Tags: e.Tags,
 				Size: e.Size, Comment: e.Comment, CreatedStr: e.Created.Format(time.RFC3339)})
 		}
-		// podman prints the list on one line here.
-		return format.JSON(w, out, "")
+		// podman prints the list on one line here, HTML-escaped ("\u003cmissing\u003e").
+		return json.NewEncoder(w).Encode(out)
 	}
 	switch {
 	case quiet:
@@ -100,7 +101,7 @@ func printHistory(w io.Writer, h []image.HistoryEntry, tmpl string, human, noTru
 	rows := make([]any, 0, len(h))
 	for _, e := range h {
 		r := historyRow{
-			ID: e.ID, CreatedBy: e.CreatedBy, Size: format.HumanSize(e.Size), Comment: e.Comment, Tags: e.Tags,
+			ID: e.ID, CreatedBy: e.CreatedBy, Size: format.HumanSizeCompact(e.Size), Comment: e.Comment, Tags: e.Tags,
 			CreatedAt: e.Created.Format(time.RFC3339), CreatedSince: format.HumanSince(e.Created),
 		}
 		r.Created = r.CreatedSince
@@ -117,7 +118,10 @@ func printHistory(w io.Writer, h []image.HistoryEntry, tmpl string, human, noTru
 		}
 		rows = append(rows, r)
 	}
-	headers := format.Headers(historyRow{}, map[string]string{"CreatedSince": "CREATED", "CreatedAt": "CREATED AT"})
+	// CreatedAt and CreatedSince are methods in podman: no header of their own.
+	headers := format.Headers(historyRow{}, nil)
+	delete(headers, "CreatedAt")
+	delete(headers, "CreatedSince")
 	return format.Template(w, tmpl, headers, rows, false)
 }
 
