@@ -112,6 +112,9 @@ func resolveTargets(ctx context.Context, rt *engine.Runtime, args []string, all 
 func needNamesOrAll(all *bool, latest *bool) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		sel := *all || (latest != nil && *latest)
+		if *all && latest != nil && *latest {
+			return errors.New("--all and --latest cannot be used together")
+		}
 		if sel && len(args) > 0 {
 			return errors.New("--all, --latest and containers cannot be used together")
 		}

@@ -101,6 +101,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"container", "nosuchcommand"}, "Error: unrecognized command `pier container nosuchcommand`\nTry 'pier container --help' for more information\n"},
 		{[]string{"version", "extra"}, "Error: `pier version` takes no arguments\n"},
 		{[]string{"system"}, "Error: missing command 'pier system COMMAND'\n"},
+		{[]string{"rm", "--all", "--latest"}, "Error: --all and --latest cannot be used together\n"},
+		{[]string{"restart", "--all", "--latest"}, "Error: --all and --latest cannot be used together\n"},
 	} {
 		r := p.Run(c.args...)
 		if r.ExitCode != 125 || r.Stderr != c.err {
