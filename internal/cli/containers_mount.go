@@ -233,7 +233,7 @@ func newExportCommand(g *Globals) *cobra.Command {
 
 func newCommitCommand(g *Globals) *cobra.Command {
 	var req engine.CommitRequest
-	var iidFile string
+	var iidFile, configFile string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "commit [options] CONTAINER [IMAGE]",
@@ -247,6 +247,13 @@ func newCommitCommand(g *Globals) *cobra.Command {
 			}
 			if !quiet {
 				req.Report = g.Stderr
+			}
+			if configFile != "" {
+				b, err := os.ReadFile(configFile)
+				if err != nil {
+					return fmt.Errorf("--config: %w", err)
+				}
+				req.Config = b
 			}
 			rt, err := g.Engine(ctx)
 			if err != nil {
@@ -267,6 +274,7 @@ func newCommitCommand(g *Globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&req.Changes, "change", "c", nil, "Apply the following possible instructions to the created image (default []): CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | ONBUILD | STOPSIGNAL | USER | VOLUME | WORKDIR")
+	f.StringVar(&configFile, "config", "", "`file` containing a container configuration to merge into the image")
 	f.StringVarP(&req.Format, "format", "f", "oci", "`Format` of the image manifest and metadata")
 	f.StringVar(&iidFile, "iidfile", "", "`file` to write the image ID to")
 	f.StringVarP(&req.Message, "message", "m", "", "Set commit message for imported image")

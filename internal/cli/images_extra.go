@@ -320,18 +320,27 @@ func containerDiffCmd(g *Globals) *cobra.Command {
 
 func diffCmd(g *Globals, kind image.DiffKind) *cobra.Command {
 	var tmpl string
+	var latest bool
+	withLatest := kind&image.DiffContainer != 0
 	cmd := &cobra.Command{
 		Use:   "diff [options] IMAGE [IMAGE]",
 		Short: "Inspect changes to the image's file systems",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if tmpl != "" && !format.IsJSON(tmpl) {
-				return fmt.Errorf("unknown format %q: only json is supported: %w", tmpl, errdefs.ErrInvalidArgument)
+				return errdefs.Errorf(errdefs.ErrInvalidArgument, "only supported value for '--format' is 'json'")
 			}
 			ctx := cmd.Context()
 			rt, err := g.Engine(ctx)
 			if err != nil {
 				return err
+			}
+			if latest {
+				ts, err := latestTarget(ctx, rt)
+				if err != nil {
+					return err
+				}
+				args = []string{ts[0].ctr.Config.ID}
 			}
 			other := ""
 			if len(args) == 2 {
@@ -343,6 +352,21 @@ func diffCmd(g *Globals, kind image.DiffKind) *cobra.Command {
 			}
 			return printChanges(g.Stdout, changes, tmpl)
 		},
+	}
+	if withLatest {
+		// podman's check for commands that take a container or --latest.
+		cmd.Args = func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) > 0 && latest:
+				return errors.New("--latest and containers cannot be used together")
+			case len(args) == 0 && !latest:
+				return fmt.Errorf("%q requires a name, id, or the \"--latest\" flag", cmd.CommandPath())
+			case latest:
+				return nil
+			}
+			return cobra.RangeArgs(1, 2)(cmd, args)
+		}
+		cmd.Flags().BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
 	}
 	cmd.Flags().StringVar(&tmpl, "format", "", "Change the output format (json)")
 	return cmd

@@ -19,6 +19,7 @@ type CommitRequest struct {
 	Pause          bool // freeze a running container for the copy
 	Squash         bool
 	IncludeVolumes bool      // declare the container's volumes in the image
+	Config         []byte    // --config: JSON of a Docker config merged over the image's
 	Report         io.Writer // copy progress; nil is quiet
 }
 
@@ -59,7 +60,7 @@ func (r *Runtime) Commit(ctx context.Context, nameOrID string, req CommitRequest
 func commitOptions(cfg *define.ContainerConfig, req *CommitRequest) image.CommitOptions {
 	o := image.CommitOptions{
 		Format: req.Format, Changes: req.Changes, Author: req.Author, Message: req.Message,
-		Squash: req.Squash, Report: req.Report,
+		Squash: req.Squash, Report: req.Report, Config: req.Config,
 		Entrypoint: cfg.Entrypoint, Cmd: cfg.Cmd, Env: cfg.Env, Labels: cfg.Labels,
 		User: cfg.User, WorkingDir: cfg.WorkingDir,
 	}

@@ -1,7 +1,9 @@
 package image
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +37,9 @@ type CommitOptions struct {
 	Author  string
 	Message string // docker format only, as podman
 	Squash  bool
+	// Config is JSON of a Docker image config (podman's --config) whose
+	// set fields override the image's, before Changes.
+	Config []byte
 	// Report receives c/image's copy progress; nil is quiet.
 	Report io.Writer
 
@@ -66,6 +71,10 @@ func (s *Store) Commit(ctx context.Context, containerID, dest string, o CommitOp
 	if o.Message != "" && mime == buildah.OCIv1ImageManifest {
 		return "", errdefs.Errorf(errdefs.ErrInvalidArgument, "messages are only compatible with the docker image format (-f docker)")
 	}
+	override, err := decodeOverrideConfig(o.Config)
+	if err != nil {
+		return "", err
+	}
 	var ref types.ImageReference
 	if dest != "" {
 		name, err := s.commitName(dest)
@@ -94,6 +103,7 @@ func (s *Store) Commit(ctx context.Context, containerID, dest string, o CommitOp
 		SignaturePolicyPath:   policy,
 		Squash:                o.Squash,
 		OverrideChanges:       DecodeChanges(o.Changes),
+		OverrideConfig:        override,
 	})
 	if err != nil {
 		return "", err // buildah names the container and the step
@@ -163,6 +173,19 @@ func (s *Store) commitPolicy() (string, func(), error) {
 		return "", nil, fmt.Errorf("writing a local signature policy: %w", err)
 	}
 	return f.Name(), cleanup, nil
+}
+
+// decodeOverrideConfig reads --config's JSON; an empty document is an
+// empty override, as podman.
+func decodeOverrideConfig(b []byte) (*manifest.Schema2Config, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var c manifest.Schema2Config
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%w", err)
+	}
+	return &c, nil
 }
 
 // DecodeChanges turns --change values into Dockerfile instructions:

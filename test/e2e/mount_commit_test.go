@@ -303,6 +303,12 @@ func TestContainerDiffByName(t *testing.T) {
 			t.Errorf("%v: %q", args, got)
 		}
 	}
+	if got := p.MustRun("diff", "-l").Stdout; !strings.Contains(got, "A /new\n") {
+		t.Errorf("diff --latest: %q", got)
+	}
+	p.ExpectEngineError(p.Run("diff", "-l", "d1"), "--latest and containers cannot be used together")
+	p.ExpectEngineError(p.Run("container", "diff"), `"pier container diff" requires a name, id, or the "--latest" flag`)
+	p.ExpectEngineError(p.Run("diff", "--format", "table", "d1"), "only supported value for '--format' is 'json'")
 	p.ExpectEngineError(p.Run("diff", "nosuch"), "nosuch not found: layer not known")
 	p.ExpectEngineError(p.Run("container", "diff", Image), Image+" not found: container not known")
 }
@@ -356,6 +362,14 @@ func TestCommit(t *testing.T) {
 		t.Errorf("--change CMD: %q", got)
 	}
 
+	// --config merges a Docker config over the image's.
+	cfgFile := filepath.Join(p.WorkDir(), "cfg.json")
+	os.WriteFile(cfgFile, []byte(`{"Env":["ZZ=1"],"Cmd":["/bin/true"],"Labels":{"cfg":"yes"}}`), 0o644)
+	p.MustRun("commit", "-q", "--config", cfgFile, "c1", "cfgimg")
+	if got := p.MustRun("image", "inspect", "--format", `{{json .Config.Cmd}} {{index .Config.Labels "cfg"}} {{.Config.Env}}`, "cfgimg").Out(); !strings.HasPrefix(got, `["/bin/true"] yes `) || !strings.Contains(got, "ZZ=1") {
+		t.Errorf("--config: %s", got)
+	}
+
 	// Bad input: podman's texts, nothing created.
 	before := p.MustRun("images", "-q", "-a").Out()
 	p.ExpectEngineError(p.Run("commit", "-m", "x", "c1"), "messages are only compatible with the docker image format (-f docker)")
@@ -363,6 +377,7 @@ func TestCommit(t *testing.T) {
 	p.ExpectEngineError(p.Run("commit", "nosuch"), `no container with name or ID "nosuch" found: no such container`)
 	p.ExpectEngineError(p.Run("commit", "c1", "Bad:Name"), `parsing reference "Bad:Name": repository name must be lowercase`)
 	p.ExpectEngineError(p.Run("commit", "-c", "BOGUS foo", "c1"), `did not understand change instruction "BOGUS foo"`)
+	p.ExpectEngineError(p.Run("commit", "--config", filepath.Join(p.WorkDir(), "none.json"), "c1"), "--config: open ")
 	if after := p.MustRun("images", "-q", "-a").Out(); after != before {
 		t.Errorf("failed commits changed the images:\n%s\n%s", before, after)
 	}
