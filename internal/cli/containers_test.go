@@ -437,12 +437,18 @@ func TestLogPrinter(t *testing.T) {
 }
 
 func TestWaitConditions(t *testing.T) {
-	c, err := parseWaitConditions([]string{"running", "exited", "running"})
-	if err != nil || len(c) != 2 || c[0] != define.StatusRunning || c[1] != define.StatusExited {
-		t.Errorf("conditions = %v, %v", c, err)
+	c, errFor := parseWaitConditions([]string{"running", "exited", "running"})
+	if errFor != nil || len(c) != 2 || c[0] != define.StatusRunning || c[1] != define.StatusExited {
+		t.Errorf("conditions = %v", c)
 	}
-	if _, err := parseWaitConditions([]string{"healthy-ish"}); err == nil {
-		t.Error("want an error for an unknown condition")
+	for in, want := range map[string]string{
+		"healthy-ish": "unknown container state: healthy-ish: invalid argument",
+		"configured":  "unknown container state: configured: invalid argument",
+		"unhealthy":   `cannot use condition "unhealthy": container abc has no healthcheck`,
+	} {
+		if _, errFor := parseWaitConditions([]string{in}); errFor == nil || errFor("abc").Error() != want {
+			t.Errorf("condition %q: want error %q", in, want)
+		}
 	}
 }
 

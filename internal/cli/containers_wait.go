@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,30 +14,60 @@ import (
 	"github.com/pier-engine/pier/internal/errdefs"
 )
 
-// waitStates are the --condition values pier can wait for; podman's
-// health conditions come with healthchecks.
+// waitStates are the --condition values podman 5's StringToContainerStatus
+// accepts (not "configured", not "stopping").
 var waitStates = map[string]define.Status{
-	"configured": define.StatusConfigured,
-	"created":    define.StatusCreated,
-	"exited":     define.StatusExited,
-	"paused":     define.StatusPaused,
-	"removing":   define.StatusRemoving,
-	"running":    define.StatusRunning,
-	"stopped":    define.StatusStopped,
+	"created":  define.StatusCreated,
+	"exited":   define.StatusExited,
+	"paused":   define.StatusPaused,
+	"removing": define.StatusRemoving,
+	"running":  define.StatusRunning,
+	"stopped":  define.StatusStopped,
+	"unknown":  define.Status("unknown"),
 }
 
-func parseWaitConditions(in []string) (engine.WaitConditions, error) {
+// parseWaitConditions returns the states to wait for; healthy/unhealthy
+// need a healthcheck, which no container has yet: podman's error, per
+// container.
+func parseWaitConditions(in []string) (engine.WaitConditions, func(id string) error) {
 	var conds engine.WaitConditions
 	for _, c := range in {
+		if c == "healthy" || c == "unhealthy" {
+			return nil, func(id string) error {
+				return fmt.Errorf("cannot use condition %q: container %s has no healthcheck", c, id)
+			}
+		}
 		st, ok := waitStates[c]
 		if !ok {
-			return nil, fmt.Errorf("unknown condition %q: %w", c, errdefs.ErrInvalidArgument)
+			err := fmt.Errorf("unknown container state: %s: %w", c, errdefs.ErrInvalidArgument)
+			return nil, func(string) error { return err }
 		}
 		if !slices.Contains(conds, st) {
 			conds = append(conds, st)
 		}
 	}
 	return conds, nil
+}
+
+// parseInterval is podman's --interval: a bare number is milliseconds.
+func parseInterval(s string) (time.Duration, error) {
+	if _, err := strconv.Atoi(s); err == nil {
+		s += "ms"
+	}
+	return time.ParseDuration(s)
+}
+
+// waitArgs is podman's check for wait: names or --latest, not both.
+func waitArgs(latest *bool) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 && !*latest {
+			return fmt.Errorf("%q requires a name, id, or the \"--latest\" flag", cmd.CommandPath())
+		}
+		if len(args) > 0 && *latest {
+			return errors.New("--latest and containers cannot be used together")
+		}
+		return nil
+	}
 }
 
 func newWaitCommand(g *Globals) *cobra.Command {
@@ -46,13 +78,10 @@ func newWaitCommand(g *Globals) *cobra.Command {
 		Use:   "wait [options] CONTAINER [CONTAINER...]",
 		Short: "Block on one or more containers",
 		Long:  "Block until one or more containers stop and then print their exit codes.",
-		Args: func(cmd *cobra.Command, args []string) error {
-			f := false
-			return needNamesOrAll(&f, &latest)(cmd, args)
-		},
+		Args:  waitArgs(&latest),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			conds, err := parseWaitConditions(conditions)
+			every, err := parseInterval(interval)
 			if err != nil {
 				return err
 			}
@@ -60,30 +89,22 @@ func newWaitCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var ts []target
-			if latest {
-				if ts, err = latestTarget(ctx, rt); err != nil {
-					return err
-				}
+			ts, err := waitTargets(cmd, rt, args, latest, ignore)
+			if err != nil {
+				return err
 			}
-			for _, a := range args {
-				c, err := rt.Lookup(ctx, a)
-				if err != nil {
-					if ignore && errors.Is(err, define.ErrNoSuchCtr) {
-						ts = append(ts, target{input: a}) // podman prints -1
-						continue
-					}
-					return err
-				}
-				ts = append(ts, target{input: a, ctr: c})
-			}
+			conds, condErr := parseWaitConditions(conditions)
 			var errs []error
 			for _, t := range ts {
 				if t.ctr == nil {
-					fmt.Fprintln(g.Stdout, -1)
+					fmt.Fprintln(g.Stdout, -1) // --ignore: podman prints -1
 					continue
 				}
-				code, err := rt.Wait(ctx, t.ctr.Config.ID, conds)
+				if condErr != nil {
+					errs = append(errs, condErr(t.ctr.Config.ID))
+					continue
+				}
+				code, err := rt.Wait(ctx, t.ctr.Config.ID, conds, every)
 				if err != nil {
 					if ignore && errors.Is(err, define.ErrNoSuchCtr) {
 						fmt.Fprintln(g.Stdout, -1)
@@ -103,4 +124,26 @@ func newWaitCommand(g *Globals) *cobra.Command {
 	f.StringVarP(&interval, "interval", "i", "250ms", "Time Interval to wait before polling for completion")
 	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
 	return cmd
+}
+
+// waitTargets looks every name up first: one unknown name fails the
+// command before anything is waited for, unless --ignore.
+func waitTargets(cmd *cobra.Command, rt *engine.Runtime, args []string, latest, ignore bool) ([]target, error) {
+	ctx := cmd.Context()
+	if latest {
+		return latestTarget(ctx, rt)
+	}
+	var ts []target
+	for _, a := range args {
+		c, err := rt.Lookup(ctx, a)
+		if err != nil {
+			if ignore && errors.Is(err, define.ErrNoSuchCtr) {
+				ts = append(ts, target{input: a})
+				continue
+			}
+			return nil, err
+		}
+		ts = append(ts, target{input: a, ctr: c})
+	}
+	return ts, nil
 }

@@ -228,43 +228,6 @@ func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error 
 	return r.save(ctx, c)
 }
 
-// Wait blocks until the container reaches one of conds (default: not
-// running) and returns its exit code.
-func (r *Runtime) Wait(ctx context.Context, nameOrID string, conds WaitConditions) (int32, error) {
-	c, err := r.Lookup(ctx, nameOrID)
-	if err != nil {
-		return -1, err
-	}
-	id := c.Config.ID
-	for {
-		if matchWait(c.State.Status, conds) {
-			return c.State.ExitCode, nil
-		}
-		select {
-		case <-ctx.Done():
-			return -1, ctx.Err()
-		case <-time.After(25 * time.Millisecond):
-		}
-		if c, err = r.store.Container(ctx, id); err != nil {
-			return -1, noSuchCtr(nameOrID, err)
-		}
-		r.syncState(c)
-	}
-}
-
-func matchWait(s define.Status, conds WaitConditions) bool {
-	if len(conds) == 0 {
-		return s == define.StatusExited || s == define.StatusStopped
-	}
-	for _, want := range conds {
-		if s == want || (want == define.StatusCreated && s == define.StatusConfigured) ||
-			(want == define.StatusStopped && s == define.StatusExited) {
-			return true
-		}
-	}
-	return false
-}
-
 // gone reports a runtime error that means the process already exited.
 func gone(err error) bool {
 	return errors.Is(err, oci.ErrNotExist) || errors.Is(err, oci.ErrNotRunning)

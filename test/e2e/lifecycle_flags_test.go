@@ -185,3 +185,44 @@ func TestStopWarnsAndRemovesRm(t *testing.T) {
 		t.Errorf("stop with --stop-signal HUP names the signal: %s", r)
 	}
 }
+
+func TestWaitConditionsAndInterval(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.Run("run", "--name", "x3", Image, "sh", "-c", "exit 3")
+	p.MustRun("create", "--name", "c", Image)
+	p.MustRun("run", "-d", "--name", "up", Image, "sleep", "100")
+	// Exit codes for exits, -1 for any other state reached.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"x3"}, "3"},
+		{[]string{"--condition", "running", "up"}, "-1"},
+		{[]string{"--condition", "created", "c"}, "-1"},
+		{[]string{"--condition=removing,exited", "x3"}, "3"},
+		{[]string{"--ignore", "nosuch", "x3"}, "-1\n3"},
+	} {
+		if got := p.MustRun(append([]string{"wait"}, tc.args...)...).Out(); got != tc.want {
+			t.Errorf("wait %v: %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	p.ExpectEngineError(p.Run("wait", "--condition", "configured", "c"), "Error: unknown container state: configured: invalid argument")
+	p.ExpectEngineError(p.Run("wait", "--interval", "bogus", "nosuch"), `Error: time: invalid duration "bogus"`)
+	p.ExpectEngineError(p.Run("wait", "-l", "c"), "Error: --latest and containers cannot be used together")
+	p.ExpectEngineError(p.Run("wait", "--condition", "bogus", "nosuch"), `Error: no container with name or ID "nosuch" found`)
+	// No container has a healthcheck: podman's error, for each container.
+	r := p.Run("wait", "--condition", "healthy", "x3", "up")
+	if r.ExitCode != 125 || strings.Count(r.Stderr, `cannot use condition "healthy": container `) != 2 || !strings.Contains(r.Stderr, "has no healthcheck") {
+		t.Errorf("wait --condition healthy: %s", r)
+	}
+	// --interval is the polling period; a bare number is milliseconds.
+	p.MustRun("run", "-d", "--name", "short", Image, "sleep", "0.3")
+	if r := p.MustRun("wait", "-i", "2000", "short"); r.Duration < 1500*time.Millisecond || r.Out() != "0" {
+		t.Errorf("wait -i 2000 polls every 2 s: %s in %s", r, r.Duration)
+	}
+	p.MustRun("start", "short")
+	if r := p.MustRun("wait", "-i", "20ms", "short"); r.Duration > 1500*time.Millisecond {
+		t.Errorf("wait -i 20ms of a 0.3 s container took %s", r.Duration)
+	}
+}
