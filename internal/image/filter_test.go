@@ -2,8 +2,12 @@ package image
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +91,38 @@ func TestListFiltersPodman5(t *testing.T) {
 	}
 	if _, err := s.List(ctx, ListOptions{Filters: []string{"dangling=true", "dangling=false"}}); err == nil {
 		t.Error("two values of one boolean filter accepted")
+	}
+}
+
+// TestPruneCorruptImage: an image whose configuration blob is gone still
+// goes with prune -a (podman warns and goes on); List without Corrupt
+// reports the damage.
+func TestPruneCorruptImage(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	img := importBusybox(t, s, "broken")
+	simg, err := s.store.Image(img.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfgKey string
+	for _, k := range simg.BigDataNames {
+		if strings.HasPrefix(k, "sha256:") {
+			cfgKey = k
+		}
+	}
+	file := filepath.Join(s.opts.GraphRoot, "overlay-images", img.ID, "="+base64.StdEncoding.EncodeToString([]byte(cfgKey)))
+	if err := os.Remove(file); err != nil {
+		t.Fatalf("corrupting the image: %v", err)
+	}
+	if _, err := s.List(ctx, ListOptions{}); err == nil {
+		t.Fatal("listing a corrupt image succeeded")
+	}
+	pruned, err := s.Prune(ctx, PruneOptions{All: true})
+	if err != nil || len(pruned) != 1 || pruned[0].ID != img.ID {
+		t.Fatalf("prune -a of a corrupt image: %v %v", pruned, err)
+	}
+	if imgs, err := s.List(ctx, ListOptions{All: true}); err != nil || len(imgs) != 0 {
+		t.Errorf("after prune: %v %v", imgs, err)
 	}
 }

@@ -24,6 +24,11 @@ type ListOptions struct {
 	Filters []string
 	// Users are the engine's containers per image (see Users).
 	Users Users
+	// Corrupt, when set, is told about each image whose metadata cannot be
+	// read; the image is then listed with what storage alone knows (names,
+	// dates, layers) instead of failing the listing. Prune sets it, so a
+	// damaged image can still be removed.
+	Corrupt func(id string, err error)
 }
 
 // List returns the images selected by opts, in storage order.
@@ -53,7 +58,11 @@ func (s *Store) List(ctx context.Context, opts ListOptions) ([]*Image, error) {
 		}
 		img, err := s.load(&simgs[i])
 		if err != nil {
-			return nil, err
+			if opts.Corrupt == nil {
+				return nil, err
+			}
+			opts.Corrupt(simgs[i].ID, err)
+			img = storageOnly(&simgs[i])
 		}
 		img.Containers = len(users[img.ID])
 		if match(img) {
@@ -64,6 +73,14 @@ func (s *Store) List(ctx context.Context, opts ListOptions) ([]*Image, error) {
 		}
 	}
 	return out, nil
+}
+
+// storageOnly is an image as far as storage's own records describe it.
+func storageOnly(simg *storage.Image) *Image {
+	return &Image{
+		ID: simg.ID, Names: slices.Clone(simg.Names), NamesHistory: slices.Clone(simg.NamesHistory),
+		Digest: simg.Digest.String(), Created: simg.Created, TopLayer: simg.TopLayer, ReadOnly: simg.ReadOnly,
+	}
 }
 
 // usersOf maps image IDs to the containers on them: the engine's (extra)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -227,6 +228,12 @@ type PruneOptions struct {
 	Users Users
 }
 
+// warnCorrupt is podman's warning for an image it goes on removing
+// although its metadata cannot be read.
+func warnCorrupt(_ string, err error) {
+	slog.Warn(fmt.Sprintf("Failed to determine parent of image: %v, ignoring the error", err))
+}
+
 // PruneReport is one image Prune deleted, with the size it took.
 type PruneReport struct {
 	ID   string
@@ -243,7 +250,7 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]PruneReport, er
 	}
 	var pruned []PruneReport
 	for {
-		imgs, err := s.List(ctx, ListOptions{All: true, Filters: filters, Users: opts.Users})
+		imgs, err := s.List(ctx, ListOptions{All: true, Filters: filters, Users: opts.Users, Corrupt: warnCorrupt})
 		if err != nil {
 			return pruned, err
 		}
