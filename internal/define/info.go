@@ -18,6 +18,7 @@ type Info struct {
 // HostInfo describes the machine and the helpers pier drives.
 type HostInfo struct {
 	Arch              string           `json:"arch"`
+	BuildahVersion    string           `json:"buildahVersion"`
 	CgroupManager     string           `json:"cgroupManager"`
 	CgroupsVersion    string           `json:"cgroupVersion"`
 	CgroupControllers []string         `json:"cgroupControllers"`

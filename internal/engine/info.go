@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	buildahdefine "go.podman.io/buildah/define"
 	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -41,6 +42,8 @@ func VersionInfo() define.Version {
 func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 	host := hostInfo()
 	host.LogDriver = r.conf.Containers.LogDriver
+	// buildah's library does pier's commit (and later build), as podman's.
+	host.BuildahVersion = buildahdefine.Version
 	host.Security.DefaultCapabilities = strings.Join(r.conf.Containers.DefaultCapabilities, ",")
 	// The helper queries (--version, the package manager) take a few
 	// hundred ms together; run them side by side.

@@ -17,6 +17,7 @@ func TestInfoClaimsOnlyWhatPierHas(t *testing.T) {
 	var info struct {
 		Host struct {
 			NetworkBackend string `json:"networkBackend"`
+			BuildahVersion string `json:"buildahVersion"`
 			Conmon         struct{ Package, Path string }
 			OCIRuntime     struct{ Name, Package string } `json:"ociRuntime"`
 			Security       struct {
@@ -36,6 +37,9 @@ func TestInfoClaimsOnlyWhatPierHas(t *testing.T) {
 		t.Fatalf("%v: %s", err, r)
 	}
 	h := info.Host
+	if h.BuildahVersion == "" || h.BuildahVersion[0] < '1' || h.BuildahVersion[0] > '9' {
+		t.Errorf("buildahVersion %q: pier links buildah for commit", h.BuildahVersion)
+	}
 	if h.NetworkBackend != "" || len(info.Plugins.Network) != 0 || info.Plugins.Network == nil {
 		t.Errorf("network backend %q, plugins %v: pier has none", h.NetworkBackend, info.Plugins.Network)
 	}
