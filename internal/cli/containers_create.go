@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -259,13 +260,21 @@ func (o *createOpts) confDefaults(cmd *cobra.Command, conf *config.Config) {
 	if !f.Changed("http-proxy") {
 		o.httpProxy = conf.Containers.HTTPProxy
 	}
-	if conf.Common != nil {
-		if !f.Changed("tz") {
-			o.run.tz = conf.Common.Containers.TZ
-		}
-		if !f.Changed("init") {
-			o.run.init = conf.Common.Containers.Init
-		}
+	ct := conf.Containers
+	if !f.Changed("env-host") {
+		o.run.envHost = ct.EnvHost
+	}
+	if !f.Changed("tz") {
+		o.run.tz = ct.TZ
+	}
+	if !f.Changed("init") {
+		o.run.init = ct.Init
+	}
+	// The file's annotations and log tag first: the user's, applied
+	// after them, win.
+	o.run.annotations = append(slices.Clone(ct.Annotations), o.run.annotations...)
+	if ct.LogTag != "" {
+		o.run.logOpts = append([]string{"tag=" + ct.LogTag}, o.run.logOpts...)
 	}
 }
 

@@ -36,8 +36,8 @@ type ContainersConfig struct {
 	// Env is the environment every container starts from; the image's and
 	// the user's variables override it.
 	Env []string
-	// EnvHost passes pier's own environment to every container, under
-	// the image's and the user's variables.
+	// EnvHost is the default of --env-host: pass pier's own environment
+	// to every container.
 	EnvHost bool
 	// DefaultCapabilities is the capability set of a container's process
 	// ("CAP_" names).
@@ -52,6 +52,15 @@ type ContainersConfig struct {
 	// HTTPProxy is the default of --http-proxy: pass the host's proxy
 	// variables to the container.
 	HTTPProxy bool
+	// TZ and Init are the defaults of --tz and --init (init_path is
+	// resolved by the engine through Common.FindInitBinary).
+	TZ   string
+	Init bool
+	// Annotations are "key=value" entries every container gets, under
+	// the user's --annotation.
+	Annotations []string
+	// LogTag is the default of --log-opt tag=.
+	LogTag string
 	// LogDriver is "k8s-file", "journald" or "none".
 	LogDriver string
 	// LogSizeMax caps a container's log file in bytes; negative means no cap.
@@ -110,6 +119,7 @@ func Default() *Config {
 			Env:                 []string{DefaultPath},
 			DefaultCapabilities: slices.Clone(cconfig.DefaultCapabilities),
 			DefaultSysctls:      []string{},
+			Annotations:         []string{},
 			Umask:               "0022",
 			HTTPProxy:           true,
 			LogDriver:           "k8s-file",

@@ -128,6 +128,10 @@ func fromCommon(cc *cconfig.Config, own *ownKeys) *Config {
 	c.Containers.Umask = ct.Umask
 	c.Containers.ReadOnly = ct.ReadOnly
 	c.Containers.HTTPProxy = ct.HTTPProxy
+	c.Containers.TZ = ct.TZ
+	c.Containers.Init = ct.Init
+	c.Containers.Annotations = ct.Annotations.Get()
+	c.Containers.LogTag = ct.LogTag
 	c.Containers.LogDriver = ct.LogDriver
 	c.Containers.LogSizeMax = ct.LogSizeMax
 

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"os"
 	"slices"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -30,15 +29,10 @@ func (r *Runtime) applyConfDefaults(cfg *define.ContainerConfig) error {
 }
 
 // confEnv is the environment every container starts from: TERM=xterm,
-// then (with env_host) pier's own environment, then containers.conf's env.
-// podman 4 put TERM=xterm in every container, with or without -t, and the
-// system tests pier follows check it; podman 5 sets it only with -t.
+// then containers.conf's env (env_host is --env-host's default, see the
+// CLI). podman 4 put TERM=xterm in every container, with or without -t,
+// and the system tests pier follows check it; podman 5 sets it only with
+// -t.
 func (r *Runtime) confEnv() []string {
-	ct := r.conf.Containers
-	env := ct.Env
-	if ct.EnvHost {
-		// podman's GetDefaultEnvEx order: the host's, then the file's.
-		env = specgen.MergeEnv(os.Environ(), env)
-	}
-	return specgen.MergeEnv([]string{"TERM=xterm"}, env)
+	return specgen.MergeEnv([]string{"TERM=xterm"}, r.conf.Containers.Env)
 }

@@ -79,14 +79,47 @@ umask = "0077"
 func TestContainersConfEnvHost(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
-	p.WriteConf("[containers]\nenv_host = true\nenv = [\"B=from-conf\"]\n")
-	p.Env = append(p.Env, "A_FROM_HOST=1", "B=from-host")
+	p.WriteConf("[containers]\nenv_host = true\nenv = [\"C=from-conf\"]\n")
+	p.Env = append(p.Env, "A_FROM_HOST=1")
 	env := p.MustRun("run", "--rm", Image, "env").Stdout
-	for _, want := range []string{"A_FROM_HOST=1", "B=from-conf"} {
+	for _, want := range []string{"A_FROM_HOST=1", "C=from-conf"} {
 		if !strings.Contains(env, want+"\n") {
 			t.Errorf("env_host: env lacks %s:\n%s", want, env)
 		}
 	}
+	if env := p.MustRun("run", "--rm", "--env-host=false", Image, "env").Stdout; strings.Contains(env, "A_FROM_HOST") {
+		t.Errorf("--env-host=false must win over the file:\n%s", env)
+	}
+}
+
+// tz, init, annotations and log_tag are the defaults of --tz, --init,
+// --annotation and --log-opt tag=.
+func TestContainersConfRunDefaults(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf(`[containers]
+tz = "UTC"
+annotations = ["from.conf=1", "both=conf"]
+log_tag = "conftag"
+`)
+	p.MustRun("create", "--name", "d", "--annotation", "both=user", Image, "true")
+	for format, want := range map[string]string{
+		"{{.Config.Timezone}}":                      "UTC",
+		`{{index .Config.Annotations "from.conf"}}`: "1",
+		`{{index .Config.Annotations "both"}}`:      "user",
+		"{{.HostConfig.LogConfig.Tag}}":             "conftag",
+	} {
+		if got := p.Inspect("d", format); got != want {
+			t.Errorf("%s = %q, want %q", format, got, want)
+		}
+	}
+	p.MustRun("create", "--name", "e", "--tz", "local", "--log-opt", "tag=mine", Image, "true")
+	if got := p.Inspect("e", "{{.Config.Timezone}} {{.HostConfig.LogConfig.Tag}}"); got != "local mine" {
+		t.Errorf("flags must win over the file: %q", got)
+	}
+	p.WriteConf("[containers]\ninit = true\ninit_path = \"/nonexistent/catatonit\"\n")
+	r := p.Run("create", Image, "true")
+	p.ExpectEngineError(r, "/nonexistent/catatonit")
 }
 
 // A bad file or value is one line naming the file, and nothing is created.
