@@ -17,7 +17,8 @@ import (
 // prepareHost writes the files the engine bind-mounts into the container
 // (hosts, hostname, resolv.conf) into its run dir and resolves the user
 // against the container's own /etc/passwd.
-func (r *Runtime) prepareHost(c *define.Container, rootfs, runDir string) (*specgen.Host, error) {
+func (r *Runtime) prepareHost(c *define.Container, rootfs string, paths ctrPaths) (*specgen.Host, error) {
+	runDir := paths.RunDir
 	hostname := containerHostname(&c.Config)
 	hosts := "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n" +
 		"::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"
@@ -36,9 +37,9 @@ func (r *Runtime) prepareHost(c *define.Container, rootfs, runDir string) (*spec
 	}
 	h := &specgen.Host{
 		RootfsPath:     rootfs,
-		HostsPath:      filepath.Join(runDir, "hosts"),
-		HostnamePath:   filepath.Join(runDir, "hostname"),
-		ResolvConfPath: filepath.Join(runDir, "resolv.conf"),
+		HostsPath:      paths.Hosts,
+		HostnamePath:   paths.Hostname,
+		ResolvConfPath: paths.ResolvConf,
 		CgroupsPath:    "/pier/" + c.Config.ID,
 	}
 	files := map[string][]byte{

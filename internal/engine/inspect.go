@@ -43,21 +43,13 @@ func (r *Runtime) Inspect(ctx context.Context, nameOrID string, opts InspectOpti
 
 // inspectFacts gathers what inspect shows beyond the container itself.
 func (r *Runtime) inspectFacts(c *define.Container) inspectFacts {
-	id := c.Config.ID
-	f := inspectFacts{
-		runDir:    r.ctrRunDir(id),
-		staticDir: r.ctrDataDir(id),
-		driver:    r.paths.GraphDriver,
-	}
-	if c.Config.LogPath == "" && c.Config.LogDriver == "k8s-file" {
-		f.logPath = filepath.Join(f.staticDir, "ctr.log") // as start chooses it
-	}
-	return f
+	return inspectFacts{paths: r.ctrPaths(c.Config.ID), driver: r.paths.GraphDriver, logPath: r.logPath(c)}
 }
 
 // inspectFacts are what inspect needs beyond the container itself.
 type inspectFacts struct {
-	runDir, staticDir, driver, logPath string
+	paths           ctrPaths
+	driver, logPath string
 }
 
 // inspectData is the pure conversion from pier's container to podman's
@@ -80,12 +72,12 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		Created:       cfg.Created,
 		Path:          path,
 		Args:          args,
-		PidFile:       cmp.Or(cfg.PidFile, monitor.PidFilePath(f.runDir)),
-		ConmonPidFile: cmp.Or(cfg.MonitorPidFile, monitor.MonitorPidFilePath(f.runDir)),
+		PidFile:       cmp.Or(cfg.PidFile, monitor.PidFilePath(f.paths.RunDir)),
+		ConmonPidFile: cmp.Or(cfg.MonitorPidFile, monitor.MonitorPidFilePath(f.paths.RunDir)),
 		State:         inspectState(st, cfg.ID),
 		Image:         cfg.ImageID,
 		ImageName:     cfg.Image,
-		StaticDir:     f.staticDir,
+		StaticDir:     f.paths.DataDir,
 		Name:          cfg.Name,
 		RestartCount:  int32(st.RestartCount),
 		Driver:        f.driver,
@@ -108,11 +100,10 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		d.GraphDriver.Data["MergedDir"] = st.Mountpoint
 	}
 	// The host files and the bundle exist from the first start on.
-	for dst, name := range map[*string]string{
-		&d.ResolvConfPath: "resolv.conf", &d.HostnamePath: "hostname",
-		&d.HostsPath: "hosts", &d.OCIConfigPath: "config.json",
+	for dst, p := range map[*string]string{
+		&d.ResolvConfPath: f.paths.ResolvConf, &d.HostnamePath: f.paths.Hostname,
+		&d.HostsPath: f.paths.Hosts, &d.OCIConfigPath: f.paths.Bundle,
 	} {
-		p := filepath.Join(f.runDir, name)
 		if _, err := os.Stat(p); err == nil {
 			*dst = p
 		}

@@ -37,7 +37,7 @@ func TestInspectData(t *testing.T) {
 		},
 		State: define.ContainerState{Status: define.StatusRunning, PID: 42, MonitorPID: 41, StartedAt: created.Add(time.Second)},
 	}
-	d := inspectData(c, inspectFacts{runDir: run, staticDir: "/static", driver: "overlay", logPath: "/static/ctr.log"})
+	d := inspectData(c, inspectFacts{paths: ctrPathsIn(run, "/static"), driver: "overlay", logPath: "/static/ctr.log"})
 
 	if d.Path != "/bin/sh" || !reflect.DeepEqual(d.Args, []string{"-c", "sleep 10"}) {
 		t.Errorf("Path %q Args %q", d.Path, d.Args)
@@ -93,7 +93,7 @@ func TestInspectDefaults(t *testing.T) {
 		Config: define.ContainerConfig{ID: strings.Repeat("a", 64), Cmd: []string{"true"}},
 		State:  define.ContainerState{Status: define.StatusConfigured},
 	}
-	d := inspectData(c, inspectFacts{runDir: t.TempDir()})
+	d := inspectData(c, inspectFacts{paths: ctrPathsIn(t.TempDir(), "/static")})
 	if d.Config.StopSignal != "SIGTERM" || d.State.Status != "created" || d.Path != "true" ||
 		d.Args == nil || d.Config.Entrypoint == nil || d.State.CgroupPath != "" || d.OCIRuntime != "" {
 		t.Errorf("defaults: %+v %+v %+v", d, d.Config, d.State)

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
@@ -20,10 +19,7 @@ func (r *Runtime) Logs(ctx context.Context, nameOrID string, opts LogOptions, fn
 	if c.Config.LogDriver != "k8s-file" {
 		return fmt.Errorf("container %s uses the %s log driver, which keeps no logs to read: %w", c.Config.Name, c.Config.LogDriver, errdefs.ErrInvalidArgument)
 	}
-	path := c.Config.LogPath
-	if path == "" {
-		path = filepath.Join(r.ctrDataDir(c.Config.ID), "ctr.log")
-	}
+	path := r.logPath(c)
 	id := c.Config.ID
 	stop := func() bool {
 		cur, err := r.store.Container(ctx, id)

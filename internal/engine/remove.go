@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/failpoint"
@@ -82,7 +81,7 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 		return err
 	}
 	failpoint.Hit("remove-after-storage")
-	for _, d := range []string{r.ctrRunDir(id), r.ctrDataDir(id)} {
+	for _, d := range []string{r.ctrRunDir(id), r.ctrPaths(id).DataDir} {
 		if err := os.RemoveAll(d); err != nil {
 			return fmt.Errorf("removing %s: %w", d, err)
 		}
@@ -234,7 +233,7 @@ func (r *Runtime) deleteRuntimeContainer(ctx context.Context, c *define.Containe
 	if err != nil {
 		return nil // a runtime gone from the host has no state to delete
 	}
-	if _, err := os.Stat(filepath.Join(r.runtimeRoot(rt), c.Config.ID)); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(r.runtimeStateDir(rt, c.Config.ID)); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err := rt.Delete(ctx, c.Config.ID, true); err != nil && !errors.Is(err, oci.ErrNotExist) {

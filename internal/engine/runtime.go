@@ -215,10 +215,6 @@ func (r *Runtime) findRuntime(name string) (*oci.Runtime, error) {
 	return rt, nil
 }
 
-func (r *Runtime) runtimeRoot(rt *oci.Runtime) string {
-	return filepath.Join(r.runDir, "runtime", filepath.Base(rt.Name))
-}
-
 // refreshAfterReboot resets runtime state when the run directory (a tmpfs)
 // lost its alive file, i.e. the host rebooted or the run root was wiped.
 func (r *Runtime) refreshAfterReboot(ctx context.Context) error {
@@ -247,13 +243,6 @@ func (r *Runtime) refreshAfterReboot(ctx context.Context) error {
 	}
 	return f.Close()
 }
-
-// ctrRunDir holds a container's bundle, pid file, attach socket and exit
-// file. It lives on the run root (tmpfs) so a reboot clears it.
-func (r *Runtime) ctrRunDir(id string) string { return filepath.Join(r.runDir, "containers", id) }
-
-// ctrDataDir holds what must survive a reboot: the log.
-func (r *Runtime) ctrDataDir(id string) string { return filepath.Join(r.dataDir, "containers", id) }
 
 // monitorLog is where monitors record what fails after the container
 // exited (a failed `container cleanup`): one file for all containers, so

@@ -82,7 +82,8 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		return nil, err
 	}
 	id := c.Config.ID
-	runDir := r.ctrRunDir(id)
+	paths := r.ctrPaths(id)
+	runDir := paths.RunDir
 	// Leftovers of an earlier run: the runtime container and the exit file.
 	// runc keeps its state in <root>/<id>; checking it saves a runc exec on
 	// the common path.
@@ -111,7 +112,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		return nil, err
 	}
 
-	host, err := r.prepareHost(c, rootfs, runDir)
+	host, err := r.prepareHost(c, rootfs, paths)
 	if err != nil {
 		return fail(err)
 	}
@@ -132,13 +133,12 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		// through the monitor would race with the first ioctl.
 		s.Process.ConsoleSize = &rspec.Box{Height: uint(initial.Height), Width: uint(initial.Width)}
 	}
-	if err := writeJSON(filepath.Join(runDir, "config.json"), s); err != nil {
+	if err := writeJSON(paths.Bundle, s); err != nil {
 		return fail(err)
 	}
-	logPath := c.Config.LogPath
-	if logPath == "" && c.Config.LogDriver == "k8s-file" {
-		logPath = filepath.Join(r.ctrDataDir(id), "ctr.log")
-		if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
+	logPath := r.logPath(c)
+	if logPath == paths.DefaultLog {
+		if err := os.MkdirAll(paths.DataDir, 0o700); err != nil {
 			return fail(fmt.Errorf("creating log directory: %w", err))
 		}
 	}
