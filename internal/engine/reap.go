@@ -48,6 +48,11 @@ func (r *Runtime) syncCreated(c *define.Container) bool {
 	if c.State.StartedAt.IsZero() {
 		c.State.StartedAt = time.Now()
 	}
+	if c.State.PID == 0 && s.Pid > 0 {
+		// A crash before the runtime's run --detach returned (runDetached):
+		// only the monitor was recorded.
+		c.State.PID, c.State.PIDStart = s.Pid, startTime(s.Pid)
+	}
 	return true
 }
 

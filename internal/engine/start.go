@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,8 +21,8 @@ import (
 
 // Start runs the container. With opts.Attach it connects to the monitor
 // before the process starts (so no output is lost), and returns the
-// container's exit code when it exits; otherwise it returns once the
-// runtime has started the process.
+// container's exit code when it exits, after removing it if it is a --rm
+// container; otherwise it returns once the runtime has started the process.
 func (r *Runtime) Start(ctx context.Context, nameOrID string, opts StartOptions) (int, error) {
 	c, err := r.Lookup(ctx, nameOrID)
 	if err != nil {
@@ -54,7 +55,22 @@ func (r *Runtime) Start(ctx context.Context, nameOrID string, opts StartOptions)
 	if err != nil {
 		return 0, fmt.Errorf("attaching to container %s: %w", c.Config.Name, err)
 	}
+	if att.Cleans() {
+		r.removeAfterExit(ctx, c, att)
+	}
 	return code, nil
+}
+
+// removeAfterExit removes an exited --rm container whose monitor left
+// that to us: telling it so spares the cleanup process it would run. If
+// the remove fails (or we die first), the monitor's exit command retries.
+func (r *Runtime) removeAfterExit(ctx context.Context, c *define.Container, att *monitor.AttachConn) {
+	err := r.Remove(context.WithoutCancel(ctx), c.Config.ID, RemoveOptions{Force: true})
+	if err == nil || errors.Is(err, define.ErrNoSuchCtr) {
+		_ = att.CleanupDone()
+		return
+	}
+	att.Close()
 }
 
 // startLocked takes a container from any non-running state to running.
@@ -195,32 +211,35 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 
 // runDetached has the monitor create and start the container with one
 // runtime process (`run --detach`) instead of create, then start: a
-// runtime exec less per start. An attaching caller is registered with the
-// monitor before the container starts. The state goes from configured to
-// running; a crash before the save is repaired as one after create is
-// (the next start or remove deletes the runtime container and the monitor).
+// runtime exec less per start. Before the runtime runs, the monitor's PID
+// is saved with the status created: a crash from then on leaves a row
+// whose live monitor shows the container running (syncCreated). An
+// attaching caller is registered with the monitor before the start.
 func (r *Runtime) runDetached(ctx context.Context, c *define.Container, rt *oci.Runtime, monPath string,
 	mcfg *monitor.Config, rootfs string, attach bool, fail func(error) (*monitor.AttachConn, error)) (*monitor.AttachConn, error) {
-	mcfg.Start, mcfg.WaitAttach = true, attach
-	var (
-		pid, monPID int
-		att         *monitor.AttachConn
-		err         error
-	)
-	if attach {
-		pid, monPID, att, err = monitor.LaunchAttach(ctx, monPath, mcfg)
-	} else {
-		pid, monPID, err = monitor.Launch(ctx, monPath, mcfg)
+	mcfg.Start = true
+	// An attached --rm run removes the container itself (Start).
+	mcfg.FirstClientCleans = attach && c.Config.AutoRemove
+	listening := func(monPID int) error {
+		c.State = define.ContainerState{
+			Status: define.StatusCreated, MonitorPID: monPID, MonitorStart: startTime(monPID),
+			Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
+		}
+		if err := r.save(ctx, c); err != nil {
+			return err
+		}
+		failpoint.Hit("start-after-monitor")
+		return nil
 	}
+	pid, _, att, err := monitor.LaunchStart(ctx, monPath, mcfg, attach, listening)
 	if err != nil {
+		c.State.MonitorPID, c.State.MonitorStart = 0, 0
 		return fail(fmt.Errorf("starting container %s: %w", c.Config.Name, err))
 	}
-	failpoint.Hit("start-after-monitor")
 	failpoint.Hit("start-after-runtime-start")
-	c.State = define.ContainerState{
-		Status: define.StatusRunning, PID: pid, MonitorPID: monPID, StartedAt: time.Now(),
-		Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
-	}
+	c.State.Status = define.StatusRunning
+	c.State.PID, c.State.PIDStart = pid, startTime(pid)
+	c.State.StartedAt = time.Now()
 	if err := r.save(ctx, c); err != nil {
 		if att != nil {
 			att.Close()

@@ -34,6 +34,10 @@ type AttachConn struct {
 	f      *os.File
 	wmu    sync.Mutex // one frame at a time from stdin and resize
 	once   sync.Once
+	// cleans: this client removes the container after the exit
+	// (Config.FirstClientCleans); Run leaves the connection open for
+	// CleanupDone.
+	cleans bool
 }
 
 // DialAttach connects to the attach socket in runDir.
@@ -140,8 +144,12 @@ func Attach(ctx context.Context, runDir string, streams AttachStreams) (int, err
 // and returns the exit code once the monitor reports the exit. It closes
 // the connection when it returns. A goroutine blocked reading s.Stdin
 // stays until that read returns.
-func (a *AttachConn) Run(ctx context.Context, s *AttachStreams) (int, error) {
-	defer a.Close()
+func (a *AttachConn) Run(ctx context.Context, s *AttachStreams) (code int, err error) {
+	defer func() {
+		if !a.cleans || err != nil {
+			a.Close()
+		}
+	}()
 	if a.exited != nil {
 		return *a.exited, nil
 	}
@@ -205,6 +213,19 @@ func (a *AttachConn) Run(ctx context.Context, s *AttachStreams) (int, error) {
 		}
 		buf = p[:cap(p)]
 	}
+}
+
+// Cleans tells whether the caller must remove the container after the
+// exit and then call CleanupDone (Close alone leaves it to the monitor's
+// exit command).
+func (a *AttachConn) Cleans() bool { return a.cleans }
+
+// CleanupDone tells the monitor that the container is removed, so that it
+// runs no exit command, and closes the connection.
+func (a *AttachConn) CleanupDone() error {
+	err := a.send(frameCleanupDone, nil)
+	a.Close()
+	return err
 }
 
 // Resize sets the container's terminal size. Call it with the caller's

@@ -39,22 +39,31 @@ type syncMsg struct {
 // left behind.
 func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorPID int, err error) {
 	if cfg.WaitAttach {
-		return 0, 0, fmt.Errorf("monitor config with WaitAttach needs LaunchAttach: %w", errdefs.ErrInvalidArgument)
+		return 0, 0, fmt.Errorf("monitor config with WaitAttach needs LaunchStart: %w", errdefs.ErrInvalidArgument)
 	}
-	pid, monitorPID, _, err = launchMonitor(ctx, monitorPath, cfg)
+	pid, monitorPID, _, err = launchMonitor(ctx, monitorPath, cfg, nil)
 	return pid, monitorPID, err
 }
 
-// LaunchAttach is Launch with cfg.Start and cfg.WaitAttach: it attaches to
-// the monitor before the container starts and returns the connection.
-func LaunchAttach(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorPID int, att *AttachConn, err error) {
-	if !cfg.Start || !cfg.WaitAttach {
-		return 0, 0, nil, fmt.Errorf("LaunchAttach needs a monitor config with Start and WaitAttach: %w", errdefs.ErrInvalidArgument)
+// LaunchStart is Launch with cfg.Start (and WaitAttach, which it sets):
+// once the monitor is up, and before the container starts, it calls
+// listening with the monitor's PID (the caller records it: a crash from
+// then on leaves a trace of the monitor) and attaches. It returns the
+// attach connection with attach, else closes it.
+func LaunchStart(ctx context.Context, monitorPath string, cfg *Config, attach bool, listening func(monitorPID int) error) (pid, monitorPID int, att *AttachConn, err error) {
+	if !cfg.Start {
+		return 0, 0, nil, fmt.Errorf("LaunchStart needs a monitor config with Start: %w", errdefs.ErrInvalidArgument)
 	}
-	return launchMonitor(ctx, monitorPath, cfg)
+	cfg.WaitAttach = true
+	pid, monitorPID, att, err = launchMonitor(ctx, monitorPath, cfg, listening)
+	if err == nil && !attach {
+		att.Close()
+		att = nil
+	}
+	return pid, monitorPID, att, err
 }
 
-func launchMonitor(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorPID int, att *AttachConn, err error) {
+func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listening func(int) error) (pid, monitorPID int, att *AttachConn, err error) {
 	if err := prepare(cfg); err != nil {
 		return 0, 0, nil, err
 	}
@@ -85,7 +94,7 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config) (pid, m
 	// tty) the container: the unit to kill if anything fails.
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
-	l := &launch{cfg: cfg, monitorPath: monitorPath, pgid: cmd.Process.Pid, waited: waited}
+	l := &launch{cfg: cfg, monitorPath: monitorPath, pgid: cmd.Process.Pid, waited: waited, listening: listening}
 	pid, err = l.await(ctx, r)
 	if err != nil {
 		if l.att != nil {
@@ -102,6 +111,7 @@ type launch struct {
 	pgid        int
 	waited      <-chan error // the monitor's exit
 	att         *AttachConn  // with cfg.WaitAttach, once the monitor listens
+	listening   func(monitorPID int) error
 }
 
 // await reads the sync pipe until the monitor reports the create's outcome.
@@ -140,9 +150,15 @@ func (l *launch) await(ctx context.Context, r *os.File) (pid int, err error) {
 		case m := <-msgs:
 			switch {
 			case m.Listening && l.cfg.WaitAttach && l.att == nil:
+				if l.listening != nil {
+					if err := l.listening(l.pgid); err != nil {
+						return 0, l.abort(ctx, err)
+					}
+				}
 				if l.att, err = DialAttach(ctx, l.cfg.RunDir); err != nil {
 					return 0, l.abort(ctx, fmt.Errorf("attaching to container %s: %w", l.cfg.ID, err))
 				}
+				l.att.cleans = l.cfg.FirstClientCleans
 			case m.PID > 0:
 				return m.PID, nil
 			case m.Error != "" || m.RuntimeErr != "":

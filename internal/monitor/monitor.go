@@ -93,6 +93,12 @@ type Config struct {
 	// container starts, so that it misses no output: the monitor says
 	// {"listening":true} on the sync pipe and waits for it.
 	WaitAttach bool `json:"waitAttach,omitempty"`
+	// FirstClientCleans (with WaitAttach): the first client removes the
+	// container after the exit (run --rm). The monitor runs ExitCommand
+	// only if that client goes away without saying frameCleanupDone, so
+	// a removal that is done costs no cleanup process, and one whose CLI
+	// died is still done.
+	FirstClientCleans bool `json:"firstClientCleans,omitempty"`
 
 	ExitCommand []string `json:"exitCommand,omitempty"` // run after the exit file is written
 	// ErrorLog is appended with what goes wrong after the sync pipe is
@@ -135,6 +141,9 @@ const (
 	// registered, so output produced from now on reaches it. The engine
 	// waits for it before starting the container.
 	frameReady byte = 6
+	// frameCleanupDone, from the cleaning client (Config.FirstClientCleans)
+	// after the exit: the container is removed, skip the exit command.
+	frameCleanupDone byte = 7
 
 	frameHeader  = 5
 	maxFrameSize = 1 << 20

@@ -32,6 +32,9 @@ const (
 	clientTimeout = time.Minute
 	// readBuf is the output read size, conmon's STDIO_BUF_SIZE.
 	readBuf = 8192
+	// cleanupWait bounds the wait for the cleaning client: past it the
+	// exit command runs (it waits for the container's lock anyway).
+	cleanupWait = 2 * time.Minute
 )
 
 // Main is pier-monitor's entry point (cmd/pier-monitor).
@@ -89,6 +92,9 @@ type server struct {
 	pumps   sync.WaitGroup // one per output
 
 	first *os.File // the client registered before the start (WaitAttach)
+	// cleaned receives, once, whether the cleaning client (first, with
+	// FirstClientCleans) said it removed the container.
+	cleaned chan bool
 
 	mu       sync.Mutex
 	clients  map[*os.File]struct{}
@@ -140,7 +146,7 @@ func serve(id, cfgPath string) int {
 	if err := os.WriteFile(filepath.Join(cfg.RunDir, monitorPidFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
 		return fail(fmt.Errorf("writing monitor pid file: %w", err))
 	}
-	s := &server{cfg: cfg, clients: map[*os.File]struct{}{}, preserved: heldFiles(cfg.PreserveFDs)}
+	s := &server{cfg: cfg, clients: map[*os.File]struct{}{}, preserved: heldFiles(cfg.PreserveFDs), cleaned: make(chan bool, 1)}
 	for _, f := range s.preserved {
 		// Only the runtime's create gets them, not the exit command.
 		unix.CloseOnExec(int(f.Fd()))
@@ -201,7 +207,7 @@ func (s *server) run(syncf *os.File) int {
 		logf("%v", err)
 	}
 	s.finish(code)
-	if len(cfg.ExitCommand) > 0 {
+	if len(cfg.ExitCommand) > 0 && !s.cleanedByClient() {
 		// Waited for, as conmon does: once the monitor is gone, the
 		// cleanup is done too, which is what callers that watch the
 		// monitor's PID rely on.
@@ -427,7 +433,25 @@ func (s *server) drain() {
 	}
 }
 
-// finish sends the exit frame to every client and closes the socket.
+// cleanedByClient waits for the cleaning client, if there is one, to say
+// that it removed the container, or to go away.
+func (s *server) cleanedByClient() bool {
+	if s.first == nil || !s.cfg.FirstClientCleans {
+		return false
+	}
+	defer s.first.Close()
+	t := time.NewTimer(cleanupWait)
+	defer t.Stop()
+	select {
+	case ok := <-s.cleaned:
+		return ok
+	case <-t.C:
+		return false
+	}
+}
+
+// finish sends the exit frame to every client and closes the socket. The
+// cleaning client's connection stays open: it says when it is done.
 func (s *server) finish(code int) {
 	s.mu.Lock()
 	s.exited, s.exitCode = true, code
@@ -435,7 +459,9 @@ func (s *server) finish(code int) {
 	for c := range s.clients {
 		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
 		_, _ = c.Write(frame)
-		c.Close()
+		if !s.cleaner(c) {
+			c.Close()
+		}
 		delete(s.clients, c)
 	}
 	s.mu.Unlock()
@@ -468,7 +494,25 @@ func writeExitFile(dir string, code int, at time.Time) error {
 // starts. A client that does not come (its CLI died) fails the start.
 func (s *server) acceptFirst() (*os.File, error) {
 	_ = s.listener.SetReadDeadline(time.Now().Add(30 * time.Second))
+	done := make(chan struct{})
+	go func() {
+		// The engine's end of the sync pipe closes if it dies: stop
+		// waiting then (POLLERR on our end), not after the timeout.
+		fds := []unix.PollFd{{Fd: syncFd}}
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if n, _ := unix.Poll(fds, 50); n > 0 && fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+				_ = s.listener.SetReadDeadline(time.Now())
+				return
+			}
+		}
+	}()
 	c, err := acceptConn(s.listener)
+	close(done)
 	_ = s.listener.SetReadDeadline(time.Time{})
 	if err != nil {
 		return nil, err
@@ -515,6 +559,9 @@ func (s *server) serveClient(c *os.File) {
 	for {
 		typ, p, err := readFrame(c, buf)
 		if err != nil {
+			if s.cleaner(c) {
+				s.setCleaned(false)
+			}
 			s.mu.Lock()
 			if _, ok := s.clients[c]; ok {
 				delete(s.clients, c)
@@ -529,11 +576,27 @@ func (s *server) serveClient(c *os.File) {
 			s.writeStdin(p)
 		case frameStdinClose:
 			s.closeStdin()
+		case frameCleanupDone:
+			if s.cleaner(c) {
+				s.setCleaned(true)
+			}
 		case frameResize:
 			if len(p) == 4 && s.master != nil {
 				s.resize(uint16(p[0])<<8|uint16(p[1]), uint16(p[2])<<8|uint16(p[3]))
 			}
 		}
+	}
+}
+
+// cleaner tells whether c is the client that removes the container.
+func (s *server) cleaner(c *os.File) bool {
+	return c == s.first && s.cfg.FirstClientCleans
+}
+
+func (s *server) setCleaned(ok bool) {
+	select {
+	case s.cleaned <- ok:
+	default: // the first word counts
 	}
 }
 

@@ -3,6 +3,8 @@ package monitor
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,15 +16,16 @@ import (
 func TestLaunchAttachStartsAndKeepsOutput(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		f := newFixture(t, false, "sh", "-c", "echo hello; echo oops >&2; exit 4")
-		f.cfg.Start, f.cfg.WaitAttach = true, true
+		f.cfg.Start = true
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		pid, monPID, att, err := LaunchAttach(ctx, monitorBin, f.cfg)
+		heard := 0
+		pid, monPID, att, err := LaunchStart(ctx, monitorBin, f.cfg, true, func(m int) error { heard = m; return nil })
 		cancel()
 		if err != nil {
-			t.Fatalf("LaunchAttach: %v", err)
+			t.Fatalf("LaunchStart: %v", err)
 		}
-		if pid <= 0 || monPID <= 0 || att == nil {
-			t.Fatalf("LaunchAttach returned pid %d, monitor %d, attach %v", pid, monPID, att)
+		if pid <= 0 || monPID <= 0 || att == nil || heard != monPID {
+			t.Fatalf("LaunchStart returned pid %d, monitor %d, attach %v; listening heard %d", pid, monPID, att, heard)
 		}
 		var stdout, stderr bytes.Buffer
 		code, err := att.Run(context.Background(), &AttachStreams{Stdout: &stdout, Stderr: &stderr})
@@ -30,6 +33,24 @@ func TestLaunchAttachStartsAndKeepsOutput(t *testing.T) {
 			t.Fatalf("attach: code %d, err %v, stdout %q, stderr %q; want 4, hello, oops", code, err, stdout.String(), stderr.String())
 		}
 		f.waitExit(t, monPID)
+	}
+}
+
+// A listening hook that fails stops the launch: no container, no monitor.
+func TestLaunchStartListeningFails(t *testing.T) {
+	f := newFixture(t, false, "sh", "-c", "echo should-not-run > /ran")
+	f.cfg.Start = true
+	mon := 0
+	_, _, _, err := LaunchStart(context.Background(), monitorBin, f.cfg, false, func(m int) error {
+		mon = m
+		return os.ErrPermission
+	})
+	if err == nil {
+		t.Fatal("LaunchStart succeeded although listening failed")
+	}
+	waitFor(t, "the monitor to exit", func() bool { return !alive(mon) })
+	if _, err := os.Stat(filepath.Join(f.cfg.Bundle, "rootfs", "ran")); err == nil {
+		t.Fatal("the container ran although listening failed")
 	}
 }
 
@@ -69,5 +90,42 @@ func TestLaunchRefusesWaitAttach(t *testing.T) {
 	f.cfg.Start, f.cfg.WaitAttach = true, true
 	if _, _, err := Launch(context.Background(), monitorBin, f.cfg); err == nil {
 		t.Fatal("Launch with WaitAttach succeeded")
+	}
+}
+
+// The cleaning client (run --rm) that says it removed the container
+// spares the exit command; one that goes away without saying so does not.
+func TestFirstClientCleans(t *testing.T) {
+	for _, done := range []bool{true, false} {
+		f := newFixture(t, false, "sh", "-c", "echo bye")
+		f.cfg.Start, f.cfg.FirstClientCleans = true, true
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, monPID, att, err := LaunchStart(ctx, monitorBin, f.cfg, true, nil)
+		cancel()
+		if err != nil {
+			t.Fatalf("LaunchStart: %v", err)
+		}
+		if !att.Cleans() {
+			t.Fatal("the first client of a FirstClientCleans monitor does not clean")
+		}
+		var stdout bytes.Buffer
+		if code, err := att.Run(context.Background(), &AttachStreams{Stdout: &stdout}); err != nil || code != 0 || stdout.String() != "bye\n" {
+			t.Fatalf("attach: code %d, err %v, stdout %q", code, err, stdout.String())
+		}
+		if !alive(monPID) {
+			t.Fatal("the monitor did not wait for the cleaning client")
+		}
+		if done {
+			if err := att.CleanupDone(); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			att.Close()
+		}
+		waitFor(t, "the monitor to exit", func() bool { return !alive(monPID) })
+		_, err = os.Stat(filepath.Join(f.dir, "cleanup"))
+		if ran := err == nil; ran == done {
+			t.Errorf("cleanup done by the client %v: exit command ran %v", done, ran)
+		}
 	}
 }
