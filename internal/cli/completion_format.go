@@ -118,6 +118,7 @@ var formatTypes = map[string]any{
 	"history": &historyRow{}, "image history": &historyRow{},
 	"inspect": &define.InspectContainerData{}, "container inspect": &define.InspectContainerData{},
 	"image inspect": &image.InspectData{},
+	"search":        &image.SearchResult{}, "image search": &image.SearchResult{},
 }
 
 // completeFormats registers formatTypes on the tree; called once the tree

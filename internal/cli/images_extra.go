@@ -29,7 +29,7 @@ func addImageExtraCommands(root *cobra.Command, g *Globals) {
 		img = &cobra.Command{Use: "image", Short: "Manage images", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 		root.AddCommand(img)
 	}
-	img.AddCommand(historyCmd(g), imageTreeCmd(g), imageMountCmd(g), imageUnmountCmd(g), imageDiffCmd(g, false))
+	img.AddCommand(historyCmd(g), imageTreeCmd(g), imageMountCmd(g), imageUnmountCmd(g), imageDiffCmd(g, false), searchCmd(g))
 	root.AddCommand(historyCmd(g), imageDiffCmd(g, true), manifestCmd(g), searchCmd(g))
 }
 

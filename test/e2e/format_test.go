@@ -31,6 +31,12 @@ func TestFormatTemplatesAndCompletion(t *testing.T) {
 	if !strings.HasPrefix(r.Stdout, "{{.Host.Conmon.\n") {
 		t.Errorf("nested completion: %s", r)
 	}
+	for _, c := range [][]string{{"search"}, {"image", "search"}} {
+		r := p.Expect(0, append(append([]string{"__completeNoDesc"}, c...), "x", "--format", "{{.N")...)
+		if !strings.Contains(r.Stdout, "{{.Name}}\n") {
+			t.Errorf("completion of %v: %s", c, r)
+		}
+	}
 	if r := p.Expect(0, "__completeNoDesc", "version", "--format", ""); !strings.HasPrefix(r.Stdout, "json\n:4\n") {
 		t.Errorf("json completion: %s", r)
 	}
