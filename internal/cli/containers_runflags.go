@@ -3,11 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	units "github.com/docker/go-units"
+	spec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/pflag"
 
 	"github.com/pier-engine/pier/internal/engine"
@@ -20,6 +22,7 @@ type runFlags struct {
 	cidFile, conmonPidFile, pidFile, tz, restart string
 	initPath                                     string
 	annotations, logOpts                         []string
+	mem                                          memoryFlags
 }
 
 func (o *runFlags) add(f *pflag.FlagSet) {
@@ -34,6 +37,7 @@ func (o *runFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&o.restart, "restart", "", `Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")`)
 	f.StringArrayVar(&o.annotations, "annotation", nil, "Add annotations to container (key=value)")
 	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Logging driver options")
+	o.mem.add(f)
 }
 
 // apply fills the request's fields these flags own.
@@ -49,6 +53,12 @@ func (o *runFlags) apply(req *engine.CreateRequest) error {
 	}
 	if req.RestartPolicy, req.RestartRetries, err = parseRestart(o.restart); err != nil {
 		return err
+	}
+	if req.Resources, err = o.mem.resources(); err != nil {
+		return err
+	}
+	if o.mem.kernelMemory != "" {
+		slog.Warn("The --kernel-memory flag is no longer supported. This flag is a noop.")
 	}
 	for _, a := range o.annotations {
 		k, v, ok := strings.Cut(a, "=")
@@ -135,4 +145,57 @@ func absPath(p string) (string, error) {
 		return "", fmt.Errorf("resolving %q: %w", p, err)
 	}
 	return abs, nil
+}
+
+// memoryFlags are podman's memory limits, the only resources pier sets.
+type memoryFlags struct {
+	memory, swap, reservation, kernelMemory string
+}
+
+func (o *memoryFlags) add(f *pflag.FlagSet) {
+	f.StringVarP(&o.memory, "memory", "m", "", "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
+	f.StringVar(&o.swap, "memory-swap", "", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+	f.StringVar(&o.reservation, "memory-reservation", "", "Memory soft limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
+	f.StringVar(&o.kernelMemory, "kernel-memory", "", "DEPRECATED: Option is just hear for compatibility with Docker")
+	_ = f.MarkHidden("kernel-memory")
+}
+
+// resources parses the limits as podman does: sizes in binary units, swap
+// -1 for unlimited, and swap defaulting to twice a set memory limit.
+func (o *memoryFlags) resources() (*spec.LinuxResources, error) {
+	parse := func(s string) (*int64, error) {
+		if s == "" {
+			return nil, nil
+		}
+		v, err := units.RAMInBytes(s)
+		if err != nil {
+			// podman's text names "memory" for every memory flag.
+			return nil, fmt.Errorf("invalid value for memory: %w", err)
+		}
+		return &v, nil
+	}
+	var m spec.LinuxMemory
+	var err error
+	if m.Limit, err = parse(o.memory); err != nil {
+		return nil, err
+	}
+	if m.Reservation, err = parse(o.reservation); err != nil {
+		return nil, err
+	}
+	switch {
+	case o.swap == "-1":
+		unlimited := int64(-1)
+		m.Swap = &unlimited
+	case o.swap != "":
+		if m.Swap, err = parse(o.swap); err != nil {
+			return nil, err
+		}
+	case m.Limit != nil && *m.Limit > 0:
+		double := 2 * *m.Limit
+		m.Swap = &double
+	}
+	if m.Limit == nil && m.Swap == nil && m.Reservation == nil {
+		return nil, nil
+	}
+	return &spec.LinuxResources{Memory: &m}, nil
 }

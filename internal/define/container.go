@@ -108,6 +108,8 @@ type ContainerConfig struct {
 	// AutoRemoveImage removes the image once the (auto-removed) container
 	// is gone (run --rmi).
 	AutoRemoveImage bool `json:"autoRemoveImage,omitempty"`
+	// Memory is the container's memory cgroup limits, nil without any.
+	Memory *spec.LinuxMemory `json:"memory,omitempty"`
 
 	// Dependencies are objects the container needs while it exists; the
 	// store refuses to remove them first.

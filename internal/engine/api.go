@@ -68,6 +68,9 @@ type CreateRequest struct {
 	// AutoRemoveImage removes the image after the container, with
 	// AutoRemove (run --rmi).
 	AutoRemoveImage bool
+	// Resources are cgroup limits; only Memory (limit, reservation,
+	// swap) is supported yet.
+	Resources *spec.LinuxResources
 	// Pull, when set, pulls the image per its policy (run's and create's
 	// --pull, "missing" by default); nil only looks the image up locally.
 	Pull *image.PullOptions

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	spec "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
 )
@@ -69,7 +71,46 @@ func (r *Runtime) applyRunOptions(cfg *define.ContainerConfig, req *CreateReques
 		}
 	}
 	cfg.Annotations = podmanAnnotations(cfg, req.Annotations)
+	mem, err := checkResources(req.Resources)
+	if err != nil {
+		return err
+	}
+	cfg.Memory = mem
 	return nil
+}
+
+// minMemory is runc's smallest memory limit (6 MiB), checked here so the
+// error names the flag instead of coming from the runtime at start.
+const minMemory = 6 * 1024 * 1024
+
+// checkResources accepts memory limits only; podman's rule for swap
+// without an explicit value (twice the limit) is the caller's.
+func checkResources(res *spec.LinuxResources) (*spec.LinuxMemory, error) {
+	if res == nil {
+		return nil, nil
+	}
+	if res.CPU != nil || res.Pids != nil || res.BlockIO != nil || len(res.HugepageLimits) > 0 ||
+		res.Network != nil || len(res.Devices) > 0 || len(res.Unified) > 0 || len(res.Rdma) > 0 {
+		return nil, fmt.Errorf("only memory limits are supported yet: %w", errdefs.ErrNotImplemented)
+	}
+	m := res.Memory
+	if m == nil {
+		return nil, nil
+	}
+	if m.Limit != nil && *m.Limit != 0 && *m.Limit < minMemory {
+		return nil, errdefs.New(errdefs.ErrInvalidArgument, "minimum memory limit allowed is 6MB")
+	}
+	if m.Swap != nil && (m.Limit == nil || *m.Limit == 0) {
+		return nil, errdefs.New(errdefs.ErrInvalidArgument, "you should always set a memory limit when using a memoryswap limit, see usage")
+	}
+	if m.Swap != nil && *m.Swap != -1 && *m.Swap < *m.Limit {
+		return nil, errdefs.New(errdefs.ErrInvalidArgument, "minimum memoryswap limit should be larger than memory limit, see usage")
+	}
+	if m.Limit != nil && *m.Limit == 0 {
+		m.Limit = nil // 0 is no limit
+	}
+	out := *m
+	return &out, nil
 }
 
 // checkRestart applies podman's rules: a known policy, retries only with

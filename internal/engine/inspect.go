@@ -224,6 +224,11 @@ func inspectHostConfig(cfg *define.ContainerConfig, logPath string) *define.Insp
 		}
 		h.Binds = append(h.Binds, m.Source+":"+m.Destination+":"+opts)
 	}
+	if m := cfg.Memory; m != nil {
+		h.Memory = derefInt(m.Limit)
+		h.MemorySwap = max(derefInt(m.Swap), 0) // podman shows unlimited (-1) as 0
+		h.MemoryReservation = derefInt(m.Reservation)
+	}
 	for _, l := range cfg.Rlimits {
 		h.Ulimits = append(h.Ulimits, define.InspectUlimit{Name: l.Type, Soft: int64(l.Soft), Hard: int64(l.Hard)})
 	}
@@ -251,4 +256,11 @@ func inspectMount(m define.Mount) define.InspectMount {
 		}
 	}
 	return im
+}
+
+func derefInt(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

@@ -195,6 +195,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 				// pts). Without this rule a v1 devices cgroup inherits
 				// "allow all" from its parent.
 				Devices: []spec.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
+				Memory:  cloneMemory(c.Memory),
 			},
 			Sysctl:        maps.Clone(c.Sysctls),
 			CgroupsPath:   h.CgroupsPath,
@@ -287,4 +288,12 @@ func namespaces(c *define.ContainerConfig, h *Host) ([]spec.LinuxNamespace, erro
 		ns = append(ns, spec.LinuxNamespace{Type: spec.CgroupNamespace})
 	}
 	return ns, nil
+}
+
+func cloneMemory(m *spec.LinuxMemory) *spec.LinuxMemory {
+	if m == nil {
+		return nil
+	}
+	out := *m
+	return &out
 }

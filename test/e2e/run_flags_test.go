@@ -333,3 +333,38 @@ func TestRunConfDefaults(t *testing.T) {
 		}
 	}
 }
+
+// Memory limits are the resources the typed request carries so far.
+func TestRunMemory(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	if _, err := os.Stat("/sys/fs/cgroup/memory"); err == nil {
+		r := p.MustRun("run", "--rm", "--memory=100m", Image, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+		if r.Out() != "104857600" {
+			t.Errorf("memory limit in the cgroup: %s", r)
+		}
+	}
+	if r := p.MustRun("run", "--rm", "--memory=0", Image, "echo", "hello"); r.Out() != "hello" {
+		t.Errorf("--memory=0 is no limit: %s", r)
+	}
+	p.MustRun("create", "--name", "a", "--memory=100m", Image, "true")
+	p.MustRun("create", "--name", "b", "--memory=100m", "--memory-swap=300m", "--memory-reservation=50m", Image, "true")
+	p.MustRun("create", "--name", "c", "--memory=100m", "--memory-swap=-1", Image, "true")
+	const f = "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.MemoryReservation}}"
+	for name, want := range map[string]string{
+		"a": "104857600 209715200 0", // swap defaults to twice the limit
+		"b": "104857600 314572800 52428800",
+		"c": "104857600 0 0",
+	} {
+		if got := p.Inspect(name, f); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+	p.ExpectEngineError(p.Run("create", "--memory=bogus", Image, "true"), "invalid value for memory: invalid size: 'bogus'")
+	p.ExpectEngineError(p.Run("create", "--memory-swap=50m", Image, "true"), "you should always set a memory limit when using a memoryswap limit, see usage")
+	p.ExpectEngineError(p.Run("create", "--memory=100m", "--memory-swap=50m", Image, "true"), "minimum memoryswap limit should be larger than memory limit, see usage")
+	r := p.MustRun("run", "--rm", "--kernel-memory", "100", Image, "true")
+	if !strings.Contains(r.Stderr, "The --kernel-memory flag is no longer supported. This flag is a noop.") {
+		t.Errorf("--kernel-memory warns: %s", r)
+	}
+}
