@@ -94,29 +94,38 @@ func TestListFiltersPodman5(t *testing.T) {
 	}
 }
 
-// TestPruneCorruptImage: an image whose configuration blob is gone still
-// goes with prune -a (podman warns and goes on); List without Corrupt
-// reports the damage.
-func TestPruneCorruptImage(t *testing.T) {
-	s := newTestStore(t)
-	ctx := context.Background()
-	img := importBusybox(t, s, "broken")
-	simg, err := s.store.Image(img.ID)
+// corruptImage deletes the image's configuration blob from storage.
+func corruptImage(t *testing.T, s *Store, id string) {
+	t.Helper()
+	simg, err := s.store.Image(id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cfgKey string
 	for _, k := range simg.BigDataNames {
 		if strings.HasPrefix(k, "sha256:") {
-			cfgKey = k
+			file := filepath.Join(s.opts.GraphRoot, "overlay-images", id, "="+base64.StdEncoding.EncodeToString([]byte(k)))
+			if err := os.Remove(file); err != nil {
+				t.Fatalf("corrupting the image: %v", err)
+			}
 		}
 	}
-	file := filepath.Join(s.opts.GraphRoot, "overlay-images", img.ID, "="+base64.StdEncoding.EncodeToString([]byte(cfgKey)))
-	if err := os.Remove(file); err != nil {
-		t.Fatalf("corrupting the image: %v", err)
-	}
+}
+
+// TestRemoveCorruptImages: an image whose configuration blob is gone
+// still goes with prune -a and rmi (podman warns and goes on); List
+// without Corrupt reports the damage.
+func TestRemoveCorruptImages(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	img := importBusybox(t, s, "broken")
+	other := importBusybox(t, s, "broken2", "ENV X=1")
+	corruptImage(t, s, img.ID)
+	corruptImage(t, s, other.ID)
 	if _, err := s.List(ctx, ListOptions{}); err == nil {
 		t.Fatal("listing a corrupt image succeeded")
+	}
+	if _, deleted, err := s.Remove(ctx, []string{"broken2"}, RemoveOptions{}); err != nil || len(deleted) != 1 {
+		t.Fatalf("rmi of a corrupt image: %v %v", deleted, err)
 	}
 	pruned, err := s.Prune(ctx, PruneOptions{All: true})
 	if err != nil || len(pruned) != 1 || pruned[0].ID != img.ID {

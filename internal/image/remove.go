@@ -193,6 +193,10 @@ func (s *Store) removeOne(ctx context.Context, simg *storage.Image, name, ref st
 			}
 		}
 	}
+	if _, err := s.load(simg); err != nil {
+		// Removal is how a user repairs a damaged image: say so, go on.
+		warnCorrupt(simg.ID, err)
+	}
 	if _, err := s.store.DeleteImage(simg.ID, true); err != nil {
 		if errors.Is(err, storage.ErrImageUsedByContainer) {
 			return nil, false, fmt.Errorf("image used by a container: %w", define.ErrImageInUse)
