@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,17 +13,20 @@ import (
 
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
 )
 
 type psOpts struct {
-	all, latest, quiet, noTrunc, noHeading, size, ns, external bool
-	last                                                       int
-	filters                                                    []string
-	format                                                     string
+	all, latest, quiet, noTrunc, noHeading, size, ns, external, pod bool
+	last                                                            int
+	watch                                                           uint
+	filters                                                         []string
+	format                                                          string
+	sort                                                            choice
 }
 
 func newPsCommand(g *Globals) *cobra.Command {
-	o := &psOpts{}
+	o := &psOpts{sort: choice{choices: psSortKeys}}
 	cmd := &cobra.Command{
 		Use:   "ps [options]",
 		Short: "List containers",
@@ -46,15 +50,22 @@ func newPsCommand(g *Globals) *cobra.Command {
 	f.BoolVarP(&o.size, "size", "s", false, "Display the total file sizes")
 	f.BoolVar(&o.ns, "ns", false, "Display namespace information")
 	f.BoolVar(&o.external, "external", false, "Show containers in storage not controlled by Podman")
+	f.BoolVarP(&o.pod, "pod", "p", false, "Print the ID and name of the pod the containers are associated with")
+	f.Var(&o.sort, "sort", "Sort output by: "+o.sort.Choices())
+	f.UintVarP(&o.watch, "watch", "w", 0, "Watch the ps output on an interval in seconds")
 	return cmd
 }
 
 func runPs(cmd *cobra.Command, g *Globals, o *psOpts) error {
-	if o.last >= 0 && o.latest {
+	switch {
+	case o.last >= 0 && o.latest:
 		return errors.New("last and latest are mutually exclusive")
-	}
-	if o.quiet && (o.size || o.ns) {
+	case o.quiet && (o.size || o.ns):
 		return errors.New("quiet conflicts with size and namespace")
+	case o.size && o.ns:
+		return errors.New("size and namespace options conflict")
+	case o.watch > 0 && o.latest:
+		return errors.New("the watch and latest flags cannot be used together")
 	}
 	filters, err := parseFilters(o.filters)
 	if err != nil {
@@ -65,6 +76,17 @@ func runPs(cmd *cobra.Command, g *Globals, o *psOpts) error {
 	if err != nil {
 		return err
 	}
+	userFmt := cmd.Flags().Changed("format")
+	if o.watch == 0 {
+		return psOnce(ctx, g, rt, o, filters, userFmt)
+	}
+	return psWatch(ctx, g, time.Duration(o.watch)*time.Second, func() error {
+		return psOnce(ctx, g, rt, o, filters, userFmt)
+	})
+}
+
+// psOnce lists, filters, sizes, sorts and prints the containers once.
+func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filters map[string][]string, userFmt bool) error {
 	cs, err := rt.Containers(ctx)
 	if err != nil {
 		return err
@@ -84,18 +106,23 @@ func runPs(cmd *cobra.Command, g *Globals, o *psOpts) error {
 	rows := selectPs(cs, o, match)
 	list := make([]psContainer, 0, len(rows))
 	for _, c := range rows {
-		list = append(list, newPsContainer(c, now))
+		p := newPsContainer(c, now)
+		if o.size {
+			p.Size = psSizeOf(ctx, rt, c.Config.ID)
+		}
+		list = append(list, p)
 	}
+	sortPs(list, o.sort.value)
 	switch {
 	case format.IsJSON(o.format):
 		return psJSON(g.Stdout, list)
-	case o.quiet && !cmd.Flags().Changed("format"):
+	case o.quiet && !userFmt:
 		for _, c := range list {
 			fmt.Fprintln(g.Stdout, psReporter{c, o.noTrunc, now}.ID())
 		}
 		return nil
 	}
-	return psTable(g.Stdout, o, cmd.Flags().Changed("format"), list, now)
+	return psTable(g.Stdout, o, userFmt, list, now)
 }
 
 // selectPs applies podman's selection rules: only running containers
@@ -119,9 +146,10 @@ func selectPs(cs []*define.Container, o *psOpts, match func(*define.Container) b
 		}
 	}
 	if o.last > 0 {
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Config.Created.After(out[j].Config.Created) })
+		// podman keeps the newest n, oldest first.
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Config.Created.Before(out[j].Config.Created) })
 		if o.last < len(out) {
-			out = out[:o.last]
+			out = out[len(out)-o.last:]
 		}
 	}
 	return out
@@ -330,6 +358,9 @@ func psFormat(o *psOpts, userFmt bool) string {
 		return "table {{.ID}}\t{{.Names}}\t{{.Pid}}\t{{.Cgroup}}\t{{.IPC}}\t{{.MNT}}\t{{.NET}}\t{{.PIDNS}}\t{{.User}}\t{{.UTS}}"
 	}
 	row := "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+	if o.pod {
+		row += "\t{{.Pod}}\t{{.PodName}}"
+	}
 	if o.size {
 		row += "\t{{.Size}}"
 	}

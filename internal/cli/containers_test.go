@@ -158,7 +158,7 @@ func TestSelectPs(t *testing.T) {
 	}{
 		{psOpts{last: -1}, []string{"web"}},
 		{psOpts{all: true, last: -1}, []string{"web", "db", "job", "webtest"}},
-		{psOpts{last: 2}, []string{"webtest", "job"}}, // newest first, all states
+		{psOpts{last: 2}, []string{"job", "webtest"}}, // the newest two, oldest first (podman), all states
 		{psOpts{latest: true, last: -1}, []string{"webtest"}},
 		{psOpts{last: -1, filters: []string{"status=exited"}}, []string{"db", "webtest"}},
 	} {

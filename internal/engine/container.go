@@ -185,3 +185,13 @@ func (r *Runtime) ExternalContainers(ctx context.Context) ([]*define.Container, 
 	}
 	return out, nil
 }
+
+// ContainerSizes measures a container's writable layer and root
+// filesystem (ps --size); it is the one listing that opens image storage.
+func (r *Runtime) ContainerSizes(ctx context.Context, id string) (rw, rootfs int64, err error) {
+	imgs, err := r.Images(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return imgs.ContainerSizes(id)
+}
