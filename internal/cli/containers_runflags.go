@@ -23,6 +23,7 @@ type runFlags struct {
 	initPath                                     string
 	annotations, logOpts                         []string
 	mem                                          memoryFlags
+	timeout                                      uint
 }
 
 func (o *runFlags) add(f *pflag.FlagSet) {
@@ -38,11 +39,12 @@ func (o *runFlags) add(f *pflag.FlagSet) {
 	f.StringArrayVar(&o.annotations, "annotation", nil, "Add annotations to container (key=value)")
 	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Logging driver options")
 	o.mem.add(f)
+	f.UintVar(&o.timeout, "timeout", 0, "Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.")
 }
 
 // apply fills the request's fields these flags own.
 func (o *runFlags) apply(req *engine.CreateRequest) error {
-	req.Replace, req.Init, req.Timezone = o.replace, o.init, o.tz
+	req.Replace, req.Init, req.Timezone, req.Timeout = o.replace, o.init, o.tz, o.timeout
 	var err error
 	for dst, p := range map[*string]string{
 		&req.CIDFile: o.cidFile, &req.MonitorPidFile: o.conmonPidFile, &req.PidFile: o.pidFile, &req.InitPath: o.initPath,

@@ -108,6 +108,9 @@ type ContainerConfig struct {
 	// AutoRemoveImage removes the image once the (auto-removed) container
 	// is gone (run --rmi).
 	AutoRemoveImage bool `json:"autoRemoveImage,omitempty"`
+	// Timeout is --timeout: seconds after which the monitor kills the
+	// container (exit code -1); 0 is none.
+	Timeout uint `json:"timeout,omitempty"`
 	// Memory is the container's memory cgroup limits, nil without any.
 	Memory *spec.LinuxMemory `json:"memory,omitempty"`
 

@@ -68,6 +68,8 @@ type CreateRequest struct {
 	// AutoRemoveImage removes the image after the container, with
 	// AutoRemove (run --rmi).
 	AutoRemoveImage bool
+	// Timeout is seconds after which the container is killed (--timeout).
+	Timeout uint
 	// Resources are cgroup limits; only Memory (limit, reservation,
 	// swap) is supported yet.
 	Resources *spec.LinuxResources

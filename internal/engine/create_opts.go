@@ -75,7 +75,7 @@ func (r *Runtime) applyRunOptions(cfg *define.ContainerConfig, req *CreateReques
 	if err != nil {
 		return err
 	}
-	cfg.Memory = mem
+	cfg.Memory, cfg.Timeout = mem, req.Timeout
 	return nil
 }
 

@@ -168,6 +168,7 @@ func inspectConfig(cfg *define.ContainerConfig) *define.InspectContainerConfig {
 		Umask:         cmp.Or(cfg.Umask, "0022"),
 		StopTimeout:   cfg.StopTimeout,
 		Timezone:      cfg.Timezone,
+		Timeout:       cfg.Timeout,
 	}
 }
 

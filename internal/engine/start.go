@@ -165,6 +165,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		ExitCommand: r.exitCommand(id), ErrorLog: r.monitorLog(), Version: version.Version,
 		PreserveFDs:    int(c.Config.PreserveFDs),
 		MonitorPidFile: c.Config.MonitorPidFile, PidFile: c.Config.PidFile,
+		Timeout: c.Config.Timeout,
 	}
 	if err := monitor.CheckInheritedFDs(mcfg.PreserveFDs); err != nil {
 		return fail(err)

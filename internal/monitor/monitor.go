@@ -115,6 +115,8 @@ type Config struct {
 	// container's PIDs (podman's --conmon-pidfile and --pidfile).
 	MonitorPidFile string `json:"monitorPidFile,omitempty"`
 	PidFile        string `json:"pidFile,omitempty"`
+	// Timeout kills the container after this many seconds (--timeout).
+	Timeout uint `json:"timeout,omitempty"`
 }
 
 // File names inside RunDir.

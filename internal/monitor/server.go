@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -195,7 +196,20 @@ func (s *server) run(syncf *os.File) int {
 	// should hold only what it uses.
 	debug.FreeOSMemory()
 	dropStartupText()
+	var timedOut atomic.Bool
+	if cfg.Timeout > 0 {
+		// --timeout, as conmon's: SIGKILL when the time is up, and the
+		// exit code is -1 whatever the kill made of it.
+		t := time.AfterFunc(time.Duration(cfg.Timeout)*time.Second, func() {
+			timedOut.Store(true)
+			_ = unix.Kill(pid, unix.SIGKILL)
+		})
+		defer t.Stop()
+	}
 	code := waitExit(sigc, pid)
+	if timedOut.Load() {
+		code = -1
+	}
 	at := time.Now()
 	signal.Stop(sigc)
 

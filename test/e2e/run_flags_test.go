@@ -368,3 +368,19 @@ func TestRunMemory(t *testing.T) {
 		t.Errorf("--kernel-memory warns: %s", r)
 	}
 }
+
+func TestRunTimeout(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	r := p.Run("run", "--name", "to", "--timeout", "2", Image, "sleep", "60")
+	if r.ExitCode != 255 || r.Duration > 20*time.Second {
+		t.Errorf("--timeout 2 should kill the container with exit -1 (255): %s", r)
+	}
+	if got := p.Inspect("to", "{{.State.Status}} {{.State.ExitCode}} {{.Config.Timeout}}"); got != "exited -1 2" {
+		t.Errorf("inspect: %q", got)
+	}
+	// A container that ends in time keeps its own code.
+	if r := p.Run("run", "--rm", "--timeout", "30", Image, "sh", "-c", "exit 3"); r.ExitCode != 3 {
+		t.Errorf("exit before the timeout: %s", r)
+	}
+}
