@@ -137,7 +137,19 @@ func startAttached(ctx context.Context, g *Globals, rt *engine.Runtime, c *defin
 		stop := proxySignals(startCtx, rt, c.Config.ID)
 		defer stop()
 	}
-	code, err := rt.Start(startCtx, c.Config.ID, engine.StartOptions{Attach: streams})
+	opts := engine.StartOptions{Attach: true}
+	if streams.Resize != nil {
+		select { // the first value is the terminal's size now
+		case sz := <-streams.Resize:
+			opts.ConsoleSize = &sz
+		default:
+		}
+	}
+	sess, err := rt.Start(startCtx, c.Config.ID, opts)
+	if err != nil {
+		return 0, removeAfterFailure(ctx, rt, c, err)
+	}
+	code, err := rt.Attach(startCtx, c.Config.ID, streams, engine.AttachOptions{Session: sess})
 	if err != nil {
 		return 0, removeAfterFailure(ctx, rt, c, err)
 	}

@@ -85,9 +85,14 @@ type ContainerSummary struct {
 	// Size fields and pod fields come later.
 }
 
-// StartOptions controls Start; Attach nil means detached.
+// StartOptions controls Start.
 type StartOptions struct {
-	Attach *AttachStreams
+	// Attach registers an attach client before the process starts; Start
+	// returns it as an AttachSession for Attach.
+	Attach bool
+	// ConsoleSize sizes a terminal container's pty before its process
+	// runs (a resize afterwards would race with its first ioctl).
+	ConsoleSize *TermSize
 }
 
 // AttachStreams are the CLI's ends of a container's stdio; Resize, when

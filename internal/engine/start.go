@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,58 +18,28 @@ import (
 	"github.com/pier-engine/pier/internal/version"
 )
 
-// Start runs the container. With opts.Attach it connects to the monitor
-// before the process starts (so no output is lost), and returns the
-// container's exit code when it exits, after removing it if it is a --rm
-// container; otherwise it returns once the runtime has started the process.
-func (r *Runtime) Start(ctx context.Context, nameOrID string, opts StartOptions) (int, error) {
+// Start runs the container and returns once the runtime has started the
+// process. With opts.Attach it first registers an attach client with the
+// monitor and returns it as an AttachSession for Attach: output the
+// process writes from its first instant reaches that client.
+func (r *Runtime) Start(ctx context.Context, nameOrID string, opts StartOptions) (*AttachSession, error) {
 	c, err := r.Lookup(ctx, nameOrID)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if err := r.startDependencies(ctx, c); err != nil {
-		return 0, err
+		return nil, err
 	}
 	c, l, err := r.locked(ctx, c.Config.ID)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var initial *TermSize
-	if opts.Attach != nil && opts.Attach.Resize != nil {
-		select {
-		case sz := <-opts.Attach.Resize:
-			initial = &sz
-		default:
-		}
-	}
-	att, err := r.startLocked(ctx, c, opts.Attach != nil, initial)
+	att, err := r.startLocked(ctx, c, opts.Attach, opts.ConsoleSize)
 	l.Unlock()
-	if err != nil {
-		return 0, err
+	if err != nil || att == nil {
+		return nil, err
 	}
-	if att == nil {
-		return 0, nil
-	}
-	code, err := att.Run(ctx, opts.Attach)
-	if err != nil {
-		return 0, fmt.Errorf("attaching to container %s: %w", c.Config.Name, err)
-	}
-	if att.Cleans() {
-		r.removeAfterExit(ctx, c, att)
-	}
-	return code, nil
-}
-
-// removeAfterExit removes an exited --rm container whose monitor left
-// that to us: telling it so spares the cleanup process it would run. If
-// the remove fails (or we die first), the monitor's exit command retries.
-func (r *Runtime) removeAfterExit(ctx context.Context, c *define.Container, att *monitor.AttachConn) {
-	err := r.Remove(context.WithoutCancel(ctx), c.Config.ID, RemoveOptions{Force: true})
-	if err == nil || errors.Is(err, define.ErrNoSuchCtr) {
-		_ = att.CleanupDone()
-		return
-	}
-	att.Close()
+	return &AttachSession{id: c.Config.ID, name: c.Config.Name, conn: att}, nil
 }
 
 // startLocked takes a container from any non-running state to running.
