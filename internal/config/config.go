@@ -47,6 +47,13 @@ type ContainersConfig struct {
 	DefaultSysctls []string
 	// Umask is the octal umask of the container's process.
 	Umask string
+	// PidsLimit is the pids cgroup limit; <= 0 means none.
+	PidsLimit int64
+	// ShmSize is the size of /dev/shm ("65536k"; podman reads it with
+	// decimal units).
+	ShmSize string
+	// OOMScoreAdj is the process's OOM score adjustment; nil keeps pier's.
+	OOMScoreAdj *int
 	// ReadOnly is the default of --read-only.
 	ReadOnly bool
 	// HTTPProxy is the default of --http-proxy: pass the host's proxy
@@ -107,6 +114,9 @@ type EngineConfig struct {
 	HooksDir []string
 }
 
+// CgroupfsManager is the only cgroup_manager pier drives.
+const CgroupfsManager = cconfig.CgroupfsCgroupsManager
+
 // DefaultPath is the PATH a container gets when neither containers.conf nor
 // the image sets one; it is podman's.
 const DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -121,6 +131,8 @@ func Default() *Config {
 			DefaultSysctls:      []string{},
 			Annotations:         []string{},
 			Umask:               "0022",
+			PidsLimit:           cconfig.DefaultPidsLimit,
+			ShmSize:             cconfig.DefaultShmSize,
 			HTTPProxy:           true,
 			LogDriver:           "k8s-file",
 			LogSizeMax:          -1,
@@ -151,7 +163,7 @@ func Default() *Config {
 				},
 			},
 			StopTimeout:   10,
-			CgroupManager: cconfig.CgroupfsCgroupsManager,
+			CgroupManager: CgroupfsManager,
 			EventsLogger:  "file",
 			PullPolicy:    "missing",
 			HooksDir:      slices.Clone(cconfig.DefaultHooksDirs),

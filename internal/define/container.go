@@ -75,6 +75,13 @@ type ContainerConfig struct {
 	Capabilities []string          `json:"capabilities"`
 	Sysctls      map[string]string `json:"sysctls,omitempty"`
 	Umask        string            `json:"umask,omitempty"`
+	// PidsLimit, ShmSize and OOMScoreAdj are fixed at create the same way
+	// (pids_limit, shm_size, oom_score_adj). PidsLimit <= 0 means no
+	// limit; ShmSize 0 means podman's 65536k; a nil OOMScoreAdj leaves the
+	// process pier's own score, as podman does.
+	PidsLimit   int64 `json:"pidsLimit,omitempty"`
+	ShmSize     int64 `json:"shmSize,omitempty"`
+	OOMScoreAdj *int  `json:"oomScoreAdj,omitempty"`
 
 	Rlimits     []spec.POSIXRlimit `json:"rlimits,omitempty"`
 	StopSignal  int                `json:"stopSignal,omitempty"` // 0 = SIGTERM

@@ -4,13 +4,19 @@ import (
 	"fmt"
 	"slices"
 
+	units "github.com/docker/go-units"
+
+	"github.com/pier-engine/pier/internal/config"
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // applyConfDefaults fixes in cfg the containers.conf keys that shape the
-// container's process (capabilities, sysctls, umask), at create as podman
-// does, after cfg.NetworkMode is settled.
+// container's process (capabilities, sysctls, umask, pids limit, /dev/shm
+// size, OOM score), at create as podman does, after cfg.NetworkMode is
+// settled. A cgroup manager pier cannot drive is refused here, where a
+// container would need it, so commands that only read still work.
 func (r *Runtime) applyConfDefaults(cfg *define.ContainerConfig) error {
 	ct := r.conf.Containers
 	cfg.Capabilities = slices.Clone(ct.DefaultCapabilities)
@@ -25,6 +31,18 @@ func (r *Runtime) applyConfDefaults(cfg *define.ContainerConfig) error {
 		cfg.Sysctls = sysctls
 	}
 	cfg.Umask = ct.Umask
+	cfg.PidsLimit = ct.PidsLimit
+	if ct.OOMScoreAdj != nil {
+		v := *ct.OOMScoreAdj
+		cfg.OOMScoreAdj = &v
+	}
+	// common's Validate checked the size already.
+	if n, err := units.FromHumanSize(ct.ShmSize); err == nil {
+		cfg.ShmSize = n
+	}
+	if m := r.conf.Engine.CgroupManager; m != config.CgroupfsManager {
+		return fmt.Errorf("containers.conf cgroup_manager %q is not supported: pier drives cgroups through cgroupfs only (set cgroup_manager = \"cgroupfs\"): %w", m, errdefs.ErrInvalidArgument)
+	}
 	return nil
 }
 

@@ -205,11 +205,15 @@ func inspectHostConfig(cfg *define.ContainerConfig, logPath string) *define.Insp
 		SecurityOpt:     []string{},
 		Tmpfs:           map[string]string{},
 		UTSMode:         "private",
-		ShmSize:         65536000,
+		ShmSize:         cmp.Or(cfg.ShmSize, specgen.DefaultShmSize),
+		PidsLimit:       max(cfg.PidsLimit, 0),
 		Runtime:         "oci",
 		ConsoleSize:     []uint{0, 0},
 		Devices:         []define.InspectDevice{},
 		Ulimits:         []define.InspectUlimit{},
+	}
+	if cfg.OOMScoreAdj != nil {
+		h.OomScoreAdj = *cfg.OOMScoreAdj
 	}
 	if cfg.LogPath != "" {
 		h.LogConfig.Path = cfg.LogPath

@@ -15,7 +15,7 @@
 // cgroupfs host, minus what pier does not support yet. Seccomp is added by
 // ApplyDefaultSeccomp, outside Generate, so golden files stay readable. Not
 // done yet: AppArmor,
-// SELinux labels, the pids cgroup limit (podman's 2048), devices, user namespaces and
+// SELinux labels, devices, user namespaces and
 // /run/.containerenv.
 package specgen
 
@@ -180,6 +180,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 			Cwd:          cwd,
 			Capabilities: capabilities(user.UID, c.Capabilities),
 			Rlimits:      slices.Clone(c.Rlimits),
+			OOMScoreAdj:  c.OOMScoreAdj,
 			// podman leaves no_new_privileges off unless asked, so setuid
 			// binaries (su, ping on some images) keep working.
 			NoNewPrivileges: false,
@@ -196,6 +197,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 				// "allow all" from its parent.
 				Devices: []spec.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
 				Memory:  cloneMemory(c.Memory),
+				Pids:    pidsLimit(c.PidsLimit),
 			},
 			Sysctl:        maps.Clone(c.Sysctls),
 			CgroupsPath:   h.CgroupsPath,
@@ -206,6 +208,14 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 		},
 	}
 	return s, nil
+}
+
+// pidsLimit is the pids cgroup limit; none for a limit <= 0.
+func pidsLimit(n int64) *spec.LinuxPids {
+	if n <= 0 {
+		return nil
+	}
+	return &spec.LinuxPids{Limit: &n}
 }
 
 // processEnv is c.Env plus the variables podman adds when the environment

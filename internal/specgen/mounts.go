@@ -3,6 +3,7 @@ package specgen
 import (
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	spec "github.com/opencontainers/runtime-spec/specs-go"
@@ -10,13 +11,18 @@ import (
 	"github.com/pier-engine/pier/internal/define"
 )
 
-// shmSize is podman's default /dev/shm size (containers.conf shm_size).
-const shmSize = "size=65536k"
+// DefaultShmSize is podman's default /dev/shm size in bytes: containers.conf
+// shm_size "65536k", which podman reads with decimal units.
+const DefaultShmSize = 65536000
 
 // defaultMounts are the kernel filesystems every container gets, with
 // podman's options. /dev/shm is a private tmpfs per container, which is what
 // podman's shm bind amounts to for a container with its own IPC namespace.
-func defaultMounts() []spec.Mount {
+func defaultMounts(shmBytes int64) []spec.Mount {
+	if shmBytes <= 0 {
+		shmBytes = DefaultShmSize
+	}
+	shmSize := "size=" + strconv.FormatInt(shmBytes, 10)
 	return []spec.Mount{
 		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
 		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
@@ -63,7 +69,7 @@ func mounts(c *define.ContainerConfig, h *Host) ([]spec.Mount, error) {
 		user = append(user, sm)
 	}
 
-	base := defaultMounts()
+	base := defaultMounts(c.ShmSize)
 	for _, f := range []struct{ dest, src string }{
 		{"/etc/hostname", h.HostnamePath},
 		{"/etc/hosts", h.HostsPath},

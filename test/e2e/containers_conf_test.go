@@ -224,3 +224,26 @@ func TestContainersConfFlagDefaults(t *testing.T) {
 		t.Errorf("--http-proxy must win over the file:\n%s", env)
 	}
 }
+
+// pids_limit, shm_size and oom_score_adj shape the container's cgroup,
+// /dev/shm and OOM score; cgroup_manager other than cgroupfs is refused.
+func TestContainersConfResources(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	const probe = `cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; df -k /dev/shm | tail -1 | awk '{print $2}'; cat /proc/self/oom_score_adj`
+	host := strings.TrimSpace(mustRead("/proc/self/oom_score_adj"))
+	if got := p.MustRun("run", "--rm", Image, "sh", "-c", probe).Lines(); strings.Join(got, " ") != "2048 64000 "+host {
+		t.Errorf("podman's defaults (pids 2048, /dev/shm 64000 KiB, OOM score unchanged %s): got %q", host, got)
+	}
+	p.WriteConf("[containers]\npids_limit = 100\nshm_size = \"4096k\"\noom_score_adj = 200\n")
+	if got := p.MustRun("run", "--rm", Image, "sh", "-c", probe).Lines(); strings.Join(got, " ") != "100 4000 200" {
+		t.Errorf("pids_limit=100 shm_size=4096k oom_score_adj=200: got %q", got)
+	}
+	p.MustRun("create", "--name", "r", Image, "true")
+	if got := p.Inspect("r", "{{.HostConfig.PidsLimit}} {{.HostConfig.ShmSize}} {{.HostConfig.OomScoreAdj}}"); got != "100 4096000 200" {
+		t.Errorf("inspect: %q", got)
+	}
+	p.WriteConf("[engine]\ncgroup_manager = \"systemd\"\n")
+	p.ExpectEngineError(p.Run("create", Image, "true"), `cgroup_manager "systemd" is not supported`)
+	p.MustRun("ps", "-a")
+}
