@@ -222,12 +222,15 @@ func restartPredicate(vals []string) (ctrPred, error) {
 	}, nil
 }
 
-// restartPolicy is the container's --restart policy; "" until run and
-// create store one.
-func restartPolicy(*define.Container) string { return "" }
+// restartPolicy is the container's --restart policy, "" for none.
+func restartPolicy(c *define.Container) string { return c.Config.RestartPolicy }
 
-// shouldStartOnBoot is podman's ShouldStartOnBoot.
+// shouldStartOnBoot is podman's ShouldStartOnBoot: a container that ran
+// and whose policy restarts it (unless-stopped: unless a user stopped it).
 func shouldStartOnBoot(c *define.Container) bool {
+	if c.State.Status == define.StatusCreated || c.State.Status == define.StatusConfigured {
+		return false
+	}
 	switch restartPolicy(c) {
 	case "always":
 		return true

@@ -103,7 +103,7 @@ func TestStartAllAndFilter(t *testing.T) {
 	}
 	p.MustRun("wait", "ok")
 	if got := p.MustRun("start", "--filter", "restart-policy=always", "ok").Out(); got != "" {
-		t.Errorf("no container has restart policy always: %q", got)
+		t.Errorf("ok has no restart policy: %q", got)
 	}
 	// Names are matched exactly; what matches prints as given.
 	if got := p.MustRun("start", "--filter", "restart-policy=none", "ok", "bad").Out(); got != "ok\nbad" {
@@ -115,7 +115,10 @@ func TestStartAllAndFilter(t *testing.T) {
 	}
 	p.MustRun("wait", "new")
 	// --all starts what is not running, by ID.
-	p.MustRun("run", "-d", "--name", "up", Image, "sleep", "100")
+	p.MustRun("run", "-d", "--name", "up", "--restart", "always", Image, "sleep", "100")
+	if got := p.MustRun("start", "--filter", "restart-policy=always").Out(); got != p.Inspect("up", "{{.Id}}") {
+		t.Errorf("start --filter restart-policy=always: %q, want up's ID", got)
+	}
 	got := p.MustRun("start", "--all").Lines()
 	if len(got) != 3 || strings.Contains(strings.Join(got, " "), p.Inspect("up", "{{.Id}}")) {
 		t.Errorf("start --all: %q, want the 3 exited containers only", got)

@@ -97,11 +97,14 @@ func TestPsFilters(t *testing.T) {
 	dir := t.TempDir()
 	p.MustRun("run", "-d", "--name", "f1", "-v", dir+":/mnt", "--label", "x=1", Image, "sleep", "100")
 	p.MustRun("create", "--name", "f2", Image, "echo", "hi")
+	p.MustRun("create", "--name", "f3", "--restart", "always", Image, "false")
+	p.MustRun("create", "--name", "f4", "--restart", "no", Image, "false")
 	for f, want := range map[string]string{
 		"command=sleep": "f1", "command=ech": "f2", "volume=/mnt": "f1", "volume=" + dir + ":/mnt": "f1",
-		"volume=nosuchvol": "", "network=nosuch": "", "pod=nosuch": "", "health=healthy": "",
-		"until=2099-01-01": "f1 f2", "until=1h": "", "label!=x": "f2", "label!=x=1": "f2",
-		"name=[": "", "should-start-on-boot=false": "f1 f2", "restart-policy=none": "f1 f2",
+		"volume=nosuchvol": "", "network=nosuch": "", "command=false": "f3 f4", "pod=nosuch": "", "health=healthy": "",
+		"until=2099-01-01": "f1 f2 f3 f4", "until=1h": "", "label!=x": "f2 f3 f4", "label!=x=1": "f2 f3 f4",
+		"name=[": "", "should-start-on-boot=false": "f1 f2 f3 f4", "restart-policy=none": "f1 f2",
+		"restart-policy=always": "f3", "restart-policy=no": "f4", "label!=nosuch": "f1 f2 f3 f4",
 	} {
 		got := strings.Join(p.MustRun("ps", "-a", "--filter", f, "--format", "{{.Names}}").Lines(), " ")
 		if got != want {
