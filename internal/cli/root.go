@@ -179,6 +179,7 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 	root.AddCommand(newCompletionCommand(g))
 	podmanStyle(root)
 	completeFormats(root)
+	completeArgs(root, g)
 	return root
 }
 

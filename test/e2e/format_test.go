@@ -41,3 +41,31 @@ func TestFormatTemplatesAndCompletion(t *testing.T) {
 		t.Errorf("json completion: %s", r)
 	}
 }
+
+// Arguments complete from the usage line: containers for CONTAINER (IDs
+// after two characters), images for IMAGE, files for COMMAND/ARG/PATH,
+// nothing past the last argument.
+func TestArgumentCompletion(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	id := p.MustRun("create", "--name", "c-done", Image, "true").Out()
+	lines := func(args ...string) string { return p.Expect(0, append([]string{"__completeNoDesc"}, args...)...).Stdout }
+	if out := lines("start", ""); out != "c-done\n:4\n" {
+		t.Errorf("start: %q", out)
+	}
+	if out := lines("rm", "c-done", id[:2]); out != id[:12]+"\n:4\n" {
+		t.Errorf("rm, second container by ID: %q", out)
+	}
+	if out := lines("run", ""); out != Image+"\n:4\n" {
+		t.Errorf("run image: %q", out)
+	}
+	if out := lines("run", "bu"); out != "busybox:latest\n:4\n" {
+		t.Errorf("run short image name: %q", out)
+	}
+	if out := lines("run", Image, ""); out != ":0\n" {
+		t.Errorf("run command: files: %q", out)
+	}
+	if out := lines("rename", "c-done", "x", ""); out != ":4\n" {
+		t.Errorf("past the last argument: %q", out)
+	}
+}
