@@ -46,13 +46,15 @@ type Mount struct {
 // image's config at create time, as podman does, so start never needs the
 // image config again.
 type ContainerConfig struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Created   time.Time `json:"created"`
-	Image     string    `json:"image"`   // the name the user gave, resolved (e.g. localhost/busybox:latest)
-	ImageID   string    `json:"imageID"` // full 64-hex image ID
-	RawImage  string    `json:"rawImage,omitempty"`
-	CreateCmd []string  `json:"createCommand,omitempty"`
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+	Image   string    `json:"image"`   // the name the user gave, resolved (e.g. localhost/busybox:latest)
+	ImageID string    `json:"imageID"` // full 64-hex image ID
+	// ImageDigest is the image's manifest digest at create.
+	ImageDigest string   `json:"imageDigest,omitempty"`
+	RawImage    string   `json:"rawImage,omitempty"`
+	CreateCmd   []string `json:"createCommand,omitempty"`
 
 	Entrypoint  []string          `json:"entrypoint,omitempty"`
 	Cmd         []string          `json:"cmd,omitempty"`

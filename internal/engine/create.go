@@ -253,7 +253,7 @@ func checkMounts(in []define.Mount) ([]define.Mount, error) {
 // over defaults. A user entrypoint drops the image's CMD, as docker does.
 func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *image.Image, confEnv []string) {
 	ic := img.Config.Config
-	cfg.ImageID = img.ID
+	cfg.ImageID, cfg.ImageDigest = img.ID, img.Digest
 	cfg.Image = req.Image
 	if len(img.Names) > 0 {
 		cfg.Image = img.Names[0]

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -76,6 +75,7 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		ConmonPidFile: cmp.Or(cfg.MonitorPidFile, monitor.MonitorPidFilePath(f.paths.RunDir)),
 		State:         inspectState(st, cfg.ID),
 		Image:         cfg.ImageID,
+		ImageDigest:   cfg.ImageDigest,
 		ImageName:     cfg.Image,
 		StaticDir:     f.paths.DataDir,
 		Name:          cfg.Name,
@@ -94,7 +94,7 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		HostConfig: inspectHostConfig(cfg, f.logPath),
 	}
 	if cfg.Runtime != "" {
-		d.OCIRuntime = filepath.Base(cfg.Runtime)
+		d.OCIRuntime = cfg.Runtime // a path stays a path, as in podman
 	}
 	if st.Mounted && st.Mountpoint != "" {
 		d.GraphDriver.Data["MergedDir"] = st.Mountpoint

@@ -42,7 +42,7 @@ func TestInspectData(t *testing.T) {
 	if d.Path != "/bin/sh" || !reflect.DeepEqual(d.Args, []string{"-c", "sleep 10"}) {
 		t.Errorf("Path %q Args %q", d.Path, d.Args)
 	}
-	if d.Image != c.Config.ImageID || d.ImageName != c.Config.Image || d.Name != "web" || d.OCIRuntime != "runc" {
+	if d.Image != c.Config.ImageID || d.ImageName != c.Config.Image || d.Name != "web" || d.OCIRuntime != "/usr/bin/runc" {
 		t.Errorf("identity fields: %+v", d)
 	}
 	st := d.State

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -382,5 +383,27 @@ func TestRunTimeout(t *testing.T) {
 	// A container that ends in time keeps its own code.
 	if r := p.Run("run", "--rm", "--timeout", "30", Image, "sh", "-c", "exit 3"); r.ExitCode != 3 {
 		t.Errorf("exit before the timeout: %s", r)
+	}
+}
+
+// inspect shows the image's digest and the runtime as the user named it.
+func TestRunInspectDigestRuntime(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("create", "--name", "d", Image, "true")
+	want := p.MustRun("image", "inspect", "--format", "{{.Digest}}", Image).Out()
+	if got := p.Inspect("d", "{{.ImageDigest}}"); got != want || !strings.HasPrefix(got, "sha256:") {
+		t.Errorf("ImageDigest %q, image's %q", got, want)
+	}
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		t.Skip("no runc in PATH")
+	}
+	path := filepath.Join(p.WorkDir(), "myruntime")
+	b, _ := os.ReadFile(runc)
+	os.WriteFile(path, b, 0o755)
+	p.MustRun("run", "--name", "r", "--runtime", path, Image, "true")
+	if got := p.Inspect("r", "{{.OCIRuntime}}"); got != path {
+		t.Errorf("OCIRuntime %q, want the full path %q", got, path)
 	}
 }
