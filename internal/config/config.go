@@ -54,6 +54,9 @@ type ContainersConfig struct {
 	ShmSize string
 	// OOMScoreAdj is the process's OOM score adjustment; nil keeps pier's.
 	OOMScoreAdj *int
+	// ContainerNameAsHostname makes a container's name its hostname
+	// when --hostname is not given.
+	ContainerNameAsHostname bool
 	// ReadOnly is the default of --read-only.
 	ReadOnly bool
 	// HTTPProxy is the default of --http-proxy: pass the host's proxy

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	units "github.com/docker/go-units"
 
@@ -53,4 +54,19 @@ func (r *Runtime) applyConfDefaults(cfg *define.ContainerConfig) error {
 // -t.
 func (r *Runtime) confEnv() []string {
 	return specgen.MergeEnv([]string{"TERM=xterm"}, r.conf.Containers.Env)
+}
+
+// nameAsHostname reports whether containers.conf container_name_as_hostname
+// gives cfg its name as hostname: only without --hostname and with a UTS
+// namespace of its own.
+func (r *Runtime) nameAsHostname(cfg *define.ContainerConfig) bool {
+	return r.conf.Containers.ContainerNameAsHostname && cfg.Hostname == "" && cfg.NetworkMode != "host"
+}
+
+// hostnameFromName is podman's sanitizing: a container name already
+// matches [a-zA-Z0-9][a-zA-Z0-9_.-]*, so dropping underscores and keeping
+// 64 characters makes it a valid hostname.
+func hostnameFromName(name string) string {
+	h := strings.ReplaceAll(name, "_", "")
+	return h[:min(len(h), 64)]
 }

@@ -98,9 +98,13 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 // With replace, a container that took the name since replaceNamed removed
 // the last one is removed too.
 func (r *Runtime) addWithName(ctx context.Context, c *define.Container, random, replace bool) error {
+	nameHost := r.nameAsHostname(&c.Config)
 	for tries := 0; ; tries++ {
 		if random {
 			c.Config.Name = randomName()
+		}
+		if nameHost {
+			c.Config.Hostname = hostnameFromName(c.Config.Name)
 		}
 		err := r.store.AddContainer(ctx, c)
 		if err == nil {

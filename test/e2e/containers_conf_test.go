@@ -247,3 +247,23 @@ func TestContainersConfResources(t *testing.T) {
 	p.ExpectEngineError(p.Run("create", Image, "true"), `cgroup_manager "systemd" is not supported`)
 	p.MustRun("ps", "-a")
 }
+
+// container_name_as_hostname: the name, without underscores, is the
+// hostname unless --hostname is given.
+func TestContainersConfNameAsHostname(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf("[containers]\ncontainer_name_as_hostname = true\n")
+	if got := p.MustRun("run", "--rm", "--name", "my_ctr.x", Image, "hostname").Out(); got != "myctr.x" {
+		t.Errorf("hostname = %q, want myctr.x", got)
+	}
+	if got := p.MustRun("run", "--rm", "--name", "n2", "--hostname", "given", Image, "hostname").Out(); got != "given" {
+		t.Errorf("--hostname must win: %q", got)
+	}
+	r := p.MustRun("run", "-d", Image, "hostname")
+	id := r.Out()
+	p.MustRun("wait", id)
+	if got, name := p.MustRun("logs", id).Out(), p.Inspect(id, "{{.Name}}"); got != strings.ReplaceAll(name, "_", "") {
+		t.Errorf("a generated name is the hostname too: hostname %q, name %q", got, name)
+	}
+}
