@@ -49,7 +49,9 @@ func TestArgumentCompletion(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
 	id := p.MustRun("create", "--name", "c-done", Image, "true").Out()
-	lines := func(args ...string) string { return p.Expect(0, append([]string{"__completeNoDesc"}, args...)...).Stdout }
+	lines := func(args ...string) string {
+		return p.Expect(0, append([]string{"__completeNoDesc"}, args...)...).Stdout
+	}
 	if out := lines("start", ""); out != "c-done\n:4\n" {
 		t.Errorf("start: %q", out)
 	}
