@@ -173,6 +173,7 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 		addStorageCommands,
 		addRegistryCommands,
 		addSystemCommands,
+		addNetworkCommands,
 	} {
 		add(root, g)
 	}

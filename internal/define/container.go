@@ -7,6 +7,7 @@ import (
 	"time"
 
 	spec "github.com/opencontainers/runtime-spec/specs-go"
+	"go.podman.io/common/libnetwork/types"
 )
 
 // Status is a container's lifecycle state, as libpod names them.
@@ -68,7 +69,20 @@ type ContainerConfig struct {
 	Terminal    bool              `json:"terminal,omitempty"`
 	Stdin       bool              `json:"stdin,omitempty"`
 	Mounts      []Mount           `json:"mounts,omitempty"`
-	NetworkMode string            `json:"networkMode"` // "none" or "host" for now
+	NetworkMode string            `json:"networkMode"` // "none", "host", "bridge", "container:ID"
+	// Networks are the networks a "bridge" container joins, by name,
+	// with its options on each (aliases, static IPs).
+	Networks map[string]types.PerNetworkOptions `json:"networks,omitempty"`
+	// PortMappings are -p's (random host ports already picked at create,
+	// as podman picks them); ExposedPorts are --expose's and the image's
+	// ("80/tcp"); PublishAll is -P.
+	PortMappings []types.PortMapping `json:"portMappings,omitempty"`
+	ExposedPorts []string            `json:"exposedPorts,omitempty"`
+	PublishAll   bool                `json:"publishAll,omitempty"`
+	DNSServers   []string            `json:"dnsServers,omitempty"`
+	DNSSearch    []string            `json:"dnsSearch,omitempty"`
+	DNSOptions   []string            `json:"dnsOptions,omitempty"`
+	AddHosts     []string            `json:"addHosts,omitempty"`
 	// Capabilities, Sysctls and Umask are fixed at create from
 	// containers.conf (default_capabilities, default_sysctls, umask), as
 	// podman fixes them, so editing the file later changes new containers
@@ -168,6 +182,12 @@ type ContainerState struct {
 	// alone may have been reused by an unrelated process.
 	PIDStart     uint64 `json:"pidStart,omitempty"`
 	MonitorStart uint64 `json:"monitorStart,omitempty"`
+	// NetNS is the container's own network namespace (bind mount path),
+	// recorded before it is set up so that a crash is cleaned up later;
+	// NetworkStatus is netavark's answer, which holds the addresses
+	// allocated to the container (pier's IPAM reads them back).
+	NetNS         string                       `json:"netns,omitempty"`
+	NetworkStatus map[string]types.StatusBlock `json:"networkStatus,omitempty"`
 }
 
 // Container is what the state store keeps for one container.
@@ -197,4 +217,7 @@ func (s *ContainerState) ResetForReboot() {
 	s.Mounted = false
 	s.Mountpoint = ""
 	s.StoppedByUser = false
+	// The netns mounts, interfaces and firewall rules went with the boot.
+	s.NetNS = ""
+	s.NetworkStatus = nil
 }

@@ -15,3 +15,10 @@ var (
 	ErrInvalidArg      = errdefs.ErrInvalidArgument
 	ErrNotImplemented  = errdefs.ErrNotImplemented
 )
+
+// Network errors, with podman's texts.
+var (
+	ErrNoSuchNetwork = errdefs.New(errdefs.ErrNotFound, "network not found")
+	ErrNetworkExists = errdefs.New(errdefs.ErrConflict, "network already exists")
+	ErrNetworkInUse  = errdefs.New(errdefs.ErrConflict, "network is being used")
+)

@@ -46,7 +46,11 @@ func (r *Runtime) keepLock(name string, exists func(kind, id string) bool) bool 
 	switch kind {
 	case kindContainer:
 		return exists(kind, id)
-	case "pod", "volume", "network", "exec":
+	case "network":
+		// The network config lock guards files, not an object: it is
+		// made again on demand.
+		return name != netConfigLock
+	case "pod", "volume", "exec":
 		return true
 	}
 	return false

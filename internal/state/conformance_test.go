@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -293,7 +294,7 @@ func testUpdateAll(t *testing.T, h *harness) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.State != want {
+		if !reflect.DeepEqual(got.State, want) {
 			t.Fatalf("%s: state %+v, want %+v", id, got.State, want)
 		}
 		if got.Config.Name == "ignored" {

@@ -278,6 +278,11 @@ func newPierNoImage(t *testing.T) *Pier {
 
 // WriteConf replaces the test's containers.conf.
 func (p *Pier) WriteConf(content string) {
+	// Networks always live in the test's own dir, never the host's
+	// /etc/containers/networks.
+	if !strings.Contains(content, "[network]") {
+		content += fmt.Sprintf("\n[network]\nnetwork_config_dir = %q\n", p.NetworkDir())
+	}
 	if err := os.WriteFile(p.ConfPath, []byte(content), 0o644); err != nil {
 		p.t.Fatal(err)
 	}
@@ -290,6 +295,9 @@ func (p *Pier) WriteStorageConf(driver string) {
 		p.t.Fatal(err)
 	}
 }
+
+// NetworkDir is the test's network_config_dir.
+func (p *Pier) NetworkDir() string { return filepath.Join(p.Dir, "networks") }
 
 // WorkDir is a scratch directory of the test, outside the roots.
 func (p *Pier) WorkDir() string { return filepath.Join(p.Dir, "work") }

@@ -1,0 +1,114 @@
+package network
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+
+	"go.podman.io/common/libnetwork/types"
+)
+
+// Driver runs netavark 1.4's setup/teardown protocol. RunDir is the
+// config dir given to netavark (aardvark-dns keeps its files there).
+type Driver struct {
+	Netavark string
+	Aardvark string
+	RunDir   string
+}
+
+// Attachment is one network a container joins, with what netavark needs.
+type Attachment struct {
+	Network types.Network
+	Opts    types.PerNetworkOptions
+}
+
+// SetupRequest is what a container's network namespace gets.
+type SetupRequest struct {
+	ContainerID   string
+	ContainerName string
+	Networks      []Attachment
+	Ports         []types.PortMapping
+	DNSServers    []string
+}
+
+// netavarkInput is netavark 1.4's stdin: networks is a map there (newer
+// libnetwork sends a list, which 1.4 rejects).
+type netavarkInput struct {
+	ContainerID   string                             `json:"container_id"`
+	ContainerName string                             `json:"container_name"`
+	PortMappings  []types.PortMapping                `json:"port_mappings,omitempty"`
+	Networks      map[string]types.PerNetworkOptions `json:"networks"`
+	NetworkInfo   map[string]types.Network           `json:"network_info"`
+	DNSServers    []string                           `json:"dns_servers,omitempty"`
+}
+
+func (r SetupRequest) input() netavarkInput {
+	in := netavarkInput{
+		ContainerID: r.ContainerID, ContainerName: r.ContainerName,
+		PortMappings: r.Ports, DNSServers: r.DNSServers,
+		Networks:    map[string]types.PerNetworkOptions{},
+		NetworkInfo: map[string]types.Network{},
+	}
+	for _, a := range r.Networks {
+		in.Networks[a.Network.Name] = a.Opts
+		in.NetworkInfo[a.Network.Name] = a.Network
+	}
+	return in
+}
+
+// Setup configures the namespace at nsPath and returns netavark's status
+// per network.
+func (d Driver) Setup(ctx context.Context, nsPath string, req SetupRequest) (map[string]types.StatusBlock, error) {
+	out := map[string]types.StatusBlock{}
+	if err := d.run(ctx, "setup", nsPath, req.input(), &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Teardown undoes Setup (interfaces, firewall rules, DNS entries).
+func (d Driver) Teardown(ctx context.Context, nsPath string, req SetupRequest) error {
+	return d.run(ctx, "teardown", nsPath, req.input(), nil)
+}
+
+func (d Driver) run(ctx context.Context, verb, nsPath string, in netavarkInput, result any) error {
+	if err := os.MkdirAll(d.RunDir, 0o700); err != nil {
+		return fmt.Errorf("creating netavark config dir: %w", err)
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	args := []string{"--config", d.RunDir, "--rootless=false", "--aardvark-binary=" + d.Aardvark, verb, nsPath}
+	cmd := exec.CommandContext(context.WithoutCancel(ctx), d.Netavark, args...)
+	cmd.Stdin = bytes.NewReader(b)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = os.Stderr
+	env := os.Environ()
+	if p := os.Getenv("PATH"); !strings.Contains(p, "/usr/sbin") {
+		env = append(env, "PATH="+p+":/usr/sbin:/sbin")
+	}
+	cmd.Env = env
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		var ne struct {
+			Error string `json:"error"`
+		}
+		if errors.As(err, &ee) && json.Unmarshal(stdout.Bytes(), &ne) == nil && ne.Error != "" {
+			return fmt.Errorf("netavark: %s", ne.Error)
+		}
+		return fmt.Errorf("netavark %s: %w", verb, err)
+	}
+	if result != nil {
+		if err := json.Unmarshal(stdout.Bytes(), result); err != nil {
+			return fmt.Errorf("decoding netavark %s output: %w", verb, err)
+		}
+	}
+	return nil
+}
