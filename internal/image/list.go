@@ -102,31 +102,6 @@ func (s *Store) usersOf(extra Users) (map[string][]string, error) {
 	return m, nil
 }
 
-// intermediates are unnamed images whose top layer lies strictly below
-// another image's top layer: podman hides them without --all.
-func (s *Store) intermediates(imgs []storage.Image) (map[string]bool, error) {
-	layers, err := s.store.Layers()
-	if err != nil {
-		return nil, fmt.Errorf("listing layers: %w", err)
-	}
-	parent := make(map[string]string, len(layers))
-	for _, l := range layers {
-		parent[l.ID] = l.Parent
-	}
-	below := map[string]bool{}
-	for _, img := range imgs {
-		for l := parent[img.TopLayer]; l != "" && !below[l]; l = parent[l] {
-			below[l] = true
-		}
-	}
-	hidden := map[string]bool{}
-	for _, img := range imgs {
-		if len(img.Names) == 0 && img.TopLayer != "" && below[img.TopLayer] {
-			hidden[img.ID] = true
-		}
-	}
-	return hidden, nil
-}
 
 // ParseTimestamp reads podman's filter times: a Go duration before now
 // ("10m"), RFC 3339 (with or without zone), a date, or Unix seconds.

@@ -128,3 +128,36 @@ func TestSaveLoadPodmanForms(t *testing.T) {
 		t.Errorf("load of an invalid file: %s", r)
 	}
 }
+
+// TestIntermediateVersusDangling: an unnamed image is intermediate (hidden
+// without -a, kept by prune) only when another image extends it (commit
+// of a container on it); an unnamed image that merely shares layers with
+// another is dangling, as podman's libimage decides.
+func TestIntermediateVersusDangling(t *testing.T) {
+	p := newPier(t)
+	parent := p.MustRun("image", "inspect", "--format", "{{.ID}}", Image).Out()
+	p.MustRun("run", "--name", "c", Image, "sh", "-c", "echo x > /f")
+	p.MustRun("commit", "-q", "c", "localhost/child:1")
+	p.MustRun("rm", "c")
+	p.MustRun("untag", Image)
+	if got := p.MustRun("images", "-q", "--no-trunc").Out(); strings.Contains(got, parent) {
+		t.Errorf("intermediate parent listed without -a: %q", got)
+	}
+	if got := p.MustRun("images", "-a", "-q", "--no-trunc").Out(); !strings.Contains(got, parent) {
+		t.Errorf("intermediate parent not listed with -a: %q", got)
+	}
+	if got := p.MustRun("images", "-a", "-q", "--no-trunc", "--filter", "intermediate=true").Out(); got != "sha256:"+parent {
+		t.Errorf("intermediate=true: %q", got)
+	}
+	if got := p.MustRun("images", "-a", "-q", "--filter", "dangling=true").Out(); got != "" {
+		t.Errorf("dangling=true lists %q", got)
+	}
+	p.MustRun("image", "prune", "-f")
+	p.MustRun("image", "exists", parent)
+
+	// An unrelated unnamed image sharing the base layer is dangling.
+	p.MustRun("import", "-m", "another history", imageTar)
+	if got := p.MustRun("images", "-q", "--filter", "dangling=true").Lines(); len(got) != 1 {
+		t.Errorf("dangling import: %q", got)
+	}
+}

@@ -1,0 +1,88 @@
+package image
+
+import (
+	"fmt"
+
+	ociv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/manifest"
+	"go.podman.io/storage"
+)
+
+// intermediates are the unnamed images that have a child image, as
+// podman's libimage decides it: the child's top layer is the parent's or
+// sits right on it, and the child's configuration extends the parent's
+// (same layer diff IDs first, the parent's history plus one entry). podman
+// hides them without --all; an unnamed image without a child is dangling.
+func (s *Store) intermediates(imgs []storage.Image) (map[string]bool, error) {
+	layers, err := s.store.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("listing layers: %w", err)
+	}
+	above := map[string][]string{} // layer -> layers right on it
+	for _, l := range layers {
+		if l.Parent != "" {
+			above[l.Parent] = append(above[l.Parent], l.ID)
+		}
+	}
+	byTop := map[string][]int{}
+	for i := range imgs {
+		byTop[imgs[i].TopLayer] = append(byTop[imgs[i].TopLayer], i)
+	}
+	configs := map[string]*ociv1.Image{}
+	config := func(i int) *ociv1.Image {
+		id := imgs[i].ID
+		if c, ok := configs[id]; ok {
+			return c
+		}
+		var c *ociv1.Image
+		// A damaged image has no readable configuration: it is nobody's
+		// parent or child.
+		if img, err := s.load(&imgs[i]); err == nil && !manifest.MIMETypeIsMultiImage(img.ManifestType) {
+			c = &img.Config
+		}
+		configs[id] = c
+		return c
+	}
+	out := map[string]bool{}
+	for i := range imgs {
+		if len(imgs[i].Names) > 0 {
+			continue
+		}
+		cands := byTop[imgs[i].TopLayer]
+		if imgs[i].TopLayer != "" {
+			for _, l := range above[imgs[i].TopLayer] {
+				cands = append(cands, byTop[l]...)
+			}
+		}
+		for _, j := range cands {
+			if j != i && isParentOf(config(i), config(j)) {
+				out[imgs[i].ID] = true
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// isParentOf is libimage's areParentAndChild.
+func isParentOf(parent, child *ociv1.Image) bool {
+	if parent == nil || child == nil || len(parent.RootFS.DiffIDs) > len(child.RootFS.DiffIDs) {
+		return false
+	}
+	for i, d := range parent.RootFS.DiffIDs {
+		if child.RootFS.DiffIDs[i] != d {
+			return false
+		}
+	}
+	if len(parent.History)+1 != len(child.History) {
+		return false
+	}
+	for i, h := range parent.History {
+		c := child.History[i]
+		if (h.Created == nil) != (c.Created == nil) || (h.Created != nil && !h.Created.Equal(*c.Created)) ||
+			h.CreatedBy != c.CreatedBy || h.Author != c.Author || h.Comment != c.Comment || h.EmptyLayer != c.EmptyLayer {
+			return false
+		}
+	}
+	return true
+}
