@@ -126,7 +126,7 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 }
 
 // selectPs applies podman's selection rules: only running containers
-// unless -a, -n or a status filter; -n keeps the newest n; --latest the
+// unless -a, --external, -n or a status filter; -n keeps the newest n; --latest the
 // newest one.
 func selectPs(cs []*define.Container, o *psOpts, match func(*define.Container) bool) []*define.Container {
 	if o.latest {
@@ -135,7 +135,7 @@ func selectPs(cs []*define.Container, o *psOpts, match func(*define.Container) b
 		}
 		return nil
 	}
-	all := o.all || o.last > 0 || hasFilter(o.filters, "status")
+	all := o.all || o.external || o.last > 0 || hasFilter(o.filters, "status")
 	var out []*define.Container
 	for _, c := range cs {
 		if !all && c.State.Status != define.StatusRunning {
@@ -247,6 +247,10 @@ func newPsContainer(c *define.Container, now time.Time) psContainer {
 		}
 	}
 	p.Status = psStatus(p.State, st.StartedAt, st.FinishedAt, st.ExitCode, now)
+	if st.Status == define.StatusStorage {
+		// podman lists another tool's container with no times or networks.
+		p.StartedAt, p.ExitedAt, p.Networks = 0, 0, nil
+	}
 	return p
 }
 

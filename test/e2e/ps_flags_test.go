@@ -124,3 +124,23 @@ func TestPsFilters(t *testing.T) {
 		p.ExpectEngineError(p.Run("ps", "-a", "--filter", f), want)
 	}
 }
+
+func TestPsExternalImpliesAll(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	ext := externalContainer(t, p, "ext-ps")
+	p.MustRun("create", "--name", "mine", Image)
+	// --external lists every container, as podman's does without -a.
+	got := p.MustRun("ps", "--external", "--format", "{{.Names}} {{.Status}}").Lines()
+	if len(got) != 2 || got[0] != "mine Created" || got[1] != "ext-ps Storage" {
+		t.Errorf("ps --external: %q", got)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(p.MustRun("ps", "--external", "--filter", "id="+ext, "--format", "json").Stdout), &list); err != nil || len(list) != 1 {
+		t.Fatalf("ps --external --format json: %v %v", list, err)
+	}
+	if list[0]["StartedAt"] != float64(0) || list[0]["ExitedAt"] != float64(0) || list[0]["Networks"] != nil {
+		t.Errorf("another tool's container has no times or networks in podman's JSON: %v", list[0])
+	}
+	p.MustRun("rm", "-f", ext)
+}
