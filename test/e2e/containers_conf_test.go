@@ -267,3 +267,14 @@ func TestContainersConfNameAsHostname(t *testing.T) {
 		t.Errorf("a generated name is the hostname too: hostname %q, name %q", got, name)
 	}
 }
+
+// [engine] env sets pier's own environment, as podman's: here a proxy
+// variable that --http-proxy then passes to the container.
+func TestContainersConfEngineEnv(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf("[engine]\nenv = [\"https_proxy=http://engine.invalid:1\"]\n")
+	if env := p.MustRun("run", "--rm", Image, "env").Stdout; !strings.Contains(env, "https_proxy=http://engine.invalid:1\n") {
+		t.Errorf("[engine] env not in pier's environment:\n%s", env)
+	}
+}
