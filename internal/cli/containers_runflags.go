@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/errdefs"
 )
 
 // runFlags are create's and run's flags for how the container runs and
@@ -21,7 +22,7 @@ type runFlags struct {
 	replace, init, envHost                       bool
 	cidFile, conmonPidFile, pidFile, tz, restart string
 	initPath                                     string
-	annotations, logOpts                         []string
+	annotations, logOpts, securityOpts           []string
 	mem                                          memoryFlags
 	timeout                                      uint
 }
@@ -38,6 +39,7 @@ func (o *runFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&o.restart, "restart", "", `Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")`)
 	f.StringArrayVar(&o.annotations, "annotation", nil, "Add annotations to container (key=value)")
 	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Logging driver options")
+	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security Options")
 	o.mem.add(f)
 	f.UintVar(&o.timeout, "timeout", 0, "Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.")
 }
@@ -72,7 +74,49 @@ func (o *runFlags) apply(req *engine.CreateRequest) error {
 		}
 		req.Annotations[k] = v
 	}
+	if err := o.applySecurityOpts(req); err != nil {
+		return err
+	}
 	return o.applyLogOpts(req)
+}
+
+// applySecurityOpts parses --security-opt as podman does ("key=value" or
+// docker's older "key:value"); pier supports no-new-privileges,
+// seccomp=unconfined and label=disable, and says so for the rest.
+func (o *runFlags) applySecurityOpts(req *engine.CreateRequest) error {
+	for _, opt := range o.securityOpts {
+		sep := ":"
+		if strings.Contains(opt, "=") {
+			sep = "="
+		}
+		key, val, hasVal := strings.Cut(opt, sep)
+		if !hasVal && key != "no-new-privileges" {
+			return fmt.Errorf("invalid --security-opt 1: %q", opt)
+		}
+		switch key {
+		case "no-new-privileges":
+			nnp := true
+			if hasVal {
+				var err error
+				if nnp, err = strconv.ParseBool(val); err != nil {
+					return fmt.Errorf("invalid --security-opt 2: %q", opt)
+				}
+			}
+			req.NoNewPrivileges = nnp
+		case "seccomp":
+			req.Seccomp = val
+		case "label":
+			if val != "disable" {
+				return fmt.Errorf("security option %q: pier applies no SELinux labels, only label=disable is accepted: %w", opt, errdefs.ErrNotImplemented)
+			}
+			req.LabelDisable = true
+		case "apparmor", "mask", "unmask", "proc-opts":
+			return fmt.Errorf("security option %q is not supported yet: %w", opt, errdefs.ErrNotImplemented)
+		default:
+			return fmt.Errorf("invalid --security-opt 2: %q", opt)
+		}
+	}
+	return nil
 }
 
 // applyLogOpts follows podman's --log-opt: driver, path, max-size and tag

@@ -131,6 +131,12 @@ type ContainerConfig struct {
 	// AutoRemoveImage removes the image once the (auto-removed) container
 	// is gone (run --rmi).
 	AutoRemoveImage bool `json:"autoRemoveImage,omitempty"`
+	// Security options (--security-opt): no_new_privs for the process,
+	// "unconfined" to run without the default seccomp profile, and
+	// label=disable (pier applies no SELinux labels either way).
+	NoNewPrivileges bool   `json:"noNewPrivileges,omitempty"`
+	Seccomp         string `json:"seccomp,omitempty"`
+	LabelDisable    bool   `json:"labelDisable,omitempty"`
 	// Timeout is --timeout: seconds after which the monitor kills the
 	// container (exit code -1); 0 is none.
 	Timeout uint `json:"timeout,omitempty"`

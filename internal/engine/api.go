@@ -68,6 +68,11 @@ type CreateRequest struct {
 	// AutoRemoveImage removes the image after the container, with
 	// AutoRemove (run --rmi).
 	AutoRemoveImage bool
+	// NoNewPrivileges, Seccomp ("" or "unconfined") and LabelDisable are
+	// the --security-opt values pier supports.
+	NoNewPrivileges bool
+	Seccomp         string
+	LabelDisable    bool
 	// Timeout is seconds after which the container is killed (--timeout).
 	Timeout uint
 	// Resources are cgroup limits; only Memory (limit, reservation,

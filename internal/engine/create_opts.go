@@ -76,6 +76,10 @@ func (r *Runtime) applyRunOptions(cfg *define.ContainerConfig, req *CreateReques
 		return err
 	}
 	cfg.Memory, cfg.Timeout = mem, req.Timeout
+	if req.Seccomp != "" && req.Seccomp != "unconfined" {
+		return fmt.Errorf("seccomp profile %q: only \"unconfined\" is supported yet: %w", req.Seccomp, errdefs.ErrNotImplemented)
+	}
+	cfg.NoNewPrivileges, cfg.Seccomp, cfg.LabelDisable = req.NoNewPrivileges, req.Seccomp, req.LabelDisable
 	return nil
 }
 

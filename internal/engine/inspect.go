@@ -202,7 +202,7 @@ func inspectHostConfig(cfg *define.ContainerConfig, logPath string) *define.Insp
 		Cgroups:         "default",
 		PidMode:         "private",
 		ReadonlyRootfs:  cfg.ReadOnly,
-		SecurityOpt:     []string{},
+		SecurityOpt:     securityOpts(cfg),
 		Tmpfs:           map[string]string{},
 		UTSMode:         "private",
 		ShmSize:         cmp.Or(cfg.ShmSize, specgen.DefaultShmSize),
@@ -268,4 +268,19 @@ func derefInt(p *int64) int64 {
 		return 0
 	}
 	return *p
+}
+
+// securityOpts are the --security-opt values as podman's inspect lists them.
+func securityOpts(cfg *define.ContainerConfig) []string {
+	out := []string{}
+	if cfg.LabelDisable {
+		out = append(out, "label=disable")
+	}
+	if cfg.Seccomp != "" {
+		out = append(out, "seccomp="+cfg.Seccomp)
+	}
+	if cfg.NoNewPrivileges {
+		out = append(out, "no-new-privileges")
+	}
+	return out
 }

@@ -110,8 +110,10 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	if err != nil {
 		return fail(err)
 	}
-	if err := specgen.ApplyDefaultSeccomp(s); err != nil {
-		return fail(err)
+	if c.Config.Seccomp != "unconfined" {
+		if err := specgen.ApplyDefaultSeccomp(s); err != nil {
+			return fail(err)
+		}
 	}
 	if initial != nil && s.Process != nil && s.Process.Terminal {
 		// The runtime sizes the pty before the process runs; a resize

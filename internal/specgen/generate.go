@@ -183,7 +183,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 			OOMScoreAdj:  c.OOMScoreAdj,
 			// podman leaves no_new_privileges off unless asked, so setuid
 			// binaries (su, ping on some images) keep working.
-			NoNewPrivileges: false,
+			NoNewPrivileges: c.NoNewPrivileges,
 		},
 		Root:        &spec.Root{Path: h.RootfsPath, Readonly: c.ReadOnly},
 		Hostname:    hostname,

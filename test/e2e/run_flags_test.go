@@ -407,3 +407,34 @@ func TestRunInspectDigestRuntime(t *testing.T) {
 		t.Errorf("OCIRuntime %q, want the full path %q", got, path)
 	}
 }
+
+func TestRunSecurityOpt(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	status := func(args ...string) string {
+		r := p.MustRun(append(append([]string{"run", "--rm"}, args...), Image, "grep", "-E", "^(Seccomp|NoNewPrivs):", "/proc/self/status")...)
+		return strings.Join(strings.Fields(r.Stdout), " ")
+	}
+	if got := status(); got != "NoNewPrivs: 0 Seccomp: 2" {
+		t.Errorf("defaults: %q", got)
+	}
+	for _, o := range []string{"no-new-privileges", "no-new-privileges=true", "no-new-privileges:true"} {
+		if got := status("--security-opt", o); got != "NoNewPrivs: 1 Seccomp: 2" {
+			t.Errorf("%s: %q", o, got)
+		}
+	}
+	if got := status("--security-opt", "no-new-privileges=false"); got != "NoNewPrivs: 0 Seccomp: 2" {
+		t.Errorf("no-new-privileges=false: %q", got)
+	}
+	if got := status("--security-opt", "seccomp=unconfined"); got != "NoNewPrivs: 0 Seccomp: 0" {
+		t.Errorf("seccomp=unconfined: %q", got)
+	}
+	p.MustRun("create", "--name", "s", "--security-opt", "label=disable", "--security-opt", "seccomp=unconfined",
+		"--security-opt", "no-new-privileges", Image, "true")
+	if got := p.Inspect("s", "{{json .HostConfig.SecurityOpt}}"); got != `["label=disable","seccomp=unconfined","no-new-privileges"]` {
+		t.Errorf("inspect SecurityOpt %s", got)
+	}
+	p.ExpectEngineError(p.Run("create", "--security-opt", "bogus", Image, "true"), `invalid --security-opt 1: "bogus"`)
+	p.ExpectEngineError(p.Run("create", "--security-opt", "no-new-privileges=maybe", Image, "true"), `invalid --security-opt 2: "no-new-privileges=maybe"`)
+	p.ExpectEngineError(p.Run("create", "--security-opt", "apparmor=unconfined", Image, "true"), "not supported yet")
+}
