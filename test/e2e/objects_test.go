@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -87,4 +88,18 @@ func TestRmAllWithDependencies(t *testing.T) {
 	if ids := p.PsIDs(); len(ids) != 0 {
 		t.Errorf("left after rm -a: %v", ids)
 	}
+}
+
+// attach is its own engine call: it reaches a container that is already
+// running, relays its output and ends with its exit code.
+func TestAttachRunning(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "a", Image, "sh", "-c", "sleep 2; echo one; echo two >&2; exit 3")
+	r := p.Run("attach", "a")
+	if r.ExitCode != 3 || r.Out() != "one" || strings.TrimSpace(r.Stderr) != "two" {
+		t.Errorf("attach: want exit 3, \"one\" on stdout and \"two\" on stderr: %s", r)
+	}
+	r = p.Run("attach", "a")
+	p.ExpectEngineError(r, "you can only attach to running containers")
 }

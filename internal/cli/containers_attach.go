@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
+)
+
+func newAttachCommand(g *Globals) *cobra.Command {
+	var noStdin, sigProxy, latest bool
+	cmd := &cobra.Command{
+		Use:   "attach [options] CONTAINER",
+		Short: "Attach to a running container",
+		Long:  "The pier attach command allows you to attach to a running container using the container's ID or name, either to view its ongoing output or to control it interactively.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 || (len(args) == 0 && !latest) {
+				return errors.New("attach requires the name or id of one running container or the latest flag")
+			}
+			ctx := cmd.Context()
+			rt, err := g.Engine(ctx)
+			if err != nil {
+				return err
+			}
+			var ts []target
+			if latest {
+				ts, err = latestTarget(ctx, rt)
+			} else {
+				ts, err = resolveTargets(ctx, rt, []string{strings.TrimPrefix(args[0], "/")}, false, nil, false)
+			}
+			if err != nil {
+				return err
+			}
+			c := ts[0].ctr
+			code, err := attachRunning(ctx, g, rt, c, !noStdin && c.Config.Stdin, sigProxy)
+			if err != nil {
+				return err
+			}
+			return exitWith(code)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&noStdin, "no-stdin", false, "Do not attach STDIN. The default is false")
+	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy received signals to the process")
+	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	return cmd
+}
+
+// attachRunning attaches pier's stdio to the running container c and
+// returns its exit code once it exits.
+func attachRunning(ctx context.Context, g *Globals, rt *engine.Runtime, c *define.Container, stdin, sigProxy bool) (int, error) {
+	streams := &engine.AttachStreams{Stdout: g.Stdout, Stderr: g.Stderr}
+	if stdin {
+		streams.Stdin = g.Stdin
+	}
+	if c.Config.Terminal {
+		restore, resize := setupTerminal(g, stdin)
+		defer restore()
+		streams.Resize = resize
+	}
+	if sigProxy {
+		ctx = context.WithoutCancel(ctx) // the container's exit ends the attach
+		stop := proxySignals(ctx, rt, c.Config.ID)
+		defer stop()
+	}
+	return rt.Attach(ctx, c.Config.ID, streams, engine.AttachOptions{})
+}
