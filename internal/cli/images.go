@@ -210,6 +210,7 @@ func rmiCmd(g *Globals) *cobra.Command {
 	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "Force Removal of the image")
 	cmd.Flags().BoolVarP(&opts.All, "all", "a", false, "Remove all images")
 	cmd.Flags().BoolVarP(&opts.Ignore, "ignore", "i", false, "Ignore errors if a specified image does not exist")
+	cmd.Flags().BoolVar(&opts.NoPrune, "no-prune", false, "Do not remove dangling images")
 	return cmd
 }
 

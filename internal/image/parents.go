@@ -2,6 +2,7 @@ package image
 
 import (
 	"fmt"
+	"slices"
 
 	ociv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/manifest"
@@ -85,4 +86,65 @@ func isParentOf(parent, child *ociv1.Image) bool {
 		}
 	}
 	return true
+}
+
+// parentOf is the image simg extends (libimage's parent): one whose top
+// layer is simg's or the layer simg's top sits on, and whose
+// configuration simg's extends. nil when there is none.
+func (s *Store) parentOf(simg *storage.Image) *storage.Image {
+	child, err := s.load(simg)
+	if err != nil || manifest.MIMETypeIsMultiImage(child.ManifestType) {
+		return nil
+	}
+	tops := []string{simg.TopLayer}
+	if simg.TopLayer != "" {
+		if l, err := s.store.Layer(simg.TopLayer); err == nil && l.Parent != "" {
+			tops = append(tops, l.Parent)
+		}
+	}
+	imgs, err := s.store.Images()
+	if err != nil {
+		return nil
+	}
+	for i := range imgs {
+		if imgs[i].ID == simg.ID || !slices.Contains(tops, imgs[i].TopLayer) {
+			continue
+		}
+		if p, err := s.load(&imgs[i]); err == nil && !manifest.MIMETypeIsMultiImage(p.ManifestType) && isParentOf(&p.Config, &child.Config) {
+			return &imgs[i]
+		}
+	}
+	return nil
+}
+
+// pruneParents deletes parent, then its own parent and so on, while each
+// is dangling (no name, no child) and no container uses it, as podman's
+// rmi does after removing an image. It returns the IDs deleted; failures
+// only stop the walk.
+func (s *Store) pruneParents(parent *storage.Image, users Users) []string {
+	var deleted []string
+	for parent != nil {
+		cur, err := s.store.Image(parent.ID)
+		if err != nil || len(cur.Names) > 0 {
+			return deleted
+		}
+		imgs, err := s.store.Images()
+		if err != nil {
+			return deleted
+		}
+		inter, err := s.intermediates(imgs)
+		if err != nil || inter[cur.ID] {
+			return deleted
+		}
+		if all, err := s.usersOf(users); err != nil || len(all[cur.ID]) > 0 {
+			return deleted
+		}
+		next := s.parentOf(cur)
+		if _, err := s.store.DeleteImage(cur.ID, true); err != nil {
+			return deleted
+		}
+		deleted = append(deleted, cur.ID)
+		parent = next
+	}
+	return deleted
 }

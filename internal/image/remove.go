@@ -115,6 +115,9 @@ type RemoveOptions struct {
 	// Users are the engine's containers per image: a container whose
 	// storage does not exist yet still holds its image.
 	Users Users
+	// NoPrune keeps the parent images a removal leaves dangling (podman
+	// removes them by default).
+	NoPrune bool
 }
 
 // Remove removes images as `podman rmi`: asked by one of several names, an
@@ -146,11 +149,19 @@ func (s *Store) Remove(ctx context.Context, refs []string, opts RemoveOptions) (
 		if done[simg.ID] {
 			continue
 		}
+		var parent *storage.Image
+		if !opts.NoPrune {
+			parent = s.parentOf(simg)
+		}
 		u, d, err := s.removeOne(ctx, simg, name, ref, opts)
 		untagged = append(untagged, u...)
 		if d {
 			deleted = append(deleted, simg.ID)
 			done[simg.ID] = true
+			for _, id := range s.pruneParents(parent, opts.Users) {
+				deleted = append(deleted, id)
+				done[id] = true
+			}
 		}
 		if err != nil {
 			errs = append(errs, err)

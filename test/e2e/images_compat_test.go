@@ -161,3 +161,32 @@ func TestIntermediateVersusDangling(t *testing.T) {
 		t.Errorf("dangling import: %q", got)
 	}
 }
+
+// TestRmiPrunesDanglingParents: removing an image also removes the parent
+// it leaves dangling (unnamed, no other child, no container), unless
+// --no-prune, as podman's rmi.
+func TestRmiPrunesDanglingParents(t *testing.T) {
+	p := newPier(t)
+	parent := p.MustRun("image", "inspect", "--format", "{{.ID}}", Image).Out()
+	child := func(name string) string {
+		p.MustRun("run", "--name", "c", parent, "sh", "-c", "echo x > /f")
+		id := p.MustRun("commit", "-q", "c", name).Out()
+		p.MustRun("rm", "c")
+		return strings.TrimPrefix(id, "sha256:")
+	}
+	id := child("localhost/child:1")
+	p.MustRun("untag", Image)
+	out := p.MustRun("rmi", "--no-prune", "localhost/child:1").Stdout
+	if out != "Untagged: localhost/child:1\nDeleted: "+id+"\n" {
+		t.Errorf("rmi --no-prune: %q", out)
+	}
+	p.MustRun("image", "exists", parent)
+	id = child("localhost/child:2")
+	out = p.MustRun("rmi", "localhost/child:2").Stdout
+	if out != "Untagged: localhost/child:2\nDeleted: "+id+"\nDeleted: "+parent+"\n" {
+		t.Errorf("rmi: %q", out)
+	}
+	if r := p.Run("image", "exists", parent); r.ExitCode != 1 {
+		t.Errorf("dangling parent left: %s", r)
+	}
+}
