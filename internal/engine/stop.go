@@ -37,6 +37,7 @@ func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) erro
 		return err
 	}
 	waitErr := r.awaitStop(ctx, c, p)
+	ctx = context.WithoutCancel(ctx) // an interrupted stop still tidies up
 	c, l, err = r.locked(ctx, c.Config.ID)
 	if errors.Is(err, define.ErrNoSuchCtr) {
 		return nil // a --rm container its monitor's cleanup removed
@@ -45,6 +46,12 @@ func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) erro
 		return err
 	}
 	if waitErr != nil {
+		// Interrupted or failed before the exit: the container still
+		// runs, and must not stay "stopping" with nobody waiting.
+		if c.State.Status == define.StatusStopping {
+			c.State.Status = define.StatusRunning
+			_ = r.save(ctx, c)
+		}
 		l.Unlock()
 		return waitErr
 	}
@@ -69,6 +76,10 @@ func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *
 		return err
 	}
 	if err := r.awaitStop(ctx, c, p); err != nil {
+		if !r.syncState(c) {
+			c.State.Status = define.StatusRunning // not stopping any more
+			_ = r.save(context.WithoutCancel(ctx), c)
+		}
 		return err
 	}
 	r.syncState(c)
@@ -99,15 +110,15 @@ func (r *Runtime) beginStop(ctx context.Context, c *define.Container, timeout *u
 	if c.State.Status == define.StatusPaused {
 		_ = rt.Resume(ctx, c.Config.ID)
 	}
-	c.State.StoppedByUser = true
-	c.State.Status = define.StatusStopping
-	if err := r.save(ctx, c); err != nil {
-		return stopPlan{}, err
-	}
 	if p.timeout > 0 {
 		if err := rt.Kill(ctx, c.Config.ID, p.sig, false); err != nil && !gone(err) {
 			return stopPlan{}, fmt.Errorf("stopping container %s: %w", c.Config.Name, err)
 		}
+	}
+	c.State.StoppedByUser = true
+	c.State.Status = define.StatusStopping
+	if err := r.save(ctx, c); err != nil {
+		return stopPlan{}, err
 	}
 	return p, nil
 }
@@ -119,6 +130,9 @@ func (r *Runtime) awaitStop(ctx context.Context, c *define.Container, p stopPlan
 	if p.timeout > 0 {
 		if r.waitExit(ctx, c, time.Duration(p.timeout)*time.Second) {
 			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("stopping container %s: %w", c.Config.Name, err)
 		}
 		slog.WarnContext(ctx, fmt.Sprintf("StopSignal %s failed to stop container %s in %d seconds, resorting to SIGKILL",
 			unix.SignalName(p.sig), c.Config.Name, p.timeout))

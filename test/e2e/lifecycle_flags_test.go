@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -228,4 +229,32 @@ func TestWaitConditionsAndInterval(t *testing.T) {
 	if r := p.MustRun("wait", "-i", "20ms", "short"); r.Duration > 1500*time.Millisecond {
 		t.Errorf("wait -i 20ms of a 0.3 s container took %s", r.Duration)
 	}
+}
+
+func TestStopInterrupted(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "slow", Image, "sh", "-c", "trap 'echo ignoring' TERM; echo READY; while :; do sleep 0.1; done")
+	p.WaitLogs("slow", "READY", 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	stop := p.Command(ctx, RunOpts{}, "stop", "-t", "30", "slow")
+	var stderr strings.Builder
+	stop.Stderr = &stderr
+	if err := stop.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.WaitStatus("slow", "stopping", 10*time.Second)
+	// Ctrl-C: the container keeps running and is not left "stopping".
+	_ = stop.Process.Signal(syscall.SIGINT)
+	if err := stop.Wait(); err == nil {
+		t.Errorf("an interrupted stop should fail: %s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "resorting to SIGKILL") {
+		t.Errorf("no SIGKILL after an interrupt: %s", stderr.String())
+	}
+	if st := p.Status("slow"); st != "running" {
+		t.Errorf("after an interrupted stop: %s, want running", st)
+	}
+	p.MustRun("stop", "-t", "0", "slow")
 }
