@@ -1,11 +1,17 @@
 #!/bin/bash
 # pier vs podman, side by side, same runc, same image, --network none.
 # Each engine gets its own temporary --root/--runroot and containers.conf.
+# Samples are interleaved (pier, podman, runc, pier, ...) so that load from
+# elsewhere on the machine hits every engine alike; compare the ratios.
+# The floor row runs `runc run` of a ready bundle: pier's own config.json
+# (same spec, seccomp profile and mounts) over an extracted rootfs.
 # Results (medians and pier/podman ratios) go to bench/RESULTS.md.
 #
 # Knobs: RUNS (run --rm latency samples, 20), N_LIFE (lifecycle containers, 50),
 #        N_PS (containers for ps, 500), PS_RUNS (ps samples, 10),
 #        PIER (pier binary, bin/pier), RUNC (runtime, runc in PATH),
+#        PODMAN (podman binary: /opt/podman5/podman, the 5.8.2 reference
+#        build, when present, else podman in PATH),
 #        ENGINES ("pier podman" by default; "podman" alone checks the script),
 #        PARTS ("containers registry" by default: this script's container
 #        benchmarks, then bench/registry.sh's pull/push ones; name one to run
@@ -31,9 +37,13 @@ fi
 [ "$(id -u)" = 0 ] || die "run as root"
 [ -x "$PIER_BIN" ] || [ "${ENGINES:-}" = podman ] || die "$PIER_BIN not built: make build"
 [ -x "$RUNC" ] || die "runc not found: apt-get install runc"
+command -v jq >/dev/null || die "jq not found: apt-get install jq"
+PODMAN_BIN=${PODMAN:-}
+[ -z "$PODMAN_BIN" ] && [ -x /opt/podman5/podman ] && PODMAN_BIN=/opt/podman5/podman
+[ -z "$PODMAN_BIN" ] && PODMAN_BIN=$(command -v podman || true)
 have_podman=0
-command -v podman >/dev/null && have_podman=1
-[ $have_podman = 1 ] || echo "bench: podman not installed (apt-get install podman); measuring pier alone" >&2
+[ -n "$PODMAN_BIN" ] && [ -x "$PODMAN_BIN" ] && have_podman=1
+[ $have_podman = 1 ] || echo "bench: podman not found (/opt/podman5/podman, PATH); measuring pier alone" >&2
 
 work=$(mktemp -d /tmp/pier-bench.XXXXXX)
 engines=(pier)
@@ -52,13 +62,13 @@ write_engine_confs "$work" "$RUNC"
 eng() {
 	local e=$1
 	shift
-	local bin=podman extra=()
+	local bin=$PODMAN_BIN extra=()
 	if [ "$e" = pier ]; then
 		bin=$PIER_BIN
 		extra=(--runtime "$RUNC")
 	fi
 	CONTAINERS_CONF=$work/$e/containers.conf CONTAINERS_STORAGE_CONF=$work/$e/storage.conf \
-		"$bin" --root "$work/$e/root" --runroot "$work/$e/run" "${extra[@]}" "$@"
+		PODMAN_IGNORE_CGROUPSV1_WARNING=1 "$bin" --root "$work/$e/root" --runroot "$work/$e/run" "${extra[@]}" "$@"
 }
 
 cleanup() {
@@ -88,7 +98,23 @@ for e in "${engines[@]}"; do
 		die "$e import: $(cat "$work/err")"
 done
 
-echo "== (a) run --rm --network none $IMG true, $RUNS runs each, interleaved"
+echo "== floor: a ready runc bundle with pier's config.json"
+bundle=$work/bundle
+mkdir -p "$bundle/rootfs" "$bundle/files"
+tar -xf "$work/busybox.tar" -C "$bundle/rootfs" || die "extracting the rootfs"
+eng pier run -d --network none --name specsrc "$IMG" sleep 100 >/dev/null 2>"$work/err" || die "pier run -d: $(cat "$work/err")"
+specdir=$work/pier/run/pier/containers/$(eng pier inspect --format '{{.Id}}' specsrc)
+cp "$specdir"/config.json "$work/spec.json" && cp "$specdir"/{hostname,hosts,resolv.conf} "$bundle/files/" ||
+	die "copying pier's bundle from $specdir"
+eng pier rm -f -t 0 specsrc >/dev/null 2>&1
+jq --arg f "$bundle/files" '.root.path = "rootfs" | .process.args = ["true"] | .linux.cgroupsPath = "/pier-bench-floor" |
+	.mounts |= map(if .type == "bind" and (.source | test("/containers/")) then .source = ($f + "/" + (.source | split("/") | last)) else . end)' \
+	"$work/spec.json" >"$bundle/config.json" || die "writing the floor's config.json"
+floor() { "$RUNC" --root "$work/runc-floor" run --bundle "$bundle" "floor$1"; }
+floor 0 >/dev/null 2>"$work/err" || die "runc run of the floor bundle: $(cat "$work/err")"
+: >"$work/floor.a"
+
+echo "== (a) run --rm --network none $IMG true, $RUNS runs each, interleaved with the floor"
 for e in "${engines[@]}"; do
 	eng "$e" run --rm --network none "$IMG" true >/dev/null 2>&1 # warm up
 	: >"$work/$e.a"
@@ -102,24 +128,32 @@ for i in $(seq "$RUNS"); do
 			fail "run --rm" "$e" "$(head -c 300 "$work/err")"
 		fi
 	done
+	t=$(now_ns)
+	floor "$i" >/dev/null 2>"$work/err" && ms "$t" >>"$work/floor.a" || fail "runc run" floor "$(head -c 300 "$work/err")"
 done
 for e in "${engines[@]}"; do res[$e.a]=$(median <"$work/$e.a"); done
+res[floor.a]=$(median <"$work/floor.a")
 
-echo "== (b) create+start+stop+rm of $N_LIFE containers"
-for e in "${engines[@]}"; do
-	t=$(now_ns)
-	ok=1
-	for i in $(seq "$N_LIFE"); do
-		eng "$e" create --network none --name "life$i" "$IMG" sleep 100 >/dev/null 2>"$work/err" &&
+echo "== (b) create+start+stop+rm of $N_LIFE containers, interleaved"
+declare -A life_ms life_ok
+for e in "${engines[@]}"; do life_ms[$e]=0 life_ok[$e]=1; done
+for i in $(seq "$N_LIFE"); do
+	for e in "${engines[@]}"; do
+		[ "${life_ok[$e]}" = 1 ] || continue
+		t=$(now_ns)
+		if eng "$e" create --network none --name "life$i" "$IMG" sleep 100 >/dev/null 2>"$work/err" &&
 			eng "$e" start "life$i" >/dev/null 2>>"$work/err" &&
 			eng "$e" stop -t 0 "life$i" >/dev/null 2>>"$work/err" &&
-			eng "$e" rm "life$i" >/dev/null 2>>"$work/err" || {
-			ok=0
+			eng "$e" rm "life$i" >/dev/null 2>>"$work/err"; then
+			life_ms[$e]=$((${life_ms[$e]} + $(ms "$t")))
+		else
+			life_ok[$e]=0
 			fail lifecycle "$e" "$(head -c 300 "$work/err")"
-			break
-		}
+		fi
 	done
-	if [ $ok = 1 ]; then res[$e.b]=$(ms "$t"); else res[$e.b]=FAIL; fi
+done
+for e in "${engines[@]}"; do
+	if [ "${life_ok[$e]}" = 1 ]; then res[$e.b]=${life_ms[$e]}; else res[$e.b]=FAIL; fi
 	eng "$e" rm -af -t 0 >/dev/null 2>&1
 done
 
@@ -163,27 +197,29 @@ for e in "${engines[@]}"; do
 done
 
 runc_v=$("$RUNC" --version | head -1)
-podman_v=$([ $have_podman = 1 ] && podman --version || echo "absent")
+podman_v=$([ $have_podman = 1 ] && echo "$("$PODMAN_BIN" --version) ($PODMAN_BIN)" || echo "podman absent")
 commit=$(git -C "$here" describe --always --dirty 2>/dev/null || echo uncommitted)
-row() { # name unit key
-	local p=${res[pier.$3]:-FAIL} q=${res[podman.$3]:--} u=" $2"
+row() { # name unit key target [other engine]
+	local p=${res[pier.$3]:-FAIL} q=${res[${5:-podman}.$3]:--} u=" $2"
 	local pu=$p qu=$q
 	[[ $p =~ ^[0-9]+$ ]] && pu="$p$u"
 	[[ $q =~ ^[0-9]+$ ]] && qu="$q$u"
-	printf '| %s | %s | %s | %s |\n' "$1" "$pu" "$qu" "$(ratio "$p" "$q")"
+	printf '| %s | %s | %s | %s | %s |\n' "$1" "$pu" "$qu" "$(ratio "$p" "$q")" "$4"
 }
 report=$(
 	echo "## $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	echo "Machine: $(nproc) CPUs, kernel $(uname -r), $runc_v; $podman_v; pier $commit."
-	echo "Both engines: runc, overlay, --network none, own temporary --root/--runroot."
+	echo "Both engines: runc, overlay, --network none, own temporary --root/--runroot; samples interleaved."
+	echo "Floor: \`runc run\` of a ready bundle (pier's config.json, extracted rootfs); its column is runc's."
 	echo
-	echo "| benchmark | pier | podman | pier/podman |"
-	echo "|---|---|---|---|"
-	row "run --rm IMG true (median of $RUNS)" ms a
-	row "create+start+stop+rm x$N_LIFE (total)" ms b
-	row "ps -a with $N_PS containers (median of $PS_RUNS)" ms c
-	row "monitor VmRSS (pier-monitor vs conmon)" kB d
+	echo "| benchmark | pier | podman (floor: runc) | ratio | target |"
+	echo "|---|---|---|---|---|"
+	row "run --rm IMG true (median of $RUNS)" ms a "<= 0.5"
+	row "run --rm vs runc run of a ready bundle (median of $RUNS)" ms a "<= 3" floor
+	row "create+start+stop+rm x$N_LIFE (total)" ms b "<= 0.5"
+	row "ps -a with $N_PS containers (median of $PS_RUNS)" ms c "<= 0.2"
+	row "monitor VmRSS (pier-monitor vs conmon)" kB d ""
 	echo
 )
 echo
