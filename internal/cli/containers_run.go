@@ -51,7 +51,7 @@ func newRunCommand(g *Globals) *cobra.Command {
 			}
 			if detach {
 				if _, err := rt.Start(ctx, c.Config.ID, engine.StartOptions{}); err != nil {
-					return removeAfterFailure(ctx, rt, c, err)
+					return runStartError(removeAfterFailure(ctx, rt, c, err))
 				}
 				fmt.Fprintln(g.Stdout, c.Config.ID)
 				return nil
@@ -70,7 +70,7 @@ func newRunCommand(g *Globals) *cobra.Command {
 				}
 			}
 			if err != nil {
-				return err
+				return runStartError(err)
 			}
 			return exitWith(code)
 		},
@@ -82,6 +82,16 @@ func newRunCommand(g *Globals) *cobra.Command {
 	f.BoolVar(&rmi, "rmi", false, "Remove image unless used by other containers, implies --rm")
 	f.UintVar(&preserveFDs, "preserve-fds", 0, "Pass a number of additional file descriptors into the container")
 	return cmd
+}
+
+// runStartError gives a start that the OCI runtime refused podman run's
+// exit code, 126 (start and create keep 125); failures to execute the
+// command already carry 126 or 127.
+func runStartError(err error) error {
+	if errdefs.ExitCode(err) == errdefs.ExitEngine && engine.IsRuntimeError(err) {
+		return errdefs.WithExitCode(errdefs.ExitCannotInvoke, err)
+	}
+	return err
 }
 
 // removeAfterFailure removes a --rm container whose start failed (podman

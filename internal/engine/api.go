@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"syscall"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/monitor"
+	"github.com/pier-engine/pier/internal/oci"
 )
 
 // CreateRequest is the one request type for creating a container; the CLI
@@ -133,3 +135,9 @@ type WaitConditions []define.Status
 // CheckInheritedFDs reports whether this process inherited fds 3..3+n-1,
 // which run --preserve-fds passes to the container, with podman's error.
 func CheckInheritedFDs(n uint) error { return monitor.CheckInheritedFDs(int(n)) }
+
+// IsRuntimeError reports whether err is the OCI runtime's own failure.
+func IsRuntimeError(err error) bool {
+	var e *oci.Error
+	return errors.As(err, &e)
+}

@@ -438,3 +438,20 @@ func TestRunSecurityOpt(t *testing.T) {
 	p.ExpectEngineError(p.Run("create", "--security-opt", "no-new-privileges=maybe", Image, "true"), `invalid --security-opt 2: "no-new-privileges=maybe"`)
 	p.ExpectEngineError(p.Run("create", "--security-opt", "apparmor=unconfined", Image, "true"), "not supported yet")
 }
+
+// podman run exits 126 when the OCI runtime refuses the container; start
+// keeps 125.
+func TestRunRuntimeFailureExitCode(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	for _, args := range [][]string{{"run", "--rm", Image, "true"}, {"run", "-d", Image, "true"}} {
+		r := p.Run(append([]string{"--runtime-flag", "invalidflag"}, args...)...)
+		if r.ExitCode != 126 || !strings.Contains(r.Stderr, "invalidflag") {
+			t.Errorf("want 126 naming the flag: %s", r)
+		}
+	}
+	p.MustRun("create", "--name", "s", Image, "true")
+	if r := p.Run("--runtime-flag", "invalidflag", "start", "s"); r.ExitCode != 125 {
+		t.Errorf("start keeps 125: %s", r)
+	}
+}
