@@ -52,7 +52,10 @@ func (g *Globals) Config() (*config.Config, error) {
 	if g.conf == nil {
 		c, err := config.Load(g.Modules...)
 		if err != nil {
-			return nil, err
+			// podman's words and exit code for a containers.conf it
+			// cannot read: one bare line, exit 1.
+			fmt.Fprintf(g.Stderr, "Failed to obtain %s configuration: %v\n", progName(), err)
+			return nil, &errdefs.ExitError{Code: 1}
 		}
 		g.conf = c
 	}

@@ -136,7 +136,7 @@ func TestMalformedContainersConf(t *testing.T) {
 	p := newPier(t)
 	p.WriteConf("[containers\nlog_size_max = ")
 	r := p.Run("ps", "-a")
-	p.ExpectEngineError(r, p.ConfPath)
+	expectConfError(t, r, p.ConfPath)
 	p.WriteConf("")
 }
 

@@ -122,13 +122,28 @@ log_tag = "conftag"
 	p.ExpectEngineError(r, "/nonexistent/catatonit")
 }
 
+// expectConfError checks podman's failure for a containers.conf it cannot
+// read: exit 1 and one bare line naming what is wrong.
+func expectConfError(t *testing.T, r Result, wants ...string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(r.Stderr, "\n"), "\n")
+	if r.ExitCode != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], "Failed to obtain pier configuration: ") {
+		t.Errorf("want exit 1 and one line \"Failed to obtain pier configuration: ...\": %s", r)
+	}
+	for _, w := range wants {
+		if !strings.Contains(r.Stderr, w) {
+			t.Errorf("stderr should mention %q: %s", w, r)
+		}
+	}
+}
+
 // A bad file or value is one line naming the file, and nothing is created.
 func TestContainersConfErrors(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
 	p.WriteConf("[engine]\nstop_timeout = = 3\n")
 	r := p.Run("run", "--rm", Image, "true")
-	p.ExpectEngineError(r, p.ConfPath, "line 2")
+	expectConfError(t, r, p.ConfPath, "line 2")
 	p.WriteConf("[containers]\ndefault_sysctls = [\"kernel.panic=1\"]\n")
 	r = p.Run("run", "--rm", Image, "true")
 	p.ExpectEngineError(r, "sysctl 'kernel.panic' is not allowed")
@@ -203,7 +218,7 @@ func TestContainersConfModule(t *testing.T) {
 		t.Errorf("volume_path: info says %q, want %q", got, vol)
 	}
 	r := p.Run("--module", "nosuch.conf", "ps")
-	p.ExpectEngineError(r, "nosuch.conf")
+	expectConfError(t, r, "nosuch.conf")
 }
 
 // read_only and http_proxy are the defaults of --read-only and
