@@ -192,10 +192,10 @@ func rmiCmd(g *Globals) *cobra.Command {
 		Short: "Remove one or more images from local storage",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 && !opts.All {
-				return fmt.Errorf("image name or ID must be specified: %w", errdefs.ErrInvalidArgument)
+				return errors.New("image name or ID must be specified")
 			}
 			if len(args) > 0 && opts.All {
-				return fmt.Errorf("when using the --all switch, you may not pass any images names or IDs: %w", errdefs.ErrInvalidArgument)
+				return errors.New("when using the --all switch, you may not pass any images names or IDs")
 			}
 			rt, err := g.Engine(cmd.Context())
 			if err != nil {
@@ -352,12 +352,8 @@ func imagePruneCmd(g *Globals) *cobra.Command {
 					what = "all images without at least one container associated with them"
 				}
 				ok, err := confirm(g, fmt.Sprintf("WARNING! This command removes %s.\nAre you sure you want to continue? [y/N] ", what))
-				// Unlike container prune, no answer at all is a "no" here.
-				if errors.Is(err, io.EOF) {
-					return nil
-				}
 				if err != nil {
-					return fmt.Errorf("reading confirmation: %w", err)
+					return err // podman 5: no answer at all is "Error: EOF"
 				}
 				if !ok {
 					return nil

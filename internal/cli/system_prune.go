@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/errdefs"
 )
 
 func systemPruneCmd(g *Globals) *cobra.Command {
@@ -22,11 +22,8 @@ func systemPruneCmd(g *Globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !force {
 				ok, err := confirm(g, systemPruneWarning(opts.All, volumes))
-				if errors.Is(err, io.EOF) {
-					return nil
-				}
 				if err != nil || !ok {
-					return err
+					return err // podman 5: no answer at all is "Error: EOF"
 				}
 			}
 			if err := checkFilterSyntax(opts.Filters); err != nil {
@@ -95,11 +92,12 @@ func systemResetCmd(g *Globals) *cobra.Command {
 				p := rt.Paths()
 				fmt.Fprintf(g.Stdout, "WARNING! This will remove:\n        - all containers\n        - all pods\n        - all images\n        - all networks\n        - all build cache\n        - all machines\n        - all volumes\n        - the graphRoot directory: %q\n        - the runRoot directory: %q\n", p.GraphRoot, p.RunRoot)
 				ok, err := confirm(g, "Are you sure you want to continue? [y/N] ")
-				if err != nil || !ok {
-					// podman exits 0 without an answer, and 1 on a read error.
-					if err != nil && !errors.Is(err, io.EOF) {
-						return err
-					}
+				if err != nil {
+					// podman logs a failed read (EOF included) and exits 1.
+					slog.Error(err.Error())
+					return &errdefs.ExitError{Code: 1}
+				}
+				if !ok {
 					return nil
 				}
 			}

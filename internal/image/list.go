@@ -117,5 +117,5 @@ func ParseTimestamp(value string, now time.Time) (time.Time, error) {
 	if secs, err := strconv.ParseFloat(value, 64); err == nil {
 		return time.Unix(int64(secs), 0), nil
 	}
-	return time.Time{}, fmt.Errorf("%q is not a duration, date or timestamp: %w", value, errdefs.ErrInvalidArgument)
+	return time.Time{}, errdefs.Errorf(errdefs.ErrInvalidArgument, "failed to parse value as time or duration: %q", value)
 }

@@ -86,3 +86,26 @@ func TestSystemPruneAndReset(t *testing.T) {
 		t.Errorf("images after reset: %q", out)
 	}
 }
+
+// TestPromptsWithoutAnswer: podman 5 reads the confirmation and fails on
+// end of input: prune commands with "Error: EOF" (125), reset with exit 1;
+// nothing is removed.
+func TestPromptsWithoutAnswer(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("create", "--name", "keep", Image, "true")
+	for _, args := range [][]string{{"image", "prune"}, {"system", "prune"}} {
+		r := p.RunWith(RunOpts{Stdin: strings.NewReader("")}, args...)
+		if r.ExitCode != 125 || !strings.HasSuffix(strings.TrimSpace(r.Stderr), "Error: EOF") {
+			t.Errorf("%v without an answer: %s", args, r)
+		}
+	}
+	r := p.RunWith(RunOpts{Stdin: strings.NewReader("")}, "system", "reset")
+	if r.ExitCode != 1 || !strings.Contains(r.Stderr, "EOF") {
+		t.Errorf("reset without an answer: %s", r)
+	}
+	p.MustRun("container", "exists", "keep")
+	r = p.Expect(125, "images", "--filter", "until=bogus")
+	if strings.TrimSpace(r.Stderr) != `Error: failed to parse value as time or duration: "bogus"` {
+		t.Errorf("until=bogus: %s", r)
+	}
+}
