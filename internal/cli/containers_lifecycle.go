@@ -122,9 +122,8 @@ func newStartCommand(g *Globals) *cobra.Command {
 		Args:  validateStart(&all, &latest, &attach, &filterFlags),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			// podman: -i without -a still attaches one container, stdin
-			// included; several are started detached.
-			attached := attach || (interactive && len(args) == 1)
+			// podman 5: -i only adds stdin to -a; alone it starts detached.
+			attached := attach
 			if !attached && cmd.Flags().Changed("sig-proxy") && sigProxy {
 				return fmt.Errorf("you cannot use sig-proxy without --attach: %w", errdefs.ErrInvalidArgument)
 			}

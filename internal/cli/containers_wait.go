@@ -104,7 +104,7 @@ func newWaitCommand(g *Globals) *cobra.Command {
 					errs = append(errs, condErr(t.ctr.Config.ID))
 					continue
 				}
-				code, err := rt.Wait(ctx, t.ctr.Config.ID, conds, every)
+				code, err := rt.Wait(ctx, t.String(), conds, every) // errors name it as the user did
 				if err != nil {
 					if ignore && errors.Is(err, define.ErrNoSuchCtr) {
 						fmt.Fprintln(g.Stdout, -1)

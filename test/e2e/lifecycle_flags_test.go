@@ -98,6 +98,13 @@ func TestStartAllAndFilter(t *testing.T) {
 	p.ExpectEngineError(p.Run("start", "--filter", "restart-policy=bogus", "ok"), "Error: bogus invalid restart policy")
 	p.ExpectEngineError(p.Run("start", "--filter", "exited", "ok"), `Error: invalid filter "exited"`)
 	p.ExpectEngineError(p.Run("start"), "Error: start requires at least one argument")
+	// -i without -a starts detached (podman 5) and prints the name.
+	p.MustRun("create", "--name", "echo", Image, "echo", "hi")
+	if r := p.MustRun("start", "-i", "echo"); r.Out() != "echo" {
+		t.Errorf("start -i without -a: %s", r)
+	}
+	p.MustRun("wait", "echo")
+	p.MustRun("rm", "echo")
 
 	if got := p.MustRun("start", "--all", "--filter", "exited=0").Out(); got != ok {
 		t.Errorf("start --all --filter exited=0: %q, want the ID of ok", got)
