@@ -54,6 +54,9 @@ type ContainersConfig struct {
 	ShmSize string
 	// OOMScoreAdj is the process's OOM score adjustment; nil keeps pier's.
 	OOMScoreAdj *int
+	// SeccompProfile is the seccomp profile file ("unconfined" for none);
+	// empty means the built-in default profile.
+	SeccompProfile string
 	// ContainerNameAsHostname makes a container's name its hostname
 	// when --hostname is not given.
 	ContainerNameAsHostname bool

@@ -127,6 +127,7 @@ func fromCommon(cc *cconfig.Config, own *ownKeys) *Config {
 	c.Containers.DefaultSysctls = ct.DefaultSysctls.Get()
 	c.Containers.Umask = ct.Umask
 	c.Containers.ReadOnly = ct.ReadOnly
+	c.Containers.SeccompProfile = ct.SeccompProfile
 	c.Containers.ContainerNameAsHostname = ct.ContainerNameAsHostName
 	c.Containers.PidsLimit = ct.PidsLimit
 	c.Containers.ShmSize = ct.ShmSize

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // podman's annotations for facts of the container that inspect shows
@@ -76,10 +77,16 @@ func (r *Runtime) applyRunOptions(cfg *define.ContainerConfig, req *CreateReques
 		return err
 	}
 	cfg.Memory, cfg.Timeout = mem, req.Timeout
-	if req.Seccomp != "" && req.Seccomp != "unconfined" {
-		return fmt.Errorf("seccomp profile %q: only \"unconfined\" is supported yet: %w", req.Seccomp, errdefs.ErrNotImplemented)
+	// --security-opt seccomp=, else containers.conf seccomp_profile: a
+	// profile file is checked now and read again at every start.
+	seccomp := cmp.Or(req.Seccomp, r.conf.Containers.SeccompProfile)
+	if seccomp != "unconfined" {
+		probe := &spec.Spec{Process: &spec.Process{Capabilities: &spec.LinuxCapabilities{Bounding: cfg.Capabilities}}}
+		if err := specgen.ApplySeccomp(probe, seccomp); err != nil {
+			return errdefs.New(errdefs.ErrInvalidArgument, err.Error())
+		}
 	}
-	cfg.NoNewPrivileges, cfg.Seccomp, cfg.LabelDisable = req.NoNewPrivileges, req.Seccomp, req.LabelDisable
+	cfg.NoNewPrivileges, cfg.Seccomp, cfg.LabelDisable = req.NoNewPrivileges, seccomp, req.LabelDisable
 	return nil
 }
 

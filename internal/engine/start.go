@@ -111,7 +111,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		return fail(err)
 	}
 	if c.Config.Seccomp != "unconfined" {
-		if err := specgen.ApplyDefaultSeccomp(s); err != nil {
+		if err := specgen.ApplySeccomp(s, c.Config.Seccomp); err != nil {
 			return fail(err)
 		}
 	}

@@ -2,6 +2,7 @@ package specgen
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/moby/profiles/seccomp"
 	spec "github.com/opencontainers/runtime-spec/specs-go"
@@ -14,6 +15,28 @@ func ApplyDefaultSeccomp(s *spec.Spec) error {
 	p, err := seccomp.GetDefaultProfile(s)
 	if err != nil {
 		return fmt.Errorf("building the default seccomp profile: %w", err)
+	}
+	if s.Linux == nil {
+		s.Linux = &spec.Linux{}
+	}
+	s.Linux.Seccomp = p
+	return nil
+}
+
+// ApplySeccomp sets the seccomp profile in the JSON file path (docker's and
+// containers' seccomp.json format), adjusted to the spec's capabilities;
+// an empty path means the default profile.
+func ApplySeccomp(s *spec.Spec, path string) error {
+	if path == "" {
+		return ApplyDefaultSeccomp(s)
+	}
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("opening seccomp profile failed: %w", err)
+	}
+	p, err := seccomp.LoadProfile(string(body), s)
+	if err != nil {
+		return fmt.Errorf("loading seccomp profile (%s) failed: %w", path, err)
 	}
 	if s.Linux == nil {
 		s.Linux = &spec.Linux{}

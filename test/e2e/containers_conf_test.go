@@ -293,3 +293,27 @@ func TestContainersConfEngineEnv(t *testing.T) {
 		t.Errorf("[engine] env not in pier's environment:\n%s", env)
 	}
 }
+
+// seccomp_profile (and --security-opt seccomp=FILE) load a profile file;
+// a missing file fails at create.
+func TestContainersConfSeccompProfile(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	prof := filepath.Join(p.Dir, "no-mkdir.json")
+	body := `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`
+	if err := os.WriteFile(prof, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun("run", "--rm", Image, "mkdir", "/tmp/ok")
+	p.WriteConf("[containers]\nseccomp_profile = \"" + prof + "\"\n")
+	r := p.Run("run", "--rm", Image, "mkdir", "/tmp/denied")
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "Operation not permitted") {
+		t.Errorf("seccomp_profile denying mkdir not applied: %s", r)
+	}
+	p.MustRun("run", "--rm", "--security-opt", "seccomp=unconfined", Image, "mkdir", "/tmp/ok")
+	p.WriteConf("")
+	if r := p.Run("run", "--rm", "--security-opt", "seccomp="+prof, Image, "mkdir", "/tmp/denied"); r.ExitCode == 0 {
+		t.Errorf("--security-opt seccomp=FILE not applied: %s", r)
+	}
+	p.ExpectEngineError(p.Run("create", "--security-opt", "seccomp=/nonexistent/profile.json", Image, "true"), "/nonexistent/profile.json")
+}
