@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -146,7 +147,16 @@ func saveCmd(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "save [options] IMAGE [IMAGE...]",
 		Short: "Save image(s) to an archive",
-		Args:  cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return errors.New("need at least 1 argument")
+			}
+			valid := []string{image.FormatOCIDir, image.FormatOCIArchive, image.FormatDockerDir, image.FormatDockerArchive}
+			if !slices.Contains(valid, opts.Format) {
+				return fmt.Errorf("format value must be one of %s", strings.Join(valid, " "))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("compress") && opts.Format != image.FormatDockerDir {
 				return errors.New("--compress can only be set when --format is 'docker-dir'")

@@ -108,6 +108,10 @@ func TestSaveLoadPodmanForms(t *testing.T) {
 		t.Errorf("multi-image oci-archive: %s", r)
 	}
 
+	r = p.Expect(125, "save", "--format", "bogus", "-o", filepath.Join(p.Dir, "y.tar"), Image)
+	if strings.TrimSpace(r.Stderr) != "Error: format value must be one of oci-dir oci-archive docker-dir docker-archive" {
+		t.Errorf("save --format bogus: %s", r)
+	}
 	dir := filepath.Join(p.Dir, "ocidir")
 	p.MustRun("save", "--format", "oci-dir", "--uncompressed", "-o", dir, Image)
 	blobs, _ := filepath.Glob(filepath.Join(dir, "blobs", "sha256", "*"))
