@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
@@ -171,7 +172,7 @@ func newStartCommand(g *Globals) *cobra.Command {
 
 func newStopCommand(g *Globals) *cobra.Command {
 	var all, latest, ignore bool
-	var timeout uint
+	var timeout int
 	var cidfiles, filterFlags []string
 	cmd := &cobra.Command{
 		Use:   "stop [options] CONTAINER [CONTAINER...]",
@@ -204,7 +205,12 @@ func newStopCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t := uintFlag(cmd, "time", timeout)
+			var t *uint
+			if cmd.Flags().Changed("time") {
+				// podman: a negative time wraps to "wait forever".
+				u := uint(timeout)
+				t = &u
+			}
 			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
 				err := rt.Stop(ctx, tg.ctr.Config.ID, t)
 				if ignore {
@@ -220,9 +226,8 @@ func newStopCommand(g *Globals) *cobra.Command {
 	f.StringArrayVarP(&filterFlags, "filter", "f", nil, "Filter output based on conditions given")
 	f.BoolVarP(&ignore, "ignore", "i", false, "Ignore errors when a specified container is missing")
 	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
-	f.UintVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
-	f.UintVar(&timeout, "timeout", 10, "Seconds to wait for stop before killing the container")
-	_ = f.MarkHidden("timeout")
+	f.IntVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
+	f.SetNormalizeFunc(timeoutAlias)
 	return cmd
 }
 
@@ -260,4 +265,13 @@ func newKillCommand(g *Globals) *cobra.Command {
 	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
 	f.StringVarP(&sigSpec, "signal", "s", "KILL", "Signal to send to the container")
 	return cmd
+}
+
+// timeoutAlias makes --timeout another spelling of --time, as podman's
+// TimeoutAliasFlags does.
+func timeoutAlias(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if name == "timeout" {
+		name = "time"
+	}
+	return pflag.NormalizedName(name)
 }

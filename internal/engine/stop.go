@@ -128,7 +128,7 @@ func (r *Runtime) beginStop(ctx context.Context, c *define.Container, timeout *u
 // makes the exit come sooner.
 func (r *Runtime) awaitStop(ctx context.Context, c *define.Container, p stopPlan) error {
 	if p.timeout > 0 {
-		if r.waitExit(ctx, c, time.Duration(p.timeout)*time.Second) {
+		if r.waitExit(ctx, c, stopWait(p.timeout)) {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -144,6 +144,16 @@ func (r *Runtime) awaitStop(ctx context.Context, c *define.Container, p stopPlan
 		return fmt.Errorf("container %s did not exit after SIGKILL", c.Config.Name)
 	}
 	return nil
+}
+
+// stopWait is the timeout as a duration; podman's "-1" (the largest uint)
+// and anything past a century mean waiting for good.
+func stopWait(seconds uint) time.Duration {
+	const forever = 100 * 365 * 24 * time.Hour
+	if seconds > uint(forever/time.Second) {
+		return forever
+	}
+	return time.Duration(seconds) * time.Second
 }
 
 // Kill sends sig to a running (or stopping, or paused) container.

@@ -190,7 +190,7 @@ func TestStopWarnsAndRemovesRm(t *testing.T) {
 		t.Errorf("stop of a --rm container leaves %v", ids)
 	}
 	p.MustRun("run", "-d", "--name", "hup", "--stop-signal", "HUP", Image, "sleep", "100")
-	r = p.MustRun("stop", "-t", "1", "hup")
+	r = p.MustRun("stop", "--timeout", "1", "hup") // podman's alias of --time
 	// sleep is PID 1: HUP without a handler is ignored.
 	if !strings.Contains(r.Stderr, "StopSignal SIGHUP failed to stop container hup in 1 seconds, resorting to SIGKILL") {
 		t.Errorf("stop with --stop-signal HUP names the signal: %s", r)
