@@ -148,7 +148,7 @@ func newStartCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			if attached && len(ts) == 1 {
-				code, err := startAttached(ctx, g, rt, ts[0].ctr, interactive, sigProxy)
+				code, err := startAttached(ctx, g, rt, ts[0].ctr, attachSet{stdin: interactive, stdout: true, stderr: true}, sigProxy)
 				if err != nil {
 					return err
 				}

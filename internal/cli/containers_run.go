@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/moby/term"
@@ -19,6 +20,7 @@ import (
 func newRunCommand(g *Globals) *cobra.Command {
 	o := &createOpts{}
 	var detach, sigProxy, rmi bool
+	var attach []string
 	var preserveFDs uint
 	cmd := &cobra.Command{
 		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
@@ -56,7 +58,15 @@ func newRunCommand(g *Globals) *cobra.Command {
 				fmt.Fprintln(g.Stdout, c.Config.ID)
 				return nil
 			}
-			code, err := startAttached(ctx, g, rt, c, o.interactive, sigProxy)
+			sel, err := attachStreams(cmd, attach, o.interactive)
+			if err != nil {
+				return err
+			}
+			if !sel.stdout && !sel.stderr {
+				// podman: with no output attached, the ID says what runs.
+				fmt.Fprintln(g.Stdout, c.Config.ID)
+			}
+			code, err := startAttached(ctx, g, rt, c, sel, sigProxy)
 			if o.rm {
 				// The monitor's cleanup may be removing it too; either
 				// way it must be gone when run returns.
@@ -79,9 +89,35 @@ func newRunCommand(g *Globals) *cobra.Command {
 	o.addFlags(f)
 	f.BoolVarP(&detach, "detach", "d", false, "Run container in background and print container ID")
 	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy received signals to the process")
+	f.StringArrayVarP(&attach, "attach", "a", nil, "Attach to STDIN, STDOUT or STDERR")
 	f.BoolVar(&rmi, "rmi", false, "Remove image unless used by other containers, implies --rm")
 	f.UintVar(&preserveFDs, "preserve-fds", 0, "Pass a number of additional file descriptors into the container")
 	return cmd
+}
+
+// attachSet says which of the container's streams a run or start attaches.
+type attachSet struct{ stdin, stdout, stderr bool }
+
+// attachStreams follows podman's run: output streams by default, stdin
+// with -i; --attach names exactly the streams to attach.
+func attachStreams(cmd *cobra.Command, names []string, interactive bool) (attachSet, error) {
+	if !cmd.Flags().Changed("attach") {
+		return attachSet{stdin: interactive, stdout: true, stderr: true}, nil
+	}
+	sel := attachSet{stdin: interactive}
+	for _, n := range names {
+		switch strings.ToLower(n) {
+		case "stdin":
+			sel.stdin = true
+		case "stdout":
+			sel.stdout = true
+		case "stderr":
+			sel.stderr = true
+		default:
+			return sel, fmt.Errorf("invalid stream %q for --attach - must be one of stdin, stdout, or stderr: %w", n, errdefs.ErrInvalidArgument)
+		}
+	}
+	return sel, nil
 }
 
 // runStartError gives a start that the OCI runtime refused podman run's
@@ -129,13 +165,19 @@ var proxiedSignals = []os.Signal{
 // startAttached starts c with pier's stdio attached and returns its exit
 // code. A terminal on stdin is put in raw mode for a tty container and
 // restored on return; window size changes are passed on.
-func startAttached(ctx context.Context, g *Globals, rt *engine.Runtime, c *define.Container, stdin, sigProxy bool) (int, error) {
-	streams := &engine.AttachStreams{Stdout: g.Stdout, Stderr: g.Stderr}
-	if stdin {
+func startAttached(ctx context.Context, g *Globals, rt *engine.Runtime, c *define.Container, sel attachSet, sigProxy bool) (int, error) {
+	streams := &engine.AttachStreams{}
+	if sel.stdout {
+		streams.Stdout = g.Stdout
+	}
+	if sel.stderr {
+		streams.Stderr = g.Stderr
+	}
+	if sel.stdin {
 		streams.Stdin = g.Stdin
 	}
 	if c.Config.Terminal {
-		restore, resize := setupTerminal(g, stdin)
+		restore, resize := setupTerminal(g, sel.stdin)
 		defer restore()
 		streams.Resize = resize
 	}

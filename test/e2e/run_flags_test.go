@@ -455,3 +455,31 @@ func TestRunRuntimeFailureExitCode(t *testing.T) {
 		t.Errorf("start keeps 125: %s", r)
 	}
 }
+
+func TestRunAttach(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	const script = "echo out; echo err >&2; exit 3"
+	r := p.Run("run", "--rm", "--attach", "stderr", Image, "sh", "-c", script)
+	if r.ExitCode != 3 || r.Stdout != "" || r.Stderr != "err\n" {
+		t.Errorf("--attach stderr: %s", r)
+	}
+	r = p.Run("run", "--rm", "-a", "stdout", Image, "sh", "-c", script)
+	if r.ExitCode != 3 || r.Stdout != "out\n" || r.Stderr != "" {
+		t.Errorf("-a stdout: %s", r)
+	}
+	// No output attached: the ID is printed, the output goes to the log.
+	r = p.MustRun("run", "--name", "in", "--attach", "stdin", Image, "echo", "hello")
+	if id := p.Inspect("in", "{{.Id}}"); r.Out() != id {
+		t.Errorf("--attach stdin should print the ID %s: %s", id, r)
+	}
+	if got := p.MustRun("logs", "in").Out(); got != "hello" {
+		t.Errorf("logs %q", got)
+	}
+	r = p.RunWith(RunOpts{Stdin: strings.NewReader("typed\n")}, "run", "--rm", "-i", "-a", "stdout", Image, "cat")
+	if r.Stdout != "typed\n" {
+		t.Errorf("-i -a stdout: %s", r)
+	}
+	p.ExpectEngineError(p.Run("run", "--rm", "-a", "bogus", Image, "true"),
+		`invalid stream "bogus" for --attach - must be one of stdin, stdout, or stderr`)
+}
