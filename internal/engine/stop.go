@@ -13,6 +13,7 @@ import (
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/image"
+	"github.com/pier-engine/pier/internal/monitor"
 	"github.com/pier-engine/pier/internal/oci"
 )
 
@@ -22,7 +23,7 @@ import (
 // lock is released meanwhile: ps, inspect, kill and the monitor's cleanup
 // must not wait out a long stop timeout. A --rm container is removed.
 // Stopping a stopped container is a no-op.
-func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) error {
+func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) (err error) {
 	c, l, err := r.locked(ctx, nameOrID)
 	if err != nil {
 		return err
@@ -31,6 +32,8 @@ func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) erro
 		defer l.Unlock()
 		return r.stopLocked(ctx, c, timeout)
 	}
+	claim := r.claimCleanup(ctx, c)
+	defer func() { releaseCleanup(claim, err) }()
 	p, err := r.beginStop(ctx, c, timeout)
 	l.Unlock()
 	if err != nil {
@@ -71,8 +74,10 @@ func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *
 	if !c.State.Running() {
 		return nil
 	}
+	claim := r.claimCleanup(ctx, c)
 	p, err := r.beginStop(ctx, c, timeout)
 	if err != nil {
+		releaseCleanup(claim, err)
 		return err
 	}
 	if err := r.awaitStop(ctx, c, p); err != nil {
@@ -80,10 +85,34 @@ func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *
 			c.State.Status = define.StatusRunning // not stopping any more
 			_ = r.save(context.WithoutCancel(ctx), c)
 		}
+		releaseCleanup(claim, err)
 		return err
 	}
 	r.syncState(c)
-	return r.cleanupLocked(ctx, c)
+	err = r.cleanupLocked(ctx, c)
+	releaseCleanup(claim, err)
+	return err
+}
+
+// claimCleanup asks the monitor of a running container to leave the
+// cleanup after its exit to us (a stop cleans up itself): the monitor's
+// exit command, a whole pier process, is then spared. Nil if it did not
+// agree; releaseCleanup tells it the outcome.
+func (r *Runtime) claimCleanup(ctx context.Context, c *define.Container) *monitor.AttachConn {
+	return monitor.ClaimCleanup(ctx, r.ctrRunDir(c.Config.ID))
+}
+
+// releaseCleanup: done when err is nil, else the monitor's exit command
+// does the cleanup (as it does if we die first).
+func releaseCleanup(claim *monitor.AttachConn, err error) {
+	if claim == nil {
+		return
+	}
+	if err == nil {
+		_ = claim.CleanupDone()
+		return
+	}
+	claim.Close()
 }
 
 // stopPlan is what awaitStop needs once the lock may be gone.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -219,6 +220,39 @@ func (a *AttachConn) Run(ctx context.Context, s *AttachStreams) (code int, err e
 // exit and then call CleanupDone (Close alone leaves it to the monitor's
 // exit command).
 func (a *AttachConn) Cleans() bool { return a.cleans }
+
+// ClaimCleanup asks the monitor to leave the cleanup after the exit to
+// this client (stop does it itself): nil when the monitor did not agree
+// (the exit is being handled, or another client has it). The connection
+// then carries no output; say CleanupDone once the cleanup is done, or
+// Close to leave it to the monitor's exit command.
+func ClaimCleanup(ctx context.Context, runDir string) *AttachConn {
+	a, err := DialAttach(ctx, runDir)
+	if err != nil {
+		return nil
+	}
+	if a.exited != nil || a.send(frameClaimCleanup, nil) != nil {
+		a.Close()
+		return nil
+	}
+	// The answer comes at once; a monitor that does not know the frame
+	// (started by an older pier) must not hold up the stop.
+	_ = a.f.SetReadDeadline(time.Now().Add(time.Second))
+	defer func() { _ = a.f.SetReadDeadline(time.Time{}) }()
+	buf := make([]byte, 32<<10)
+	for {
+		typ, p, err := readFrame(a.f, buf)
+		if err != nil || typ == frameClaimRefused || typ == frameExit {
+			a.Close()
+			return nil
+		}
+		if typ == frameClaimed {
+			a.cleans = true
+			return a
+		}
+		buf = p[:cap(p)] // output sent before the claim: not ours
+	}
+}
 
 // CleanupDone tells the monitor that the container is removed, so that it
 // runs no exit command, and closes the connection.

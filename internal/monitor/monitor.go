@@ -146,6 +146,14 @@ const (
 	// frameCleanupDone, from the cleaning client (Config.FirstClientCleans)
 	// after the exit: the container is removed, skip the exit command.
 	frameCleanupDone byte = 7
+	// frameClaimCleanup, from a client that will clean up after the exit
+	// (stop): answered with frameClaimed, or frameClaimRefused when
+	// another client has it or the exit is already being handled. The
+	// claimer says frameCleanupDone when done; the monitor runs its exit
+	// command only if it goes away without saying so.
+	frameClaimCleanup byte = 8
+	frameClaimed      byte = 9
+	frameClaimRefused byte = 10
 
 	frameHeader  = 5
 	maxFrameSize = 1 << 20

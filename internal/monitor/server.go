@@ -93,6 +93,10 @@ type server struct {
 	pumps   sync.WaitGroup // one per output
 
 	first *os.File // the client registered before the start (WaitAttach)
+	// claimer is the client that cleans up after the exit: first with
+	// FirstClientCleans, or one that sent frameClaimCleanup (stop).
+	// Guarded by mu.
+	claimer *os.File
 	// cleaned receives, once, whether the cleaning client (first, with
 	// FirstClientCleans) said it removed the container.
 	cleaned chan bool
@@ -251,6 +255,9 @@ func (s *server) create(syncf *os.File) (int, error) {
 		sendSync(syncf, syncMsg{Listening: true})
 		if s.first, err = s.acceptFirst(); err != nil {
 			return fail(fmt.Errorf("waiting for the attach client: %w", err))
+		}
+		if cfg.FirstClientCleans {
+			s.claimer = s.first
 		}
 	}
 	if cfg.LogDriver == "" || cfg.LogDriver == LogK8sFile {
@@ -450,10 +457,13 @@ func (s *server) drain() {
 // cleanedByClient waits for the cleaning client, if there is one, to say
 // that it removed the container, or to go away.
 func (s *server) cleanedByClient() bool {
-	if s.first == nil || !s.cfg.FirstClientCleans {
+	s.mu.Lock()
+	c := s.claimer
+	s.mu.Unlock()
+	if c == nil {
 		return false
 	}
-	defer s.first.Close()
+	defer c.Close()
 	t := time.NewTimer(cleanupWait)
 	defer t.Stop()
 	select {
@@ -573,7 +583,10 @@ func (s *server) serveClient(c *os.File) {
 	for {
 		typ, p, err := readFrame(c, buf)
 		if err != nil {
-			if s.cleaner(c) {
+			s.mu.Lock()
+			mine := s.cleaner(c)
+			s.mu.Unlock()
+			if mine {
 				s.setCleaned(false)
 			}
 			s.mu.Lock()
@@ -590,8 +603,13 @@ func (s *server) serveClient(c *os.File) {
 			s.writeStdin(p)
 		case frameStdinClose:
 			s.closeStdin()
+		case frameClaimCleanup:
+			s.claim(c)
 		case frameCleanupDone:
-			if s.cleaner(c) {
+			s.mu.Lock()
+			mine := s.cleaner(c)
+			s.mu.Unlock()
+			if mine {
 				s.setCleaned(true)
 			}
 		case frameResize:
@@ -603,8 +621,26 @@ func (s *server) serveClient(c *os.File) {
 }
 
 // cleaner tells whether c is the client that removes the container.
+// The caller holds mu, or is the only one left to set claimer.
 func (s *server) cleaner(c *os.File) bool {
-	return c == s.first && s.cfg.FirstClientCleans
+	return c == s.claimer
+}
+
+// claim makes c the client that cleans up after the exit, if none is and
+// the exit has not been handled yet, and tells it whether it got it.
+// The claimer gets no output and no exit frame; it reads the exit file.
+func (s *server) claim(c *os.File) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	typ := frameClaimRefused
+	if s.claimer == nil && !s.exited {
+		// A control connection from now on: no output (nobody reads it,
+		// and a full socket must not stall the container's output).
+		s.claimer, typ = c, frameClaimed
+		delete(s.clients, c)
+	}
+	_ = c.SetWriteDeadline(time.Now().Add(clientTimeout))
+	_, _ = c.Write(appendFrameHeader(nil, typ, 0))
 }
 
 func (s *server) setCleaned(ok bool) {

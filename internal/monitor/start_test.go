@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -126,6 +127,43 @@ func TestFirstClientCleans(t *testing.T) {
 		_, err = os.Stat(filepath.Join(f.dir, "cleanup"))
 		if ran := err == nil; ran == done {
 			t.Errorf("cleanup done by the client %v: exit command ran %v", done, ran)
+		}
+	}
+}
+
+// A client that claims the cleanup (stop) gets it once; the monitor then
+// runs its exit command only if that client leaves without CleanupDone.
+func TestClaimCleanup(t *testing.T) {
+	for _, done := range []bool{true, false} {
+		f := newFixture(t, false, "sleep", "100")
+		f.cfg.Start = true
+		_, monPID := f.launch(t)
+		claim := ClaimCleanup(context.Background(), f.cfg.RunDir)
+		if claim == nil {
+			t.Fatal("the monitor refused the first claim")
+		}
+		if other := ClaimCleanup(context.Background(), f.cfg.RunDir); other != nil {
+			t.Fatal("the monitor granted a second claim")
+		}
+		if err := f.rt.Kill(context.Background(), f.cfg.ID, syscall.SIGKILL, false); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the exit file", func() bool { _, _, err := ReadExitFile(f.cfg.RunDir); return err == nil })
+		time.Sleep(50 * time.Millisecond)
+		if !alive(monPID) {
+			t.Fatal("the monitor did not wait for the claimer")
+		}
+		if done {
+			if err := claim.CleanupDone(); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			claim.Close()
+		}
+		waitFor(t, "the monitor to exit", func() bool { return !alive(monPID) })
+		_, err := os.Stat(filepath.Join(f.dir, "cleanup"))
+		if ran := err == nil; ran == done {
+			t.Errorf("claimer done %v: exit command ran %v", done, ran)
 		}
 	}
 }
