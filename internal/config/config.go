@@ -76,6 +76,9 @@ type ContainersConfig struct {
 	LogTag string
 	// LogDriver is "k8s-file", "journald" or "none".
 	LogDriver string
+	// LogPath is the directory of k8s-file logs (<LogPath>/<id>/ctr.log);
+	// empty means the container's own directory.
+	LogPath string
 	// LogSizeMax caps a container's log file in bytes; negative means no cap.
 	LogSizeMax int64
 }

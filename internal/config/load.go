@@ -139,6 +139,7 @@ func fromCommon(cc *cconfig.Config, own *ownKeys) *Config {
 	c.Containers.LogTag = ct.LogTag
 	c.Containers.LogDriver = ct.LogDriver
 	c.Containers.LogSizeMax = ct.LogSizeMax
+	c.Containers.LogPath = ct.LogPath
 
 	if own.Engine.Runtime != nil {
 		c.Engine.Runtime = en.OCIRuntime

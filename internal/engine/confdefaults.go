@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -69,4 +71,20 @@ func (r *Runtime) nameAsHostname(cfg *define.ContainerConfig) bool {
 func hostnameFromName(name string) string {
 	h := strings.ReplaceAll(name, "_", "")
 	return h[:min(len(h), 64)]
+}
+
+// confLogPath applies containers.conf log_path to a k8s-file container
+// without --log-opt path: its log is <log_path>/<id>/ctr.log, the
+// directory made now, as podman does. Such logs outlive the container
+// (podman removes only the ones in its own storage).
+func (r *Runtime) confLogPath(cfg *define.ContainerConfig) error {
+	dir := r.conf.Containers.LogPath
+	if dir == "" || cfg.LogPath != "" || cfg.LogDriver != "k8s-file" {
+		return nil
+	}
+	cfg.LogPath = filepath.Join(dir, cfg.ID, "ctr.log")
+	if err := os.MkdirAll(filepath.Dir(cfg.LogPath), 0o750); err != nil {
+		return fmt.Errorf("containers.conf log_path: %w", err)
+	}
+	return nil
 }

@@ -65,6 +65,9 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 	}
 
 	cfg.ID, cfg.Created = newID(), time.Now()
+	if err := r.confLogPath(cfg); err != nil {
+		return nil, err
+	}
 	l, err := r.lockCtr(ctx, cfg.ID)
 	if err != nil {
 		return nil, err

@@ -317,3 +317,23 @@ func TestContainersConfSeccompProfile(t *testing.T) {
 	}
 	p.ExpectEngineError(p.Run("create", "--security-opt", "seccomp=/nonexistent/profile.json", Image, "true"), "/nonexistent/profile.json")
 }
+
+// log_path puts k8s-file logs in <log_path>/<id>/ctr.log.
+func TestContainersConfLogPath(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	dir := filepath.Join(p.Dir, "logs")
+	p.WriteConf("[containers]\nlog_path = \"" + dir + "\"\n")
+	id := p.MustRun("run", "-d", Image, "echo", "to-log-path").Out()
+	p.MustRun("wait", id)
+	want := filepath.Join(dir, id, "ctr.log")
+	if got := p.Inspect(id, "{{.HostConfig.LogConfig.Path}}"); got != want {
+		t.Errorf("log path %q, want %q", got, want)
+	}
+	if log := mustRead(want); !strings.Contains(log, "to-log-path") {
+		t.Errorf("%s lacks the output: %q", want, log)
+	}
+	if got := p.MustRun("logs", id).Out(); got != "to-log-path" {
+		t.Errorf("logs: %q", got)
+	}
+}
