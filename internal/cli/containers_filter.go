@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	cfilters "go.podman.io/common/pkg/filters"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/errdefs"
 )
 
@@ -39,9 +41,29 @@ var restartPolicies = []string{"none", "no", "on-failure", "always", "unless-sto
 // ORed (except label, where every value must match), keys are ANDed.
 // before/since are resolved against all, the full container list.
 func newCtrFilterWith(filters map[string][]string, all []*define.Container) (func(*define.Container) bool, error) {
+	return newCtrFilter(filters, filterEnv{all: all})
+}
+
+// filterEnv is what some filters resolve their values against: every
+// container (before, since, network=container:X) and the networks.
+type filterEnv struct {
+	all []*define.Container
+	// networkName resolves a network name or ID; nil: no network exists.
+	networkName func(nameOrID string) (string, bool)
+}
+
+// newCtrFilterRT is newCtrFilter with the engine's networks.
+func newCtrFilterRT(ctx context.Context, rt *engine.Runtime, filters map[string][]string, all []*define.Container) (func(*define.Container) bool, error) {
+	return newCtrFilter(filters, filterEnv{all: all, networkName: func(v string) (string, bool) {
+		rep, err := rt.NetworkInspect(ctx, v)
+		return rep.Name, err == nil
+	}})
+}
+
+func newCtrFilter(filters map[string][]string, env filterEnv) (func(*define.Container) bool, error) {
 	var preds []func(*define.Container) bool
 	for key, vals := range filters {
-		p, err := ctrPredicate(key, vals, all)
+		p, err := ctrPredicate(key, vals, env)
 		if err != nil {
 			return nil, err
 		}
@@ -59,7 +81,7 @@ func newCtrFilterWith(filters map[string][]string, all []*define.Container) (fun
 
 type ctrPred = func(*define.Container) bool
 
-func ctrPredicate(key string, vals []string, all []*define.Container) (ctrPred, error) {
+func ctrPredicate(key string, vals []string, env filterEnv) (ctrPred, error) {
 	switch key {
 	case "id":
 		return func(c *define.Container) bool { return cfilters.FilterID(c.Config.ID, vals) }, nil
@@ -86,7 +108,7 @@ func ctrPredicate(key string, vals []string, all []*define.Container) (ctrPred, 
 			return slices.ContainsFunc(vals, func(v string) bool { return matchAncestor(v, &c.Config) })
 		}, nil
 	case "before", "since":
-		return createdPredicate(key, vals, all)
+		return createdPredicate(key, vals, env.all)
 	case "until":
 		until, err := cfilters.ComputeUntilTimestamp(vals)
 		if err != nil {
@@ -109,12 +131,58 @@ func ctrPredicate(key string, vals []string, all []*define.Container) (ctrPred, 
 			want = b
 		}
 		return func(c *define.Container) bool { return shouldStartOnBoot(c) == want }, nil
-	case "network", "pod", "health":
-		// No container is in a named network, a pod or has a healthcheck
-		// yet: podman matches nothing for an unknown network or pod.
+	case "network":
+		return networkPredicate(vals, env), nil
+	case "pod", "health":
+		// No container is in a pod or has a healthcheck yet: podman
+		// matches nothing for an unknown pod.
 		return func(*define.Container) bool { return false }, nil
 	}
 	return nil, fmt.Errorf("%s is an invalid filter", key)
+}
+
+// networkPredicate is podman's network filter: networks by name or ID
+// (unknown ones match nothing), or "container:X" for containers sharing
+// X's network namespace.
+func networkPredicate(vals []string, env filterEnv) ctrPred {
+	var names []string
+	for _, v := range vals {
+		if env.networkName == nil || strings.HasPrefix(v, "container:") {
+			continue
+		}
+		if n, ok := env.networkName(v); ok {
+			names = append(names, n)
+		}
+	}
+	return func(c *define.Container) bool {
+		if joined, ok := strings.CutPrefix(c.Config.NetworkMode, "container:"); ok {
+			return slices.ContainsFunc(vals, func(v string) bool {
+				ref, ok := strings.CutPrefix(v, "container:")
+				return ok && lookupIn(env.all, ref) == joined
+			})
+		}
+		for n := range c.Config.Networks {
+			if slices.Contains(names, n) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// lookupIn resolves a name, full ID or ID prefix among cs; "" if none.
+func lookupIn(cs []*define.Container, ref string) string {
+	for _, c := range cs {
+		if c.Config.Name == ref || c.Config.ID == ref {
+			return c.Config.ID
+		}
+	}
+	for _, c := range cs {
+		if strings.HasPrefix(c.Config.ID, ref) {
+			return c.Config.ID
+		}
+	}
+	return ""
 }
 
 // matchRegexps is podman's StringMatchRegexSlice: an invalid pattern

@@ -70,7 +70,7 @@ func filterTargets(ctx context.Context, rt *engine.Runtime, filters map[string][
 	if err != nil {
 		return nil, err
 	}
-	match, err := newCtrFilterWith(filters, cs)
+	match, err := newCtrFilterRT(ctx, rt, filters, cs)
 	if err != nil {
 		return nil, err
 	}

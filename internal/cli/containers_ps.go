@@ -98,7 +98,7 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 		}
 		cs = append(cs, ext...)
 	}
-	match, err := newCtrFilterWith(filters, cs)
+	match, err := newCtrFilterRT(ctx, rt, filters, cs)
 	if err != nil {
 		return err
 	}
