@@ -225,8 +225,9 @@ func rmiCmd(g *Globals) *cobra.Command {
 }
 
 // rmiReport prints what `rmi` and `manifest rm` did as podman does, then
-// all but the last error; it returns the last with podman's rmi exit code:
-// 2 if an image is in use, 1 if one did not exist, else 125.
+// returns the errors as one (podman's "N errors occurred:" list when there
+// are several) with podman's rmi exit code: 2 if an image is in use, 1 if
+// the only failures are images that do not exist, else 125.
 func rmiReport(g *Globals, untagged, deleted []string, err error) error {
 	for _, u := range untagged {
 		fmt.Fprintln(g.Stdout, "Untagged: "+u)
@@ -234,8 +235,32 @@ func rmiReport(g *Globals, untagged, deleted []string, err error) error {
 	for _, d := range deleted {
 		fmt.Fprintln(g.Stdout, "Deleted: "+d)
 	}
-	last := outputErrors(g.Stderr, unjoin(err))
-	return exitCodeFor(err, last, exitCode{define.ErrImageInUse, 2}, exitCode{define.ErrNoSuchImage, 1})
+	errs := unjoin(err)
+	if len(errs) == 0 {
+		return nil
+	}
+	joined := errs[0]
+	if len(errs) > 1 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%d errors occurred:", len(errs))
+		for _, e := range errs {
+			b.WriteString("\n\t* " + e.Error())
+		}
+		joined = errors.New(b.String())
+	}
+	missing := 0
+	for _, e := range errs {
+		if errors.Is(e, define.ErrImageInUse) {
+			return errdefs.WithExitCode(2, joined)
+		}
+		if errors.Is(e, define.ErrNoSuchImage) {
+			missing++
+		}
+	}
+	if missing == len(errs) {
+		return errdefs.WithExitCode(1, joined)
+	}
+	return joined
 }
 
 // unjoin is the errors that errors.Join put together, or err alone.
