@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,41 +191,48 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 	if req.StopTimeout != nil {
 		cfg.StopTimeout = *req.StopTimeout
 	}
-	if req.StopSignal != 0 {
-		if req.StopSignal < 1 || req.StopSignal > 64 {
-			return nil, fmt.Errorf("invalid signal: %d: %w", req.StopSignal, errdefs.ErrInvalidArgument)
-		}
-		cfg.StopSignal = int(req.StopSignal)
-	}
-	if err := specgen.ValidateEnv(req.Env); err != nil {
+	if err := r.applyTypedValues(cfg, req); err != nil {
 		return nil, err
 	}
-	mounts, err := checkMounts(req.Mounts)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Mounts = mounts
-	rl, err := specgen.DefaultRlimits(r.conf.Containers.DefaultUlimits)
-	if err != nil {
-		return nil, fmt.Errorf("containers.conf default_ulimits: %w", err)
-	}
-	for _, l := range req.Ulimits {
-		if err := specgen.ValidateRlimit(l); err != nil {
-			return nil, err
-		}
-		rl = replaceRlimit(rl, l)
-	}
-	cfg.Rlimits = specgen.ClampRlimits(rl)
 	if len(req.Labels) > 0 {
-		cfg.Labels = map[string]string{}
-		for k, v := range req.Labels {
-			cfg.Labels[k] = v
-		}
+		cfg.Labels = maps.Clone(req.Labels)
 	}
 	if err := r.applyRunOptions(cfg, req); err != nil {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// applyTypedValues checks the values the caller parsed (the CLI from
+// flags, an API from JSON) and stores them: stop signal, env, mounts and
+// ulimits over containers.conf's default ulimits.
+func (r *Runtime) applyTypedValues(cfg *define.ContainerConfig, req *CreateRequest) error {
+	if req.StopSignal != 0 {
+		if req.StopSignal < 1 || req.StopSignal > 64 {
+			return fmt.Errorf("invalid signal: %d: %w", req.StopSignal, errdefs.ErrInvalidArgument)
+		}
+		cfg.StopSignal = int(req.StopSignal)
+	}
+	if err := specgen.ValidateEnv(req.Env); err != nil {
+		return err
+	}
+	mounts, err := checkMounts(req.Mounts)
+	if err != nil {
+		return err
+	}
+	cfg.Mounts = mounts
+	rl, err := specgen.DefaultRlimits(r.conf.Containers.DefaultUlimits)
+	if err != nil {
+		return fmt.Errorf("containers.conf default_ulimits: %w", err)
+	}
+	for _, l := range req.Ulimits {
+		if err := specgen.ValidateRlimit(l); err != nil {
+			return err
+		}
+		rl = replaceRlimit(rl, l)
+	}
+	cfg.Rlimits = specgen.ClampRlimits(rl)
+	return nil
 }
 
 // checkMounts validates the caller's mounts, checks that bind sources

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -139,7 +140,10 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		Timeout: c.Config.Timeout,
 	}
 	if err := monitor.CheckInheritedFDs(mcfg.PreserveFDs); err != nil {
-		return fail(err)
+		// run checked them before creating; a later start whose caller
+		// passes none starts the container without them.
+		slog.DebugContext(ctx, "not passing preserved fds", "container", id, "error", err)
+		mcfg.PreserveFDs = 0
 	}
 	if rt.CanRunDetached() {
 		return r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)

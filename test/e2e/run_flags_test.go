@@ -483,3 +483,25 @@ func TestRunAttach(t *testing.T) {
 	p.ExpectEngineError(p.Run("run", "--rm", "-a", "bogus", Image, "true"),
 		`invalid stream "bogus" for --attach - must be one of stdin, stdout, or stderr`)
 }
+
+// A container run with --preserve-fds starts again later without them.
+func TestRunPreserveFDsRestart(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	f, err := os.Open("/dev/null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := p.Command(ctx, RunOpts{}, "run", "--name", "pf", "--preserve-fds=1", Image, "sh", "-c", "test -e /proc/self/fd/3 && echo has-fd3 || echo no-fd3")
+	cmd.ExtraFiles = []*os.File{f}
+	if out, err := cmd.CombinedOutput(); err != nil || string(out) != "has-fd3\n" {
+		t.Fatalf("run: %v %q", err, out)
+	}
+	r := p.MustRun("start", "-a", "pf")
+	if r.Out() != "no-fd3" {
+		t.Errorf("start without the fds: %s", r)
+	}
+}
