@@ -31,7 +31,7 @@ func addContainerCommands(root *cobra.Command, g *Globals) {
 	shared := []func(*Globals) *cobra.Command{
 		newCreateCommand, newRunCommand, newStartCommand, newStopCommand,
 		newKillCommand, newRestartCommand, newRmCommand, newPsCommand,
-		newLogsCommand, newWaitCommand, newRenameCommand, newAttachCommand,
+		newLogsCommand, newWaitCommand, newRenameCommand, newAttachCommand, newPortCommand,
 	}
 	for _, mk := range shared {
 		root.AddCommand(mk(g))

@@ -31,6 +31,7 @@ type createOpts struct {
 	interactive, tty, rm, readOnly, httpProxy, quiet   bool
 	reg                                                registryFlags
 	run                                                runFlags
+	net                                                netFlags
 }
 
 func (o *createOpts) addFlags(f *pflag.FlagSet) {
@@ -65,6 +66,7 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.readOnly, "read-only", false, "Make containers root filesystem read-only")
 	f.BoolVar(&o.httpProxy, "http-proxy", true, "Set proxy environment variables in the container based on the host proxy vars")
 	o.run.add(f)
+	o.net.add(f)
 }
 
 // proxyVars are the host variables --http-proxy copies, as podman does.
@@ -97,6 +99,7 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 		LogDriver:   o.logDriver,
 		CreateCmd:   os.Args,
 	}
+	o.net.apply(req)
 	if cmd.Flags().Changed("entrypoint") {
 		ep := o.entrypoint
 		req.Entrypoint = &ep

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.podman.io/common/libnetwork/types"
 
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/network"
 )
 
 type psOpts struct {
@@ -194,6 +196,16 @@ type psContainer struct {
 	StartedAt    int64
 	State        string
 	Status       string
+	portsColumn  string
+}
+
+func sortedNetworks(m map[string]types.PerNetworkOptions) []string {
+	out := []string{}
+	for n := range m {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 type psNamespaces struct {
@@ -206,14 +218,8 @@ type psNamespaces struct {
 	User   string `json:"User,omitempty"`
 }
 
-// psPort is podman's PortMapping; port publishing comes later.
-type psPort struct {
-	HostIP        string `json:"host_ip"`
-	ContainerPort uint16 `json:"container_port"`
-	HostPort      uint16 `json:"host_port"`
-	Range         uint16 `json:"range"`
-	Protocol      string `json:"protocol"`
-}
+// psPort is podman's PortMapping.
+type psPort = types.PortMapping
 
 type psSize struct {
 	RootFsSize int64 `json:"rootFsSize"`
@@ -241,6 +247,9 @@ func newPsContainer(c *define.Container, now time.Time) psContainer {
 		StartedAt:  st.StartedAt.Unix(),
 		State:      st.Status.String(),
 	}
+	p.Ports = cfg.PortMappings
+	p.portsColumn = network.PortsColumn(cfg.PortMappings, cfg.ExposedPorts)
+	p.Networks = sortedNetworks(cfg.Networks)
 	for _, m := range cfg.Mounts {
 		if m.Type != "tmpfs" {
 			p.Mounts = append(p.Mounts, m.Destination)
@@ -313,7 +322,7 @@ func (r psReporter) Names() string {
 
 func (r psReporter) Label(name string) string { return r.psContainer.Labels[name] }
 func (r psReporter) Networks() string         { return strings.Join(r.psContainer.Networks, ",") }
-func (r psReporter) Ports() string            { return "" }
+func (r psReporter) Ports() string            { return r.portsColumn }
 func (r psReporter) CreatedAt() string        { return r.Created.String() }
 func (r psReporter) CreatedHuman() string     { return format.HumanAgo(r.now, r.Created) }
 func (r psReporter) RunningFor() string       { return r.CreatedHuman() }

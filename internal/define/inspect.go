@@ -110,6 +110,25 @@ type InspectNetworkSettings struct {
 	LinkLocalIPv6PrefixLen int                          `json:"LinkLocalIPv6PrefixLen"`
 	Ports                  map[string][]InspectHostPort `json:"Ports"`
 	SandboxKey             string                       `json:"SandboxKey"`
+	Networks               map[string]*InspectNetwork   `json:"Networks,omitempty"`
+}
+
+// InspectNetwork is the container on one network (or the mode's
+// pseudo-network "none"/"host"), as podman shows it.
+type InspectNetwork struct {
+	EndpointID          string            `json:"EndpointID"`
+	Gateway             string            `json:"Gateway"`
+	IPAddress           string            `json:"IPAddress"`
+	IPPrefixLen         int               `json:"IPPrefixLen"`
+	IPv6Gateway         string            `json:"IPv6Gateway"`
+	GlobalIPv6Address   string            `json:"GlobalIPv6Address"`
+	GlobalIPv6PrefixLen int               `json:"GlobalIPv6PrefixLen"`
+	MacAddress          string            `json:"MacAddress"`
+	NetworkID           string            `json:"NetworkID"`
+	DriverOpts          map[string]string `json:"DriverOpts"`
+	IPAMConfig          map[string]string `json:"IPAMConfig"`
+	Links               []string          `json:"Links"`
+	Aliases             []string          `json:"Aliases,omitempty"`
 }
 
 // InspectHostPort is a host address a container port is published on.

@@ -31,8 +31,17 @@ type CreateRequest struct {
 	// Mounts are bind and tmpfs mounts (the CLI parses -v and --tmpfs
 	// with specgen.ParseVolume and ParseTmpfs); the engine validates them
 	// again and checks that bind sources exist.
-	Mounts      []define.Mount
-	NetworkMode string // "", "none", "host"
+	Mounts []define.Mount
+	// NetworkMode is --network: "", "none", "host", "private", "bridge",
+	// "container:NAME" or network names separated by commas.
+	NetworkMode string
+	Publish     []string // -p values
+	PublishAll  bool     // -P
+	Expose      []string // --expose values
+	DNSServers  []string
+	DNSSearch   []string
+	DNSOptions  []string
+	AddHosts    []string // --add-host NAME:IP
 	// Ulimits replace the defaults (containers.conf default_ulimits and
 	// podman's nofile/nproc) of the same type.
 	Ulimits     []spec.POSIXRlimit

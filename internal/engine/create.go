@@ -55,6 +55,9 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	mergeImageConfig(cfg, req, img, r.confEnv())
+	if err := publishAll(cfg, img); err != nil {
+		return nil, err
+	}
 	if len(cfg.Entrypoint)+len(cfg.Cmd) == 0 {
 		return nil, fmt.Errorf("no command or entrypoint provided, and no CMD or ENTRYPOINT from image: %w", errdefs.ErrInvalidArgument)
 	}
@@ -165,15 +168,8 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 	if cfg.Runtime == "" {
 		cfg.Runtime = r.conf.Engine.Runtime
 	}
-	switch cfg.NetworkMode {
-	case "", "none", "private":
-		cfg.NetworkMode = "none"
-	case "host":
-	default:
-		if strings.HasPrefix(cfg.NetworkMode, netnsPrefix) {
-			break // resolved by CreateContainer, which reads the store
-		}
-		return nil, fmt.Errorf("network mode %q is not supported yet (use none or host): %w", req.NetworkMode, errdefs.ErrInvalidArgument)
+	if err := r.applyNetwork(cfg, req); err != nil {
+		return nil, err
 	}
 	if cfg.LogDriver == "" {
 		cfg.LogDriver = r.conf.Containers.LogDriver

@@ -30,11 +30,7 @@ func (r *Runtime) prepareHost(c *define.Container, rootfs string, paths ctrPaths
 			}
 		}
 	}
-	hosts += fmt.Sprintf("127.0.1.1\t%s %s\n", hostname, c.Config.Name)
-	resolv, err := os.ReadFile("/etc/resolv.conf")
-	if err != nil {
-		resolv = nil // a host without resolv.conf gives an empty one
-	}
+	hosts = addHostLines(c.Config.AddHosts) + hosts + fmt.Sprintf("127.0.1.1\t%s %s\n", hostname, c.Config.Name)
 	h := &specgen.Host{
 		RootfsPath:     rootfs,
 		HostsPath:      paths.Hosts,
@@ -43,14 +39,21 @@ func (r *Runtime) prepareHost(c *define.Container, rootfs string, paths ctrPaths
 		CgroupsPath:    "/pier/" + c.Config.ID,
 	}
 	files := map[string][]byte{
-		h.HostsPath:      []byte(hosts),
-		h.HostnamePath:   []byte(hostname + "\n"),
-		h.ResolvConfPath: resolv,
+		h.HostsPath:    []byte(hosts),
+		h.HostnamePath: []byte(hostname + "\n"),
 	}
 	for p, b := range files {
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", filepath.Base(p), err)
 		}
+	}
+	if c.Config.NetworkMode == "bridge" {
+		if err := writeBridgeHosts(c, rootfs, hostname, h.HostsPath); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeResolvConf(c, h.ResolvConfPath); err != nil {
+		return nil, err
 	}
 	u, home, err := specgen.ResolveUser(rootfs, c.Config.User)
 	if err != nil {

@@ -42,13 +42,15 @@ func (r *Runtime) Inspect(ctx context.Context, nameOrID string, opts InspectOpti
 
 // inspectFacts gathers what inspect shows beyond the container itself.
 func (r *Runtime) inspectFacts(c *define.Container) inspectFacts {
-	return inspectFacts{paths: r.ctrPaths(c.Config.ID), driver: r.paths.GraphDriver, logPath: r.logPath(c)}
+	return inspectFacts{paths: r.ctrPaths(c.Config.ID), driver: r.paths.GraphDriver, logPath: r.logPath(c),
+		networkIDs: r.networkIDs(c)}
 }
 
 // inspectFacts are what inspect needs beyond the container itself.
 type inspectFacts struct {
 	paths           ctrPaths
 	driver, logPath string
+	networkIDs      map[string]string // network name -> ID
 }
 
 // inspectData is the pure conversion from pier's container to podman's
@@ -87,11 +89,9 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		Mounts:        []define.InspectMount{},
 		// podman's value for containers not made by `kube play`
 		KubeExitCodePropagation: "invalid",
-		NetworkSettings: &define.InspectNetworkSettings{
-			Ports: map[string][]define.InspectHostPort{},
-		},
-		Config:     inspectConfig(cfg),
-		HostConfig: inspectHostConfig(cfg, f.logPath),
+		NetworkSettings:         inspectNetwork(c, f.networkIDs),
+		Config:                  inspectConfig(cfg),
+		HostConfig:              inspectHostConfig(cfg, f.logPath),
 	}
 	if cfg.Runtime != "" {
 		d.OCIRuntime = cfg.Runtime // a path stays a path, as in podman

@@ -80,6 +80,12 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 	if err := r.teardown(ctx, c, mayRun); err != nil {
 		return err
 	}
+	if c.State.NetNS != "" {
+		r.teardownNetwork(ctx, c)
+		if err := r.save(ctx, c); err != nil {
+			return err
+		}
+	}
 	failpoint.Hit("remove-after-storage")
 	for _, d := range []string{r.ctrRunDir(id), r.ctrPaths(id).DataDir} {
 		if err := os.RemoveAll(d); err != nil {

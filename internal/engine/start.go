@@ -93,17 +93,24 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		c.State.Status = define.StatusConfigured
 		c.State.Error = err.Error()
 		c.State.PID, c.State.MonitorPID = 0, 0
+		r.teardownNetwork(ctx, c)
 		r.unmountStorage(ctx, c)
 		_ = r.save(ctx, c)
 		return nil, err
 	}
 
+	if err := r.setupNetwork(ctx, c); err != nil {
+		return fail(err)
+	}
 	host, err := r.prepareHost(c, rootfs, paths)
 	if err != nil {
 		return fail(err)
 	}
 	if host.NetNSPath, err = r.joinedNetNS(ctx, c); err != nil {
 		return fail(err)
+	}
+	if c.State.NetNS != "" {
+		host.NetNSPath = c.State.NetNS
 	}
 	cfg := c.Config
 	cfg.Hostname = containerHostname(&c.Config)
@@ -157,6 +164,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		Status: define.StatusCreated, PID: pid, MonitorPID: monPID,
 		PIDStart: startTime(pid), MonitorStart: startTime(monPID),
 		Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
+		NetNS: c.State.NetNS, NetworkStatus: c.State.NetworkStatus,
 	}
 	if err := r.save(ctx, c); err != nil {
 		_ = rt.Delete(context.WithoutCancel(ctx), id, true)
@@ -200,6 +208,7 @@ func (r *Runtime) runDetached(ctx context.Context, c *define.Container, rt *oci.
 		c.State = define.ContainerState{
 			Status: define.StatusCreated, MonitorPID: monPID, MonitorStart: startTime(monPID),
 			Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
+			NetNS: c.State.NetNS, NetworkStatus: c.State.NetworkStatus,
 		}
 		if err := r.save(ctx, c); err != nil {
 			return err

@@ -276,6 +276,7 @@ func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error 
 	if err := r.deleteRuntimeContainer(ctx, c); err != nil {
 		return err
 	}
+	r.teardownNetwork(ctx, c)
 	r.unmountStorage(ctx, c)
 	c.State.PID, c.State.MonitorPID, c.State.PIDStart, c.State.MonitorStart = 0, 0, 0, 0
 	return r.save(ctx, c)

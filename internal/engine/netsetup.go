@@ -1,0 +1,219 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"go.podman.io/common/libnetwork/types"
+	"go.podman.io/common/pkg/netns"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/network"
+)
+
+// netnsDir is where container network namespaces are bind-mounted, as
+// podman and `ip netns` keep them.
+const netnsDir = "/run/netns"
+
+func (r *Runtime) netDriver() network.Driver {
+	d := network.Driver{
+		Netavark: "/usr/lib/podman/netavark",
+		Aardvark: "/usr/lib/podman/aardvark-dns",
+		RunDir:   filepath.Join(r.runDir, "networks"),
+	}
+	if c := r.conf.Common; c != nil {
+		if p, err := c.FindHelperBinary("netavark", true); err == nil {
+			d.Netavark = p
+		}
+		if p, err := c.FindHelperBinary("aardvark-dns", true); err == nil {
+			d.Aardvark = p
+		}
+	}
+	return d
+}
+
+// setupNetwork gives a bridge container its own network namespace joined
+// to its networks. The namespace path is saved before it exists, so a
+// crash at any point leaves a record that teardownNetwork acts on.
+func (r *Runtime) setupNetwork(ctx context.Context, c *define.Container) error {
+	if c.Config.NetworkMode != "bridge" {
+		return nil
+	}
+	r.teardownNetwork(ctx, c) // leftovers of a run whose cleanup never ran
+	if err := network.CheckPorts(c.Config.PortMappings); err != nil {
+		return err
+	}
+	c.State.NetNS = filepath.Join(netnsDir, "pier-"+c.Config.ID)
+	if err := r.save(ctx, c); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", netnsDir, err)
+	}
+	ns, err := netns.NewNSAtPath(c.State.NetNS)
+	if err != nil {
+		return fmt.Errorf("creating network namespace for container %s: %w", c.Config.ID, err)
+	}
+	ns.Close()
+	l, err := r.locks.Lock(ctx, netConfigLock)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	used, held, err := r.usedAddresses(ctx, c.Config.ID)
+	if err != nil {
+		return err
+	}
+	if err := network.CheckPortsAgainst(c.Config.PortMappings, held); err != nil {
+		return err
+	}
+	req, err := r.setupRequest(c, used)
+	if err != nil {
+		return err
+	}
+	// The allocation is recorded before netavark runs: a crash during
+	// setup leaves what teardown needs (and the addresses stay taken).
+	c.State.NetworkStatus = pendingStatus(req)
+	if err := r.save(ctx, c); err != nil {
+		return err
+	}
+	status, err := r.netDriver().Setup(ctx, c.State.NetNS, req)
+	if err != nil {
+		return fmt.Errorf("setting up network for container %s: %w", c.Config.Name, err)
+	}
+	c.State.NetworkStatus = status
+	return r.save(ctx, c)
+}
+
+// setupRequest allocates the container an address on each network (the
+// caller holds the network lock) outside used.
+func (r *Runtime) setupRequest(c *define.Container, used map[string][]net.IP) (network.SetupRequest, error) {
+	req := network.SetupRequest{
+		ContainerID: c.Config.ID, ContainerName: c.Config.Name,
+		Ports: c.Config.PortMappings, DNSServers: nil,
+	}
+	names := make([]string, 0, len(c.Config.Networks))
+	for name := range c.Config.Networks {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		n, err := r.networks().Lookup(name)
+		if err != nil {
+			return req, err
+		}
+		opts := c.Config.Networks[name]
+		if opts.InterfaceName == "" {
+			opts.InterfaceName = fmt.Sprintf("eth%d", i)
+		}
+		if len(opts.StaticIPs) == 0 {
+			if opts.StaticIPs, err = network.Allocate(n, used[name]); err != nil {
+				return req, err
+			}
+		}
+		opts.Aliases = append(opts.Aliases, c.Config.ID[:12])
+		req.Networks = append(req.Networks, network.Attachment{Network: n, Opts: opts})
+	}
+	return req, nil
+}
+
+// usedAddresses maps each network to the addresses containers other than
+// self hold on it (pier's IPAM record is the containers' NetworkStatus),
+// and returns the host ports those with a network namespace forward.
+func (r *Runtime) usedAddresses(ctx context.Context, self string) (map[string][]net.IP, []types.PortMapping, error) {
+	ctrs, err := r.store.Containers(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	used := map[string][]net.IP{}
+	var held []types.PortMapping
+	for _, o := range ctrs {
+		if o.Config.ID == self {
+			continue
+		}
+		for name, st := range o.State.NetworkStatus {
+			used[name] = append(used[name], statusIPs(st)...)
+		}
+		if o.State.NetNS != "" {
+			held = append(held, o.Config.PortMappings...)
+		}
+	}
+	return used, held, nil
+}
+
+func statusIPs(st types.StatusBlock) []net.IP {
+	var ips []net.IP
+	for _, ifc := range st.Interfaces {
+		for _, a := range ifc.Subnets {
+			ips = append(ips, a.IPNet.IP)
+		}
+	}
+	return ips
+}
+
+// teardownNetwork undoes setupNetwork, whatever step it reached: netavark
+// teardown with the addresses the state holds, then the namespace. It
+// clears the record; the caller saves the state.
+func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
+	if c.State.NetNS == "" {
+		return
+	}
+	if _, err := os.Stat(c.State.NetNS); err == nil && c.State.NetworkStatus != nil {
+		req := r.teardownRequest(c)
+		if len(req.Networks) > 0 {
+			if err := r.netDriver().Teardown(ctx, c.State.NetNS, req); err != nil {
+				slog.WarnContext(ctx, fmt.Sprintf("tearing down network of container %s: %v", c.Config.ID, err))
+			}
+		}
+	}
+	if err := netns.UnmountNS(c.State.NetNS); err != nil && !errors.Is(err, os.ErrNotExist) {
+		slog.WarnContext(ctx, fmt.Sprintf("removing network namespace of container %s: %v", c.Config.ID, err))
+	}
+	c.State.NetNS, c.State.NetworkStatus = "", nil
+}
+
+// teardownRequest rebuilds setup's input from the recorded status; a
+// network without status (setup never finished) is torn down too, as
+// netavark's teardown skips what is not there.
+func (r *Runtime) teardownRequest(c *define.Container) network.SetupRequest {
+	req := network.SetupRequest{ContainerID: c.Config.ID, ContainerName: c.Config.Name, Ports: c.Config.PortMappings}
+	i := 0
+	for name, opts := range c.Config.Networks {
+		n, err := r.networks().Lookup(name)
+		if err != nil {
+			continue
+		}
+		if opts.InterfaceName == "" {
+			opts.InterfaceName = fmt.Sprintf("eth%d", i)
+		}
+		i++
+		opts.StaticIPs = statusIPs(c.State.NetworkStatus[name])
+		opts.Aliases = append(opts.Aliases, c.Config.ID[:12])
+		req.Networks = append(req.Networks, network.Attachment{Network: n, Opts: opts})
+	}
+	return req
+}
+
+// pendingStatus is the status a setup will produce, as far as pier's
+// IPAM and teardown need it: each network's allocated addresses.
+func pendingStatus(req network.SetupRequest) map[string]types.StatusBlock {
+	out := map[string]types.StatusBlock{}
+	for _, a := range req.Networks {
+		var subnets []types.NetAddress
+		for _, ip := range a.Opts.StaticIPs {
+			for _, s := range a.Network.Subnets {
+				if s.Subnet.Contains(ip) {
+					subnets = append(subnets, types.NetAddress{IPNet: types.IPNet{IPNet: net.IPNet{IP: ip, Mask: s.Subnet.Mask}}, Gateway: s.Gateway})
+				}
+			}
+		}
+		out[a.Network.Name] = types.StatusBlock{Interfaces: map[string]types.NetInterface{a.Opts.InterfaceName: {Subnets: subnets}}}
+	}
+	return out
+}
