@@ -76,6 +76,8 @@ type ContainersConfig struct {
 	LogTag string
 	// LogDriver is "k8s-file", "journald" or "none".
 	LogDriver string
+	// Volumes are -v specs every container gets, under the user's.
+	Volumes []string
 	// LogPath is the directory of k8s-file logs (<LogPath>/<id>/ctr.log);
 	// empty means the container's own directory.
 	LogPath string
@@ -139,6 +141,7 @@ func Default() *Config {
 			DefaultCapabilities: slices.Clone(cconfig.DefaultCapabilities),
 			DefaultSysctls:      []string{},
 			Annotations:         []string{},
+			Volumes:             []string{},
 			Umask:               "0022",
 			PidsLimit:           cconfig.DefaultPidsLimit,
 			ShmSize:             cconfig.DefaultShmSize,

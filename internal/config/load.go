@@ -140,6 +140,7 @@ func fromCommon(cc *cconfig.Config, own *ownKeys) *Config {
 	c.Containers.LogDriver = ct.LogDriver
 	c.Containers.LogSizeMax = ct.LogSizeMax
 	c.Containers.LogPath = ct.LogPath
+	c.Containers.Volumes = ct.Volumes.Get()
 
 	if own.Engine.Runtime != nil {
 		c.Engine.Runtime = en.OCIRuntime

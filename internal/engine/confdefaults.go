@@ -88,3 +88,23 @@ func (r *Runtime) confLogPath(cfg *define.ContainerConfig) error {
 	}
 	return nil
 }
+
+// withConfVolumes puts containers.conf volumes before the user's mounts;
+// a user mount on the same destination replaces the file's, as in podman.
+func (r *Runtime) withConfVolumes(user []define.Mount) ([]define.Mount, error) {
+	taken := make(map[string]bool, len(user))
+	for _, m := range user {
+		taken[filepath.Clean(m.Destination)] = true
+	}
+	var out []define.Mount
+	for _, v := range r.conf.Containers.Volumes {
+		m, err := specgen.ParseVolume(v)
+		if err != nil {
+			return nil, fmt.Errorf("containers.conf volumes: %w", err)
+		}
+		if !taken[filepath.Clean(m.Destination)] {
+			out = append(out, m)
+		}
+	}
+	return append(out, user...), nil
+}

@@ -212,7 +212,11 @@ func (r *Runtime) applyTypedValues(cfg *define.ContainerConfig, req *CreateReque
 	if err := specgen.ValidateEnv(req.Env); err != nil {
 		return err
 	}
-	mounts, err := checkMounts(req.Mounts)
+	withConf, err := r.withConfVolumes(req.Mounts)
+	if err != nil {
+		return err
+	}
+	mounts, err := checkMounts(withConf)
 	if err != nil {
 		return err
 	}

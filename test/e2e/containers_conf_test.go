@@ -337,3 +337,31 @@ func TestContainersConfLogPath(t *testing.T) {
 		t.Errorf("logs: %q", got)
 	}
 }
+
+// volumes are bind mounts every container gets; the user's -v on the same
+// destination wins.
+func TestContainersConfVolumes(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	a, b := filepath.Join(p.Dir, "va"), filepath.Join(p.Dir, "vb")
+	for dir, content := range map[string]string{a: "from-conf", b: "from-user"} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "f"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.WriteConf("[containers]\nvolumes = [\"" + a + ":/data:ro\"]\n")
+	if got := p.MustRun("run", "--rm", Image, "cat", "/data/f").Out(); got != "from-conf" {
+		t.Errorf("volume from containers.conf: %q", got)
+	}
+	if r := p.Run("run", "--rm", Image, "touch", "/data/g"); r.ExitCode == 0 {
+		t.Errorf("the file's :ro was not applied: %s", r)
+	}
+	if got := p.MustRun("run", "--rm", "-v", b+":/data", Image, "cat", "/data/f").Out(); got != "from-user" {
+		t.Errorf("-v must replace the file's volume on the same destination: %q", got)
+	}
+	p.WriteConf("[containers]\nvolumes = [\"relative:/data\"]\n")
+	p.ExpectEngineError(p.Run("create", Image, "true"), "containers.conf volumes")
+}
