@@ -131,7 +131,8 @@ func (r *Runtime) addWithName(ctx context.Context, c *define.Container, random, 
 			if other, lerr := r.store.LookupContainer(ctx, c.Config.Name); lerr == nil {
 				holder = other.Config.ID
 			}
-			return fmt.Errorf("the container name %q is already in use by %s. You have to remove that container to be able to reuse that name: %w",
+			// podman 5's text, --replace hint included.
+			return fmt.Errorf("creating container storage: the container name %q is already in use by %s. You have to remove that container to be able to reuse that name: %w, or use --replace to instruct Podman to do so.",
 				c.Config.Name, holder, define.ErrNameInUse)
 		}
 		return fmt.Errorf("saving container %s: %w", c.Config.Name, err)

@@ -38,7 +38,8 @@ func TestRunReplace(t *testing.T) {
 	}
 	// Without --replace the name stays taken.
 	r := p.Run("create", "--name", "web", Image, "true")
-	p.ExpectEngineError(r, `the container name "web" is already in use`)
+	p.ExpectEngineError(r, `Error: creating container storage: the container name "web" is already in use by `+id+
+		`. You have to remove that container to be able to reuse that name: that name is already in use, or use --replace to instruct Podman to do so.`)
 	// Replacing a name nobody holds just creates.
 	p.MustRun("create", "--replace", "--name", "fresh", Image, "true")
 }
