@@ -26,7 +26,8 @@
 #
 # Knobs: PULL_RUNS (3), WARM_RUNS (7), PUSH_RUNS (3), LAYERS (5), LAYER_MB (30),
 #        PIER (pier binary, bin/pier), REGISTRY (docker-registry binary),
-#        ENGINES ("pier podman"), NO_RESULTS=1 (print only, leave RESULTS.md).
+#        ENGINES ("pier podman"), NO_RESULTS=1 (print only, leave RESULTS.md),
+#        PODMAN (podman binary: /opt/podman5/podman when present, else PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$PWD
@@ -51,12 +52,16 @@ for t in curl jq sha256sum gzip tar; do
 	command -v "$t" >/dev/null || die "$t not found"
 done
 engines=(pier)
-command -v podman >/dev/null && engines+=(podman)
+# podman: the 5.8.2 reference build when present (as bench/run.sh), else PATH's.
+PODMAN_BIN=${PODMAN:-}
+[ -z "$PODMAN_BIN" ] && [ -x /opt/podman5/podman ] && PODMAN_BIN=/opt/podman5/podman
+[ -z "$PODMAN_BIN" ] && PODMAN_BIN=$(command -v podman || true)
+[ -n "$PODMAN_BIN" ] && engines+=(podman)
 [ -n "${ENGINES:-}" ] && read -r -a engines <<<"$ENGINES"
 for e in "${engines[@]}"; do
 	case $e in
 	pier) [ -x "$PIER_BIN" ] || die "$PIER_BIN not built: make build" ;;
-	podman) command -v podman >/dev/null || die "podman not installed" ;;
+	podman) [ -x "$PODMAN_BIN" ] || die "podman not found (/opt/podman5/podman, PATH)" ;;
 	*) die "unknown engine $e" ;;
 	esac
 done
@@ -208,7 +213,7 @@ write_engine_confs "$work" "$RUNC"
 # under $work, created on first use) with its own configuration files.
 # Registry commands get --tls-verify=false and the permissive policy.
 eng() {
-	local e=$1 root=$2 cmd=$3 bin=podman
+	local e=$1 root=$2 cmd=$3 bin=$PODMAN_BIN
 	shift 3
 	[ "$e" = pier ] && bin=$PIER_BIN
 	local extra=()
@@ -219,7 +224,7 @@ eng() {
 			"$root/root" "$root/run" >"$root/storage.conf"
 	fi
 	CONTAINERS_CONF=$work/$e/containers.conf CONTAINERS_STORAGE_CONF=$root/storage.conf \
-		CONTAINERS_REGISTRIES_CONF=$work/registries.conf \
+		CONTAINERS_REGISTRIES_CONF=$work/registries.conf PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
 		"$bin" --root "$root/root" --runroot "$root/run" "$cmd" "${extra[@]}" "$@"
 }
 
@@ -248,7 +253,7 @@ sample() {
 }
 samples() { tr '\n' ' ' <"$work/$1.$2" | sed 's/ $//'; }
 
-# podman 4.3.1's pull has no --policy: that row is pier's alone then.
+# podman 4.3.1's pull has no --policy (5.x has): that row is pier's alone then.
 declare -A has_policy
 for e in "${engines[@]}"; do
 	for k in cold warm missing push pushmount; do : >"$work/$e.$k"; done
@@ -312,7 +317,7 @@ done
 # ------------------------------------------------------------------ report
 
 runc_v=$("$RUNC" --version 2>/dev/null | head -1 || echo "runc absent")
-podman_v=$(command -v podman >/dev/null && podman --version || echo "podman absent")
+podman_v=$([ -n "$PODMAN_BIN" ] && "$PODMAN_BIN" --version || echo "podman absent")
 reg_v=$("$REGISTRY_BIN" --version 2>/dev/null | awk '{print $NF}')
 commit=$(git -C "$here" describe --always --dirty 2>/dev/null || echo uncommitted)
 row() { # name key [target]
