@@ -135,3 +135,27 @@ func TestRemoveCorruptImages(t *testing.T) {
 		t.Errorf("after prune: %v %v", imgs, err)
 	}
 }
+
+// TestTagErrorsPodman5: podman's texts for a bad name and for a digest,
+// and nothing tagged when one name of several is bad.
+func TestTagErrorsPodman5(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	importBusybox(t, s, "mybox")
+	for name, msg := range map[string]string{
+		"BAD":        `normalizing name "BAD": normalizing name "BAD": repository name must be lowercase`,
+		"sha256:abc": "sha256:abc: tag by digest not supported",
+		"a@sha256:c0b040a3a342e685f8d46b66052d3a808a166e119f9805e9a4453fe92fb428f1": "a@sha256:c0b040a3a342e685f8d46b66052d3a808a166e119f9805e9a4453fe92fb428f1: tag by digest not supported",
+	} {
+		err := s.Tag(ctx, "mybox", "ok:1", name)
+		if err == nil || err.Error() != msg || !errors.Is(err, errdefs.ErrInvalidArgument) {
+			t.Errorf("tag %q: %v, want %q", name, err, msg)
+		}
+	}
+	if ok, _ := s.Exists(ctx, "ok:1"); ok {
+		t.Error("a good name was tagged along with a bad one")
+	}
+	if err := s.Untag(ctx, "mybox", "BAD"); err == nil || err.Error() != `normalizing name "BAD": repository name must be lowercase` {
+		t.Errorf("untag BAD: %v", err)
+	}
+}

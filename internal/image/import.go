@@ -39,7 +39,8 @@ func (s *Store) Import(ctx context.Context, src io.Reader, ref string, changes [
 	if ref != "" {
 		named, err := NormalizeName(ref)
 		if err != nil {
-			return nil, err
+			// podman tags the import, and its tag says it twice.
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "normalizing name %q: %w", ref, err)
 		}
 		destName = named.String()
 	}

@@ -102,7 +102,6 @@ func (s *Store) usersOf(extra Users) (map[string][]string, error) {
 	return m, nil
 }
 
-
 // ParseTimestamp reads podman's filter times: a Go duration before now
 // ("10m"), RFC 3339 (with or without zone), a date, or Unix seconds.
 func ParseTimestamp(value string, now time.Time) (time.Time, error) {

@@ -384,18 +384,18 @@ func (s *Store) manifest(simg *storage.Image) ([]byte, string, error) {
 func NormalizeName(name string) (reference.Named, error) {
 	ref, err := reference.Parse(name)
 	if err != nil {
-		return nil, fmt.Errorf("normalizing name %q: %v: %w", name, err, errdefs.ErrInvalidArgument)
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "normalizing name %q: %w", name, err)
 	}
 	named, ok := ref.(reference.Named)
 	if !ok {
-		return nil, fmt.Errorf("%q is not a named reference: %w", name, errdefs.ErrInvalidArgument)
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%q is not a named reference", name)
 	}
 	if reg := reference.Domain(named); !strings.ContainsAny(reg, ".:") && reg != "localhost" {
 		name = "localhost/" + name
 	}
 	named, err = reference.ParseNormalizedNamed(name)
 	if err != nil {
-		return nil, fmt.Errorf("normalizing name %q: %v: %w", name, err, errdefs.ErrInvalidArgument)
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%w", err)
 	}
 	if _, ok := named.(reference.NamedTagged); ok {
 		if d, ok := named.(reference.Digested); ok {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/storage"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -45,9 +46,17 @@ func (s *Store) Tag(ctx context.Context, ref string, newNames ...string) error {
 	if err != nil {
 		return err
 	}
-	names, err := normalizeAll(newNames)
-	if err != nil {
-		return err
+	names := make([]string, 0, len(newNames))
+	for _, n := range newNames {
+		named, err := NormalizeName(n)
+		if strings.HasPrefix(n, "sha256:") || err == nil && isDigested(named) {
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "%s: tag by digest not supported", n)
+		}
+		if err != nil {
+			// podman's tag says it twice.
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "normalizing name %q: %w", n, err)
+		}
+		names = append(names, named.String())
 	}
 	if err := s.store.AddNames(simg.ID, names); err != nil {
 		return fmt.Errorf("tagging image %s: %w", simg.ID, err)
@@ -81,6 +90,11 @@ func (s *Store) Untag(ctx context.Context, ref string, names ...string) error {
 		return fmt.Errorf("untagging image %s: %w", simg.ID, err)
 	}
 	return nil
+}
+
+func isDigested(r reference.Named) bool {
+	_, ok := r.(reference.Digested)
+	return ok
 }
 
 func normalizeAll(names []string) ([]string, error) {
