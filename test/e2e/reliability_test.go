@@ -245,8 +245,9 @@ func TestRuntimeStartFails(t *testing.T) {
 	p := newPier(t)
 	wrapper := p.RuntimeWrapper("start")
 	r := p.Run("run", "--runtime", wrapper, "--name", "rtfail", Image, "sleep", "100")
-	if r.ExitCode != 125 || !strings.Contains(r.Stderr, "injected failure") {
-		t.Errorf("runtime start failure: want 125 with the runtime's message: %s", r)
+	// podman 5's run exits 126 when the runtime fails to start the container.
+	if r.ExitCode != 126 || !strings.Contains(r.Stderr, "injected failure") {
+		t.Errorf("runtime start failure: want 126 with the runtime's message: %s", r)
 	}
 	checkConsistent(t, p)
 	if st := p.Status("rtfail"); st == "running" {
