@@ -108,21 +108,12 @@ func resolveTargets(ctx context.Context, rt *engine.Runtime, args []string, all 
 }
 
 // needNamesOrAll is podman's argument check for commands taking
-// containers or --all.
+// containers, --all or --latest (CheckAllLatestAndIDFile without --cidfile).
 func needNamesOrAll(all *bool, latest *bool) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		sel := *all || (latest != nil && *latest)
-		if *all && latest != nil && *latest {
-			return errors.New("--all and --latest cannot be used together")
-		}
-		if sel && len(args) > 0 {
-			return errors.New("--all, --latest and containers cannot be used together")
-		}
-		if !sel && len(args) == 0 {
-			return errors.New("you must provide at least one name or id")
-		}
-		return nil
+	if latest == nil {
+		latest = new(bool)
 	}
+	return checkAllLatestCIDFile(all, latest, nil)
 }
 
 // latestTarget picks the most recently created container, for --latest.

@@ -71,6 +71,10 @@ func TestKillStopCIDFile(t *testing.T) {
 	p.ExpectEngineError(p.Run("kill", "--cidfile", missing), "Error: reading CIDFile: open "+missing+": no such file or directory")
 	p.ExpectEngineError(p.Run("kill", "--cidfile", cid, "c"), "Error: no arguments are needed with --latest or --cidfile")
 	p.ExpectEngineError(p.Run("stop", "-a", "c"), "Error: no arguments are needed with --all")
+	// The same rules (podman's CheckAllLatestAndIDFile) for rm, restart, cleanup.
+	p.ExpectEngineError(p.Run("rm", "-a", "c"), "Error: no arguments are needed with --all")
+	p.ExpectEngineError(p.Run("restart", "-l", "c"), "Error: --latest and containers cannot be used together")
+	p.ExpectEngineError(p.Run("container", "cleanup", "-a", "c"), "Error: no arguments are needed with --all")
 	p.ExpectEngineError(p.Run("stop", "--filter", "name=c", "c"), "Error: --filter takes no arguments")
 	if got := p.MustRun("kill", "-s", "CONT", "--cidfile", cid).Out(); got != id {
 		t.Errorf("kill --cidfile prints the ID read: %q", got)
