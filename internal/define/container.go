@@ -194,6 +194,24 @@ type ContainerState struct {
 	// allocated to the container (pier's IPAM reads them back).
 	NetNS         string                       `json:"netns,omitempty"`
 	NetworkStatus map[string]types.StatusBlock `json:"networkStatus,omitempty"`
+	// ExecSessions are the container's exec sessions by ID, kept while
+	// they are attached or (exec -d) until the container stops.
+	ExecSessions map[string]*ExecSession `json:"execSessions,omitempty"`
+}
+
+// ExecSession is one `exec` into a running container. Its monitor's run
+// dir holds its exit file; the session has exited once that exists.
+type ExecSession struct {
+	ID         string   `json:"id"`
+	Command    []string `json:"command"`
+	Terminal   bool     `json:"terminal,omitempty"`
+	Stdin      bool     `json:"stdin,omitempty"`
+	User       string   `json:"user,omitempty"`
+	WorkDir    string   `json:"workDir,omitempty"`
+	Privileged bool     `json:"privileged,omitempty"`
+	Detached   bool     `json:"detached,omitempty"`
+	PID        int      `json:"pid,omitempty"`
+	MonitorPID int      `json:"monitorPid,omitempty"`
 }
 
 // Container is what the state store keeps for one container.
@@ -226,4 +244,5 @@ func (s *ContainerState) ResetForReboot() {
 	// The netns mounts, interfaces and firewall rules went with the boot.
 	s.NetNS = ""
 	s.NetworkStatus = nil
+	s.ExecSessions = nil
 }

@@ -112,6 +112,7 @@ func (r *Runtime) syncState(c *define.Container) bool {
 		st.ExitCode = int32(code)
 		st.FinishedAt = at
 		st.PID, st.PIDStart = 0, 0
+		st.ExecSessions = nil // they die with the container's PID namespace
 		return true
 	}
 	monAlive := monitorAlive(st)
@@ -121,6 +122,7 @@ func (r *Runtime) syncState(c *define.Container) bool {
 		st.FinishedAt = time.Now()
 		st.PID, st.PIDStart = 0, 0
 		st.MonitorPID, st.MonitorStart = 0, 0
+		st.ExecSessions = nil
 		return true
 	}
 	if st.Status == define.StatusCreated && monAlive {

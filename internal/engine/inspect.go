@@ -84,7 +84,7 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		RestartCount:  int32(st.RestartCount),
 		Driver:        f.driver,
 		GraphDriver:   &define.DriverData{Name: f.driver, Data: map[string]string{}},
-		ExecIDs:       []string{},
+		ExecIDs:       execIDs(st),
 		Dependencies:  append([]string{}, ctrDependencies(c)...),
 		Mounts:        []define.InspectMount{},
 		// podman's value for containers not made by `kube play`

@@ -72,7 +72,11 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listeni
 		return 0, 0, nil, fmt.Errorf("creating monitor sync pipe: %w", err)
 	}
 	defer r.Close()
-	cmd := exec.Command(monitorPath, "serve", cfg.ID, filepath.Join(cfg.RunDir, configFile))
+	verb := "serve"
+	if cfg.ExecProcess != "" {
+		verb = "exec"
+	}
+	cmd := exec.Command(monitorPath, verb, cfg.ID, filepath.Join(cfg.RunDir, configFile))
 	cmd.ExtraFiles = append([]*os.File{w}, preservedFiles(cfg.PreserveFDs)...) // fd 3, then 4..
 	cmd.Dir = "/"
 	// A new session: the terminal's signals and hangups of the CLI never
@@ -184,6 +188,10 @@ func (l *launch) failure(m syncMsg) error {
 		return fmt.Errorf("monitor for container %s: %s", l.cfg.ID, m.Error)
 	}
 	out := m.RuntimeOutput
+	if l.cfg.ExecProcess != "" {
+		err := l.cfg.Runtime.NewError("exec", []byte(out), errors.New(m.RuntimeErr))
+		return oci.ClassifyExec(err)
+	}
 	if l.cfg.Start {
 		// `run --detach` fails where create would, but says "runc run
 		// failed"; podman (create, then start) prints "runc create failed".
@@ -198,6 +206,9 @@ func (l *launch) failure(m syncMsg) error {
 // runtime's create got to make.
 func (l *launch) abort(ctx context.Context, err error) error {
 	_ = syscall.Kill(-l.pgid, syscall.SIGKILL)
+	if l.cfg.ExecProcess != "" {
+		return err // the container is not the session's to delete
+	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	_ = l.cfg.Runtime.Delete(dctx, l.cfg.ID, true)

@@ -117,6 +117,14 @@ type Config struct {
 	PidFile        string `json:"pidFile,omitempty"`
 	// Timeout kills the container after this many seconds (--timeout).
 	Timeout uint `json:"timeout,omitempty"`
+
+	// ExecProcess makes this the monitor of an exec session rather than of
+	// the container: with Start, the runtime's `exec --detach --process
+	// ExecProcess` runs the process in the running container ID. RunDir is
+	// then the session's directory; the monitor never deletes or kills
+	// the container, and it runs as `pier-monitor exec ID CONFIG`, so the
+	// container's stale-monitor check (KillStale) never matches it.
+	ExecProcess string `json:"execProcess,omitempty"`
 }
 
 // File names inside RunDir.

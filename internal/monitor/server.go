@@ -51,7 +51,7 @@ func Main() {
 	case len(args) == 2 && (args[1] == "--version" || args[1] == "version"):
 		os.Stdout.WriteString(version.Version + "\n")
 		os.Exit(0)
-	case len(args) == 4 && args[1] == "serve":
+	case len(args) == 4 && (args[1] == "serve" || args[1] == "exec"):
 		os.Exit(serve(args[2], args[3]))
 	}
 	os.Stderr.WriteString("usage: pier-monitor --version\npier-monitor is started by pier; it is not meant to be run by hand\n")
@@ -314,7 +314,11 @@ func (s *server) runCreate(io *stdioSet) (master *os.File, out []byte, err error
 	if cfg.Start {
 		create = rt.RunDetachedCmd
 	}
-	cmd := create(cfg.ID, cfg.Bundle, filepath.Join(cfg.RunDir, pidFile), io.consoleSocket, len(s.preserved))
+	bundle := cfg.Bundle
+	if cfg.ExecProcess != "" {
+		create, bundle = rt.ExecDetachedCmd, cfg.ExecProcess
+	}
+	cmd := create(cfg.ID, bundle, filepath.Join(cfg.RunDir, pidFile), io.consoleSocket, len(s.preserved))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.in, io.out, io.err
 	cmd.ExtraFiles = s.preserved // the runtime's fds 3..
 	cmd.Dir = "/"
@@ -352,6 +356,9 @@ func (s *server) runCreate(io *stdioSet) (master *os.File, out []byte, err error
 // deleteContainer removes a container whose create failed half way. runc
 // cleans up after itself; other runtimes may not.
 func (s *server) deleteContainer() {
+	if s.cfg.ExecProcess != "" {
+		return // the container is not ours: an exec session's failure leaves it running
+	}
 	rt := s.cfg.Runtime
 	_ = exec.Command(rt.Path, append(slices.Clip(rt.Args), "delete", "--force", s.cfg.ID)...).Run()
 }

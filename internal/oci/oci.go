@@ -125,7 +125,10 @@ func (r *Runtime) RunDetachedCmd(id, bundle, pidFile, consoleSocket string, pres
 }
 
 func (r *Runtime) createArgs(args []string, id, bundle, pidFile, consoleSocket string, preserveFDs int) *exec.Cmd {
-	args = append(args, "--bundle", bundle, "--pid-file", pidFile)
+	if bundle != "" {
+		args = append(args, "--bundle", bundle)
+	}
+	args = append(args, "--pid-file", pidFile)
 	if consoleSocket != "" {
 		args = append(args, "--console-socket", consoleSocket)
 	}
@@ -133,6 +136,13 @@ func (r *Runtime) createArgs(args []string, id, bundle, pidFile, consoleSocket s
 		args = append(args, "--preserve-fds", strconv.Itoa(preserveFDs))
 	}
 	return exec.Command(r.Path, r.argv(append(args, id)...)...)
+}
+
+// ExecDetachedCmd is `runtime exec --detach`: the process described by
+// the file at processPath runs in the container and is left to the
+// caller's subreaper (the exec session's monitor), like RunDetachedCmd.
+func (r *Runtime) ExecDetachedCmd(id, processPath, pidFile, consoleSocket string, preserveFDs int) *exec.Cmd {
+	return r.createArgs([]string{"exec", "--detach", "--process", processPath}, id, "", pidFile, consoleSocket, preserveFDs)
 }
 
 // CanRunDetached tells whether the runtime is one whose `run --detach`
@@ -230,7 +240,9 @@ func (e *Error) Error() string {
 	if e.Msg == "" {
 		return fmt.Sprintf("%s %s: %v", e.Runtime, e.Op, e.Err)
 	}
-	if strings.HasPrefix(e.Msg, e.Runtime+" "+e.Op) {
+	// runc's exec says "exec failed: ...", which podman prints as
+	// "runc: exec failed: ...".
+	if strings.HasPrefix(e.Msg, e.Runtime+" "+e.Op) || strings.HasPrefix(e.Msg, e.Op+" failed") {
 		return e.Runtime + ": " + e.Msg
 	}
 	return e.Runtime + " " + e.Op + ": " + e.Msg

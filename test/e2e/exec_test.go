@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// exec as podman 5: output, stdin, exit codes, user/env/workdir, detached
+// sessions kept in inspect, errors for stopped and paused containers.
+func TestExec(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "e", Image, "sleep", "1000")
+
+	if got := p.MustRun("exec", "e", "echo", "hello").Stdout; got != "hello\n" {
+		t.Errorf("exec echo: %q", got)
+	}
+	if r := p.Run("exec", "e", "sh", "-c", "exit 7"); r.ExitCode != 7 {
+		t.Errorf("exec exit 7: %s", r)
+	}
+	r := p.Run("exec", "e", "nosuchcmd")
+	if r.ExitCode != 127 || !strings.Contains(r.Stderr, "executable file not found") {
+		t.Errorf("exec of a missing command: want 127: %s", r)
+	}
+	if r := p.Run("exec", "e", "/etc"); r.ExitCode != 126 {
+		t.Errorf("exec of a directory: want 126: %s", r)
+	}
+	if r := p.Run("exec", "e"); r.ExitCode != 125 || !strings.Contains(r.Stderr, "must provide a non-empty command") {
+		t.Errorf("exec without command: %s", r)
+	}
+	if r := p.Run("exec", "nosuchctr", "true"); r.ExitCode != 125 || !strings.Contains(r.Stderr, "no such container") {
+		t.Errorf("exec into a missing container: %s", r)
+	}
+	// Binary data through stdin and back, larger than any buffer.
+	data := make([]byte, 3<<20)
+	_, _ = rand.Read(data)
+	r = p.RunWith(RunOpts{Stdin: bytes.NewReader(data)}, "exec", "-i", "e", "cat")
+	if r.ExitCode != 0 || r.Stdout != string(data) {
+		t.Errorf("exec -i cat: %d bytes back of %d, exit %d", len(r.Stdout), len(data), r.ExitCode)
+	}
+	if got := p.MustRun("exec", "-u", "nobody", "-w", "/tmp", "-e", "FOO=bar", "e", "sh", "-c", "id -u; pwd; echo $FOO $HOME").Stdout; got != "65534\n/tmp\nbar /\n" &&
+		got != "65534\n/tmp\nbar /nonexistent\n" {
+		t.Errorf("exec -u -w -e: %q", got)
+	}
+	envFile := p.Dir + "/envfile"
+	if err := os.WriteFile(envFile, []byte("FROMFILE=yes\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.MustRun("exec", "--env-file", envFile, "e", "sh", "-c", "echo $FROMFILE").Out(); got != "yes" {
+		t.Errorf("exec --env-file: %q", got)
+	}
+	capEff := func(args ...string) string {
+		out := p.MustRun(append([]string{"exec"}, append(args, "e", "grep", "CapEff", "/proc/self/status")...)...).Out()
+		return strings.TrimSpace(strings.TrimPrefix(out, "CapEff:"))
+	}
+	if plain, priv := capEff(), capEff("--privileged"); plain == priv {
+		t.Errorf("exec --privileged has the same capabilities as exec: %s", plain)
+	}
+
+	// A detached session is listed until the container stops.
+	id := p.MustRun("exec", "-d", "e", "sh", "-c", "echo detached > /tmp/d; sleep 100").Out()
+	if len(id) != 64 {
+		t.Fatalf("exec -d prints the session ID: %q", id)
+	}
+	if got := p.Inspect("e", "{{.ExecIDs}}"); got != "["+id+"]" {
+		t.Errorf("inspect ExecIDs: %q, want [%s]", got, id)
+	}
+	if !eventually(10*time.Second, func() bool { return p.Run("exec", "e", "cat", "/tmp/d").Out() == "detached" }) {
+		t.Errorf("exec -d did not run its command")
+	}
+
+	p.MustRun("pause", "e")
+	r = p.Run("exec", "e", "true")
+	if r.ExitCode != 255 || !strings.Contains(r.Stderr, "can only create exec sessions on running containers: container state improper") {
+		t.Errorf("exec into a paused container: %s", r)
+	}
+	p.MustRun("unpause", "e")
+	p.MustRun("stop", "-t", "0", "e")
+	if got := p.Inspect("e", "{{.ExecIDs}}"); got != "[]" {
+		t.Errorf("sessions outlive the container: %q", got)
+	}
+	r = p.Run("exec", "e", "true")
+	if r.ExitCode != 255 || !strings.Contains(r.Stderr, "can only create exec sessions on running containers") {
+		t.Errorf("exec into a stopped container: %s", r)
+	}
+	// The container's restart is not disturbed by its old exec monitors.
+	p.MustRun("start", "e")
+	if got := p.MustRun("exec", "e", "echo", "again").Out(); got != "again" {
+		t.Errorf("exec after restart: %q", got)
+	}
+	p.MustRun("rm", "-f", "-t", "0", "e")
+}
+
+// exec -it gets a terminal of the caller's size; the detach keys leave
+// the session and the container running.
+func TestExecTerminal(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "e", Image, "sleep", "1000")
+	if r := p.Run("exec", "--detach-keys", "foo", "e", "true"); r.ExitCode != 255 || !strings.Contains(r.Stderr, "invalid detach keys") {
+		t.Errorf("bad --detach-keys: %s", r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := p.Command(ctx, RunOpts{}, "exec", "-it", "e", "sh", "-c", "stty size; echo marker > /tmp/m; sleep 100")
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 33, Cols: 77})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(&out, ptmx); close(done) }()
+	if !eventually(20*time.Second, func() bool { return p.Run("exec", "e", "cat", "/tmp/m").Out() == "marker" }) {
+		t.Fatal("exec -it did not start")
+	}
+	_, _ = ptmx.Write([]byte{16, 17}) // ctrl-p, ctrl-q
+	werr := make(chan error, 1)
+	go func() { werr <- cmd.Wait() }()
+	select {
+	case err := <-werr:
+		if err != nil {
+			t.Errorf("detached exec: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("ctrl-p ctrl-q did not detach")
+	}
+	if !strings.Contains(out.String(), "33 77") {
+		t.Errorf("exec -it terminal size: %q", out.String())
+	}
+	if s := p.Status("e"); s != "running" {
+		t.Errorf("container after detach: %s", s)
+	}
+}
