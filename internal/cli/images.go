@@ -121,6 +121,9 @@ func loadCmd(g *Globals) *cobra.Command {
 				}
 				defer f.Close()
 				src = f
+				if fi, err := f.Stat(); err == nil && fi.IsDir() {
+					return loadDir(cmd.Context(), g, input, quiet)
+				}
 			} else if format.IsTerminal(g.Stdin) {
 				return errors.New("cannot read from terminal, use command-line redirection or the --input flag")
 			}
@@ -138,6 +141,19 @@ func loadCmd(g *Globals) *cobra.Command {
 	cmd.Flags().StringVarP(&input, "input", "i", "", "Read from specified archive file (default: stdin)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Suppress the output")
 	return cmd
+}
+
+// loadDir is `load -i DIR` of an oci-dir or docker-dir.
+func loadDir(ctx context.Context, g *Globals, dir string, quiet bool) error {
+	st, err := g.Images(ctx)
+	if err != nil {
+		return err
+	}
+	names, err := st.LoadDir(progressCtx(ctx, g, quiet), dir)
+	for _, n := range names {
+		fmt.Fprintln(g.Stdout, "Loaded image: "+n)
+	}
+	return err
 }
 
 func saveCmd(g *Globals) *cobra.Command {

@@ -12,9 +12,12 @@ import (
 	"strings"
 
 	ociv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/directory"
 	dockerarchive "go.podman.io/image/v5/docker/archive"
 	ociarchive "go.podman.io/image/v5/oci/archive"
+	ocilayout "go.podman.io/image/v5/oci/layout"
 	"go.podman.io/image/v5/pkg/compression"
+	"go.podman.io/image/v5/types"
 
 	"github.com/pier-engine/pier/internal/errdefs"
 )
@@ -197,4 +200,38 @@ func (s *Store) loadOCI(ctx context.Context, file string, index *ociv1.Index) ([
 		loaded = append(loaded, destName)
 	}
 	return loaded, nil
+}
+
+// LoadDir loads the image of a directory written by `save --format
+// oci-dir` (index.json) or `docker-dir` (manifest.json). As podman, the
+// image stays unnamed and is reported as "sha256:<id>".
+func (s *Store) LoadDir(ctx context.Context, dir string) ([]string, error) {
+	var src types.ImageReference
+	var err error
+	switch {
+	case fileExists(filepath.Join(dir, "index.json")):
+		src, err = ocilayout.NewReference(dir, "")
+	case fileExists(filepath.Join(dir, "manifest.json")):
+		src, err = directory.NewReference(dir)
+	default:
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument,
+			"payload does not match any of the supported image formats:\n * oci: open %s/index.json: no such file or directory\n * oci-archive: loading index: read %s: is a directory\n * docker-archive: read %s: is a directory\n * dir: open %s/manifest.json: no such file or directory", dir, dir, dir, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	dest, err := s.storageRef(ctx, "", src)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.copyImage(ctx, src, dest, true)
+	if err != nil {
+		return nil, fmt.Errorf("loading image from %s: %w", dir, err)
+	}
+	return []string{"sha256:" + id}, nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

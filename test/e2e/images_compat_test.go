@@ -125,6 +125,17 @@ func TestSaveLoadPodmanForms(t *testing.T) {
 		t.Errorf("--uncompressed: no plain tar layer among %d blobs", len(blobs))
 	}
 
+	// Directories load too, unnamed, as podman.
+	iid := p.MustRun("image", "inspect", "--format", "{{.ID}}", Image).Out()
+	ddir := filepath.Join(p.Dir, "dockerdir")
+	p.MustRun("save", "--format", "docker-dir", "-o", ddir, Image)
+	for _, d := range []string{dir, ddir} {
+		p.MustRun("rmi", "-f", iid)
+		if out := p.MustRun("load", "-q", "-i", d).Out(); out != "Loaded image: sha256:"+iid {
+			t.Errorf("load -i %s: %q", d, out)
+		}
+	}
+
 	bad := filepath.Join(p.Dir, "invalid")
 	os.WriteFile(bad, []byte("not an image\n"), 0o644)
 	r = p.Expect(125, "load", "-i", bad)
