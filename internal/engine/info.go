@@ -64,10 +64,18 @@ func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 	if err != nil {
 		return nil, err
 	}
+	images, err := r.Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	registries, err := images.Registries()
+	if err != nil {
+		return nil, err
+	}
 	return &define.Info{
 		Host:       host,
 		Store:      store,
-		Registries: map[string]any{},
+		Registries: registries,
 		// Only what pier has: no network or volume drivers yet (those
 		// issues add them), and the log drivers create accepts.
 		Plugins: define.Plugins{

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -69,5 +70,40 @@ func TestInfoCapabilitiesFromConf(t *testing.T) {
 	r := p.Expect(0, "info", "--format", "{{.Host.Security.DefaultCapabilities}}")
 	if r.Out() != "CAP_CHOWN,CAP_KILL" {
 		t.Errorf("capabilities: %s", r)
+	}
+}
+
+// info lists registries.conf as podman: each registry under its prefix,
+// the search list under "search".
+func TestInfoRegistries(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	conf := "unqualified-search-registries = [\"docker.io\", \"quay.io\"]\n" +
+		"[[registry]]\nprefix = \"quay.io/libpod\"\nlocation = \"quay.io/libpod\"\n" +
+		"[[registry.mirror]]\nlocation = \"127.0.0.1:5000/libpod\"\ninsecure = true\n"
+	if err := os.WriteFile(filepath.Join(p.Dir, "registries.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := p.Expect(0, "info", "--format", "json")
+	var info struct {
+		Registries map[string]json.RawMessage `json:"registries"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &info); err != nil {
+		t.Fatal(err)
+	}
+	var search []string
+	if err := json.Unmarshal(info.Registries["search"], &search); err != nil || strings.Join(search, ",") != "docker.io,quay.io" {
+		t.Errorf("search: %v %s", err, info.Registries["search"])
+	}
+	var reg struct {
+		Location string
+		Mirrors  []struct {
+			Location string
+			Insecure bool
+		}
+	}
+	if err := json.Unmarshal(info.Registries["quay.io/libpod"], &reg); err != nil || reg.Location != "quay.io/libpod" ||
+		len(reg.Mirrors) != 1 || !reg.Mirrors[0].Insecure {
+		t.Errorf("quay.io/libpod: %v %s", err, info.Registries["quay.io/libpod"])
 	}
 }
