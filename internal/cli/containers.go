@@ -195,38 +195,6 @@ func ignoreMissing(err error) error {
 	return err
 }
 
-func newRestartCommand(g *Globals) *cobra.Command {
-	var all, latest, running bool
-	var timeout uint
-	cmd := &cobra.Command{
-		Use:   "restart [options] CONTAINER [CONTAINER...]",
-		Short: "Restart one or more containers",
-		Long:  "Restarts one or more running containers. The container ID or name can be used.\n\nA timeout before forcibly stopping can be set, but defaults to 10 seconds.",
-		Args:  needNamesOrAll(&all, &latest),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			var keep func(*define.Container) bool
-			if running {
-				keep = isActive
-			}
-			rt, ts, err := openTargets(ctx, g, args, all, latest, keep, false)
-			if err != nil {
-				return err
-			}
-			t := uintFlag(cmd, "time", timeout)
-			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
-				return rt.Restart(ctx, tg.ctr.Config.ID, t)
-			}))
-		},
-	}
-	f := cmd.Flags()
-	f.BoolVarP(&all, "all", "a", false, "Restart all non-running containers")
-	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
-	f.BoolVar(&running, "running", false, "Restart only running containers")
-	f.UintVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
-	return cmd
-}
-
 func newRmCommand(g *Globals) *cobra.Command {
 	var all, latest, force, ignore, volumes, depend bool
 	var timeout uint

@@ -185,32 +185,11 @@ func newStopCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			filters, err := parseFilters(filterFlags)
+			rt, ts, err := selectTargets(ctx, g, args, filterFlags, all, latest, nil, ignore)
 			if err != nil {
 				return err
 			}
-			if len(filters) > 0 && len(args) > 0 {
-				return errors.New("--filter takes no arguments")
-			}
-			rt, err := g.Engine(ctx)
-			if err != nil {
-				return err
-			}
-			var ts []target
-			if len(filters) > 0 {
-				ts, err = filterTargets(ctx, rt, filters, nil)
-			} else if len(args) > 0 || all || latest {
-				ts, err = pickTargets(ctx, rt, args, all, latest, nil, ignore)
-			}
-			if err != nil {
-				return err
-			}
-			var t *uint
-			if cmd.Flags().Changed("time") {
-				// podman: a negative time wraps to "wait forever".
-				u := uint(timeout)
-				t = &u
-			}
+			t := timeFlag(cmd, timeout)
 			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
 				err := rt.Stop(ctx, tg.ctr.Config.ID, t)
 				if ignore {
@@ -228,6 +207,79 @@ func newStopCommand(g *Globals) *cobra.Command {
 	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
 	f.IntVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
 	f.SetNormalizeFunc(timeoutAlias)
+	return cmd
+}
+
+// selectTargets picks the containers of stop and restart: by --filter
+// (no names then), or names, --all (those keep selects), --latest.
+func selectTargets(ctx context.Context, g *Globals, args, filterFlags []string, all, latest bool, keep func(*define.Container) bool, ignore bool) (*engine.Runtime, []target, error) {
+	filters, err := parseFilters(filterFlags)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(filters) > 0 && len(args) > 0 {
+		return nil, nil, errors.New("--filter takes no arguments")
+	}
+	rt, err := g.Engine(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ts []target
+	switch {
+	case len(filters) > 0:
+		ts, err = filterTargets(ctx, rt, filters, nil) // podman: keep is for --all
+	case len(args) > 0 || all || latest:
+		ts, err = pickTargets(ctx, rt, args, all, latest, keep, ignore)
+	}
+	return rt, ts, err
+}
+
+// timeFlag is --time for the engine: nil when not given (the container's
+// own stop timeout); podman turns a negative time into "wait forever".
+func timeFlag(cmd *cobra.Command, seconds int) *uint {
+	if !cmd.Flags().Changed("time") {
+		return nil
+	}
+	u := uint(seconds)
+	return &u
+}
+
+func newRestartCommand(g *Globals) *cobra.Command {
+	var all, latest, running bool
+	var timeout int
+	var cidfiles, filterFlags []string
+	cmd := &cobra.Command{
+		Use:   "restart [options] CONTAINER [CONTAINER...]",
+		Short: "Restart one or more containers",
+		Long:  "Restarts one or more running containers. The container ID or name can be used.\n\nA timeout before forcibly stopping can be set, but defaults to 10 seconds.",
+		Args:  checkAllLatestCIDFile(&all, &latest, &cidfiles),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			args, err := readCIDFiles(args, cidfiles, false)
+			if err != nil {
+				return err
+			}
+			var keep func(*define.Container) bool
+			if running {
+				keep = isActive
+			}
+			rt, ts, err := selectTargets(ctx, g, args, filterFlags, all, latest, keep, false)
+			if err != nil {
+				return err
+			}
+			t := timeFlag(cmd, timeout)
+			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
+				return rt.Restart(ctx, tg.ctr.Config.ID, t)
+			}))
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "Restart all non-running containers")
+	f.StringArrayVar(&cidfiles, "cidfile", nil, "Read the container ID from the file")
+	f.StringArrayVarP(&filterFlags, "filter", "f", nil, "Filter output based on conditions given")
+	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	f.BoolVar(&running, "running", false, "Restart only running containers")
+	f.IntVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
 	return cmd
 }
 

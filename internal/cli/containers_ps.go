@@ -55,6 +55,9 @@ func newPsCommand(g *Globals) *cobra.Command {
 	f.BoolVarP(&o.pod, "pod", "p", false, "Print the ID and name of the pod the containers are associated with")
 	f.Var(&o.sort, "sort", "Sort output by: "+o.sort.Choices())
 	f.UintVarP(&o.watch, "watch", "w", 0, "Watch the ps output on an interval in seconds")
+	// Every listing reads the monitors' exit records, which is what
+	// podman's --sync asks of the runtime: accepted, always on.
+	f.Bool("sync", false, "Sync container state with OCI runtime")
 	return cmd
 }
 

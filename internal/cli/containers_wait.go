@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -72,7 +73,7 @@ func waitArgs(latest *bool) cobra.PositionalArgs {
 
 func newWaitCommand(g *Globals) *cobra.Command {
 	var conditions []string
-	var ignore, latest bool
+	var ignore, latest, exitFirst bool
 	var interval string
 	cmd := &cobra.Command{
 		Use:   "wait [options] CONTAINER [CONTAINER...]",
@@ -94,6 +95,9 @@ func newWaitCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			conds, condErr := parseWaitConditions(conditions)
+			if exitFirst && condErr == nil {
+				return waitFirst(ctx, g, rt, ts, conds, every)
+			}
 			var errs []error
 			for _, t := range ts {
 				if t.ctr == nil {
@@ -120,6 +124,7 @@ func newWaitCommand(g *Globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&conditions, "condition", []string{"stopped"}, "Condition to wait on")
+	f.BoolVar(&exitFirst, "exit-first-match", false, "Wait for exit of first container which matches conditions, ignore other ones")
 	f.BoolVarP(&ignore, "ignore", "", false, "Ignore if a container does not exist")
 	f.StringVarP(&interval, "interval", "i", "250ms", "Time Interval to wait before polling for completion")
 	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
@@ -146,4 +151,37 @@ func waitTargets(cmd *cobra.Command, rt *engine.Runtime, args []string, latest, 
 		ts = append(ts, target{input: a, ctr: c})
 	}
 	return ts, nil
+}
+
+// waitFirst is --exit-first-match: wait on all at once, print the code of
+// the first to meet the condition, stop waiting on the others.
+func waitFirst(ctx context.Context, g *Globals, rt *engine.Runtime, ts []target, conds engine.WaitConditions, every time.Duration) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		code int32
+		err  error
+	}
+	results := make(chan result, len(ts))
+	n := 0
+	for _, t := range ts {
+		if t.ctr == nil {
+			continue // --ignore of a missing container
+		}
+		n++
+		go func(name string) {
+			code, err := rt.Wait(ctx, name, conds, every)
+			results <- result{code, err}
+		}(t.String())
+	}
+	var errs []error
+	for range n {
+		r := <-results
+		if r.err == nil {
+			fmt.Fprintln(g.Stdout, r.code)
+			return nil
+		}
+		errs = append(errs, r.err)
+	}
+	return outputErrors(g.Stderr, errs)
 }

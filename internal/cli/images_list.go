@@ -115,7 +115,7 @@ type choice struct {
 }
 
 func (c *choice) String() string  { return c.value }
-func (c *choice) Type() string    { return "string" }
+func (c *choice) Type() string    { return "choice" }
 func (c *choice) Choices() string { return strings.Join(c.choices, ", ") }
 func (c *choice) Set(v string) error {
 	if !slices.Contains(c.choices, v) {

@@ -269,3 +269,34 @@ func TestStopInterrupted(t *testing.T) {
 	}
 	p.MustRun("stop", "-t", "0", "slow")
 }
+
+func TestRestartFilterCIDFileAndWaitFirst(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	a := p.MustRun("run", "-d", "--name", "a", Image, "sleep", "100").Out()
+	p.MustRun("run", "-d", "--name", "b", Image, "sleep", "100")
+	p.Expect(2, "run", "--name", "x", Image, "sh", "-c", "exit 2")
+	cid := filepath.Join(p.Dir, "cid-a")
+	if err := os.WriteFile(cid, []byte(a), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.MustRun("restart", "-t", "0", "--filter", "name=a").Out(); got != a {
+		t.Errorf("restart --filter name=a: %q", got)
+	}
+	if got := p.MustRun("restart", "-t", "0", "--cidfile", cid).Out(); got != a {
+		t.Errorf("restart --cidfile: %q", got)
+	}
+	if got := p.Inspect("a", "{{.RestartCount}}"); got != "2" {
+		t.Errorf("a restarted twice: RestartCount %s", got)
+	}
+	p.ExpectEngineError(p.Run("restart", "--filter", "name=a", "a"), "Error: --filter takes no arguments")
+	// --exit-first-match returns with the first container to exit.
+	p.MustRun("run", "-d", "--name", "quick", Image, "sh", "-c", "sleep 0.5; exit 4")
+	r := p.MustRun("wait", "--exit-first-match", "b", "quick")
+	if r.Out() != "4" || r.Duration > 10*time.Second {
+		t.Errorf("wait --exit-first-match b quick: %s", r)
+	}
+	if st := p.Status("b"); st != "running" {
+		t.Errorf("b is left alone: %s", st)
+	}
+}
