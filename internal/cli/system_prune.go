@@ -10,6 +10,7 @@ import (
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/image"
 )
 
 func systemPruneCmd(g *Globals) *cobra.Command {
@@ -104,6 +105,9 @@ func systemResetCmd(g *Globals) *cobra.Command {
 			// As podman, what fails is logged and the reset still succeeds.
 			if err := rt.Reset(cmd.Context()); err != nil {
 				slog.Error(err.Error())
+			}
+			if conf := image.UserStorageConf(); conf != "" {
+				fmt.Fprintf(g.Stdout, " A %q config file exists.\nRemove this file if you did not modify the configuration.\n", conf)
 			}
 			return nil
 		},

@@ -199,3 +199,26 @@ func (s *Store) systemPolicy() (*signature.PolicyContext, error) {
 	}
 	return pc, nil
 }
+
+// UserStorageConf is the storage.conf that overrides the system's one
+// (CONTAINERS_STORAGE_CONF, /etc/containers/storage.conf, or the user's
+// for rootless use) when it exists, else "": `system reset` mentions it,
+// as podman does, because reset does not remove it.
+func UserStorageConf() string {
+	p, ok := os.LookupEnv("CONTAINERS_STORAGE_CONF")
+	switch {
+	case ok:
+	case os.Geteuid() == 0:
+		p = "/etc/containers/storage.conf"
+	default:
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return ""
+		}
+		p = filepath.Join(dir, "containers/storage.conf")
+	}
+	if _, err := os.Stat(p); err != nil || p == "/usr/share/containers/storage.conf" {
+		return ""
+	}
+	return p
+}

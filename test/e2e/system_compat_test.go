@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,7 +74,10 @@ func TestSystemPruneAndReset(t *testing.T) {
 	p.MustRun("create", "--name", "fresh", Image, "true")
 
 	p.MustRun("run", "-d", "--name", "busy", Image, "sleep", "100")
-	p.MustRun("system", "reset", "-f")
+	out = p.MustRun("system", "reset", "-f").Stdout
+	if want := fmt.Sprintf(" A %q config file exists.\nRemove this file if you did not modify the configuration.\n", p.StorageConfPath); out != want {
+		t.Errorf("reset output %q, want %q", out, want)
+	}
 	for _, d := range []string{p.Root, p.RunRoot} {
 		if _, err := os.Stat(filepath.Join(d, "pier")); !os.IsNotExist(err) {
 			t.Errorf("%s/pier left after reset: %v", d, err)
