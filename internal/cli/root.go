@@ -33,6 +33,9 @@ type Globals struct {
 	// before the subcommand only).
 	Debug, NoOut, Remote bool
 	Out, URL, Connection string
+	// DockerConfig (--config) is docker's config directory, searched for
+	// registry credentials after auth.json, as DOCKER_CONFIG is.
+	DockerConfig string
 
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -196,6 +199,13 @@ func (g *Globals) preRun(cmd *cobra.Command) error {
 	}
 	if err := g.redirectStdout(); err != nil {
 		return err
+	}
+	if g.DockerConfig != "" {
+		// containers/image reads it from the environment, as podman
+		// arranges it.
+		if err := os.Setenv("DOCKER_CONFIG", g.DockerConfig); err != nil {
+			return errdefs.WithExitCode(1, fmt.Errorf("cannot set DOCKER_CONFIG=%s: %w", g.DockerConfig, err))
+		}
 	}
 	// Help, completion and command groups need no engine, remote or not.
 	if cmd.Name() == "help" || cmd.Name() == "completion" || cmd.HasSubCommands() ||

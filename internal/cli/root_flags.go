@@ -22,6 +22,7 @@ func addRootFlags(root *cobra.Command, g *Globals) {
 	lf := root.Flags()
 	lf.StringVarP(&g.Connection, "connection", "c", os.Getenv("CONTAINER_CONNECTION"), "Connection to use for remote Podman service (CONTAINER_CONNECTION)")
 	lf.StringVar(&g.URL, "url", urlDefault(), "URL to access Podman service (CONTAINER_HOST)")
+	lf.StringVar(&g.DockerConfig, "config", "", "Path to directory containing authentication config file")
 	lf.StringVar(&g.Out, "out", "", "Send output (stdout) from pier to a file")
 	lf.BoolVar(&g.NoOut, "noout", false, "do not output to stdout")
 	_ = lf.MarkHidden("noout") // superseded by --out, as in podman

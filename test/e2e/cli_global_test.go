@@ -250,3 +250,24 @@ func TestVersionBuildTime(t *testing.T) {
 		t.Errorf("json: %s", r)
 	}
 }
+
+// --config names docker's config directory, whose config.json credentials
+// pier finds as podman does.
+func TestDockerConfigFlag(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	dir := filepath.Join(p.WorkDir(), "docker")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	auth := `{"auths":{"example.test":{"auth":"YWxpY2U6c2VjcmV0"}}}` // alice:secret
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(auth), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := p.Run("login", "--get-login", "example.test"); r.ExitCode == 0 {
+		t.Errorf("logged in without --config: %s", r)
+	}
+	if r := p.Expect(0, "--config", dir, "login", "--get-login", "example.test"); r.Out() != "alice" {
+		t.Errorf("--config: %s", r)
+	}
+}
