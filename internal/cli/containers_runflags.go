@@ -19,10 +19,10 @@ import (
 // runFlags are create's and run's flags for how the container runs and
 // which files pier writes for the user.
 type runFlags struct {
-	replace, init, envHost                       bool
+	replace, init, envHost, unsetEnvAll          bool
 	cidFile, conmonPidFile, pidFile, tz, restart string
 	initPath                                     string
-	annotations, logOpts, securityOpts           []string
+	annotations, logOpts, securityOpts, unsetEnv []string
 	mem                                          memoryFlags
 	timeout                                      uint
 }
@@ -32,6 +32,8 @@ func (o *runFlags) add(f *pflag.FlagSet) {
 	f.BoolVar(&o.init, "init", false, "Run an init binary inside the container that forwards signals and reaps processes")
 	f.StringVar(&o.initPath, "init-path", "", "Path to the container-init binary")
 	f.BoolVar(&o.envHost, "env-host", false, "Use all current host environment variables in container")
+	f.StringArrayVar(&o.unsetEnv, "unsetenv", nil, "Unset environment default variables in container")
+	f.BoolVar(&o.unsetEnvAll, "unsetenv-all", false, "Unset all default environment variables in container")
 	f.StringVar(&o.cidFile, "cidfile", "", "Write the container ID to the file")
 	f.StringVar(&o.conmonPidFile, "conmon-pidfile", "", "Path to the file that will receive the PID of conmon")
 	f.StringVar(&o.pidFile, "pidfile", "", "Write the container process ID to the file")
@@ -47,6 +49,7 @@ func (o *runFlags) add(f *pflag.FlagSet) {
 // apply fills the request's fields these flags own.
 func (o *runFlags) apply(req *engine.CreateRequest) error {
 	req.Replace, req.Init, req.Timezone, req.Timeout = o.replace, o.init, o.tz, o.timeout
+	req.UnsetEnv, req.UnsetEnvAll = o.unsetEnv, o.unsetEnvAll
 	var err error
 	for dst, p := range map[*string]string{
 		&req.CIDFile: o.cidFile, &req.MonitorPidFile: o.conmonPidFile, &req.PidFile: o.pidFile, &req.InitPath: o.initPath,

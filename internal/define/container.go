@@ -137,6 +137,11 @@ type ContainerConfig struct {
 	NoNewPrivileges bool   `json:"noNewPrivileges,omitempty"`
 	Seccomp         string `json:"seccomp,omitempty"`
 	LabelDisable    bool   `json:"labelDisable,omitempty"`
+	// UnsetEnv and UnsetEnvAll remove default variables (containers.conf's,
+	// the image's, the host's, and PATH, TERM and container that pier adds
+	// at start); HOME and HOSTNAME are always set, as in podman.
+	UnsetEnv    []string `json:"unsetEnv,omitempty"`
+	UnsetEnvAll bool     `json:"unsetEnvAll,omitempty"`
 	// Timeout is --timeout: seconds after which the monitor kills the
 	// container (exit code -1); 0 is none.
 	Timeout uint `json:"timeout,omitempty"`

@@ -84,6 +84,10 @@ type CreateRequest struct {
 	NoNewPrivileges bool
 	Seccomp         string
 	LabelDisable    bool
+	// UnsetEnv and UnsetEnvAll drop default variables (--unsetenv,
+	// --unsetenv-all); Env still applies.
+	UnsetEnv    []string
+	UnsetEnvAll bool
 	// Timeout is seconds after which the container is killed (--timeout).
 	Timeout uint
 	// Resources are cgroup limits; only Memory (limit, reservation,

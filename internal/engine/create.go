@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -287,7 +288,9 @@ func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *imag
 	env := specgen.MergeEnv([]string{config.DefaultPath}, confEnv)
 	env = specgen.MergeEnv(env, ic.Env)
 	env = specgen.MergeEnv(env, req.HostEnv)
+	env = specgen.UnsetEnv(env, req.UnsetEnv, req.UnsetEnvAll)
 	cfg.Env = specgen.MergeEnv(env, req.Env)
+	cfg.UnsetEnv, cfg.UnsetEnvAll = slices.Clone(req.UnsetEnv), req.UnsetEnvAll
 	cfg.WorkingDir = req.WorkingDir
 	if cfg.WorkingDir == "" {
 		cfg.WorkingDir = ic.WorkingDir

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -109,4 +110,18 @@ func ValidateEnv(env []string) error {
 		}
 	}
 	return nil
+}
+
+// UnsetEnv drops the variables named in keys from env, or all of them.
+func UnsetEnv(env, keys []string, all bool) []string {
+	if all {
+		return nil
+	}
+	if len(keys) == 0 {
+		return env
+	}
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(keys, k)
+	})
 }

@@ -233,20 +233,24 @@ func processEnv(c *define.ContainerConfig, h *Host, hostname string) []string {
 			has[k] = true
 		}
 	}
-	if !has["PATH"] {
-		// runc looks the command up in the container's PATH; an image
-		// and a containers.conf without one would leave "sh" unfindable.
-		env = append(env, config.DefaultPath)
-		has["PATH"] = true
+	// --unsetenv(-all) drops these defaults too; HOME and HOSTNAME stay,
+	// as in podman.
+	addDefault := func(k, v string) {
+		if !c.UnsetEnvAll && !slices.Contains(c.UnsetEnv, k) {
+			add(k, v)
+		}
 	}
+	// runc looks the command up in the container's PATH; an image and a
+	// containers.conf without one would leave "sh" unfindable.
+	addDefault("PATH", strings.TrimPrefix(config.DefaultPath, "PATH="))
 	if c.Terminal {
-		add("TERM", "xterm")
+		addDefault("TERM", "xterm")
 	}
 	// podman sets container=podman so systemd and scripts know they run
 	// in a container. pier names itself: any value makes systemd detect a
 	// container, and claiming to be podman would mislead tools that then
 	// look for podman-only files such as /run/.containerenv.
-	add("container", "pier")
+	addDefault("container", "pier")
 	home := h.Home
 	if home == "" {
 		home = "/"

@@ -506,3 +506,25 @@ func TestRunPreserveFDsRestart(t *testing.T) {
 		t.Errorf("start without the fds: %s", r)
 	}
 }
+
+func TestRunUnsetEnv(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	env := func(args ...string) string {
+		r := p.MustRun(append(append([]string{"run", "--rm", "--hostname", "h"}, args...), Image, "/bin/env")...)
+		return strings.Join(r.Lines(), " ")
+	}
+	if got := env("--unsetenv-all"); got != "HOME=/root HOSTNAME=h" {
+		t.Errorf("--unsetenv-all: %q", got)
+	}
+	if got := env("--unsetenv-all", "-e", "FOO=1"); got != "FOO=1 HOME=/root HOSTNAME=h" {
+		t.Errorf("--unsetenv-all keeps -e: %q", got)
+	}
+	got := env("--unsetenv", "PATH", "--unsetenv", "container", "--unsetenv", "HOME")
+	if strings.Contains(got, "PATH=") || strings.Contains(got, "container=") || !strings.Contains(got, "HOME=/root") {
+		t.Errorf("--unsetenv PATH,container,HOME (HOME stays): %q", got)
+	}
+	if got := env("--unsetenv", "TERM"); strings.Contains(got, "TERM=") || !strings.Contains(got, "PATH=") {
+		t.Errorf("--unsetenv TERM: %q", got)
+	}
+}
