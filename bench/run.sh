@@ -46,6 +46,7 @@ have_podman=0
 [ $have_podman = 1 ] || echo "bench: podman not found (/opt/podman5/podman, PATH); measuring pier alone" >&2
 
 work=$(mktemp -d /tmp/pier-bench.XXXXXX)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 engines=(pier)
 [ $have_podman = 1 ] && engines+=(podman)
 [ -n "${ENGINES:-}" ] && read -r -a engines <<<"$ENGINES" # e.g. ENGINES=podman to check the script
@@ -211,6 +212,7 @@ report=$(
 	echo
 	echo "Machine: $(nproc) CPUs, kernel $(uname -r), $runc_v; $podman_v; pier $commit."
 	echo "Both engines: runc, overlay, --network none, own temporary --root/--runroot; samples interleaved."
+	echo "Load average (1/5/15 min) at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (2 CPUs shared with other builds)."
 	echo "Floor: \`runc run\` of a ready bundle (pier's config.json, extracted rootfs); its column is runc's."
 	echo
 	echo "| benchmark | pier | podman (floor: runc) | ratio | target |"
