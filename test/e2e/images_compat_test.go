@@ -205,3 +205,13 @@ func TestRmiPrunesDanglingParents(t *testing.T) {
 		t.Errorf("dangling parent left: %s", r)
 	}
 }
+
+// TestLoadRefusesTerminal: `load` without -i on a terminal stdin says
+// podman's words, nothing else, and exits 125.
+func TestLoadRefusesTerminal(t *testing.T) {
+	p := newPier(t)
+	code, out := p.RunInPty(24, 80, "load")
+	if code != 125 || strings.TrimSpace(strings.ReplaceAll(out, "\r", "")) != "Error: cannot read from terminal, use command-line redirection or the --input flag" {
+		t.Errorf("load on a terminal: exit %d, %q", code, out)
+	}
+}
