@@ -1,0 +1,186 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"go.podman.io/buildah/copier"
+	"go.podman.io/storage/pkg/idtools"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/image"
+	"github.com/pier-engine/pier/internal/specgen"
+)
+
+// ctrFS is a container's filesystem opened for cp. Every access goes
+// through buildah's copier, which works chrooted into root: a symlink in
+// the container resolves inside it, even one swapped in during the copy.
+type ctrFS struct {
+	name    string // as the user gave it, for messages
+	ctr     *define.Container
+	root    string
+	release func()
+}
+
+// openCtrFS opens the container's filesystem: a running container's as
+// its processes see it (/proc/PID/root, so its tmpfs and bind mounts are
+// reached, as podman does through the container's mount namespace),
+// otherwise its storage, mounted for the copy.
+func (r *Runtime) openCtrFS(ctx context.Context, nameOrID string) (*ctrFS, error) {
+	c, err := r.Lookup(ctx, nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	f := &ctrFS{name: nameOrID, ctr: c, release: func() {}}
+	if c.State.Running() && c.State.PID > 0 {
+		f.root = "/proc/" + strconv.Itoa(c.State.PID) + "/root"
+		return f, nil
+	}
+	images, err := r.Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
+		return nil, fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
+	}
+	if f.root, err = images.Mount(c.Config.ID); err != nil {
+		return nil, fmt.Errorf("mounting container %s: %w", c.Config.Name, err)
+	}
+	f.release = func() { _ = images.UnmountOnce(c.Config.ID, false) }
+	return f, nil
+}
+
+// cpInfo is what cp needs to know of a path on either side.
+type cpInfo struct {
+	IsDir, IsRegular bool
+	// Path is the path to copy: absolute, symlinks evaluated (in the
+	// container: inside its root), with the user's trailing "/" or "/.".
+	Path string
+}
+
+// abs makes p absolute against the container's working directory.
+func (f *ctrFS) abs(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join("/", f.ctr.Config.WorkingDir, p)
+}
+
+// stat resolves p inside the container (symlinks stay inside its root)
+// and describes it. A missing path wraps ENOENT.
+func (f *ctrFS) stat(p string) (*cpInfo, error) {
+	abs := f.abs(p)
+	if abs == "/" {
+		abs, p = "/.", "/." // the root's contents, not a directory named "/"
+	}
+	host, err := securejoin.SecureJoin(f.root, abs)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %q in container %s: %w", p, f.name, err)
+	}
+	rel, err := filepath.Rel(f.root, host)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return nil, fmt.Errorf("resolving %q in container %s: outside its root", p, f.name)
+	}
+	st, err := f.statRel(rel)
+	if err != nil {
+		return nil, err
+	}
+	return &cpInfo{IsDir: st.IsDir, IsRegular: st.IsRegular, Path: preserveBasePath(p, filepath.Join("/", rel))}, nil
+}
+
+func (f *ctrFS) statRel(rel string) (*copier.StatForItem, error) {
+	globs, err := copier.Stat(f.root, "", copier.StatOptions{DisallowWildcard: true}, []string{rel})
+	if err != nil {
+		return nil, err
+	}
+	if len(globs) != 1 {
+		return nil, fmt.Errorf("stat of %q: %d results", rel, len(globs))
+	}
+	if globs[0].Error != "" {
+		if strings.Contains(globs[0].Error, "no such file or directory") {
+			return nil, syscall.ENOENT
+		}
+		return nil, errors.New(globs[0].Error)
+	}
+	st, ok := globs[0].Results[rel]
+	if !ok {
+		return nil, syscall.ENOENT
+	}
+	return st, nil
+}
+
+// user is the container's user and group IDs, which own what cp writes
+// into it (--archive).
+func (f *ctrFS) user() (*idtools.IDPair, error) {
+	u, _, err := specgen.ResolveUser(f.root, f.ctr.Config.User)
+	if err != nil {
+		return nil, err
+	}
+	return &idtools.IDPair{UID: int(u.UID), GID: int(u.GID)}, nil
+}
+
+// get writes a tar of the container path p (from stat) to w.
+func (f *ctrFS) get(info *cpInfo, rename map[string]string, w io.Writer) error {
+	opts := copier.GetOptions{
+		// Unless the path ends in ".", the directory itself is copied.
+		KeepDirectoryNames: info.IsDir && filepath.Base(info.Path) != ".",
+		Rename:             rename,
+		DisallowWildcard:   true,
+	}
+	if info.Path == "/." || info.Path == "/" {
+		opts.Excludes = []string{"dev", "proc", "sys"}
+	}
+	rel := strings.TrimPrefix(info.Path, "/")
+	if rel == "" {
+		rel = "."
+	}
+	if err := copier.Get(f.root, "", opts, []string{rel}, w); err != nil {
+		return fmt.Errorf("copying from container: %w", err)
+	}
+	return nil
+}
+
+// put extracts the tar stream into the container directory dir.
+func (f *ctrFS) put(dir string, chown, noOverwrite bool, rename map[string]string, rd io.Reader) error {
+	opts := copier.PutOptions{
+		NoOverwriteDirNonDir: noOverwrite, NoOverwriteNonDirDir: noOverwrite,
+		Rename: rename, IgnoreDevices: true,
+	}
+	if chown {
+		id, err := f.user()
+		if err != nil {
+			return err
+		}
+		opts.ChownDirs, opts.ChownFiles = id, id
+	}
+	// copier takes an absolute directory as a path under root.
+	if err := copier.Put(f.root, filepath.Join(f.root, dir), opts, rd); err != nil {
+		return fmt.Errorf("copying to container: %w", err)
+	}
+	return nil
+}
+
+// preserveBasePath keeps the user's trailing "/" or "/." on a resolved
+// path: they decide whether a directory or its contents is copied.
+func preserveBasePath(original, resolved string) string {
+	switch {
+	case strings.HasSuffix(original, "/"):
+		if !strings.HasSuffix(resolved, "/") {
+			resolved += "/"
+		}
+	case strings.HasSuffix(original, "/."):
+		if strings.HasSuffix(resolved, "/") {
+			resolved += "."
+		} else if !strings.HasSuffix(resolved, "/.") {
+			resolved += "/."
+		}
+	}
+	return resolved
+}
