@@ -246,11 +246,10 @@ func processEnv(c *define.ContainerConfig, h *Host, hostname string) []string {
 	if c.Terminal {
 		addDefault("TERM", "xterm")
 	}
-	// podman sets container=podman so systemd and scripts know they run
-	// in a container. pier names itself: any value makes systemd detect a
-	// container, and claiming to be podman would mislead tools that then
-	// look for podman-only files such as /run/.containerenv.
-	addDefault("container", "pier")
+	// container=podman, as podman sets it: systemd and scripts test this
+	// exact value (podman's system tests check it), and pier's containers
+	// are podman-compatible containers.
+	addDefault("container", "podman")
 	home := h.Home
 	if home == "" {
 		home = "/"

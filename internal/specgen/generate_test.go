@@ -147,7 +147,7 @@ func TestGenerateProperties(t *testing.T) {
 	if s.Hostname != testID[:12] {
 		t.Errorf("default hostname must be the short ID, got %q", s.Hostname)
 	}
-	for _, want := range []string{"container=pier", "HOME=/root", "HOSTNAME=" + testID[:12], "TERM=xterm"} {
+	for _, want := range []string{"container=podman", "HOME=/root", "HOSTNAME=" + testID[:12], "TERM=xterm"} {
 		if !slices.Contains(s.Process.Env, want) {
 			t.Errorf("env %v lacks %q", s.Process.Env, want)
 		}

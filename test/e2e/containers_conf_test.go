@@ -365,3 +365,18 @@ func TestContainersConfVolumes(t *testing.T) {
 	p.WriteConf("[containers]\nvolumes = [\"relative:/data\"]\n")
 	p.ExpectEngineError(p.Run("create", Image, "true"), "containers.conf volumes")
 }
+
+// containers.conf env is a default: --unsetenv and --unsetenv-all drop it;
+// the container gets container=podman, as podman's do.
+func TestContainersConfEnvUnset(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf("[containers]\nenv = [\"FROM_CONF=1\", \"OTHER=2\"]\n")
+	env := p.MustRun("run", "--rm", "--unsetenv", "FROM_CONF", Image, "env").Stdout
+	if strings.Contains(env, "FROM_CONF=") || !strings.Contains(env, "OTHER=2\n") || !strings.Contains(env, "container=podman\n") {
+		t.Errorf("--unsetenv FROM_CONF:\n%s", env)
+	}
+	if env := p.MustRun("run", "--rm", "--unsetenv-all", Image, "/bin/env").Stdout; strings.Contains(env, "OTHER=") {
+		t.Errorf("--unsetenv-all left containers.conf's env:\n%s", env)
+	}
+}
