@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,10 +18,19 @@ func newAttachCommand(g *Globals) *cobra.Command {
 		Use:   "attach [options] CONTAINER",
 		Short: "Attach to a running container",
 		Long:  "The pier attach command allows you to attach to a running container using the container's ID or name, either to view its ongoing output or to control it interactively.",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 || (len(args) == 0 && !latest) {
+		// podman's validate.IDOrLatestArgs.
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) > 1:
+				return fmt.Errorf("`%s` accepts at most one argument", cmd.CommandPath())
+			case latest && len(args) > 0:
+				return errors.New("--latest and containers cannot be used together")
+			case !latest && len(args) == 0:
 				return errors.New("attach requires the name or id of one running container or the latest flag")
 			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			rt, err := g.Engine(ctx)
 			if err != nil {

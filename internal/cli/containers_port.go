@@ -20,7 +20,9 @@ func newPortCommand(g *Globals) *cobra.Command {
 		Short: "List port mappings or a specific mapping for the container",
 		Args: func(_ *cobra.Command, args []string) error {
 			switch {
-			case (all || latest) && len(args) > 1, !all && !latest && (len(args) < 1 || len(args) > 2):
+			case !all && !latest && len(args) > 2:
+				return errors.New("`port` accepts at most 2 arguments")
+			case (all || latest) && len(args) > 1, !all && !latest && len(args) < 1:
 				return errors.New("you must supply a running container name or id")
 			}
 			return nil

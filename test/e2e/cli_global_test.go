@@ -103,6 +103,9 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"system"}, "Error: missing command 'pier system COMMAND'\n"},
 		{[]string{"rm", "--all", "--latest"}, "Error: --all and --latest cannot be used together\n"},
 		{[]string{"restart", "--all", "--latest"}, "Error: --all and --latest cannot be used together\n"},
+		{[]string{"container", "attach", "a", "b"}, "Error: `pier container attach` accepts at most one argument\n"},
+		{[]string{"attach", "-l", "a"}, "Error: --latest and containers cannot be used together\n"},
+		{[]string{"port", "a", "b", "c"}, "Error: `port` accepts at most 2 arguments\n"},
 	} {
 		r := p.Run(c.args...)
 		if r.ExitCode != 125 || r.Stderr != c.err {
