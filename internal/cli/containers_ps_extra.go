@@ -10,6 +10,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/errdefs"
 )
 
 // psSortKeys are podman 5's --sort values.
@@ -63,7 +64,8 @@ func psSizeOf(ctx context.Context, rt *engine.Runtime, id string) *psSize {
 }
 
 // psWatch redraws every interval until the command is interrupted; on a
-// terminal it clears the screen first, as podman does.
+// terminal it clears the screen first, as podman does. An interrupt ends
+// it with podman's silent exit 1.
 func psWatch(ctx context.Context, g *Globals, every time.Duration, once func() error) error {
 	for {
 		if format.IsTerminal(g.Stdout) {
@@ -74,7 +76,7 @@ func psWatch(ctx context.Context, g *Globals, every time.Duration, once func() e
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return &errdefs.ExitError{Code: 1}
 		case <-time.After(every):
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -81,13 +82,24 @@ func TestPsWatch(t *testing.T) {
 	p := newPier(t)
 	p.ExpectEngineError(p.Run("ps", "-w", "1", "-l"), "Error: the watch and latest flags cannot be used together")
 	p.MustRun("run", "-d", "--name", "w1", Image, "sleep", "100")
-	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := p.Command(ctx, RunOpts{}, "ps", "-w", "1", "--format", "{{.Names}}")
-	out, _ := cmd.Output()
-	// Redrawn every second until interrupted: two or three times in 2.5 s.
-	if n := strings.Count(string(out), "w1\n"); n < 2 || n > 3 {
-		t.Errorf("ps -w 1 for 2.5 s drew %d times: %q", n, out)
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	_ = cmd.Wait()
+	// Redrawn every second until interrupted: two or three times in 2.5 s;
+	// the interrupt ends it with podman's silent exit 1.
+	if n := strings.Count(out.String(), "w1\n"); n < 2 || n > 3 {
+		t.Errorf("ps -w 1 for 2.5 s drew %d times: %q", n, out.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 1 || errOut.String() != "" {
+		t.Errorf("ps -w interrupted: exit %d, stderr %q", code, errOut.String())
 	}
 }
 
