@@ -70,4 +70,8 @@ func TestArgumentCompletion(t *testing.T) {
 	if out := lines("rename", "c-done", "x", ""); out != ":4\n" {
 		t.Errorf("past the last argument: %q", out)
 	}
+	p.MustRun("network", "create", "c-net")
+	if out := lines("network", "rm", "c-"); out != "c-net\n:4\n" {
+		t.Errorf("network rm: %q", out)
+	}
 }
