@@ -41,7 +41,7 @@ func (r *Runtime) Copy(ctx context.Context, o CopyOptions) error {
 	case o.DstContainer != "":
 		return r.copyToCtr(ctx, o)
 	}
-	return errdefs.New(errdefs.ErrInvalidArgument, fmt.Sprintf("invalid arguments %s, %s you must use just one container", o.SrcPath, o.DstPath))
+	return errdefs.New(errdefs.ErrInvalidArgument, "name or ID cannot be empty")
 }
 
 func (r *Runtime) copyFromCtr(ctx context.Context, o CopyOptions) error {

@@ -15,6 +15,7 @@ import (
 	"go.podman.io/storage/pkg/idtools"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/specgen"
 )
@@ -35,6 +36,9 @@ type ctrFS struct {
 // otherwise its storage, mounted for the copy.
 func (r *Runtime) openCtrFS(ctx context.Context, nameOrID string) (*ctrFS, error) {
 	c, err := r.Lookup(ctx, nameOrID)
+	if errors.Is(err, define.ErrNoSuchCtr) {
+		return nil, errdefs.New(define.ErrNoSuchCtr, fmt.Sprintf("container %q does not exist", nameOrID))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -96,8 +96,11 @@ func TestCp(t *testing.T) {
 
 	// Errors.
 	r = p.Run("cp", big, "nosuchctr:/tmp")
-	if r.ExitCode != 125 || !strings.Contains(r.Stderr, "no such container") {
+	if r.ExitCode != 125 || r.Stderr != "Error: container \"nosuchctr\" does not exist\n" {
 		t.Errorf("cp to a missing container: %s", r)
+	}
+	if r := p.Run("cp", big, big+".2"); r.ExitCode != 125 || r.Stderr != "Error: name or ID cannot be empty\n" {
+		t.Errorf("cp without a container: %s", r)
 	}
 	r = p.Run("cp", big, "r:/IdoNotExist/")
 	if r.ExitCode != 125 || r.Stderr != "Error: \"/IdoNotExist/\" could not be found on container r: no such file or directory\n" {
