@@ -17,33 +17,34 @@ type Info struct {
 
 // HostInfo describes the machine and the helpers pier drives.
 type HostInfo struct {
-	Arch              string           `json:"arch"`
-	BuildahVersion    string           `json:"buildahVersion"`
-	CgroupManager     string           `json:"cgroupManager"`
-	CgroupsVersion    string           `json:"cgroupVersion"`
-	CgroupControllers []string         `json:"cgroupControllers"`
-	Conmon            *ConmonInfo      `json:"conmon"`
-	CPUs              int              `json:"cpus"`
-	CPUUtilization    *CPUUsage        `json:"cpuUtilization"`
-	DatabaseBackend   string           `json:"databaseBackend"`
-	Distribution      DistributionInfo `json:"distribution"`
-	EventLogger       string           `json:"eventLogger"`
-	Hostname          string           `json:"hostname"`
-	IDMappings        IDMappings       `json:"idMappings"`
-	Kernel            string           `json:"kernel"`
-	LogDriver         string           `json:"logDriver"`
-	MemFree           int64            `json:"memFree"`
-	MemTotal          int64            `json:"memTotal"`
-	NetworkBackend    string           `json:"networkBackend"`
-	OCIRuntime        *OCIRuntimeInfo  `json:"ociRuntime"`
-	OS                string           `json:"os"`
-	ServiceIsRemote   bool             `json:"serviceIsRemote"`
-	Security          SecurityInfo     `json:"security"`
-	SwapFree          int64            `json:"swapFree"`
-	SwapTotal         int64            `json:"swapTotal"`
-	Uptime            string           `json:"uptime"`
-	Variant           string           `json:"variant"`
-	Linkmode          string           `json:"linkmode"`
+	Arch               string              `json:"arch"`
+	BuildahVersion     string              `json:"buildahVersion"`
+	CgroupManager      string              `json:"cgroupManager"`
+	CgroupsVersion     string              `json:"cgroupVersion"`
+	CgroupControllers  []string            `json:"cgroupControllers"`
+	Conmon             *ConmonInfo         `json:"conmon"`
+	CPUs               int                 `json:"cpus"`
+	CPUUtilization     *CPUUsage           `json:"cpuUtilization"`
+	DatabaseBackend    string              `json:"databaseBackend"`
+	Distribution       DistributionInfo    `json:"distribution"`
+	EventLogger        string              `json:"eventLogger"`
+	Hostname           string              `json:"hostname"`
+	IDMappings         IDMappings          `json:"idMappings"`
+	Kernel             string              `json:"kernel"`
+	LogDriver          string              `json:"logDriver"`
+	MemFree            int64               `json:"memFree"`
+	MemTotal           int64               `json:"memTotal"`
+	NetworkBackend     string              `json:"networkBackend"`
+	NetworkBackendInfo *NetworkBackendInfo `json:"networkBackendInfo,omitempty"`
+	OCIRuntime         *OCIRuntimeInfo     `json:"ociRuntime"`
+	OS                 string              `json:"os"`
+	ServiceIsRemote    bool                `json:"serviceIsRemote"`
+	Security           SecurityInfo        `json:"security"`
+	SwapFree           int64               `json:"swapFree"`
+	SwapTotal          int64               `json:"swapTotal"`
+	Uptime             string              `json:"uptime"`
+	Variant            string              `json:"variant"`
+	Linkmode           string              `json:"linkmode"`
 }
 
 // ConmonInfo is podman's name for the per-container monitor; pier reports
@@ -157,4 +158,22 @@ type Version struct {
 type SystemVersionReport struct {
 	Client *Version `json:",omitempty"`
 	Server *Version `json:",omitempty"`
+}
+
+// NetworkBackendInfo is podman's description of the network backend and
+// its DNS server.
+type NetworkBackendInfo struct {
+	Backend        string         `json:"backend"`
+	Version        string         `json:"version,omitempty"`
+	Package        string         `json:"package,omitempty"`
+	Path           string         `json:"path,omitempty"`
+	DNS            DNSBackendInfo `json:"dns"`
+	DefaultNetwork string         `json:"defaultNetwork,omitempty"`
+}
+
+// DNSBackendInfo is the DNS server of the network backend (aardvark-dns).
+type DNSBackendInfo struct {
+	Version string `json:"version,omitempty"`
+	Package string `json:"package,omitempty"`
+	Path    string `json:"path,omitempty"`
 }

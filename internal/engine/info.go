@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/network"
 	"github.com/pier-engine/pier/internal/version"
 )
 
@@ -59,6 +60,8 @@ func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); host.Conmon.Package = packageOf(ctx, p) }()
 	}
+	host.NetworkBackendInfo = r.networkInfo(ctx, &wg)
+	host.NetworkBackend = host.NetworkBackendInfo.Backend
 	store, err := r.storeInfo(ctx)
 	wg.Wait()
 	if err != nil {
@@ -76,15 +79,38 @@ func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 		Host:       host,
 		Store:      store,
 		Registries: registries,
-		// Only what pier has: no network or volume drivers yet (those
-		// issues add them), and the log drivers create accepts.
+		// Only what pier has: no volume drivers yet (that issue adds
+		// them), netavark's bridge, and the log drivers create accepts.
 		Plugins: define.Plugins{
 			Volume:  []string{},
-			Network: []string{},
+			Network: []string{"bridge"},
 			Log:     []string{"k8s-file", "none", "passthrough"},
 		},
 		Version: VersionInfo(),
 	}, nil
+}
+
+// networkInfo describes netavark and aardvark-dns, the network backend
+// pier drives; their versions and packages are filled in by goroutines
+// added to wg.
+func (r *Runtime) networkInfo(ctx context.Context, wg *sync.WaitGroup) *define.NetworkBackendInfo {
+	d := r.netDriver()
+	info := &define.NetworkBackendInfo{
+		Backend:        "netavark",
+		DefaultNetwork: network.FromCommon(r.conf.Common).Default(),
+	}
+	probe := func(path string, p, ver, pkg *string) {
+		if !fileExists(path) {
+			return
+		}
+		*p = path
+		wg.Add(2)
+		go func() { defer wg.Done(); *ver = toolVersion(ctx, path) }()
+		go func() { defer wg.Done(); *pkg = packageOf(ctx, path) }()
+	}
+	probe(d.Netavark, &info.Path, &info.Version, &info.Package)
+	probe(d.Aardvark, &info.DNS.Path, &info.DNS.Version, &info.DNS.Package)
+	return info
 }
 
 // unknownPackage is podman's answer for a file no package manager owns.
@@ -187,10 +213,8 @@ func hostInfo() *define.HostInfo {
 		CPUs:            runtime.NumCPU(),
 		DatabaseBackend: "sqlite",
 		EventLogger:     "none",
-		// pier has no network backend until the networking issue lands.
-		NetworkBackend: "",
-		OS:             runtime.GOOS,
-		Linkmode:       "dynamic",
+		OS:              runtime.GOOS,
+		Linkmode:        "dynamic",
 		Security: define.SecurityInfo{
 			Rootless:       os.Geteuid() != 0,
 			SECCOMPEnabled: fileExists("/proc/self/status") && procStatusHas("Seccomp:"),

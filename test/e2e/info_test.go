@@ -17,11 +17,15 @@ func TestInfoClaimsOnlyWhatPierHas(t *testing.T) {
 	r := p.Expect(0, "info", "--format", "json")
 	var info struct {
 		Host struct {
-			NetworkBackend string `json:"networkBackend"`
-			BuildahVersion string `json:"buildahVersion"`
-			Conmon         struct{ Package, Path string }
-			OCIRuntime     struct{ Name, Package string } `json:"ociRuntime"`
-			Security       struct {
+			NetworkBackend     string `json:"networkBackend"`
+			BuildahVersion     string `json:"buildahVersion"`
+			NetworkBackendInfo struct {
+				Backend        string `json:"backend"`
+				DefaultNetwork string `json:"defaultNetwork"`
+			} `json:"networkBackendInfo"`
+			Conmon     struct{ Package, Path string }
+			OCIRuntime struct{ Name, Package string } `json:"ociRuntime"`
+			Security   struct {
 				Capabilities string `json:"capabilities"`
 			} `json:"security"`
 			Uptime string `json:"uptime"`
@@ -41,8 +45,12 @@ func TestInfoClaimsOnlyWhatPierHas(t *testing.T) {
 	if h.BuildahVersion == "" || h.BuildahVersion[0] < '1' || h.BuildahVersion[0] > '9' {
 		t.Errorf("buildahVersion %q: pier links buildah for commit", h.BuildahVersion)
 	}
-	if h.NetworkBackend != "" || len(info.Plugins.Network) != 0 || info.Plugins.Network == nil {
-		t.Errorf("network backend %q, plugins %v: pier has none", h.NetworkBackend, info.Plugins.Network)
+	if h.NetworkBackend != "netavark" || strings.Join(info.Plugins.Network, ",") != "bridge" ||
+		h.NetworkBackendInfo.Backend != "netavark" || h.NetworkBackendInfo.DefaultNetwork != "podman" {
+		t.Errorf("network backend %q %+v, plugins %v: pier drives netavark's bridge", h.NetworkBackend, h.NetworkBackendInfo, info.Plugins.Network)
+	}
+	if len(info.Plugins.Volume) != 0 || info.Plugins.Volume == nil {
+		t.Errorf("volume plugins %v: pier has none yet", info.Plugins.Volume)
 	}
 	if h.Conmon.Package != "Unknown" || !strings.HasSuffix(h.Conmon.Path, "/pier-monitor") {
 		t.Errorf("monitor: %+v", h.Conmon)
@@ -56,7 +64,7 @@ func TestInfoClaimsOnlyWhatPierHas(t *testing.T) {
 	if strings.Contains(h.Uptime, "Approximately") || !strings.HasSuffix(h.Uptime, "s") {
 		t.Errorf("uptime %q: podman 5's shape is 0h 25m 11.00s", h.Uptime)
 	}
-	if r := p.Expect(0, "info"); !strings.Contains(r.Stdout, "\n  networkBackend: \"\"\n") ||
+	if r := p.Expect(0, "info"); !strings.Contains(r.Stdout, "\n  networkBackend: netavark\n  networkBackendInfo:\n    backend: netavark\n") ||
 		!strings.Contains(r.Stdout, "\n  conmon:\n    package: Unknown\n") {
 		t.Errorf("yaml: %s", r)
 	}
