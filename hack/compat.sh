@@ -31,6 +31,7 @@ passing=test/compat/passing.txt
 run() { # out-dir files...
 	local out=$1
 	shift
+	mkdir -p "$work"
 	PB_WORK=$work PB_OUT=$out "$suite/run.sh" bin/pier "$@" >"$out.log" 2>&1
 	tail -n +3 "$out/summary.txt" 2>/dev/null
 	"$suite/score.sh" "$out" | tail -2
@@ -45,6 +46,8 @@ mapfile -t files < <(sed -n 's/^\([^:]*\.bats\): .*/\1/p' "$passing" | sort -u)
 [ ${#files[@]} -gt 0 ] || { echo "compat: $passing lists no tests" >&2; exit 2; }
 out=$work/check
 run "$out" "${files[@]}"
+# A run that produced no results must not read as "nothing regressed".
+[ -f "$out/passed.txt" ] || { echo "compat: no results in $out (see $out.log)" >&2; exit 2; }
 # listed tests that did not pass, per file; re-run those files once
 missing() { grep -Fxvf "$1/passed.txt" "$passing"; }
 mapfile -t again < <(missing "$out" | sed 's/: .*//' | sort -u)

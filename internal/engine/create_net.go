@@ -16,8 +16,17 @@ import (
 )
 
 // defaultNetworkMode is the mode of a container created without
-// --network.
-func (r *Runtime) defaultNetworkMode() string { return "none" }
+// --network: containers.conf's netns, else podman's rootful default, the
+// bridge to the default network.
+func (r *Runtime) defaultNetworkMode() string {
+	if c := r.conf.Common; c != nil {
+		switch c.Containers.NetNS {
+		case "host", "none", "bridge":
+			return c.Containers.NetNS
+		}
+	}
+	return "bridge"
+}
 
 // applyNetwork settles the network mode, the networks a bridge container
 // joins (each checked to exist) and its ports and DNS options.

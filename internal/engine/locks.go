@@ -46,11 +46,7 @@ func (r *Runtime) keepLock(name string, exists func(kind, id string) bool) bool 
 	switch kind {
 	case kindContainer:
 		return exists(kind, id)
-	case "network":
-		// The network config lock guards files, not an object: it is
-		// made again on demand.
-		return name != netConfigLock
-	case "pod", "volume", "exec":
+	case "pod", "volume", "network", "exec":
 		return true
 	}
 	return false

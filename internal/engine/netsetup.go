@@ -56,12 +56,15 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *define.Container) error {
 	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", netnsDir, err)
 	}
+	// A namespace of this name that the state forgot (a reboot refresh
+	// that was no reboot) goes first.
+	_ = netns.UnmountNS(c.State.NetNS)
 	ns, err := netns.NewNSAtPath(c.State.NetNS)
 	if err != nil {
 		return fmt.Errorf("creating network namespace for container %s: %w", c.Config.ID, err)
 	}
 	ns.Close()
-	l, err := r.locks.Lock(ctx, netConfigLock)
+	l, err := r.lockNetworks(ctx)
 	if err != nil {
 		return err
 	}

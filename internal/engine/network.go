@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 
 	"go.podman.io/common/libnetwork/types"
@@ -11,12 +12,23 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/lock"
 	"github.com/pier-engine/pier/internal/network"
 )
 
 // netConfigLock serialises changes to network definitions and address
 // allocation (two creates could pick one subnet, two starts one address).
+// It lives in its own directory: it guards files, not an object, so the
+// object locks' GC has nothing to say about it.
 const netConfigLock = "network-config"
+
+func (r *Runtime) lockNetworks(ctx context.Context) (*lock.Lock, error) {
+	m, err := lock.NewManager(filepath.Join(r.runDir, "network-locks"))
+	if err != nil {
+		return nil, err
+	}
+	return m.Lock(ctx, netConfigLock)
+}
 
 func (r *Runtime) networks() network.Config {
 	return network.FromCommon(r.conf.Common)
@@ -24,7 +36,7 @@ func (r *Runtime) networks() network.Config {
 
 // NetworkCreate writes a new network definition.
 func (r *Runtime) NetworkCreate(ctx context.Context, req network.CreateRequest) (types.Network, error) {
-	l, err := r.locks.Lock(ctx, netConfigLock)
+	l, err := r.lockNetworks(ctx)
 	if err != nil {
 		return types.Network{}, err
 	}
@@ -156,7 +168,7 @@ func (r *Runtime) NetworkRemove(ctx context.Context, nameOrID string, force bool
 			}
 		}
 	}
-	l, err := r.locks.Lock(ctx, netConfigLock)
+	l, err := r.lockNetworks(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -179,7 +191,7 @@ func (r *Runtime) NetworkPrune(ctx context.Context, filters map[string][]string)
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.locks.Lock(ctx, netConfigLock)
+	l, err := r.lockNetworks(ctx)
 	if err != nil {
 		return nil, err
 	}
