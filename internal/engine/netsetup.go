@@ -14,6 +14,7 @@ import (
 	"go.podman.io/common/pkg/netns"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/network"
 )
 
@@ -64,6 +65,7 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *define.Container) error {
 		return fmt.Errorf("creating network namespace for container %s: %w", c.Config.ID, err)
 	}
 	ns.Close()
+	failpoint.Hit("network-after-netns")
 	l, err := r.lockNetworks(ctx)
 	if err != nil {
 		return err
@@ -90,6 +92,7 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *define.Container) error {
 	if err != nil {
 		return fmt.Errorf("setting up network for container %s: %w", c.Config.Name, err)
 	}
+	failpoint.Hit("network-after-setup")
 	c.State.NetworkStatus = status
 	return r.save(ctx, c)
 }
@@ -175,6 +178,7 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
 			}
 		}
 	}
+	failpoint.Hit("network-teardown-before-netns")
 	if err := netns.UnmountNS(c.State.NetNS); err != nil && !errors.Is(err, os.ErrNotExist) {
 		slog.WarnContext(ctx, fmt.Sprintf("removing network namespace of container %s: %v", c.Config.ID, err))
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -45,12 +46,28 @@ func hostNetState(t *testing.T) map[string]string {
 	return out
 }
 
-func checkNetStateSame(t *testing.T, before map[string]string) {
+// checkNetStateSame compares the lines of the host's network state that
+// are pier's (netns pier-*) or name one of needles (the test's subnet,
+// bridge, ports, addresses): other engines on the host change the rest.
+func checkNetStateSame(t *testing.T, before map[string]string, needles ...string) {
 	t.Helper()
 	after := hostNetState(t)
+	needles = append(needles, "pier-")
+	mine := func(s string) string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			for _, n := range needles {
+				if strings.Contains(l, n) {
+					out = append(out, l)
+					break
+				}
+			}
+		}
+		return strings.Join(out, "\n")
+	}
 	for k, b := range before {
-		if after[k] != b {
-			t.Errorf("%s changed:\nbefore:\n%s\nafter:\n%s", k, b, after[k])
+		if mine(after[k]) != mine(b) {
+			t.Errorf("%s changed:\nbefore:\n%s\nafter:\n%s", k, mine(b), mine(after[k]))
 		}
 	}
 }
@@ -61,6 +78,7 @@ func TestNetworkNamesAndCleanup(t *testing.T) {
 	p := newPier(t)
 	before := hostNetState(t)
 	p.MustRun("network", "create", "--subnet", "10.231.7.0/24", "e2enet")
+	bridge := p.MustRun("network", "inspect", "--format", "{{.NetworkInterface}}", "e2enet").Out()
 	p.MustRun("run", "-d", "--name", "srv", "--network", "e2enet", Image, "sh", "-c", "echo from-srv > /index.html; httpd -f -p 80 -h /")
 	if got := p.Inspect("srv", "{{.NetworkSettings.Networks.e2enet.IPAddress}}"); got != "10.231.7.2" {
 		t.Fatalf("srv address %q", got)
@@ -80,7 +98,7 @@ func TestNetworkNamesAndCleanup(t *testing.T) {
 	}
 	p.MustRun("rm", "-f", "-t", "0", "srv")
 	p.MustRun("network", "rm", "e2enet")
-	checkNetStateSame(t, before)
+	checkNetStateSame(t, before, "10.231.7.", bridge)
 }
 
 // A published port is reachable from the host on 127.0.0.1; a second
@@ -91,6 +109,7 @@ func TestNetworkPublishedPort(t *testing.T) {
 	port := freeTCPPort(t)
 	p.MustRun("run", "-d", "--name", "web", "--network", "bridge", "-p", fmt.Sprintf("127.0.0.1:%d:80", port),
 		Image, "sh", "-c", "echo hello-host > /index.html; httpd -f -p 80 -h /")
+	ip := p.Inspect("web", "{{.NetworkSettings.IPAddress}}")
 	url := fmt.Sprintf("http://127.0.0.1:%d/index.html", port)
 	var body string
 	if !eventually(10*time.Second, func() bool {
@@ -116,7 +135,7 @@ func TestNetworkPublishedPort(t *testing.T) {
 		t.Fatalf("conflict: %s", r)
 	}
 	p.MustRun("rm", "-f", "-t", "0", "web")
-	checkNetStateSame(t, before)
+	checkNetStateSame(t, before, ip+"/", ip+" ", fmt.Sprint(port))
 }
 
 func freeTCPPort(t *testing.T) int {
@@ -141,5 +160,36 @@ func TestNetworkDNSFlags(t *testing.T) {
 	}
 	if out := p.MustRun("run", "--rm", "--network", "none", Image, "ip", "-o", "link").Out(); strings.Contains(out, "eth0") {
 		t.Errorf("--network none has more than lo:\n%s", out)
+	}
+}
+
+// pier killed at any step of network setup or teardown leaves a record
+// the next command repairs: after rm -af and network rm nothing is left.
+func TestNetworkFailpoints(t *testing.T) {
+	for _, fp := range []struct {
+		name  string
+		setup bool
+		args  []string
+	}{
+		{"network-after-netns", false, []string{"run", "-d", "--name", "fp", "--network", "fpnet", "-p", "127.0.0.1::80", Image, "sleep", "100"}},
+		{"network-after-setup", false, []string{"run", "-d", "--name", "fp", "--network", "fpnet", "-p", "127.0.0.1::80", Image, "sleep", "100"}},
+		{"network-teardown-before-netns", true, []string{"rm", "-f", "-t", "0", "fp"}},
+	} {
+		t.Run(fp.name, func(t *testing.T) {
+			p := newPier(t)
+			before := hostNetState(t)
+			p.MustRun("network", "create", "--subnet", "10.231.9.0/24", "fpnet")
+			bridge := p.MustRun("network", "inspect", "--format", "{{.NetworkInterface}}", "fpnet").Out()
+			if fp.setup {
+				p.MustRun("run", "-d", "--name", "fp", "--network", "fpnet", "-p", "127.0.0.1::80", Image, "sleep", "100")
+			}
+			r := p.RunWith(RunOpts{Env: []string{"PIER_FAILPOINT=" + fp.name}}, fp.args...)
+			if r.Signal != syscall.SIGKILL {
+				t.Fatalf("failpoint %s should SIGKILL pier: %s", fp.name, r)
+			}
+			p.MustRun("rm", "-af", "-t", "0")
+			p.MustRun("network", "rm", "fpnet")
+			checkNetStateSame(t, before, "10.231.9.", bridge)
+		})
 	}
 }
