@@ -180,6 +180,7 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 		addRegistryCommands,
 		addSystemCommands,
 		addNetworkCommands,
+		addVolumeCommands,
 	} {
 		add(root, g)
 	}

@@ -36,7 +36,10 @@ func (s Status) String() string {
 
 // Mount is a bind or tmpfs mount asked for by the user.
 type Mount struct {
-	Type        string   `json:"type"` // "bind" or "tmpfs"
+	Type string `json:"type"` // "bind", "tmpfs" or "volume"
+	// Name is a volume mount's volume ("" in a request: a new anonymous
+	// one); Source is then the volume's data directory.
+	Name        string   `json:"name,omitempty"`
 	Source      string   `json:"source,omitempty"`
 	Destination string   `json:"destination"`
 	Options     []string `json:"options,omitempty"`

@@ -58,6 +58,11 @@ func (s *sqliteStore) addDependencies(ctx context.Context, tx *sql.Tx, c *define
 				return fmt.Errorf("container %s depends on container %s: %w", c.Config.ID, d.ID, err)
 			}
 		}
+		if d.Kind == define.KindVolume {
+			if _, err := s.volume(ctx, tx, d.ID); err != nil {
+				return fmt.Errorf("container %s uses volume %s: %w", c.Config.ID, d.ID, err)
+			}
+		}
 		if _, err := add.ExecContext(ctx, c.Config.ID, d.Kind, d.ID, d.Reason); err != nil {
 			return fmt.Errorf("recording dependency of container %s on %s %s: %w", c.Config.ID, d.Kind, d.ID, err)
 		}

@@ -23,6 +23,7 @@ type migration func(ctx context.Context, tx *sql.Tx) error
 var migrations = []migration{
 	migrateV1,
 	migrateV2,
+	migrateV3,
 }
 
 // migrateV1 creates the first schema.

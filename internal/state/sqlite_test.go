@@ -93,7 +93,7 @@ func TestMigrations(t *testing.T) {
 	// A failing step rolls back everything it and earlier steps did.
 	migrations = append(migrations[:base+1:base+1],
 		func(ctx context.Context, tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `CREATE TABLE volumes (name TEXT PRIMARY KEY)`)
+			_, err := tx.ExecContext(ctx, `CREATE TABLE secrets (name TEXT PRIMARY KEY)`)
 			return err
 		},
 		func(context.Context, *sql.Tx) error { return errors.New("boom") },
@@ -101,8 +101,8 @@ func TestMigrations(t *testing.T) {
 	if _, _, err := Open(ctx, path, testPaths, nil); err == nil {
 		t.Fatal("failing migration: Open succeeded")
 	}
-	if v := userVersion(t, path); v != base+1 || tableExists(t, path, "volumes") {
-		t.Fatalf("after failed migration: version %d, volumes table %v", v, tableExists(t, path, "volumes"))
+	if v := userVersion(t, path); v != base+1 || tableExists(t, path, "secrets") {
+		t.Fatalf("after failed migration: version %d, secrets table %v", v, tableExists(t, path, "secrets"))
 	}
 
 	// A database from a newer pier is refused, not misread.

@@ -53,6 +53,18 @@ type Store interface {
 	// sharing X's namespaces. Dependencies come from the dependents'
 	// Config.Dependencies, recorded when they are added.
 	Dependents(ctx context.Context, kind, id string) ([]string, error)
+	// AddVolume stores a new volume (define.ErrVolumeExists if the name
+	// is taken by a volume; volumes have their own namespace).
+	AddVolume(ctx context.Context, v *define.Volume) error
+	// Volume returns the volume called name or define.ErrNoSuchVolume.
+	Volume(ctx context.Context, name string) (*define.Volume, error)
+	// Volumes returns all volumes, oldest first.
+	Volumes(ctx context.Context) ([]*define.Volume, error)
+	// SaveVolume replaces a volume's record (define.ErrNoSuchVolume).
+	SaveVolume(ctx context.Context, v *define.Volume) error
+	// RemoveVolume deletes a volume's record; it fails with
+	// define.ErrVolumeBeingUsed while containers depend on it.
+	RemoveVolume(ctx context.Context, name string) error
 	// Update runs fn in one write transaction: the changes fn makes
 	// through tx are saved together, or none of them if fn or the commit
 	// fails. fn must be quick and must not call the runtime.
@@ -71,6 +83,9 @@ type Tx interface {
 	// dependent containers" message) while containers depend on it.
 	RemoveContainer(id string) error
 	Dependents(kind, id string) ([]string, error)
+	AddVolume(v *define.Volume) error
+	Volume(name string) (*define.Volume, error)
+	RemoveVolume(name string) error
 }
 
 // Paths are the storage locations a store was created with. Containers in

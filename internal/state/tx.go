@@ -39,3 +39,15 @@ func (t *sqliteTx) RemoveContainer(id string) error {
 func (t *sqliteTx) Dependents(kind, id string) ([]string, error) {
 	return t.s.dependents(t.ctx, t.tx, kind, id)
 }
+
+func (t *sqliteTx) AddVolume(v *define.Volume) error {
+	return t.s.addVolume(t.ctx, t.tx, v)
+}
+
+func (t *sqliteTx) Volume(name string) (*define.Volume, error) {
+	return t.s.volume(t.ctx, t.tx, name)
+}
+
+func (t *sqliteTx) RemoveVolume(name string) error {
+	return t.s.removeVolume(t.ctx, t.tx, name)
+}

@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	cfilters "go.podman.io/common/pkg/filters"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
+)
+
+type volumeFilter func(v *define.Volume, users int) bool
+
+// volumeFilters builds podman's `volume ls` filters (name, label, label!,
+// driver, scope, opt, dangling, until); prune allows only label, label!
+// and until. Values of one key are ORed, keys are ANDed.
+func volumeFilters(filters map[string][]string, prune bool) ([]volumeFilter, error) {
+	var out []volumeFilter
+	for key, vals := range filters {
+		if prune && key != "label" && key != "label!" && key != "until" {
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%q is an invalid volume filter", key)
+		}
+		f, err := volumeFilterFor(key, vals)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func volumeFilterFor(key string, vals []string) (volumeFilter, error) {
+	anyOf := func(match func(v *define.Volume, val string) bool) volumeFilter {
+		return func(v *define.Volume, _ int) bool {
+			for _, val := range vals {
+				if match(v, val) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	switch key {
+	case "name":
+		return anyOf(func(v *define.Volume, val string) bool {
+			re, err := regexp.Compile(val)
+			if err != nil {
+				return v.Name == val
+			}
+			return re.MatchString(v.Name)
+		}), nil
+	case "driver":
+		return anyOf(func(v *define.Volume, val string) bool { return v.Driver == val }), nil
+	case "scope":
+		return anyOf(func(_ *define.Volume, val string) bool { return val == "local" }), nil
+	case "opt":
+		return anyOf(func(v *define.Volume, val string) bool {
+			k, want, hasVal := strings.Cut(val, "=")
+			got, ok := v.Options[k]
+			return ok && (!hasVal || got == want)
+		}), nil
+	case "label":
+		return func(v *define.Volume, _ int) bool { return cfilters.MatchLabelFilters(vals, v.Labels) }, nil
+	case "label!":
+		return func(v *define.Volume, _ int) bool { return !cfilters.MatchLabelFilters(vals, v.Labels) }, nil
+	case "dangling":
+		for _, val := range vals {
+			if val != "true" && val != "false" && val != "1" && val != "0" {
+				return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%q is not a valid value for the \"dangling\" filter - must be true or false", val)
+			}
+		}
+		return func(_ *define.Volume, users int) bool { return danglingMatch(vals, users == 0) }, nil
+	case "until":
+		until, err := cfilters.ComputeUntilTimestamp(vals)
+		if err != nil {
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%v", err)
+		}
+		return func(v *define.Volume, _ int) bool { return v.Created.Before(until) }, nil
+	}
+	return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%q is an invalid volume filter", key)
+}
+
+// VolumeList returns the volumes passing the filters, oldest first.
+func (r *Runtime) VolumeList(ctx context.Context, filters map[string][]string) ([]*VolumeReport, error) {
+	funcs, err := volumeFilters(filters, false)
+	if err != nil {
+		return nil, err
+	}
+	vols, err := r.matchingVolumes(ctx, funcs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*VolumeReport, 0, len(vols))
+	for _, v := range vols {
+		out = append(out, volumeReport(v, 0))
+	}
+	return out, nil
+}
+
+func (r *Runtime) matchingVolumes(ctx context.Context, funcs []volumeFilter) ([]*define.Volume, error) {
+	vols, err := r.store.Volumes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*define.Volume
+next:
+	for _, v := range vols {
+		users := -1
+		for _, f := range funcs {
+			if users < 0 {
+				deps, err := r.store.Dependents(ctx, define.KindVolume, v.Name)
+				if err != nil {
+					return nil, err
+				}
+				users = len(deps)
+			}
+			if !f(v, users) {
+				continue next
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// VolumePrune removes every volume no container uses that passes the
+// filters, and returns their names.
+func (r *Runtime) VolumePrune(ctx context.Context, filters map[string][]string) ([]string, error) {
+	funcs, err := volumeFilters(filters, true)
+	if err != nil {
+		return nil, err
+	}
+	unused := func(_ *define.Volume, users int) bool { return users == 0 }
+	vols, err := r.matchingVolumes(ctx, append([]volumeFilter{unused}, funcs...))
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, v := range vols {
+		if err := r.removeVolume(ctx, v); err != nil {
+			if isVolumeGoneOrUsed(err) {
+				continue // taken or removed since it was listed
+			}
+			return removed, err
+		}
+		removed = append(removed, v.Name)
+	}
+	return removed, nil
+}
