@@ -177,3 +177,29 @@ func firstTarEntry(t *testing.T, s string) (*tar.Header, string) {
 	b, _ := io.ReadAll(tr)
 	return hdr, string(b)
 }
+
+// A symlink to /etc swapped in and out while copies run: every copy lands
+// in the container (or fails), never in the host's /etc.
+func TestCpSymlinkSwapRace(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	host := t.TempDir()
+	marker := "pier-cp-race-" + filepath.Base(host)
+	src := filepath.Join(host, marker)
+	if err := os.WriteFile(src, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun("run", "-d", "--name", "race", Image, "sh", "-c",
+		"while :; do mkdir -p /tmp/x; rm -rf /tmp/x; ln -s /etc /tmp/x; rm -f /tmp/x; done")
+	defer os.Remove("/etc/" + marker)
+	for i := 0; i < 15; i++ {
+		p.Run("cp", src, "race:/tmp/x/")
+		p.Run("cp", "race:/tmp/x/passwd", filepath.Join(host, "out"))
+		if _, err := os.Stat("/etc/" + marker); err == nil {
+			t.Fatalf("copy %d followed the swapped link to the host's /etc", i)
+		}
+		if b, err := os.ReadFile(filepath.Join(host, "out")); err == nil && strings.HasPrefix(string(b), "root:x:0:0:root:/root:/bin/bash") {
+			t.Fatalf("copy %d read the host's /etc/passwd", i)
+		}
+	}
+}
