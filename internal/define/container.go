@@ -196,6 +196,10 @@ type ContainerState struct {
 	// alone may have been reused by an unrelated process.
 	PIDStart     uint64 `json:"pidStart,omitempty"`
 	MonitorStart uint64 `json:"monitorStart,omitempty"`
+	// StopperPID/StopperStart name the pier process waiting in a stop
+	// (status "stopping"): if it dies, the container is running again.
+	StopperPID   int    `json:"stopperPid,omitempty"`
+	StopperStart uint64 `json:"stopperStart,omitempty"`
 	// NetNS is the container's own network namespace (bind mount path),
 	// recorded before it is set up so that a crash is cleaned up later;
 	// NetworkStatus is netavark's answer, which holds the addresses
@@ -246,6 +250,7 @@ func (s *ContainerState) ResetForReboot() {
 	}
 	s.PID, s.PIDStart = 0, 0
 	s.MonitorPID, s.MonitorStart = 0, 0
+	s.StopperPID, s.StopperStart = 0, 0
 	s.Mounted = false
 	s.Mountpoint = ""
 	s.StoppedByUser = false

@@ -112,6 +112,7 @@ func (r *Runtime) syncState(c *define.Container) bool {
 		st.ExitCode = int32(code)
 		st.FinishedAt = at
 		st.PID, st.PIDStart = 0, 0
+		st.StopperPID, st.StopperStart = 0, 0
 		st.ExecSessions = nil // they die with the container's PID namespace
 		return true
 	}
@@ -127,6 +128,13 @@ func (r *Runtime) syncState(c *define.Container) bool {
 	}
 	if st.Status == define.StatusCreated && monAlive {
 		return r.syncCreated(c)
+	}
+	if st.Status == define.StatusStopping && !proc.Alive(st.StopperPID, st.StopperStart) {
+		// The stop that waited was killed before the exit: nobody will
+		// finish it, the container still runs.
+		st.Status = define.StatusRunning
+		st.StopperPID, st.StopperStart = 0, 0
+		return true
 	}
 	return false
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"syscall"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/monitor"
 	"github.com/pier-engine/pier/internal/oci"
+	"github.com/pier-engine/pier/internal/proc"
 )
 
 // Stop sends the stop signal, waits up to timeout (the container's stop
@@ -53,6 +55,7 @@ func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) (err
 		// runs, and must not stay "stopping" with nobody waiting.
 		if c.State.Status == define.StatusStopping {
 			c.State.Status = define.StatusRunning
+			c.State.StopperPID, c.State.StopperStart = 0, 0
 			_ = r.save(ctx, c)
 		}
 		l.Unlock()
@@ -83,6 +86,7 @@ func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *
 	if err := r.awaitStop(ctx, c, p); err != nil {
 		if !r.syncState(c) {
 			c.State.Status = define.StatusRunning // not stopping any more
+			c.State.StopperPID, c.State.StopperStart = 0, 0
 			_ = r.save(context.WithoutCancel(ctx), c)
 		}
 		releaseCleanup(claim, err)
@@ -146,6 +150,8 @@ func (r *Runtime) beginStop(ctx context.Context, c *define.Container, timeout *u
 	}
 	c.State.StoppedByUser = true
 	c.State.Status = define.StatusStopping
+	c.State.StopperPID = os.Getpid()
+	c.State.StopperStart, _ = proc.StartTime(c.State.StopperPID)
 	if err := r.save(ctx, c); err != nil {
 		return stopPlan{}, err
 	}

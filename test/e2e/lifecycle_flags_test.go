@@ -267,6 +267,21 @@ func TestStopInterrupted(t *testing.T) {
 	if st := p.Status("slow"); st != "running" {
 		t.Errorf("after an interrupted stop: %s, want running", st)
 	}
+	// A stop killed outright cannot tidy up: the next command notices its
+	// waiter is gone and shows the container running again.
+	stop = p.Command(ctx, RunOpts{}, "stop", "-t", "30", "slow")
+	if err := stop.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.WaitStatus("slow", "stopping", 10*time.Second)
+	_ = stop.Process.Kill()
+	_ = stop.Wait()
+	if st := p.Status("slow"); st != "running" {
+		t.Errorf("after a killed stop: %s, want running", st)
+	}
+	if got := p.MustRun("ps", "--format", "{{.Names}} {{.State}}").Out(); got != "slow running" {
+		t.Errorf("ps after a killed stop: %q", got)
+	}
 	p.MustRun("stop", "-t", "0", "slow")
 }
 
