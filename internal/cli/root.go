@@ -23,7 +23,7 @@ import (
 // Globals are podman's global flags plus the lazily opened engine.
 type Globals struct {
 	Root, RunRoot, Runtime, StorageDriver, LogLevel, TmpDir string
-	VolumePath                                              string
+	VolumePath, NetworkConfigDir                            string
 	StorageOpts, RuntimeFlags                               []string
 	// Modules are containers.conf modules (--module), read after the
 	// drop-ins.
@@ -83,17 +83,18 @@ func (g *Globals) Engine(ctx context.Context) (*engine.Runtime, error) {
 		"TmpDir":      flags.Changed("tmpdir"),
 	}
 	rt, err := engine.Open(ctx, engine.Options{
-		Config:        conf,
-		GraphRoot:     g.Root,
-		RunRoot:       g.RunRoot,
-		Runtime:       g.Runtime,
-		RuntimeFlags:  g.RuntimeFlags,
-		StorageDriver: g.StorageDriver,
-		StorageOpts:   g.storageOpts(flags),
-		TmpDir:        g.TmpDir,
-		VolumePath:    g.VolumePath,
-		Explicit:      explicit,
-		GlobalArgs:    g.globalArgs(),
+		Config:           conf,
+		GraphRoot:        g.Root,
+		RunRoot:          g.RunRoot,
+		Runtime:          g.Runtime,
+		RuntimeFlags:     g.RuntimeFlags,
+		StorageDriver:    g.StorageDriver,
+		StorageOpts:      g.storageOpts(flags),
+		TmpDir:           g.TmpDir,
+		VolumePath:       g.VolumePath,
+		NetworkConfigDir: g.NetworkConfigDir,
+		Explicit:         explicit,
+		GlobalArgs:       g.globalArgs(),
 	})
 	if err != nil {
 		return nil, err

@@ -42,6 +42,7 @@ func addRootFlags(root *cobra.Command, g *Globals) {
 		pf.StringVar(&g.StorageDriver, "storage-driver", "", "Select which storage driver is used to manage storage of images and containers")
 		pf.StringVar(&g.TmpDir, "tmpdir", "", "Path to the tmp directory for libpod state content")
 		pf.StringVar(&g.VolumePath, "volumepath", "", "Path to the volume directory in which volume data is stored")
+		pf.StringVar(&g.NetworkConfigDir, "network-config-dir", "", "Path of the configuration directory for networks")
 	}
 	pf.StringArrayVar(&g.StorageOpts, "storage-opt", []string{}, "Used to pass an option to the storage driver")
 	// podman's help flag has no -h: subcommands use -h for themselves

@@ -18,7 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/define"
-	"github.com/pier-engine/pier/internal/network"
 	"github.com/pier-engine/pier/internal/version"
 )
 
@@ -97,7 +96,7 @@ func (r *Runtime) networkInfo(ctx context.Context, wg *sync.WaitGroup) *define.N
 	d := r.netDriver()
 	info := &define.NetworkBackendInfo{
 		Backend:        "netavark",
-		DefaultNetwork: network.FromCommon(r.conf.Common).Default(),
+		DefaultNetwork: r.networks().Default(),
 	}
 	probe := func(path string, p, ver, pkg *string) {
 		if !fileExists(path) {

@@ -31,7 +31,11 @@ func (r *Runtime) lockNetworks(ctx context.Context) (*lock.Lock, error) {
 }
 
 func (r *Runtime) networks() network.Config {
-	return network.FromCommon(r.conf.Common)
+	c := network.FromCommon(r.conf.Common)
+	if r.opts.NetworkConfigDir != "" {
+		c.Dir = r.opts.NetworkConfigDir
+	}
+	return c
 }
 
 // NetworkCreate writes a new network definition.

@@ -37,6 +37,8 @@ type Options struct {
 	// VolumePath is where named volumes live; empty means
 	// <graphroot>/volumes.
 	VolumePath string
+	// NetworkConfigDir overrides containers.conf's network_config_dir.
+	NetworkConfigDir string
 	// Explicit names the state.Paths fields the user set on the command
 	// line; only those may differ from what the state was created with.
 	Explicit map[string]bool

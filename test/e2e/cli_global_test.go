@@ -274,3 +274,20 @@ func TestDockerConfigFlag(t *testing.T) {
 		t.Errorf("--config: %s", r)
 	}
 }
+
+// --network-config-dir moves network definitions, as podman's.
+func TestNetworkConfigDirFlag(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	dir := filepath.Join(p.WorkDir(), "nets")
+	p.Expect(0, "--network-config-dir", dir, "network", "create", "flagnet")
+	if _, err := os.Stat(filepath.Join(dir, "flagnet.json")); err != nil {
+		t.Errorf("definition not in --network-config-dir: %v", err)
+	}
+	if r := p.Expect(0, "--network-config-dir", dir, "network", "ls", "--format", "{{.Name}}"); !strings.Contains(r.Stdout, "flagnet\n") {
+		t.Errorf("ls with the flag: %s", r)
+	}
+	if r := p.Expect(0, "network", "ls", "--format", "{{.Name}}"); strings.Contains(r.Stdout, "flagnet") {
+		t.Errorf("ls without the flag sees it: %s", r)
+	}
+}
