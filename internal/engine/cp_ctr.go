@@ -27,6 +27,7 @@ type ctrFS struct {
 	name    string // as the user gave it, for messages
 	ctr     *define.Container
 	root    string
+	running bool // root is the running container's view, its mounts included
 	release func()
 }
 
@@ -44,7 +45,7 @@ func (r *Runtime) openCtrFS(ctx context.Context, nameOrID string) (*ctrFS, error
 	}
 	f := &ctrFS{name: nameOrID, ctr: c, release: func() {}}
 	if c.State.Running() && c.State.PID > 0 {
-		f.root = "/proc/" + strconv.Itoa(c.State.PID) + "/root"
+		f.root, f.running = "/proc/"+strconv.Itoa(c.State.PID)+"/root", true
 		return f, nil
 	}
 	images, err := r.Images(ctx)
@@ -92,15 +93,44 @@ func (f *ctrFS) stat(p string) (*cpInfo, error) {
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return nil, fmt.Errorf("resolving %q in container %s: outside its root", p, f.name)
 	}
-	st, err := f.statRel(rel)
+	root, inRoot := f.locate("/" + rel)
+	st, err := statIn(root, inRoot)
 	if err != nil {
 		return nil, err
 	}
 	return &cpInfo{IsDir: st.IsDir, IsRegular: st.IsRegular, Path: preserveBasePath(p, filepath.Join("/", rel))}, nil
 }
 
-func (f *ctrFS) statRel(rel string) (*copier.StatForItem, error) {
-	globs, err := copier.Stat(f.root, "", copier.StatOptions{DisallowWildcard: true}, []string{rel})
+// locate finds which filesystem holds the container path p: for a stopped
+// container, a bind mount or volume mounted over it (the storage under it
+// is hidden while the container runs), as podman does; else the root.
+// It returns that filesystem's root and p relative to it.
+func (f *ctrFS) locate(p string) (root, rel string) {
+	clean := filepath.Clean(p)
+	best := ""
+	if !f.running {
+		for _, m := range f.ctr.Config.Mounts {
+			d := filepath.Clean(m.Destination)
+			if m.Source == "" || (m.Type != "bind" && m.Type != "volume") || len(d) <= len(best) {
+				continue
+			}
+			if clean == d || strings.HasPrefix(clean, d+"/") {
+				best, root = d, m.Source
+			}
+		}
+	}
+	if best == "" {
+		root, best = f.root, "/"
+	}
+	rel, _ = filepath.Rel(best, clean)
+	if strings.HasSuffix(p, "/.") && rel != "." {
+		rel += "/." // a directory's contents, not the directory
+	}
+	return root, rel
+}
+
+func statIn(root, rel string) (*copier.StatForItem, error) {
+	globs, err := copier.Stat(root, "", copier.StatOptions{DisallowWildcard: true}, []string{rel})
 	if err != nil {
 		return nil, err
 	}
@@ -141,11 +171,8 @@ func (f *ctrFS) get(info *cpInfo, rename map[string]string, w io.Writer) error {
 	if info.Path == "/." || info.Path == "/" {
 		opts.Excludes = []string{"dev", "proc", "sys"}
 	}
-	rel := strings.TrimPrefix(info.Path, "/")
-	if rel == "" {
-		rel = "."
-	}
-	if err := copier.Get(f.root, "", opts, []string{rel}, w); err != nil {
+	root, rel := f.locate(info.Path)
+	if err := copier.Get(root, "", opts, []string{rel}, w); err != nil {
 		return fmt.Errorf("copying from container: %w", err)
 	}
 	return nil
@@ -165,7 +192,8 @@ func (f *ctrFS) put(dir string, chown, noOverwrite bool, rename map[string]strin
 		opts.ChownDirs, opts.ChownFiles = id, id
 	}
 	// copier takes an absolute directory as a path under root.
-	if err := copier.Put(f.root, filepath.Join(f.root, dir), opts, rd); err != nil {
+	root, rel := f.locate(dir)
+	if err := copier.Put(root, filepath.Join(root, rel), opts, rd); err != nil {
 		return fmt.Errorf("copying to container: %w", err)
 	}
 	return nil

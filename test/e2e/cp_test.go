@@ -203,3 +203,31 @@ func TestCpSymlinkSwapRace(t *testing.T) {
 		}
 	}
 }
+
+// Into and out of a stopped container's bind mount: the copy goes to the
+// mount's source, which the container sees once started, as podman's.
+func TestCpStoppedBindMount(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	bind := t.TempDir()
+	host := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bind, "there"), []byte("there\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(host, "f"), []byte("f\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun("create", "--name", "b", "-v", bind+":/data", Image, "sleep", "1000")
+	p.MustRun("cp", filepath.Join(host, "f"), "b:/data/")
+	if b, err := os.ReadFile(filepath.Join(bind, "f")); err != nil || string(b) != "f\n" {
+		t.Errorf("cp into a stopped container's bind mount: %q %v", b, err)
+	}
+	p.MustRun("cp", "b:/data/there", filepath.Join(host, "there"))
+	if b, err := os.ReadFile(filepath.Join(host, "there")); err != nil || string(b) != "there\n" {
+		t.Errorf("cp out of a stopped container's bind mount: %q %v", b, err)
+	}
+	p.MustRun("start", "b")
+	if got := p.MustRun("exec", "b", "cat", "/data/f").Out(); got != "f" {
+		t.Errorf("the running container does not see the copy: %q", got)
+	}
+}
