@@ -8,6 +8,7 @@
 # Results (medians and pier/podman ratios) go to bench/RESULTS.md.
 #
 # Knobs: RUNS (run --rm latency samples, 20), N_LIFE (lifecycle containers, 50),
+#        CPU_RUNS (CPU time samples, 7; needs perf),
 #        N_PS (containers for ps, 500), PS_RUNS (ps samples, 10),
 #        PIER (pier binary, bin/pier), RUNC (runtime, runc in PATH),
 #        PODMAN (podman binary: /opt/podman5/podman, the 5.8.2 reference
@@ -24,6 +25,7 @@ RUNS=${RUNS:-20}
 N_LIFE=${N_LIFE:-50}
 N_PS=${N_PS:-500}
 PS_RUNS=${PS_RUNS:-10}
+CPU_RUNS=${CPU_RUNS:-7}
 PIER_BIN=$(realpath -m "${PIER:-bin/pier}")
 RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 IMG=localhost/busybox:latest
@@ -60,7 +62,8 @@ done
 write_engine_confs "$work" "$RUNC"
 
 # eng ENGINE ARGS...: run one engine with its own roots and config.
-eng() {
+# engargv ENGINE ARGS...: that command line in argv[] (for perf stat).
+engargv() {
 	local e=$1
 	shift
 	local bin=$PODMAN_BIN extra=()
@@ -68,8 +71,24 @@ eng() {
 		bin=$PIER_BIN
 		extra=(--runtime "$RUNC")
 	fi
-	CONTAINERS_CONF=$work/$e/containers.conf CONTAINERS_STORAGE_CONF=$work/$e/storage.conf \
-		PODMAN_IGNORE_CGROUPSV1_WARNING=1 "$bin" --root "$work/$e/root" --runroot "$work/$e/run" "${extra[@]}" "$@"
+	argv=(env CONTAINERS_CONF="$work/$e/containers.conf" CONTAINERS_STORAGE_CONF="$work/$e/storage.conf"
+		PODMAN_IGNORE_CGROUPSV1_WARNING=1 "$bin" --root "$work/$e/root" --runroot "$work/$e/run" "${extra[@]}" "$@")
+}
+eng() {
+	local argv
+	engargv "$@"
+	"${argv[@]}"
+}
+
+# cpu_ms SCRIPT ARGS...: CPU time (ms) of every process of `sh -c SCRIPT`,
+# the engine's helpers included (monitor, conmon, runtime, cleanup): the
+# script ends with a pause that lets them finish. Load from elsewhere
+# hardly changes it, unlike wall time.
+cpu_ms() {
+	local script=$1
+	shift
+	perf stat -x, -e task-clock -o "$work/perf" -- sh -c "$script; sleep 0.5" sh "$@" >/dev/null 2>&1 &&
+		awk -F, '/task-clock/ {printf "%d\n", $1}' "$work/perf"
 }
 
 cleanup() {
@@ -183,6 +202,24 @@ for e in "${engines[@]}"; do
 	eng "$e" rm -af -t 0 >/dev/null 2>&1
 done
 
+if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
+	echo "== CPU time: run --rm, and one create+start+stop+rm, $CPU_RUNS each, interleaved"
+	for e in "${engines[@]}"; do : >"$work/$e.ca" && : >"$work/$e.cb"; done
+	for i in $(seq "$CPU_RUNS"); do
+		for e in "${engines[@]}"; do
+			engargv "$e" run --rm --network none "$IMG" true
+			cpu_ms '"$@"' "${argv[@]}" >>"$work/$e.ca"
+			engargv "$e"
+			cpu_ms '"$@" create --network none --name cpuctr '"$IMG"' sleep 100 && "$@" start cpuctr &&
+				"$@" stop -t 0 cpuctr && "$@" rm cpuctr' "${argv[@]}" >>"$work/$e.cb"
+		done
+	done
+	for e in "${engines[@]}"; do
+		res[$e.ca]=$(median <"$work/$e.ca")
+		res[$e.cb]=$(median <"$work/$e.cb")
+	done
+fi
+
 echo "== (d) monitor RSS of a sleeping container"
 for e in "${engines[@]}"; do
 	res[$e.d]=FAIL
@@ -221,6 +258,8 @@ report=$(
 	row "run --rm vs runc run of a ready bundle (median of $RUNS)" ms a "<= 3" floor
 	row "create+start+stop+rm x$N_LIFE (total)" ms b "<= 0.5"
 	row "ps -a with $N_PS containers (median of $PS_RUNS)" ms c "<= 0.2"
+	row "CPU time of run --rm, all processes (median of $CPU_RUNS)" ms ca ""
+	row "CPU time of create+start+stop+rm, all processes (median of $CPU_RUNS)" ms cb ""
 	row "monitor VmRSS (pier-monitor vs conmon)" kB d ""
 	echo
 )
