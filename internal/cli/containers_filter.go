@@ -257,11 +257,18 @@ func createdPredicate(key string, vals []string, all []*define.Container) (ctrPr
 	return func(c *define.Container) bool { return c.Config.Created.After(ref) }, nil
 }
 
-// matchVolume is podman's volume filter: a mount destination, or
-// "source:destination". Named volumes come with the volume commands.
+// matchVolume is podman's volume filter: a named volume ("name" or
+// "name:destination"), or another mount's destination or
+// "source:destination". A named volume does not match by destination.
 func matchVolume(v string, mounts []define.Mount) bool {
 	src, dst, _ := strings.Cut(v, ":")
 	for _, m := range mounts {
+		if m.Type == "volume" {
+			if m.Name == src && (dst == "" || m.Destination == dst) {
+				return true
+			}
+			continue
+		}
 		if dst != "" && m.Source == src && m.Destination == dst {
 			return true
 		}

@@ -52,3 +52,19 @@ func TestNetworkFilter(t *testing.T) {
 		}
 	}
 }
+
+func TestVolumeFilter(t *testing.T) {
+	mounts := []define.Mount{
+		{Type: "volume", Name: "data", Source: "/var/lib/v/data/_data", Destination: "/data"},
+		{Type: "bind", Source: "/srv", Destination: "/mnt"},
+		{Type: "tmpfs", Destination: "/scratch"},
+	}
+	for v, want := range map[string]bool{
+		"data": true, "data:/data": true, "data:/other": false, "/data": false, // named: by name only
+		"/mnt": true, "/srv:/mnt": true, "/srv:/x": false, "/scratch": true, "nosuch": false,
+	} {
+		if got := matchVolume(v, mounts); got != want {
+			t.Errorf("volume=%s: %v, want %v", v, got, want)
+		}
+	}
+}
