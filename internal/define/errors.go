@@ -21,4 +21,8 @@ var (
 	ErrNoSuchNetwork = errdefs.New(errdefs.ErrNotFound, "network not found")
 	ErrNetworkExists = errdefs.New(errdefs.ErrConflict, "network already exists")
 	ErrNetworkInUse  = errdefs.New(errdefs.ErrConflict, "network is being used")
+	// ErrPortInUse: a published host port is taken. podman binds ports
+	// while the runtime creates the container, so run reports it as a
+	// runtime failure (126).
+	ErrPortInUse = errdefs.New(errdefs.ErrConflict, "address already in use")
 )

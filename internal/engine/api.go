@@ -152,5 +152,7 @@ func CheckInheritedFDs(n uint) error { return monitor.CheckInheritedFDs(int(n)) 
 // IsRuntimeError reports whether err is the OCI runtime's own failure.
 func IsRuntimeError(err error) bool {
 	var e *oci.Error
-	return errors.As(err, &e)
+	// A taken host port counts: podman binds ports while the runtime
+	// creates the container.
+	return errors.As(err, &e) || errors.Is(err, define.ErrPortInUse)
 }

@@ -8,6 +8,7 @@ import (
 
 	"go.podman.io/common/libnetwork/types"
 
+	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
 )
 
@@ -158,14 +159,14 @@ func CheckPorts(pm []types.PortMapping) error {
 			case "udp":
 				c, err := net.ListenPacket("udp"+family, addr)
 				if err != nil {
-					return errdefs.Errorf(errdefs.ErrConflict, "cannot listen on the UDP port: %v", err)
+					return errdefs.Errorf(define.ErrPortInUse, "cannot listen on the UDP port: %v", err)
 				}
 				c.Close()
 			case "sctp":
 			default:
 				l, err := net.Listen("tcp"+family, addr)
 				if err != nil {
-					return errdefs.Errorf(errdefs.ErrConflict, "cannot listen on the TCP port: %v", err)
+					return errdefs.Errorf(define.ErrPortInUse, "cannot listen on the TCP port: %v", err)
 				}
 				l.Close()
 			}
@@ -235,7 +236,7 @@ func CheckPortsAgainst(pm, held []types.PortMapping) error {
 				if ip := net.ParseIP(m.HostIP); ip != nil && ip.To4() == nil {
 					family = "6"
 				}
-				return errdefs.Errorf(errdefs.ErrConflict, "cannot listen on the %s port: listen %s%s %s: bind: address already in use",
+				return errdefs.Errorf(define.ErrPortInUse, "cannot listen on the %s port: listen %s%s %s: bind: address already in use",
 					strings.ToUpper(m.Protocol), m.Protocol, family, net.JoinHostPort(m.HostIP, strconv.Itoa(int(port))))
 			}
 		}

@@ -131,7 +131,7 @@ func TestNetworkPublishedPort(t *testing.T) {
 		t.Fatalf("ps ports: %q", got)
 	}
 	r := p.Run("run", "--rm", "--network", "bridge", "-p", fmt.Sprintf("%d:80", port), Image, "true")
-	if r.ExitCode == 0 || !strings.Contains(r.Stderr, fmt.Sprintf("cannot listen on the TCP port: listen tcp4 :%d: bind: address already in use", port)) {
+	if r.ExitCode != 126 || !strings.Contains(r.Stderr, fmt.Sprintf("cannot listen on the TCP port: listen tcp4 :%d: bind: address already in use", port)) {
 		t.Fatalf("conflict: %s", r)
 	}
 	p.MustRun("rm", "-f", "-t", "0", "web")
