@@ -78,10 +78,10 @@ func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 		Host:       host,
 		Store:      store,
 		Registries: registries,
-		// Only what pier has: no volume drivers yet (that issue adds
-		// them), netavark's bridge, and the log drivers create accepts.
+		// Only what pier has: the local volume driver, netavark's
+		// bridge, and the log drivers create accepts.
 		Plugins: define.Plugins{
-			Volume:  []string{},
+			Volume:  []string{"local"},
 			Network: []string{"bridge"},
 			Log:     []string{"k8s-file", "none", "passthrough"},
 		},

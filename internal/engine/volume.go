@@ -74,7 +74,7 @@ func randomVolumeName() (string, error) {
 }
 
 func (r *Runtime) volumeDir(name string) string {
-	return filepath.Join(r.conf.VolumePathFor(r.paths.GraphRoot), name)
+	return filepath.Join(r.VolumePath(), name)
 }
 
 // VolumeCreate makes a volume: its directory first, then its row, so a

@@ -291,3 +291,19 @@ func TestNetworkConfigDirFlag(t *testing.T) {
 		t.Errorf("ls without the flag sees it: %s", r)
 	}
 }
+
+// --volumepath is where named volumes are created, and what info reports.
+func TestVolumePathFlag(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	vp := filepath.Join(p.WorkDir(), "vols")
+	p.Expect(0, "--volumepath", vp, "volume", "create", "flagvol")
+	r := p.Expect(0, "--volumepath", vp, "volume", "inspect", "--format", "{{.Mountpoint}}", "flagvol")
+	if want := filepath.Join(vp, "flagvol", "_data"); r.Out() != want {
+		t.Errorf("mountpoint %q, want %q", r.Out(), want)
+	}
+	if _, err := os.Stat(filepath.Join(vp, "flagvol", "_data")); err != nil {
+		t.Errorf("volume not under --volumepath: %v", err)
+	}
+	p.Expect(0, "--volumepath", vp, "volume", "rm", "flagvol")
+}

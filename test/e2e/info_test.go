@@ -49,8 +49,8 @@ func TestInfoClaimsOnlyWhatPierHas(t *testing.T) {
 		h.NetworkBackendInfo.Backend != "netavark" || h.NetworkBackendInfo.DefaultNetwork != "podman" {
 		t.Errorf("network backend %q %+v, plugins %v: pier drives netavark's bridge", h.NetworkBackend, h.NetworkBackendInfo, info.Plugins.Network)
 	}
-	if len(info.Plugins.Volume) != 0 || info.Plugins.Volume == nil {
-		t.Errorf("volume plugins %v: pier has none yet", info.Plugins.Volume)
+	if strings.Join(info.Plugins.Volume, ",") != "local" {
+		t.Errorf("volume plugins %v: pier has the local driver", info.Plugins.Volume)
 	}
 	if h.Conmon.Package != "Unknown" || !strings.HasSuffix(h.Conmon.Path, "/pier-monitor") {
 		t.Errorf("monitor: %+v", h.Conmon)
