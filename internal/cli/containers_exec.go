@@ -31,6 +31,16 @@ func newExecCommand(g *Globals) *cobra.Command {
 		Short: "Run a process in a running container",
 		Long:  "Run a process in a running container",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("detach-keys") {
+				// containers.conf's detach_keys, as podman
+				conf, err := g.Config()
+				if err != nil {
+					return err
+				}
+				if conf.Common != nil {
+					o.detachKeys = conf.Common.Engine.DetachKeys
+				}
+			}
 			return runExec(cmd.Context(), g, &o, args)
 		},
 	}

@@ -108,21 +108,47 @@ func TestExecTerminal(t *testing.T) {
 	if r := p.Run("exec", "--detach-keys", "foo", "e", "true"); r.ExitCode != 255 || !strings.Contains(r.Stderr, "invalid detach keys") {
 		t.Errorf("bad --detach-keys: %s", r)
 	}
+	out := execDetach(t, p, "e", []byte{16, 17}) // ctrl-p, ctrl-q
+	if !strings.Contains(out, "33 77") {
+		t.Errorf("exec -it terminal size: %q", out)
+	}
+	if s := p.Status("e"); s != "running" {
+		t.Errorf("container after detach: %s", s)
+	}
+}
+
+// containers.conf's detach_keys replace ctrl-p,ctrl-q for exec.
+func TestExecDetachKeysFromConf(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf("[engine]\ndetach_keys = \"ctrl-x\"\n")
+	p.MustRun("run", "-d", "--name", "e", Image, "sleep", "1000")
+	execDetach(t, p, "e", []byte{24}) // ctrl-x
+	if s := p.Status("e"); s != "running" {
+		t.Errorf("container after detach: %s", s)
+	}
+}
+
+// execDetach runs `exec -it` on a 33x77 pty, waits for the command to
+// run, types keys, and expects pier to detach; it returns the output.
+func execDetach(t *testing.T, p *Pier, ctr string, keys []byte) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := p.Command(ctx, RunOpts{}, "exec", "-it", "e", "sh", "-c", "stty size; echo marker > /tmp/m; sleep 100")
+	p.Run("exec", ctr, "rm", "-f", "/tmp/m")
+	cmd := p.Command(ctx, RunOpts{}, "exec", "-it", ctr, "sh", "-c", "stty size; echo marker > /tmp/m; sleep 100")
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 33, Cols: 77})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ptmx.Close()
 	var out bytes.Buffer
-	done := make(chan struct{})
-	go func() { _, _ = io.Copy(&out, ptmx); close(done) }()
-	if !eventually(20*time.Second, func() bool { return p.Run("exec", "e", "cat", "/tmp/m").Out() == "marker" }) {
+	copied := make(chan struct{})
+	go func() { _, _ = io.Copy(&out, ptmx); close(copied) }()
+	if !eventually(20*time.Second, func() bool { return p.Run("exec", ctr, "cat", "/tmp/m").Out() == "marker" }) {
 		t.Fatal("exec -it did not start")
 	}
-	_, _ = ptmx.Write([]byte{16, 17}) // ctrl-p, ctrl-q
+	_, _ = ptmx.Write(keys)
 	werr := make(chan error, 1)
 	go func() { werr <- cmd.Wait() }()
 	select {
@@ -131,12 +157,9 @@ func TestExecTerminal(t *testing.T) {
 			t.Errorf("detached exec: %v", err)
 		}
 	case <-time.After(20 * time.Second):
-		t.Fatal("ctrl-p ctrl-q did not detach")
+		t.Fatalf("%q did not detach", keys)
 	}
-	if !strings.Contains(out.String(), "33 77") {
-		t.Errorf("exec -it terminal size: %q", out.String())
-	}
-	if s := p.Status("e"); s != "running" {
-		t.Errorf("container after detach: %s", s)
-	}
+	ptmx.Close()
+	<-copied
+	return out.String()
 }
