@@ -372,7 +372,7 @@ func TestCreateRequestErrors(t *testing.T) {
 		{"-e", "=x", "busybox"},
 		{"--env-file", "/nonexistent/env", "busybox"},
 		{"-l", "=v", "busybox"},
-		{"-v", "relative:/x", "busybox"},
+		{"-v", "vol:relative", "busybox"},
 		{"--tmpfs", "/t:bind", "busybox"},
 		{"--ulimit", "nofile=20:10", "busybox"},
 		{"--stop-signal", "NOPE", "busybox"},

@@ -56,6 +56,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	mergeImageConfig(cfg, req, img, r.confEnv())
+	addImageVolumes(cfg, img)
 	if err := publishAll(cfg, img); err != nil {
 		return nil, err
 	}
@@ -78,14 +79,21 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	defer l.Unlock()
+	anon, err := r.attachVolumes(ctx, cfg)
+	if err != nil {
+		_ = l.Remove()
+		return nil, err
+	}
 	c := &define.Container{Config: *cfg, State: define.ContainerState{Status: define.StatusConfigured}}
 	if err := r.addWithName(ctx, c, req.Name == "", req.Replace); err != nil {
+		r.removeVolumes(ctx, anon)
 		_ = l.Remove()
 		return nil, err
 	}
 	failpoint.Hit("create-after-state")
 	undo := func(err error) (*define.Container, error) {
 		_ = r.store.RemoveContainer(context.WithoutCancel(ctx), c.Config.ID)
+		r.removeVolumes(ctx, anon)
 		_ = l.Remove()
 		return nil, err
 	}

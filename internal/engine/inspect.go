@@ -227,7 +227,11 @@ func inspectHostConfig(cfg *define.ContainerConfig, logPath string) *define.Insp
 			h.Tmpfs[m.Destination] = opts
 			continue
 		}
-		h.Binds = append(h.Binds, m.Source+":"+m.Destination+":"+opts)
+		src := m.Source
+		if m.Type == "volume" {
+			src = m.Name
+		}
+		h.Binds = append(h.Binds, src+":"+m.Destination+":"+opts)
 	}
 	if m := cfg.Memory; m != nil {
 		h.Memory = derefInt(m.Limit)
@@ -246,6 +250,9 @@ func inspectMount(m define.Mount) define.InspectMount {
 	im := define.InspectMount{
 		Type: m.Type, Source: m.Source, Destination: m.Destination,
 		RW: true, Propagation: "rprivate", Options: []string{},
+	}
+	if m.Type == "volume" {
+		im.Name, im.Driver = m.Name, "local"
 	}
 	for _, o := range m.Options {
 		switch o {

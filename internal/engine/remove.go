@@ -95,6 +95,12 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 	if err := r.store.RemoveContainer(ctx, id); err != nil && !errors.Is(err, define.ErrNoSuchCtr) {
 		return err
 	}
+	// run --rm takes its anonymous volumes with it, as podman's does.
+	if opts.Volumes || c.Config.AutoRemove {
+		if err := r.removeAnonymousVolumes(ctx, c.Config.Mounts); err != nil {
+			return err
+		}
+	}
 	if c.Config.CIDFile != "" {
 		// podman removes it whatever it holds by now; a file already
 		// gone is fine.

@@ -114,6 +114,9 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	}
 	cfg := c.Config
 	cfg.Hostname = containerHostname(&c.Config)
+	if cfg.Mounts, err = r.prepareVolumes(ctx, c, rootfs); err != nil {
+		return fail(err)
+	}
 	s, err := specgen.Generate(&cfg, host)
 	if err != nil {
 		return fail(err)

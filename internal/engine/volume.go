@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 const kindVolume = "volume"
@@ -45,9 +47,10 @@ type VolumeReport struct {
 
 var volumeNameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
-// volumeOptions are the local driver's options pier honours: uid and gid
-// own the data directory, copy/nocopy decide the copy-up. type, device and
-// o (mounting a file system on the volume) are refused until implemented.
+// checkVolumeOptions checks the local driver's options pier honours: uid
+// and gid own the data directory, copy/nocopy decide the copy-up, and
+// type/device/o mount a tmpfs or bind a host directory instead of the data
+// directory (other file system types are refused until implemented).
 func checkVolumeOptions(opts map[string]string) error {
 	for k, v := range opts {
 		switch k {
@@ -55,14 +58,51 @@ func checkVolumeOptions(opts map[string]string) error {
 			if _, err := strconv.ParseUint(v, 10, 32); err != nil {
 				return errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot convert %s %s to integer: %w", k, v, err)
 			}
-		case "copy", "nocopy":
-		case "type", "device", "o":
-			return fmt.Errorf("volume option %q of driver local is not supported yet: %w", k, errdefs.ErrNotImplemented)
+		case "copy", "nocopy", "device", "o":
+		case "type":
+			if v != "tmpfs" && v != "bind" && v != "none" {
+				return fmt.Errorf("volume option type=%s of driver local: only tmpfs and bind are supported: %w", v, errdefs.ErrNotImplemented)
+			}
 		default:
 			return errdefs.Errorf(errdefs.ErrInvalidArgument, "invalid mount option %s for driver 'local': %w", k, errdefs.ErrInvalidArgument)
 		}
 	}
+	return checkVolumeMountOptions(opts)
+}
+
+// checkVolumeMountOptions checks type, device and o together, so that a
+// volume that could never be mounted is not created.
+func checkVolumeMountOptions(opts map[string]string) error {
+	typ, hasType := opts["type"]
+	_, hasDevice := opts["device"]
+	_, hasO := opts["o"]
+	if !hasType {
+		if hasDevice || hasO {
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "must provide a type option when using device or o: %w", errdefs.ErrInvalidArgument)
+		}
+		return nil
+	}
+	o := splitVolumeO(opts["o"])
+	if typ == "tmpfs" {
+		return specgen.ValidateMount(define.Mount{Type: "tmpfs", Destination: "/", Options: o})
+	}
+	dev := opts["device"]
+	if !filepath.IsAbs(dev) {
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "volume of type %s needs an absolute device path, got %q", typ, dev)
+	}
+	for _, x := range o {
+		if x != "bind" && x != "rbind" {
+			return fmt.Errorf("volume option o=%s with type %s: only bind and rbind are supported: %w", x, typ, errdefs.ErrNotImplemented)
+		}
+	}
 	return nil
+}
+
+func splitVolumeO(o string) []string {
+	if o == "" {
+		return nil
+	}
+	return strings.Split(o, ",")
 }
 
 func randomVolumeName() (string, error) {

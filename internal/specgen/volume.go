@@ -10,21 +10,24 @@ import (
 	"github.com/pier-engine/pier/internal/errdefs"
 )
 
-// ParseVolume parses a --volume value, "host-dir:ctr-dir[:options]", into a
-// bind mount. The host dir is absolute, or relative to the working directory
-// when it starts with "." (as in podman). Named and anonymous volumes are not
-// supported yet and say so. Options are podman's: rw, ro, z, Z, [r]bind,
-// [r]shared, [r]slave, [r]private, [r]unbindable, [no]exec, [no]suid,
-// [no]dev, and the ignored cached, delegated, copy and nocopy. The host dir
-// is not checked for existence here; that happens when the container is
-// created.
+// ParseVolume parses a --volume value, "[source:]ctr-dir[:options]". A
+// source that is an absolute path, or starts with "." (relative to the
+// working directory, as in podman), is a bind mount; any other source names
+// a volume; no source at all asks for a new anonymous volume. Options are
+// podman's: rw, ro, z, Z, [r]bind, [r]shared, [r]slave, [r]private,
+// [r]unbindable, [no]exec, [no]suid, [no]dev, copy, nocopy, and the ignored
+// cached and delegated. The host dir is not checked for existence here;
+// that happens when the container is created.
 func ParseVolume(s string) (define.Mount, error) {
 	parts := strings.Split(s, ":")
 	if len(parts) > 3 {
 		return define.Mount{}, invalidf("%s: incorrect volume format, should be [host-dir:]ctr-dir[:option]", s)
 	}
 	if len(parts) == 1 {
-		return define.Mount{}, fmt.Errorf("volume %q: anonymous volumes are not supported yet: %w", s, errdefs.ErrNotImplemented)
+		if err := validateCtrDir(parts[0]); err != nil {
+			return define.Mount{}, err
+		}
+		return define.Mount{Type: "volume", Destination: filepath.Clean(parts[0])}, nil
 	}
 	src, dst := parts[0], parts[1]
 	if src == "" {
@@ -49,7 +52,7 @@ func ParseVolume(s string) (define.Mount, error) {
 		}
 		src = abs
 	default:
-		return define.Mount{}, fmt.Errorf("volume %q: named volumes are not supported yet, the host directory must be an absolute path: %w", s, errdefs.ErrNotImplemented)
+		return define.Mount{Type: "volume", Name: src, Destination: filepath.Clean(dst), Options: opts}, nil
 	}
 	return define.Mount{
 		Type:        "bind",
@@ -215,7 +218,10 @@ func ValidateMount(m define.Mount) error {
 	case "tmpfs":
 		_, err := validateTmpfsOptions(m.Options)
 		return err
+	case "volume":
+		_, err := validateVolumeOptions(m.Options)
+		return err
 	default:
-		return invalidf("invalid mount type %q: only bind and tmpfs are supported", m.Type)
+		return invalidf("invalid mount type %q: only bind, tmpfs and volume are supported", m.Type)
 	}
 }

@@ -35,8 +35,8 @@ func TestParseVolume(t *testing.T) {
 		{in: "/src:/dst:shared,rslave", wantErr: `invalid options "shared, rslave", can only specify 1 '[r]shared', '[r]private', '[r]slave' or '[r]unbindable' option`, class: errdefs.ErrInvalidArgument},
 		{in: "/src:/dst:z,Z", wantErr: `invalid options "z, Z", can only specify 1 'z', 'Z', or 'O' option`, class: errdefs.ErrInvalidArgument},
 		{in: "/src:/dst:U", wantErr: `volume option "U" is not supported yet: not implemented`, class: errdefs.ErrNotImplemented},
-		{in: "myvol:/dst", wantErr: `volume "myvol:/dst": named volumes are not supported yet, the host directory must be an absolute path: not implemented`, class: errdefs.ErrNotImplemented},
-		{in: "/dst", wantErr: `volume "/dst": anonymous volumes are not supported yet: not implemented`, class: errdefs.ErrNotImplemented},
+		{in: "myvol:/dst/:ro,nocopy", want: define.Mount{Type: "volume", Name: "myvol", Destination: "/dst", Options: []string{"ro", "nocopy"}}},
+		{in: "/dst/", want: define.Mount{Type: "volume", Destination: "/dst"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {

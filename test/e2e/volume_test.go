@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Named volumes: created on first use, data kept across containers, in
+// podman's inspect shape, refused for removal while used (exit 2).
+func TestVolumeNamed(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "--rm", "-v", "data:/vol", Image, "sh", "-c", "echo kept >/vol/f")
+	if got := p.MustRun("run", "--rm", "-v", "data:/mnt:ro", Image, "cat", "/mnt/f").Out(); got != "kept" {
+		t.Errorf("data across containers: %q", got)
+	}
+	mp := p.MustRun("volume", "inspect", "--format", "{{.Mountpoint}}", "data").Out()
+	if want := filepath.Join(p.Root, "volumes", "data", "_data"); mp != want {
+		t.Errorf("mountpoint %q, want %q", mp, want)
+	}
+	if b, err := os.ReadFile(filepath.Join(mp, "f")); err != nil || string(b) != "kept\n" {
+		t.Errorf("data on the host: %q %v", b, err)
+	}
+
+	p.MustRun("create", "--name", "user", "-v", "data:/vol", Image, "true")
+	if got := p.Inspect("user", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Driver}} {{.Source}}{{end}}"); got != "volume data local "+mp {
+		t.Errorf("inspect Mounts: %q", got)
+	}
+	id := p.Inspect("user", "{{.Id}}")
+	r := p.Expect(2, "volume", "rm", "data")
+	if want := "Error: volume data is being used by the following container(s): " + id + ": volume is being used"; strings.TrimSpace(r.Stderr) != want {
+		t.Errorf("in-use error: %q, want %q", r.Stderr, want)
+	}
+	if got := p.MustRun("volume", "ls", "--filter", "dangling=true", "-q").Out(); got != "" {
+		t.Errorf("a used volume is not dangling: %q", got)
+	}
+	if got := p.MustRun("volume", "rm", "-f", "data").Out(); got != "data" {
+		t.Errorf("rm -f: %q", got)
+	}
+	if r := p.Run("container", "exists", "user"); r.ExitCode != 1 {
+		t.Errorf("rm -f removes the user: %s", r)
+	}
+	if _, err := os.Stat(mp); !os.IsNotExist(err) {
+		t.Errorf("volume data left: %v", err)
+	}
+	r = p.Expect(1, "volume", "rm", "data")
+	if !strings.Contains(r.Stderr, `no volume with name "data" found: no such volume`) {
+		t.Errorf("rm of a missing volume: %s", r)
+	}
+}
+
+// Anonymous volumes come from -v /dst and the image's VOLUMEs, are filled
+// from the image (copy-up, nocopy honoured) and go with rm -v and run --rm.
+func TestVolumeAnonymousCopyUp(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "--name", "src", Image, "sh", "-c", "mkdir -p /data && echo from-image >/data/seed")
+	p.MustRun("commit", "-q", "-c", "VOLUME /data", "src", "withvol")
+	p.MustRun("rm", "src")
+
+	p.MustRun("create", "--name", "a", "withvol", "cat", "/data/seed")
+	name := p.Inspect("a", "{{range .Mounts}}{{.Name}}{{end}}")
+	if len(name) != 64 {
+		t.Fatalf("image VOLUME should get an anonymous volume: %q", name)
+	}
+	if got := p.MustRun("start", "-a", "a").Out(); got != "from-image" {
+		t.Errorf("copy-up of image content: %q", got)
+	}
+	mp := p.MustRun("volume", "inspect", "--format", "{{.Mountpoint}} {{.Anonymous}}", name).Out()
+	if !strings.HasSuffix(mp, " true") {
+		t.Errorf("anonymous volume inspect: %q", mp)
+	}
+	p.MustRun("rm", "-v", "a")
+	if r := p.Run("volume", "exists", name); r.ExitCode != 1 {
+		t.Errorf("rm -v keeps the anonymous volume: %s", r)
+	}
+
+	// nocopy: the volume starts empty.
+	if got := p.MustRun("run", "--rm", "-v", "nc:/data:nocopy", "withvol", "ls", "/data").Out(); got != "" {
+		t.Errorf("nocopy volume not empty: %q", got)
+	}
+	// run --rm takes -v /dst's volume with it; a named one stays.
+	p.MustRun("run", "--rm", "-v", "/scratch", Image, "touch", "/scratch/x")
+	if got := p.MustRun("volume", "ls", "-q").Out(); got != "nc" {
+		t.Errorf("volumes after run --rm: %q", got)
+	}
+	if got := p.MustRun("volume", "prune", "-f").Out(); got != "nc" {
+		t.Errorf("prune: %q", got)
+	}
+}
+
+// Bad volume input: one line, nothing created.
+func TestVolumeBadInput(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	p.ExpectEngineError(p.Run("volume", "create", "b@d"), "names must match")
+	p.ExpectEngineError(p.Run("volume", "create", "-o", "foo=bar", "x"), "invalid mount option foo for driver 'local'")
+	p.ExpectEngineError(p.Run("volume", "create", "-o", "device=/x", "x"), "must provide a type option")
+	p.MustRun("volume", "create", "x")
+	p.ExpectEngineError(p.Run("volume", "create", "x"), "volume with name x already exists: volume already exists")
+	if got := p.MustRun("volume", "create", "--ignore", "x").Out(); got != "x" {
+		t.Errorf("--ignore: %q", got)
+	}
+	if got := p.MustRun("volume", "ls", "--format", "{{.Name}}").Out(); got != "x" {
+		t.Errorf("volumes: %q", got)
+	}
+	p.MustRun("volume", "rm", "-a")
+}
