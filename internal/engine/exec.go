@@ -96,6 +96,11 @@ func (r *Runtime) exec(ctx context.Context, nameOrID string, opts ExecOptions, s
 		return 0, sess.ID, nil
 	}
 	code, err = att.Run(ctx, streams)
+	if err != nil && ctx.Err() != nil {
+		// The caller detached: the session runs on, as one started with -d.
+		r.updateExecSession(context.WithoutCancel(ctx), id, sess.ID, func(s *define.ExecSession) { s.PID, s.MonitorPID = pid, monPID })
+		return 0, sess.ID, err
+	}
 	r.removeExecSession(ctx, id, sess.ID)
 	if err != nil {
 		return 0, "", fmt.Errorf("attaching to exec session %s: %w", sess.ID, err)

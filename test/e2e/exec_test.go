@@ -115,6 +115,13 @@ func TestExecTerminal(t *testing.T) {
 	if s := p.Status("e"); s != "running" {
 		t.Errorf("container after detach: %s", s)
 	}
+	// The detached session runs on and is listed.
+	if got := p.Inspect("e", "{{len .ExecIDs}}"); got != "1" {
+		t.Errorf("detached session not kept: %s sessions", got)
+	}
+	if !strings.Contains(p.MustRun("exec", "e", "ps").Stdout, "sleep 100") {
+		t.Errorf("the detached session's process is gone")
+	}
 }
 
 // containers.conf's detach_keys replace ctrl-p,ctrl-q for exec.
