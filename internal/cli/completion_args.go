@@ -11,7 +11,7 @@ import (
 // completeArgs gives every command without its own argument completion
 // one derived from its usage line, as podman's commands have: container
 // names (IDs once two characters are typed) for CONTAINER, image names
-// for IMAGE, network names for NETWORK, files for PATH, FILE, COMMAND and ARG, nothing otherwise and
+// for IMAGE, network and volume names for NETWORK and VOLUME, files for PATH, FILE, COMMAND and ARG, nothing otherwise and
 // nothing past the last argument.
 func completeArgs(root *cobra.Command, g *Globals) {
 	var walk func(*cobra.Command)
@@ -54,6 +54,8 @@ func argCompletion(g *Globals, words []string) cobra.CompletionFunc {
 			return imageNames(cmd, g, toComplete), cobra.ShellCompDirectiveNoFileComp
 		case strings.Contains(w, "NETWORK"):
 			return networkNames(cmd, g, toComplete), cobra.ShellCompDirectiveNoFileComp
+		case strings.Contains(w, "VOLUME"):
+			return volumeNames(cmd, g, toComplete), cobra.ShellCompDirectiveNoFileComp
 		}
 		for _, k := range []string{"PATH", "FILE", "COMMAND", "ARG", "CONTEXT", "URI"} {
 			if strings.Contains(w, k) {
@@ -133,6 +135,26 @@ func networkNames(cmd *cobra.Command, g *Globals, prefix string) []string {
 	for _, n := range nets {
 		if strings.HasPrefix(n.Name, prefix) {
 			out = append(out, n.Name)
+		}
+	}
+	return out
+}
+
+// volumeNames completes volumes by name, as podman.
+func volumeNames(cmd *cobra.Command, g *Globals, prefix string) []string {
+	g.cmd = cmd
+	rt, err := g.Engine(cmd.Context())
+	if err != nil {
+		return nil
+	}
+	vols, err := rt.VolumeList(cmd.Context(), nil)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, v := range vols {
+		if strings.HasPrefix(v.Name, prefix) {
+			out = append(out, v.Name)
 		}
 	}
 	return out

@@ -74,4 +74,9 @@ func TestArgumentCompletion(t *testing.T) {
 	if out := lines("network", "rm", "c-"); out != "c-net\n:4\n" {
 		t.Errorf("network rm: %q", out)
 	}
+	p.MustRun("volume", "create", "c-vol")
+	if out := lines("volume", "inspect", "c-"); out != "c-vol\n:4\n" {
+		t.Errorf("volume inspect: %q", out)
+	}
+	p.MustRun("volume", "rm", "c-vol")
 }
