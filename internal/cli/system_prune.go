@@ -15,14 +15,14 @@ import (
 
 func systemPruneCmd(g *Globals) *cobra.Command {
 	var opts engine.SystemPruneOptions
-	var force, volumes bool
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "prune [options]",
 		Short: "Remove unused data",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !force {
-				ok, err := confirm(g, systemPruneWarning(opts.All, volumes))
+				ok, err := confirm(g, systemPruneWarning(opts.All, opts.Volumes))
 				if err != nil || !ok {
 					return err // podman 5: no answer at all is "Error: EOF"
 				}
@@ -37,6 +37,7 @@ func systemPruneCmd(g *Globals) *cobra.Command {
 			rep, err := rt.SystemPrune(cmd.Context(), opts)
 			if rep != nil {
 				printPruned(g.Stdout, "Deleted Containers", rep.Containers)
+				printPruned(g.Stdout, "Deleted Volumes", rep.Volumes)
 				printPruned(g.Stdout, "Deleted Images", rep.Images)
 			}
 			if err != nil {
@@ -49,8 +50,7 @@ func systemPruneCmd(g *Globals) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation.  The default is false")
 	f.BoolVarP(&opts.All, "all", "a", false, "Remove all unused data")
-	// Named volumes do not exist in pier yet: there are none to prune.
-	f.BoolVar(&volumes, "volumes", false, "Prune volumes")
+	f.BoolVar(&opts.Volumes, "volumes", false, "Prune volumes")
 	f.StringArrayVar(&opts.Filters, "filter", nil, "Provide filter values (e.g. 'label=<key>=<value>')")
 	return cmd
 }

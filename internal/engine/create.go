@@ -249,7 +249,7 @@ func (r *Runtime) applyTypedValues(cfg *define.ContainerConfig, req *CreateReque
 // exist (reporting the real error, with podman's "statfs" wording) and
 // rejects two mounts on one destination.
 func checkMounts(in []define.Mount) ([]define.Mount, error) {
-	seen := map[string]bool{}
+	seen := map[string]define.Mount{}
 	out := make([]define.Mount, 0, len(in))
 	for _, m := range in {
 		if err := specgen.ValidateMount(m); err != nil {
@@ -265,13 +265,21 @@ func checkMounts(in []define.Mount) ([]define.Mount, error) {
 			}
 		}
 		m.Destination = filepath.Clean(m.Destination)
-		if seen[m.Destination] {
-			return nil, fmt.Errorf("%s: duplicate mount destination: %w", m.Destination, errdefs.ErrInvalidArgument)
+		if prev, ok := seen[m.Destination]; ok {
+			// The same mount twice is one mount, as in podman.
+			if sameMount(prev, m) {
+				continue
+			}
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%s: duplicate mount destination", m.Destination)
 		}
-		seen[m.Destination] = true
+		seen[m.Destination] = m
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+func sameMount(a, b define.Mount) bool {
+	return a.Type == b.Type && a.Name == b.Name && a.Source == b.Source && slices.Equal(a.Options, b.Options)
 }
 
 // mergeImageConfig applies podman's precedence: user input over image config

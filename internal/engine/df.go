@@ -16,8 +16,7 @@ type DiskUsage struct {
 	// ImagesSize counts every layer once, plus the images' metadata.
 	ImagesSize int64
 	Containers []ContainerDiskUsage
-	// Volumes stays empty until named volumes exist.
-	Volumes []VolumeDiskUsage
+	Volumes    []VolumeDiskUsage
 }
 
 // ContainerDiskUsage is one container of `system df -v`.
@@ -67,6 +66,9 @@ func (r *Runtime) DiskUsage(ctx context.Context) (*DiskUsage, error) {
 			ID: c.Config.ID, ImageID: c.Config.ImageID, Name: c.Config.Name, Status: c.State.Status.String(),
 			Command: c.Config.Cmd, LocalVolumes: len(c.Config.Mounts), RWSize: size, Created: c.Config.Created,
 		})
+	}
+	if du.Volumes, err = r.volumeDiskUsage(ctx); err != nil {
+		return nil, err
 	}
 	return du, nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,13 +23,17 @@ type SystemPruneOptions struct {
 	// Filters are label, label! and until, applied to containers and
 	// images as podman does.
 	Filters []string
+	// Volumes also prunes the volumes no container uses (--volumes).
+	Volumes bool
 }
 
 // SystemPruneReport is what a system prune removed.
 type SystemPruneReport struct {
 	Containers []string
 	Images     []string
-	// Reclaimed is the containers' writable layers plus the images' sizes.
+	Volumes    []string
+	// Reclaimed is the containers' writable layers plus the images' and
+	// the pruned volumes' sizes.
 	Reclaimed int64
 }
 
@@ -65,10 +70,39 @@ func (r *Runtime) SystemPrune(ctx context.Context, opts SystemPruneOptions) (*Sy
 			rep.Images = append(rep.Images, p.ID)
 			rep.Reclaimed += p.Size
 		}
-		if err != nil || len(ids)+len(pruned) == 0 {
+		if err != nil {
 			return rep, err
 		}
+		if len(ids)+len(pruned) == 0 {
+			break
+		}
 	}
+	if opts.Volumes {
+		return rep, r.pruneVolumesInto(ctx, rep, opts.Filters)
+	}
+	return rep, nil
+}
+
+// pruneVolumesInto is system prune --volumes: the containers are gone by
+// now, so their volumes are unused too.
+func (r *Runtime) pruneVolumesInto(ctx context.Context, rep *SystemPruneReport, filters []string) error {
+	fm := map[string][]string{}
+	for _, f := range filters {
+		k, v, _ := strings.Cut(f, "=")
+		fm[k] = append(fm[k], v)
+	}
+	sizes, err := r.volumeDiskUsage(ctx)
+	if err != nil {
+		return err
+	}
+	names, err := r.VolumePrune(ctx, fm)
+	rep.Volumes = names
+	for _, s := range sizes {
+		if slices.Contains(names, s.Name) {
+			rep.Reclaimed += s.Size
+		}
+	}
+	return err
 }
 
 // containerPruneFilter compiles podman's container prune filters.

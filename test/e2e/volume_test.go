@@ -108,3 +108,25 @@ func TestVolumeBadInput(t *testing.T) {
 	}
 	p.MustRun("volume", "rm", "-a")
 }
+
+// system df counts volumes and their bytes; system prune --volumes
+// removes the unused ones and reports them.
+func TestVolumeSystemDfPrune(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	mp := p.MustRun("volume", "create", "--label", "k=v", "dfv").Out()
+	mp = filepath.Join(p.Root, "volumes", mp, "_data")
+	if err := os.WriteFile(filepath.Join(mp, "f"), []byte("hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.MustRun("system", "df", "--format", "{{.Type}} {{.Total}} {{.Size}}").Lines(); len(got) != 3 || got[2] != "Local Volumes 1 3B" {
+		t.Errorf("system df: %q", got)
+	}
+	p.MustRun("system", "prune", "-f", "--volumes", "--filter", "label=other")
+	if got := p.MustRun("volume", "ls", "-q").Out(); got != "dfv" {
+		t.Errorf("prune --filter took a volume it does not match: %q", got)
+	}
+	if got := p.MustRun("system", "prune", "-f", "--volumes").Out(); got != "Deleted Volumes\ndfv\nTotal reclaimed space: 3B" {
+		t.Errorf("system prune --volumes: %q", got)
+	}
+}
