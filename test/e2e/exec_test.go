@@ -170,3 +170,32 @@ func execDetach(t *testing.T, p *Pier, ctr string, keys []byte) string {
 	<-copied
 	return out.String()
 }
+
+// --preserve-fds passes pier's fds 3.. to the command; fds it was not
+// given are refused before anything runs.
+func TestExecPreserveFDs(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "e", Image, "sleep", "1000")
+	f, err := os.CreateTemp(t.TempDir(), "fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString("through fd 3\n")
+	_, _ = f.Seek(0, io.SeekStart)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := p.Command(ctx, RunOpts{}, "exec", "--preserve-fds", "1", "e", "cat", "/proc/self/fd/3")
+	cmd.ExtraFiles = []*os.File{f}
+	out, err := cmd.Output()
+	if err != nil || string(out) != "through fd 3\n" {
+		t.Errorf("exec --preserve-fds 1: %q %v", out, err)
+	}
+	r := p.Run("exec", "--preserve-fds", "2", "e", "true")
+	if r.ExitCode != 125 || !strings.Contains(r.Stderr, "file descriptor 3 is not available - the preserve-fds option requires that file descriptors must be passed") {
+		t.Errorf("exec --preserve-fds without fds: %s", r)
+	}
+	if got := p.Inspect("e", "{{len .ExecIDs}}"); got != "0" {
+		t.Errorf("a refused exec left a session: %s", got)
+	}
+}
