@@ -228,7 +228,12 @@ func (r *Runtime) CollectGarbage(ctx context.Context) error {
 	}
 	// A container saved after our listing holds its lock from before the
 	// save until after it, so GC (which skips held locks) cannot race it.
+	// Volumes hold their lock while their row is added, likewise.
 	exists := func(kind, id string) bool {
+		if kind == kindVolume {
+			_, err := r.store.Volume(ctx, id)
+			return err == nil
+		}
 		if ids[id] {
 			return true
 		}

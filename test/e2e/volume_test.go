@@ -130,3 +130,23 @@ func TestVolumeSystemDfPrune(t *testing.T) {
 		t.Errorf("system prune --volumes: %q", got)
 	}
 }
+
+// A volume's lock file lives as long as the volume: rm -a's lock GC keeps
+// a live volume's and removes an orphan's.
+func TestVolumeLockGC(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	p.MustRun("volume", "create", "my-vol")
+	dir := filepath.Join(p.RunRoot, "pier", "locks")
+	if err := os.WriteFile(filepath.Join(dir, "volume-gone.lock"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun("rm", "-a")
+	if locks := p.LockFiles(); len(locks) != 1 || locks[0] != "volume-my-vol.lock" {
+		t.Errorf("lock files after GC: %v", locks)
+	}
+	p.MustRun("volume", "rm", "my-vol")
+	if locks := p.LockFiles(); len(locks) != 0 {
+		t.Errorf("lock files after volume rm: %v", locks)
+	}
+}
