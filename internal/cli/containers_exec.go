@@ -99,7 +99,9 @@ func runExec(ctx context.Context, g *Globals, o *execFlags, args []string) error
 		return nil
 	}
 	streams := &engine.AttachStreams{Stdout: g.Stdout, Stderr: g.Stderr}
-	ctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	// Ctrl-C (not a tty: the terminal's raw mode passes it on) ends pier
+	// alone, as podman's exec: the session runs on.
+	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	if o.interactive {
 		streams.Stdin = g.Stdin
@@ -122,6 +124,9 @@ func runExec(ctx context.Context, g *Globals, o *execFlags, args []string) error
 	code, _, err := rt.Exec(ctx, name, opts, streams)
 	if errors.Is(context.Cause(ctx), errDetached) {
 		return nil
+	}
+	if ctx.Err() != nil {
+		return exitWith(130) // interrupted, as a shell reports SIGINT
 	}
 	if err != nil {
 		return err

@@ -199,3 +199,31 @@ func TestExecPreserveFDs(t *testing.T) {
 		t.Errorf("a refused exec left a session: %s", got)
 	}
 }
+
+// Ctrl-C ends pier's exec, not the session (podman's exec does not
+// forward signals): the command runs on and the session is kept.
+func TestExecInterrupted(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "e", Image, "sleep", "1000")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := p.Command(ctx, RunOpts{}, "exec", "e", "sh", "-c", "touch /tmp/started; sleep 77")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(20*time.Second, func() bool { return p.Run("exec", "e", "test", "-e", "/tmp/started").ExitCode == 0 }) {
+		t.Fatal("exec did not start")
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("interrupted exec: exit %d, want 130", code)
+	}
+	if !strings.Contains(p.MustRun("exec", "e", "ps").Stdout, "sleep 77") {
+		t.Errorf("the interrupted session's command is gone")
+	}
+	if got := p.Inspect("e", "{{len .ExecIDs}}"); got != "1" {
+		t.Errorf("interrupted session not kept: %s", got)
+	}
+}
