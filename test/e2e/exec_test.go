@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -226,4 +227,46 @@ func TestExecInterrupted(t *testing.T) {
 	if got := p.Inspect("e", "{{len .ExecIDs}}"); got != "1" {
 		t.Errorf("interrupted session not kept: %s", got)
 	}
+}
+
+// A window size change of pier's terminal reaches the session's pty.
+func TestExecTerminalResize(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "e", Image, "sleep", "1000")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := p.Command(ctx, RunOpts{}, "exec", "-it", "e", "sh", "-c", "stty size; read x; stty size")
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 20, Cols: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	var mu sync.Mutex
+	var out bytes.Buffer
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			n, err := ptmx.Read(buf)
+			mu.Lock()
+			out.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	seen := func(s string) bool { mu.Lock(); defer mu.Unlock(); return strings.Contains(out.String(), s) }
+	if !eventually(20*time.Second, func() bool { return seen("20 60") }) {
+		t.Fatalf("first size not seen: %q", out.String())
+	}
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 41, Cols: 101}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // the resize travels through the monitor
+	_, _ = ptmx.Write([]byte("\r"))
+	if !eventually(20*time.Second, func() bool { return seen("41 101") }) {
+		t.Errorf("resized terminal not seen by the session: %q", out.String())
+	}
+	_ = cmd.Wait()
 }
