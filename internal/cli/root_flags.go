@@ -71,7 +71,7 @@ func remoteRequested(args []string, lookupEnv func(string) (string, bool)) bool 
 		return true
 	}
 	fs := pflag.NewFlagSet("remote", pflag.ContinueOnError)
-	fs.ParseErrorsWhitelist.UnknownFlags = true
+	fs.ParseErrorsAllowlist.UnknownFlags = true
 	fs.Usage = func() {}
 	fs.SetInterspersed(false)
 	fs.SetOutput(nopWriter{})

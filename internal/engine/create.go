@@ -141,6 +141,7 @@ func (r *Runtime) addWithName(ctx context.Context, c *define.Container, random, 
 				holder = other.Config.ID
 			}
 			// podman 5's text, --replace hint included.
+			//lint:ignore ST1005 podman's exact text, which scripts match
 			return fmt.Errorf("creating container storage: the container name %q is already in use by %s. You have to remove that container to be able to reuse that name: %w, or use --replace to instruct Podman to do so.",
 				c.Config.Name, holder, define.ErrNameInUse)
 		}

@@ -27,6 +27,7 @@ func ParseLevel(s string) (logrus.Level, error) {
 			return logrus.ParseLevel(l)
 		}
 	}
+	//lint:ignore ST1005 podman's exact text, checked by its system tests
 	return 0, fmt.Errorf("Log Level %q is not supported, choose from: %s", s, strings.Join(Levels, ", "))
 }
 
