@@ -23,15 +23,15 @@ import (
 
 // createOpts are the flags `create` and `run` share.
 type createOpts struct {
-	name, workdir, user, entrypoint, hostname, network string
-	stopSignal, logDriver, pull                        string
-	env, envFile, labels, labelFile, volumes, tmpfs    []string
-	ulimits                                            []string
-	stopTimeout                                        uint
-	interactive, tty, rm, readOnly, httpProxy, quiet   bool
-	reg                                                registryFlags
-	run                                                runFlags
-	net                                                netFlags
+	name, workdir, user, entrypoint, hostname, network      string
+	stopSignal, logDriver, pull                             string
+	env, envFile, labels, labelFile, volumes, tmpfs, mounts []string
+	ulimits                                                 []string
+	stopTimeout                                             uint
+	interactive, tty, rm, readOnly, httpProxy, quiet        bool
+	reg                                                     registryFlags
+	run                                                     runFlags
+	net                                                     netFlags
 }
 
 func (o *createOpts) addFlags(f *pflag.FlagSet) {
@@ -58,6 +58,7 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	f.StringArrayVarP(&o.labels, "label", "l", nil, "Set metadata on container")
 	f.StringArrayVar(&o.labelFile, "label-file", nil, "Read in a line delimited file of labels")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume into the container")
+	f.StringArrayVar(&o.mounts, "mount", nil, "Attach a filesystem mount to the container")
 	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "Mount a temporary filesystem (tmpfs) into a container")
 	f.StringArrayVar(&o.ulimits, "ulimit", nil, "Ulimit options")
 	f.BoolVarP(&o.interactive, "interactive", "i", false, "Make STDIN available to the contained process")
@@ -133,6 +134,13 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 func (o *createOpts) typedValues(req *engine.CreateRequest) error {
 	for _, v := range o.volumes {
 		m, err := specgen.ParseVolume(v)
+		if err != nil {
+			return err
+		}
+		req.Mounts = append(req.Mounts, m)
+	}
+	for _, v := range o.mounts {
+		m, err := specgen.ParseMount(v)
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,13 @@ func TestVolumeNamed(t *testing.T) {
 	if got := p.MustRun("run", "--rm", "-v", "data:/mnt:ro", Image, "cat", "/mnt/f").Out(); got != "kept" {
 		t.Errorf("data across containers: %q", got)
 	}
+	if got := p.MustRun("run", "--rm", "--mount", "type=volume,src=data,dst=/m,ro", Image, "cat", "/m/f").Out(); got != "kept" {
+		t.Errorf("--mount type=volume: %q", got)
+	}
+	r0 := p.Run("run", "--rm", "--mount", "type=volume,src=data,dst=/m,ro", Image, "touch", "/m/g")
+	if r0.ExitCode == 0 {
+		t.Errorf("--mount ro is writable: %s", r0)
+	}
 	mp := p.MustRun("volume", "inspect", "--format", "{{.Mountpoint}}", "data").Out()
 	if want := filepath.Join(p.Root, "volumes", "data", "_data"); mp != want {
 		t.Errorf("mountpoint %q, want %q", mp, want)
