@@ -139,7 +139,7 @@ func containerPruneFilter(filters []string, now time.Time) (func(*define.Contain
 }
 
 // Reset removes everything pier owns, as `podman system reset`: every
-// container (running ones killed), every image with the storage
+// container (running ones killed), every volume, every image with the storage
 // containers of other tools on them, then the graph root, the run root,
 // pier's state and its temporary directory. Failures along the way are
 // logged and the next step still runs; the runtime is closed and unusable
@@ -154,6 +154,16 @@ func (r *Runtime) Reset(ctx context.Context) error {
 		}
 	} else {
 		slog.Error("listing containers", "error", err)
+	}
+	// Volumes may live outside the graph root (volume_path).
+	if vols, err := r.store.Volumes(ctx); err == nil {
+		for _, v := range vols {
+			if err := r.removeVolume(ctx, v); err != nil {
+				slog.Error("removing volume", "volume", v.Name, "error", err)
+			}
+		}
+	} else {
+		slog.Error("listing volumes", "error", err)
 	}
 	if images, err := r.Images(ctx); err == nil {
 		if _, _, err := r.RemoveImages(ctx, nil, image.RemoveOptions{All: true, Force: true, Ignore: true}); err != nil {

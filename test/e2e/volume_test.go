@@ -157,3 +157,19 @@ func TestVolumeLockGC(t *testing.T) {
 		t.Errorf("lock files after volume rm: %v", locks)
 	}
 }
+
+// system reset removes volumes, also where --volumepath puts them outside
+// the graph root.
+func TestVolumeSystemReset(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	vp := filepath.Join(p.Dir, "vols")
+	p.MustRun("--volumepath", vp, "volume", "create", "keep")
+	if _, err := os.Stat(filepath.Join(vp, "keep", "_data")); err != nil {
+		t.Fatalf("--volumepath: %v", err)
+	}
+	p.MustRun("--volumepath", vp, "system", "reset", "-f")
+	if _, err := os.Stat(filepath.Join(vp, "keep")); !os.IsNotExist(err) {
+		t.Errorf("system reset left the volume: %v", err)
+	}
+}
