@@ -32,16 +32,11 @@ func newAttachCommand(g *Globals) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			rt, err := g.Engine(ctx)
-			if err != nil {
-				return err
+			var names []string
+			if !latest {
+				names = []string{strings.TrimPrefix(args[0], "/")}
 			}
-			var ts []target
-			if latest {
-				ts, err = latestTarget(ctx, rt)
-			} else {
-				ts, err = resolveTargets(ctx, rt, []string{strings.TrimPrefix(args[0], "/")}, false, nil, false)
-			}
+			rt, ts, err := openTargets(ctx, g, names, false, latest, nil, false)
 			if err != nil {
 				return err
 			}

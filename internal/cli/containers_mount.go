@@ -18,12 +18,7 @@ import (
 // unmount, export, commit, `container diff`) at the top level and under
 // `container`, as podman.
 func addStorageCommands(root *cobra.Command, g *Globals) {
-	var ctr *cobra.Command
-	for _, c := range root.Commands() {
-		if c.Name() == "container" {
-			ctr = c
-		}
-	}
+	ctr := subcommand(root, "container")
 	for _, mk := range []func(*Globals) *cobra.Command{newMountCommand, newUnmountCommand, newExportCommand, newCommitCommand} {
 		root.AddCommand(mk(g))
 		if ctr != nil {

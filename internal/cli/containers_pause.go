@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 
 	"github.com/spf13/cobra"
 
@@ -41,23 +40,7 @@ func pauseCommand(g *Globals, name, short, long string, inState func(*define.Con
 			if err != nil {
 				return err
 			}
-			filters, err := parseFilters(filterFlags)
-			if err != nil {
-				return err
-			}
-			if len(filters) > 0 && len(args) > 0 {
-				return errors.New("--filter takes no arguments")
-			}
-			rt, err := g.Engine(ctx)
-			if err != nil {
-				return err
-			}
-			var ts []target
-			if len(filters) > 0 {
-				ts, err = filterTargets(ctx, rt, filters, nil)
-			} else {
-				ts, err = pickTargets(ctx, rt, args, all, latest, inState, false)
-			}
+			rt, ts, err := selectTargets(ctx, g, args, filterFlags, all, latest, inState, false)
 			if err != nil {
 				return err
 			}

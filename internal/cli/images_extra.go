@@ -19,12 +19,7 @@ import (
 // `image`, `history` and `diff` at the top level, and the `manifest` and
 // `search` commands, as podman.
 func addImageExtraCommands(root *cobra.Command, g *Globals) {
-	var img *cobra.Command
-	for _, c := range root.Commands() {
-		if c.Name() == "image" {
-			img = c
-		}
-	}
+	img := subcommand(root, "image")
 	if img == nil {
 		img = &cobra.Command{Use: "image", Short: "Manage images", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 		root.AddCommand(img)

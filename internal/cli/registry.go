@@ -22,10 +22,8 @@ import (
 // and pull and push under `image`, as podman.
 func addRegistryCommands(root *cobra.Command, g *Globals) {
 	root.AddCommand(pullCmd(g), pushCmd(g), loginCmd(g), logoutCmd(g))
-	for _, c := range root.Commands() {
-		if c.Name() == "image" {
-			c.AddCommand(pullCmd(g), pushCmd(g))
-		}
+	if img := subcommand(root, "image"); img != nil {
+		img.AddCommand(pullCmd(g), pushCmd(g))
 	}
 }
 

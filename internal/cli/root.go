@@ -192,6 +192,18 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 	return root
 }
 
+// subcommand is root's direct child called name, nil if there is none:
+// the later add* functions put their commands under the groups (`container`,
+// `image`) the earlier ones made.
+func subcommand(root *cobra.Command, name string) *cobra.Command {
+	for _, c := range root.Commands() {
+		if c.Name() == name {
+			return c
+		}
+	}
+	return nil
+}
+
 // preRun runs before every command: logging first (an invalid level stops
 // the command before it does anything), then the output redirection.
 func (g *Globals) preRun(cmd *cobra.Command) error {

@@ -23,6 +23,9 @@ func systemDfCmd(g *Globals) *cobra.Command {
 		Short: "Show pier disk usage",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if tmpl != "" && verbose {
+				return errors.New("cannot combine --format and --verbose flags")
+			}
 			rt, err := g.Engine(cmd.Context())
 			if err != nil {
 				return err
@@ -30,9 +33,6 @@ func systemDfCmd(g *Globals) *cobra.Command {
 			du, err := rt.DiskUsage(cmd.Context())
 			if err != nil {
 				return err
-			}
-			if tmpl != "" && verbose {
-				return errors.New("cannot combine --format and --verbose flags")
 			}
 			if verbose {
 				return printDfVerbose(g.Stdout, du, time.Now())
@@ -134,7 +134,6 @@ func printDfSummary(w io.Writer, du *engine.DiskUsage, tmpl string) error {
 		rows = append(rows, s)
 	}
 	headers := format.Headers(dfSummary{}, map[string]string{"Size": "SIZE", "Reclaimable": "RECLAIMABLE"})
-	headers["Size"], headers["Reclaimable"] = "SIZE", "RECLAIMABLE"
 	return format.Template(w, tmpl, headers, rows, false)
 }
 
