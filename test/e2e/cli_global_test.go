@@ -191,19 +191,7 @@ func TestRuntimeFlag(t *testing.T) {
 			t.Errorf("runtime call without the flag: %q", l)
 		}
 	}
-	// A runtime failure of run exits 126 (podman's run), of start 125.
-	r := p.Run("--runtime-flag", "invalidflag", "run", "--rm", Image, "true")
-	if r.ExitCode != 126 || !strings.Contains(r.Stderr, "invalidflag") {
-		t.Errorf("invalid runtime flag, run: %s", r)
-	}
-	r = p.Run("--runtime-flag", "invalidflag", "run", "-d", Image, "true")
-	if r.ExitCode != 126 || !strings.Contains(r.Stderr, "invalidflag") {
-		t.Errorf("invalid runtime flag, run -d: %s", r)
-	}
-	p.MustRun("create", "--name", "rf", Image, "true")
-	if r := p.Run("--runtime-flag", "invalidflag", "start", "rf"); r.ExitCode != 125 {
-		t.Errorf("invalid runtime flag, start: %s", r)
-	}
+	// A refused --runtime-flag's exit codes: TestRunRuntimeFailureExitCode.
 }
 
 // completion writes cobra's scripts with podman's trailer.

@@ -207,12 +207,7 @@ func TestExecInterrupted(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
 	p.MustRun("run", "-d", "--name", "e", Image, "sleep", "1000")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := p.Command(ctx, RunOpts{}, "exec", "e", "sh", "-c", "touch /tmp/started; sleep 77")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, _ := p.Background("exec", "e", "sh", "-c", "touch /tmp/started; sleep 77")
 	if !eventually(20*time.Second, func() bool { return p.Run("exec", "e", "test", "-e", "/tmp/started").ExitCode == 0 }) {
 		t.Fatal("exec did not start")
 	}

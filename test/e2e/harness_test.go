@@ -337,6 +337,22 @@ func (p *Pier) Command(ctx context.Context, o RunOpts, args ...string) *exec.Cmd
 	return cmd
 }
 
+// Background starts pier without waiting for it (a stop or exec to
+// interrupt, a run to kill): the test waits for it, or its end kills it.
+// Its stderr is kept in the returned builder.
+func (p *Pier) Background(args ...string) (*exec.Cmd, *strings.Builder) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	p.t.Cleanup(cancel)
+	cmd := p.Command(ctx, RunOpts{}, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	return cmd, &stderr
+}
+
 // Run runs pier and returns what happened; it never fails the test.
 func (p *Pier) Run(args ...string) Result { return p.RunWith(RunOpts{}, args...) }
 

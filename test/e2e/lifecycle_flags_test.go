@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,19 +136,19 @@ func TestStartAllAndFilter(t *testing.T) {
 	}
 }
 
+// runIgnoringTERM runs a container that ignores SIGTERM, so a stop waits
+// out its whole timeout.
+func runIgnoringTERM(p *Pier, name string) {
+	p.t.Helper()
+	p.MustRun("run", "-d", "--name", name, Image, "sh", "-c", "trap 'echo ignoring' TERM; echo READY; while :; do sleep 0.1; done")
+	p.WaitLogs(name, "READY", 10*time.Second)
+}
+
 func TestStopReleasesLockWhileWaiting(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
-	p.MustRun("run", "-d", "--name", "slow", Image, "sh", "-c", "trap 'echo ignoring' TERM; echo READY; while :; do sleep 0.1; done")
-	p.WaitLogs("slow", "READY", 10*time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	stop := p.Command(ctx, RunOpts{}, "stop", "-t", "20", "slow")
-	var stderr strings.Builder
-	stop.Stderr = &stderr
-	if err := stop.Start(); err != nil {
-		t.Fatal(err)
-	}
+	runIgnoringTERM(p, "slow")
+	stop, stderr := p.Background("stop", "-t", "20", "slow")
 	p.WaitStatus("slow", "stopping", 10*time.Second)
 	if got := p.MustRun("ps", "-a", "--format", "{{.Names}} {{.State}} {{.Status}}").Out(); got != "slow stopping Stopping" {
 		t.Errorf("ps -a while stopping: %q", got)
@@ -245,16 +244,8 @@ func TestWaitConditionsAndInterval(t *testing.T) {
 func TestStopInterrupted(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
-	p.MustRun("run", "-d", "--name", "slow", Image, "sh", "-c", "trap 'echo ignoring' TERM; echo READY; while :; do sleep 0.1; done")
-	p.WaitLogs("slow", "READY", 10*time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	stop := p.Command(ctx, RunOpts{}, "stop", "-t", "30", "slow")
-	var stderr strings.Builder
-	stop.Stderr = &stderr
-	if err := stop.Start(); err != nil {
-		t.Fatal(err)
-	}
+	runIgnoringTERM(p, "slow")
+	stop, stderr := p.Background("stop", "-t", "30", "slow")
 	p.WaitStatus("slow", "stopping", 10*time.Second)
 	// Ctrl-C: the container keeps running and is not left "stopping".
 	_ = stop.Process.Signal(syscall.SIGINT)
@@ -269,10 +260,7 @@ func TestStopInterrupted(t *testing.T) {
 	}
 	// A stop killed outright cannot tidy up: the next command notices its
 	// waiter is gone and shows the container running again.
-	stop = p.Command(ctx, RunOpts{}, "stop", "-t", "30", "slow")
-	if err := stop.Start(); err != nil {
-		t.Fatal(err)
-	}
+	stop, _ = p.Background("stop", "-t", "30", "slow")
 	p.WaitStatus("slow", "stopping", 10*time.Second)
 	_ = stop.Process.Kill()
 	_ = stop.Wait()

@@ -202,12 +202,7 @@ func TestRunExitCodes(t *testing.T) {
 	// The container's main process is PID 1 of its namespace, which ignores
 	// a SIGKILL sent from inside (kernel rule), so `sh -c 'kill -9 $$'`
 	// cannot test 137; kill it from outside while `run` is attached.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := p.Command(ctx, RunOpts{}, "run", "--name", "victim", Image, "sleep", "100")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, _ := p.Background("run", "--name", "victim", Image, "sleep", "100")
 	p.WaitStatus("victim", "running", 20*time.Second)
 	p.MustRun("kill", "victim")
 	err := cmd.Wait()
