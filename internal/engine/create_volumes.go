@@ -50,9 +50,33 @@ func (r *Runtime) attachVolumes(ctx context.Context, cfg *define.ContainerConfig
 			anon = append(anon, v)
 		}
 		m.Name, m.Source = v.Name, v.MountPoint
+		m.Options = volumeMountDefaults(m.Options)
 		cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindVolume, ID: v.Name, Reason: "mount"})
 	}
 	return anon, nil
+}
+
+// volumeMountDefaults completes a volume mount's options as podman stores
+// them (and shows them in inspect): private propagation, nosuid and nodev
+// unless the user said otherwise, and a recursive bind.
+func volumeMountDefaults(opts []string) []string {
+	has := func(names ...string) bool {
+		return slices.ContainsFunc(opts, func(o string) bool { return slices.Contains(names, o) })
+	}
+	out := slices.Clone(opts)
+	if !has("private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable") {
+		out = append(out, "rprivate")
+	}
+	if !has("suid", "nosuid") {
+		out = append(out, "nosuid")
+	}
+	if !has("dev", "nodev") {
+		out = append(out, "nodev")
+	}
+	if !has("bind", "rbind") {
+		out = append(out, "rbind")
+	}
+	return out
 }
 
 func (r *Runtime) volumeForMount(ctx context.Context, name string) (*define.Volume, error) {
@@ -108,7 +132,10 @@ func volumeSpecMount(m define.Mount, v *define.Volume) (define.Mount, error) {
 	case "":
 		return define.Mount{Type: "bind", Source: v.MountPoint, Destination: m.Destination, Options: m.Options}, nil
 	case "tmpfs":
-		opts := append(slices.Clone(m.Options), splitVolumeO(v.Options["o"])...)
+		// The mount's stored options end in rbind (a volume is a bind of
+		// its data directory), which a tmpfs must not get.
+		opts := slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "bind" || o == "rbind" })
+		opts = append(opts, splitVolumeO(v.Options["o"])...)
 		return define.Mount{Type: "tmpfs", Source: "tmpfs", Destination: m.Destination, Options: opts}, nil
 	case "bind", "none":
 		return define.Mount{Type: "bind", Source: v.Options["device"], Destination: m.Destination, Options: m.Options}, nil

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -21,5 +22,17 @@ func TestCheckMountsDuplicates(t *testing.T) {
 	_, err = checkMounts([]define.Mount{{Type: "volume", Name: "a", Destination: "/n"}, {Type: "volume", Name: "b", Destination: "/n"}})
 	if err == nil || err.Error() != "/n: duplicate mount destination" {
 		t.Fatalf("two volumes on one destination: %v", err)
+	}
+}
+
+// Volume mounts keep podman's full option list: what inspect shows.
+func TestVolumeMountDefaults(t *testing.T) {
+	got := strings.Join(volumeMountDefaults([]string{"ro", "z", "noexec"}), ",")
+	if got != "ro,z,noexec,rprivate,nosuid,nodev,rbind" {
+		t.Errorf("defaults: %s", got)
+	}
+	got = strings.Join(volumeMountDefaults([]string{"suid", "dev"}), ",")
+	if got != "suid,dev,rprivate,rbind" {
+		t.Errorf("with suid,dev: %s", got)
 	}
 }
