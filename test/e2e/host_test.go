@@ -225,7 +225,11 @@ func hostInterfaces() []string { return parseNetDev(mustRead("/proc/net/dev")) }
 func parseNetDev(s string) []string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
-		if i := strings.IndexByte(l, ':'); i > 0 && !strings.Contains(l, "|") {
+		// veths and podmanN bridges come and go with other containers
+		// (bridge is the default network): only the stable interfaces
+		// are compared.
+		name := strings.TrimSpace(l)
+		if i := strings.IndexByte(l, ':'); i > 0 && !strings.Contains(l, "|") && !strings.HasPrefix(name, "veth") && !strings.HasPrefix(name, "podman") {
 			out = append(out, strings.TrimSpace(l[:i]))
 		}
 	}

@@ -22,6 +22,7 @@ func hostNetState(t *testing.T) map[string]string {
 	for name, cmd := range map[string][]string{
 		"links":    {"ip", "-o", "link", "show"},
 		"netns":    {"ip", "netns", "list"},
+		"addrs":    {"ip", "-o", "addr", "show"},
 		"iptables": {"iptables-save"},
 	} {
 		b, err := exec.Command(cmd[0], cmd[1:]...).Output()
@@ -47,12 +48,11 @@ func hostNetState(t *testing.T) map[string]string {
 }
 
 // checkNetStateSame compares the lines of the host's network state that
-// are pier's (netns pier-*) or name one of needles (the test's subnet,
-// bridge, ports, addresses): other engines on the host change the rest.
+// name one of needles (the test's container IDs, subnet, addresses,
+// ports): other engines and tests on the host change the rest meanwhile.
 func checkNetStateSame(t *testing.T, before map[string]string, needles ...string) {
 	t.Helper()
 	after := hostNetState(t)
-	needles = append(needles, "pier-")
 	mine := func(s string) string {
 		var out []string
 		for _, l := range strings.Split(s, "\n") {
@@ -78,27 +78,27 @@ func TestNetworkNamesAndCleanup(t *testing.T) {
 	p := newPier(t)
 	before := hostNetState(t)
 	p.MustRun("network", "create", "--subnet", "10.231.7.0/24", "e2enet")
-	bridge := p.MustRun("network", "inspect", "--format", "{{.NetworkInterface}}", "e2enet").Out()
 	p.MustRun("run", "-d", "--name", "srv", "--network", "e2enet", Image, "sh", "-c", "echo from-srv > /index.html; httpd -f -p 80 -h /")
 	if got := p.Inspect("srv", "{{.NetworkSettings.Networks.e2enet.IPAddress}}"); got != "10.231.7.2" {
 		t.Fatalf("srv address %q", got)
 	}
 	var out string
 	ok := eventually(10*time.Second, func() bool {
-		r := p.Run("run", "--rm", "--network", "e2enet", Image, "wget", "-qO-", "http://srv/index.html")
+		r := p.Run("run", "--network", "e2enet", Image, "wget", "-qO-", "http://srv/index.html")
 		out = r.String()
 		return r.Out() == "from-srv"
 	})
 	if !ok {
 		t.Fatalf("wget by name: %s", out)
 	}
-	hosts := p.MustRun("run", "--rm", "--network", "e2enet", "--name", "cli", Image, "cat", "/etc/hosts").Out()
+	hosts := p.MustRun("run", "--network", "e2enet", "--name", "cli", Image, "cat", "/etc/hosts").Out()
 	if !strings.Contains(hosts, "10.231.7.1\thost.containers.internal ") || !strings.Contains(hosts, " cli") {
 		t.Fatalf("/etc/hosts:\n%s", hosts)
 	}
-	p.MustRun("rm", "-f", "-t", "0", "srv")
+	ids := p.PsIDs()
+	p.MustRun("rm", "-af", "-t", "0")
 	p.MustRun("network", "rm", "e2enet")
-	checkNetStateSame(t, before, "10.231.7.", bridge)
+	checkNetStateSame(t, before, append(ids, "10.231.7.")...)
 }
 
 // A published port is reachable from the host on 127.0.0.1; a second
@@ -134,8 +134,9 @@ func TestNetworkPublishedPort(t *testing.T) {
 	if r.ExitCode != 126 || !strings.Contains(r.Stderr, fmt.Sprintf("cannot listen on the TCP port: listen tcp4 :%d: bind: address already in use", port)) {
 		t.Fatalf("conflict: %s", r)
 	}
+	ids := p.PsIDs()
 	p.MustRun("rm", "-f", "-t", "0", "web")
-	checkNetStateSame(t, before, ip+"/", ip+" ", fmt.Sprint(port))
+	checkNetStateSame(t, before, append(ids, ip+"/", ip+" ", fmt.Sprint(port))...)
 }
 
 func freeTCPPort(t *testing.T) int {
@@ -179,7 +180,6 @@ func TestNetworkFailpoints(t *testing.T) {
 			p := newPier(t)
 			before := hostNetState(t)
 			p.MustRun("network", "create", "--subnet", "10.231.9.0/24", "fpnet")
-			bridge := p.MustRun("network", "inspect", "--format", "{{.NetworkInterface}}", "fpnet").Out()
 			if fp.setup {
 				p.MustRun("run", "-d", "--name", "fp", "--network", "fpnet", "-p", "127.0.0.1::80", Image, "sleep", "100")
 			}
@@ -187,9 +187,10 @@ func TestNetworkFailpoints(t *testing.T) {
 			if r.Signal != syscall.SIGKILL {
 				t.Fatalf("failpoint %s should SIGKILL pier: %s", fp.name, r)
 			}
+			ids := p.PsIDs()
 			p.MustRun("rm", "-af", "-t", "0")
 			p.MustRun("network", "rm", "fpnet")
-			checkNetStateSame(t, before, "10.231.9.", bridge)
+			checkNetStateSame(t, before, append(ids, "10.231.9.")...)
 		})
 	}
 }
