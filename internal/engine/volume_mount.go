@@ -12,6 +12,7 @@ import (
 	"go.podman.io/buildah/copier"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // prepareVolumes turns the container's volume mounts into what the
@@ -33,7 +34,7 @@ func (r *Runtime) prepareVolumes(ctx context.Context, c *define.Container, rootf
 			return nil, fmt.Errorf("volume %s of container %s: %w", m.Name, c.Config.Name, err)
 		}
 		if v.NeedsCopyUp {
-			if err := r.copyUp(ctx, v, m, rootfs); err != nil {
+			if err := r.copyUp(ctx, c, v, m, rootfs); err != nil {
 				return nil, err
 			}
 		}
@@ -46,11 +47,14 @@ func (r *Runtime) prepareVolumes(ctx context.Context, c *define.Container, rootf
 	return out, nil
 }
 
-// copyUp fills an empty volume with what the image has at the mount's
-// destination, once: the first container to mount the volume clears
-// NeedsCopyUp whatever it finds, as podman does. nocopy (on the mount or
-// the volume) and volumes that are no data directory skip the copy.
-func (r *Runtime) copyUp(ctx context.Context, v *define.Volume, m define.Mount, rootfs string) error {
+// copyUp prepares a volume at its first use, once: the first container
+// to mount it clears NeedsCopyUp whatever it finds, as podman does. The
+// data directory takes the owner and mode of the image's directory at the
+// destination, or the container user's when the image has none (podman's
+// NeedsChown; not for a volume created with uid/gid), then an empty volume
+// is filled from the image (copy-up) unless nocopy is set on the mount or
+// the volume. Volumes that are no data directory are left alone.
+func (r *Runtime) copyUp(ctx context.Context, c *define.Container, v *define.Volume, m define.Mount, rootfs string) error {
 	l, err := r.locks.Lock(ctx, lockName(kindVolume, v.Name))
 	if err != nil {
 		return err
@@ -60,18 +64,49 @@ func (r *Runtime) copyUp(ctx context.Context, v *define.Volume, m define.Mount, 
 	if v, err = r.store.Volume(ctx, v.Name); err != nil || !v.NeedsCopyUp {
 		return err
 	}
-	_, volNoCopy := v.Options["nocopy"]
-	if !slices.Contains(m.Options, "nocopy") && !volNoCopy && v.Options["type"] == "" {
-		if err := copyImageDir(rootfs, m.Destination, v.MountPoint); err != nil {
-			return fmt.Errorf("copying up to volume %s: %w", v.Name, err)
+	if v.Options["type"] == "" {
+		_, hasUID := v.Options["uid"]
+		_, hasGID := v.Options["gid"]
+		if !hasUID && !hasGID {
+			u, _, err := specgen.ResolveUser(rootfs, c.Config.User)
+			if err != nil {
+				return err
+			}
+			if err := chownLikeImage(rootfs, m.Destination, v.MountPoint, int(u.UID), int(u.GID)); err != nil {
+				return fmt.Errorf("setting the owner of volume %s: %w", v.Name, err)
+			}
+		}
+		_, volNoCopy := v.Options["nocopy"]
+		if !slices.Contains(m.Options, "nocopy") && !volNoCopy {
+			if err := copyImageDir(rootfs, m.Destination, v.MountPoint); err != nil {
+				return fmt.Errorf("copying up to volume %s: %w", v.Name, err)
+			}
 		}
 	}
 	v.NeedsCopyUp = false
 	return r.store.SaveVolume(ctx, v)
 }
 
+// chownLikeImage gives data the owner and mode of the image's directory
+// at dest, or uid:gid when the image has no directory there.
+func chownLikeImage(rootfs, dest, data string, uid, gid int) error {
+	src, err := securejoin.SecureJoin(rootfs, dest)
+	if err != nil {
+		return err
+	}
+	if st, err := os.Lstat(src); err == nil && st.IsDir() {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			uid, gid = int(sys.Uid), int(sys.Gid)
+		}
+		if err := os.Chmod(data, st.Mode().Perm()); err != nil {
+			return err
+		}
+	}
+	return os.Lchown(data, uid, gid)
+}
+
 // copyImageDir copies the rootfs's directory dest (resolved inside the
-// rootfs) into the empty directory data, with its owner and mode.
+// rootfs) into data if data is empty.
 func copyImageDir(rootfs, dest, data string) error {
 	src, err := securejoin.SecureJoin(rootfs, dest)
 	if err != nil {
@@ -87,14 +122,6 @@ func copyImageDir(rootfs, dest, data string) error {
 	}
 	if len(entries) > 0 {
 		return nil // the user's data wins
-	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		if err := os.Chown(data, int(sys.Uid), int(sys.Gid)); err != nil {
-			return err
-		}
-	}
-	if err := os.Chmod(data, st.Mode().Perm()); err != nil {
-		return err
 	}
 	return pipeCopy(
 		func(w io.Writer) error { return copier.Get(src, src, copier.GetOptions{}, []string{"."}, w) },

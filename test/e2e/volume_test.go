@@ -31,6 +31,13 @@ func TestVolumeNamed(t *testing.T) {
 		t.Errorf("data on the host: %q %v", b, err)
 	}
 
+	// A new volume belongs to the container's user (podman's chown at
+	// first use) when the image has nothing at the destination.
+	p.MustRun("run", "--rm", "-u", "1000:1000", "-v", "owned:/newdir", Image, "touch", "/newdir/x")
+	if got := p.MustRun("run", "--rm", "-v", "owned:/o", Image, "stat", "-c", "%u:%g", "/o", "/o/x").Out(); got != "1000:1000\n1000:1000" {
+		t.Errorf("owner of a new volume: %q", got)
+	}
+	p.MustRun("volume", "rm", "owned")
 	p.MustRun("create", "--name", "user", "-v", "data:/vol", Image, "true")
 	if got := p.Inspect("user", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Driver}} {{.Source}}{{end}}"); got != "volume data local "+mp {
 		t.Errorf("inspect Mounts: %q", got)
