@@ -67,23 +67,10 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	if err != nil {
 		return nil, err
 	}
-	id := c.Config.ID
-	paths := r.ctrPaths(id)
-	runDir := paths.RunDir
-	// Leftovers of an earlier run: the runtime container and the exit file.
-	// runc keeps its state in <root>/<id>; checking it saves a runc exec on
-	// the common path.
-	_ = r.deleteRuntimeContainer(ctx, c)
-	if err := monitor.KillStale(runDir, id); err != nil {
+	paths := r.ctrPaths(c.Config.ID)
+	if err := r.clearRunDir(ctx, c, paths.RunDir); err != nil {
 		return nil, err
 	}
-	if err := os.RemoveAll(runDir); err != nil {
-		return nil, fmt.Errorf("clearing run directory of %s: %w", c.Config.Name, err)
-	}
-	if err := os.MkdirAll(runDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating run directory of %s: %w", c.Config.Name, err)
-	}
-
 	rootfs, err := r.mountStorage(ctx, c)
 	if err != nil {
 		return nil, err
@@ -102,12 +89,46 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	if err := r.setupNetwork(ctx, c); err != nil {
 		return fail(err)
 	}
-	host, err := r.prepareHost(c, rootfs, paths)
+	if err := r.writeBundle(ctx, c, rootfs, paths, initial); err != nil {
+		return fail(err)
+	}
+	mcfg, err := r.monitorConfig(ctx, c, rt, paths)
 	if err != nil {
 		return fail(err)
 	}
+	if rt.CanRunDetached() {
+		return r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
+	}
+	return r.launchThenStart(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
+}
+
+// clearRunDir removes the leftovers of an earlier run (the runtime
+// container, a stale monitor, the exit file) and makes the run directory
+// anew. runc keeps its state in <root>/<id>; checking it saves a runc exec
+// on the common path.
+func (r *Runtime) clearRunDir(ctx context.Context, c *define.Container, runDir string) error {
+	_ = r.deleteRuntimeContainer(ctx, c)
+	if err := monitor.KillStale(runDir, c.Config.ID); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(runDir); err != nil {
+		return fmt.Errorf("clearing run directory of %s: %w", c.Config.Name, err)
+	}
+	if err := os.MkdirAll(runDir, 0o700); err != nil {
+		return fmt.Errorf("creating run directory of %s: %w", c.Config.Name, err)
+	}
+	return nil
+}
+
+// writeBundle writes the runtime's config.json for c, whose rootfs is
+// mounted and whose network is set up.
+func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs string, paths ctrPaths, initial *TermSize) error {
+	host, err := r.prepareHost(c, rootfs, paths)
+	if err != nil {
+		return err
+	}
 	if host.NetNSPath, err = r.joinedNetNS(ctx, c); err != nil {
-		return fail(err)
+		return err
 	}
 	if c.State.NetNS != "" {
 		host.NetNSPath = c.State.NetNS
@@ -115,15 +136,15 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	cfg := c.Config
 	cfg.Hostname = containerHostname(&c.Config)
 	if cfg.Mounts, err = r.prepareVolumes(ctx, c, rootfs); err != nil {
-		return fail(err)
+		return err
 	}
 	s, err := specgen.Generate(&cfg, host)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	if c.Config.Seccomp != "unconfined" {
 		if err := specgen.ApplySeccomp(s, c.Config.Seccomp); err != nil {
-			return fail(err)
+			return err
 		}
 	}
 	if initial != nil && s.Process != nil && s.Process.Terminal {
@@ -131,13 +152,16 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		// through the monitor would race with the first ioctl.
 		s.Process.ConsoleSize = &rspec.Box{Height: uint(initial.Height), Width: uint(initial.Width)}
 	}
-	if err := writeJSON(paths.Bundle, s); err != nil {
-		return fail(err)
-	}
+	return writeJSON(paths.Bundle, s)
+}
+
+// monitorConfig is what c's monitor is started with.
+func (r *Runtime) monitorConfig(ctx context.Context, c *define.Container, rt *oci.Runtime, paths ctrPaths) (*monitor.Config, error) {
+	id, runDir := c.Config.ID, paths.RunDir
 	logPath := r.logPath(c)
 	if logPath == paths.DefaultLog {
 		if err := os.MkdirAll(paths.DataDir, 0o700); err != nil {
-			return fail(fmt.Errorf("creating log directory: %w", err))
+			return nil, fmt.Errorf("creating log directory: %w", err)
 		}
 	}
 	mcfg := &monitor.Config{
@@ -155,9 +179,15 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		slog.DebugContext(ctx, "not passing preserved fds", "container", id, "error", err)
 		mcfg.PreserveFDs = 0
 	}
-	if rt.CanRunDetached() {
-		return r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
-	}
+	return mcfg, nil
+}
+
+// launchThenStart starts the monitor, which has the runtime create the
+// container, then starts it with a runtime exec of its own (runtimes that
+// cannot `run --detach`).
+func (r *Runtime) launchThenStart(ctx context.Context, c *define.Container, rt *oci.Runtime, monPath string,
+	mcfg *monitor.Config, rootfs string, attach bool, fail func(error) (*monitor.AttachConn, error)) (*monitor.AttachConn, error) {
+	id, runDir := c.Config.ID, mcfg.RunDir
 	pid, monPID, err := monitor.Launch(ctx, monPath, mcfg)
 	if err != nil {
 		return fail(fmt.Errorf("starting container %s: %w", c.Config.Name, err))
