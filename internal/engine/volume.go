@@ -121,12 +121,6 @@ func (r *Runtime) volumeDir(name string) string {
 // crash leaves at most a directory that the next create of that name
 // reuses.
 func (r *Runtime) VolumeCreate(ctx context.Context, req VolumeCreateRequest) (*define.Volume, error) {
-	if req.Driver != "" && req.Driver != "local" {
-		return nil, fmt.Errorf("volume driver %q: only the local driver is supported: %w", req.Driver, errdefs.ErrNotImplemented)
-	}
-	if err := checkVolumeOptions(req.Options); err != nil {
-		return nil, err
-	}
 	if req.Name == "" {
 		name, err := randomVolumeName()
 		if err != nil {
@@ -135,6 +129,13 @@ func (r *Runtime) VolumeCreate(ctx context.Context, req VolumeCreateRequest) (*d
 		req.Name = name
 	} else if !volumeNameRe.MatchString(req.Name) {
 		return nil, fmt.Errorf("running volume create option: %w", define.ErrVolumeNameFormat)
+	}
+	// pier has no volume plugins: only the local driver exists.
+	if req.Driver != "" && req.Driver != "local" {
+		return nil, errdefs.Errorf(errdefs.ErrNotFound, "volume %s uses volume plugin %s but it could not be retrieved: no volume plugin with name %s available: required plugin missing", req.Name, req.Driver, req.Driver)
+	}
+	if err := checkVolumeOptions(req.Options); err != nil {
+		return nil, err
 	}
 	if old, err := r.store.Volume(ctx, req.Name); err == nil {
 		if req.Ignore {

@@ -16,14 +16,11 @@ import (
 type volumeFilter func(v *define.Volume, users int) bool
 
 // volumeFilters builds podman's `volume ls` filters (name, label, label!,
-// driver, scope, opt, dangling, until); prune allows only label, label!
-// and until. Values of one key are ORed, keys are ANDed.
-func volumeFilters(filters map[string][]string, prune bool) ([]volumeFilter, error) {
+// driver, scope, opt, dangling, until), which prune takes too, as podman's.
+// Values of one key are ORed, keys are ANDed.
+func volumeFilters(filters map[string][]string) ([]volumeFilter, error) {
 	var out []volumeFilter
 	for key, vals := range filters {
-		if prune && key != "label" && key != "label!" && key != "until" {
-			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%q is an invalid volume filter", key)
-		}
 		f, err := volumeFilterFor(key, vals)
 		if err != nil {
 			return nil, err
@@ -86,7 +83,7 @@ func volumeFilterFor(key string, vals []string) (volumeFilter, error) {
 
 // VolumeList returns the volumes passing the filters, oldest first.
 func (r *Runtime) VolumeList(ctx context.Context, filters map[string][]string) ([]*VolumeReport, error) {
-	funcs, err := volumeFilters(filters, false)
+	funcs, err := volumeFilters(filters)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +127,7 @@ next:
 // VolumePrune removes every volume no container uses that passes the
 // filters, and returns their names.
 func (r *Runtime) VolumePrune(ctx context.Context, filters map[string][]string) ([]string, error) {
-	funcs, err := volumeFilters(filters, true)
+	funcs, err := volumeFilters(filters)
 	if err != nil {
 		return nil, err
 	}

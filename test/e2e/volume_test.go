@@ -112,7 +112,12 @@ func TestVolumeBadInput(t *testing.T) {
 	p.ExpectEngineError(p.Run("volume", "create", "b@d"), "names must match")
 	p.ExpectEngineError(p.Run("volume", "create", "-o", "foo=bar", "x"), "invalid mount option foo for driver 'local'")
 	p.ExpectEngineError(p.Run("volume", "create", "-o", "device=/x", "x"), "must provide a type option")
+	p.ExpectEngineError(p.Run("volume", "create", "-d", "bogus", "x"), "volume x uses volume plugin bogus but it could not be retrieved: no volume plugin with name bogus available: required plugin missing")
 	p.MustRun("volume", "create", "x")
+	p.MustRun("volume", "create", "y")
+	if got := p.MustRun("volume", "prune", "-f", "--filter", "name=y").Out(); got != "y" {
+		t.Errorf("prune --filter name: %q", got)
+	}
 	p.ExpectEngineError(p.Run("volume", "create", "x"), "volume with name x already exists: volume already exists")
 	if got := p.MustRun("volume", "create", "--ignore", "x").Out(); got != "x" {
 		t.Errorf("--ignore: %q", got)
