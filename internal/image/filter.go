@@ -3,11 +3,11 @@ package image
 import (
 	"fmt"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	cfilters "go.podman.io/common/pkg/filters"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/manifest"
 
@@ -136,7 +136,7 @@ func (s *Store) compileFilter(key, value string, lc *listContext, seen map[strin
 			return false
 		}, nil
 	case "label":
-		return func(i *Image) bool { return matchLabel(value, i.Config.Config.Labels) }, nil
+		return func(i *Image) bool { return cfilters.MatchLabelFilters([]string{value}, i.Config.Config.Labels) }, nil
 	}
 	return nil, invalidFilter(key)
 }
@@ -191,27 +191,6 @@ func containersFilter(value string, lc *listContext, seen map[string]string) (im
 		}, nil
 	}
 	return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "unsupported value %q for containers filter", value)
-}
-
-// matchLabel is podman's label filter: key, key=value, with "*" globs in
-// the key.
-func matchLabel(filter string, labels map[string]string) bool {
-	fk, fv, _ := strings.Cut(filter, "=")
-	for k, v := range labels {
-		if fv != "" && v != fv {
-			continue
-		}
-		if k == fk {
-			return true
-		}
-		if strings.Contains(fk, "*") {
-			p := strings.ReplaceAll("*"+fk+"*", "/", "|")
-			if ok, _ := filepath.Match(p, strings.ReplaceAll(k, "/", "|")); ok {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // matchReference is podman's reference filter: the image the value names
