@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"go.podman.io/common/libnetwork/types"
+	"go.podman.io/storage/pkg/lockfile"
 )
 
 // Driver runs netavark 1.4's setup/teardown protocol. RunDir is the
@@ -20,6 +21,13 @@ type Driver struct {
 	Aardvark string
 	RunDir   string
 }
+
+// hostLock is the lock podman takes around every netavark call as root:
+// there is one host network namespace, and concurrent netavarks race on
+// the firewall chains they share ("No chain/target/match"). Taking the
+// same lock file with the same (containers/storage) locking makes pier
+// and podman, and pier engines with different roots, take turns.
+const hostLock = "/run/lock/netavark.lock"
 
 // Attachment is one network a container joins, with what netavark needs.
 type Attachment struct {
@@ -84,6 +92,12 @@ func (d Driver) run(ctx context.Context, verb, nsPath string, in netavarkInput, 
 	if err != nil {
 		return err
 	}
+	lk, err := lockfile.GetLockFile(hostLock)
+	if err != nil {
+		return fmt.Errorf("netavark lock: %w", err)
+	}
+	lk.Lock()
+	defer lk.Unlock()
 	args := []string{"--config", d.RunDir, "--rootless=false", "--aardvark-binary=" + d.Aardvark, verb, nsPath}
 	cmd := exec.CommandContext(context.WithoutCancel(ctx), d.Netavark, args...)
 	cmd.Stdin = bytes.NewReader(b)
