@@ -33,16 +33,7 @@ func TestListFiltersPodman5(t *testing.T) {
 	users := Users{mid.ID: {"rowonly"}, young.ID: {"storagectr"}}
 	ids := func(filters ...string) []string {
 		t.Helper()
-		imgs, err := s.List(ctx, ListOptions{Filters: filters, Users: users})
-		if err != nil {
-			t.Fatalf("List(%v): %v", filters, err)
-		}
-		var out []string
-		for _, i := range imgs {
-			out = append(out, i.ID)
-		}
-		slices.Sort(out)
-		return out
+		return listIDs(t, s, ListOptions{Filters: filters, Users: users})
 	}
 	sorted := func(v ...string) []string { slices.Sort(v); return v }
 	cases := []struct {

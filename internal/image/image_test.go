@@ -187,16 +187,7 @@ func TestListFiltersTagUntag(t *testing.T) {
 	}
 	ids := func(filters ...string) []string {
 		t.Helper()
-		imgs, err := s.List(ctx, ListOptions{Filters: filters})
-		if err != nil {
-			t.Fatalf("List(%v): %v", filters, err)
-		}
-		var out []string
-		for _, i := range imgs {
-			out = append(out, i.ID)
-		}
-		slices.Sort(out)
-		return out
+		return listIDs(t, s, ListOptions{Filters: filters})
 	}
 	both := []string{named.ID, anon.ID}
 	slices.Sort(both)
@@ -462,4 +453,19 @@ func checkHostileImport(t *testing.T, entries []tarEntry, mustImport bool) {
 	if err := s.Unmount(ctr, true); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// listIDs is the sorted IDs that List returns with o.
+func listIDs(t *testing.T, s *Store, o ListOptions) []string {
+	t.Helper()
+	imgs, err := s.List(context.Background(), o)
+	if err != nil {
+		t.Fatalf("List(%v): %v", o.Filters, err)
+	}
+	var out []string
+	for _, i := range imgs {
+		out = append(out, i.ID)
+	}
+	slices.Sort(out)
+	return out
 }
