@@ -158,6 +158,8 @@ func forEach(g *Globals, ts []target, op func(t target) error) []error {
 	return errs
 }
 
+// uintFlag is v when the flag name was given, else nil (the engine's
+// default applies).
 func uintFlag(cmd *cobra.Command, name string, v uint) *uint {
 	if !cmd.Flags().Changed(name) {
 		return nil

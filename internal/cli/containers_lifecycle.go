@@ -235,13 +235,10 @@ func selectTargets(ctx context.Context, g *Globals, args, filterFlags []string, 
 }
 
 // timeFlag is --time for the engine: nil when not given (the container's
-// own stop timeout); podman turns a negative time into "wait forever".
+// own stop timeout); a negative time becomes a huge uint, podman's "wait
+// forever".
 func timeFlag(cmd *cobra.Command, seconds int) *uint {
-	if !cmd.Flags().Changed("time") {
-		return nil
-	}
-	u := uint(seconds)
-	return &u
+	return uintFlag(cmd, "time", uint(seconds))
 }
 
 func newRestartCommand(g *Globals) *cobra.Command {
