@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -36,17 +35,10 @@ func checkAllLatest(anyArgs bool) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		all, _ := cmd.Flags().GetBool("all")
 		latest, _ := cmd.Flags().GetBool("latest")
-		switch {
-		case all && latest:
-			return errors.New("--all and --latest cannot be used together")
-		case len(args) > 0 && all:
-			return errors.New("no arguments are needed with --all")
-		case len(args) > 0 && latest:
-			return errors.New("--latest and containers cannot be used together")
-		case !anyArgs && len(args) == 0 && !all && !latest:
-			return errors.New("you must provide at least one name or id")
+		if anyArgs && len(args) == 0 && !all && !latest {
+			return nil
 		}
-		return nil
+		return checkAllLatestCIDFile(&all, &latest, nil)(cmd, args)
 	}
 }
 
