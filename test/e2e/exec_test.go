@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -141,15 +140,8 @@ func TestExecDetachKeysFromConf(t *testing.T) {
 // run, types keys, and expects pier to detach; it returns the output.
 func execDetach(t *testing.T, p *Pier, ctr string, keys []byte) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	p.Run("exec", ctr, "rm", "-f", "/tmp/m")
-	cmd := p.Command(ctx, RunOpts{}, "exec", "-it", ctr, "sh", "-c", "stty size; echo marker > /tmp/m; sleep 100")
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 33, Cols: 77})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
+	cmd, ptmx := p.StartInPty(33, 77, "exec", "-it", ctr, "sh", "-c", "stty size; echo marker > /tmp/m; sleep 100")
 	var out bytes.Buffer
 	copied := make(chan struct{})
 	go func() { _, _ = io.Copy(&out, ptmx); close(copied) }()
@@ -229,29 +221,10 @@ func TestExecTerminalResize(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
 	p.MustRun("run", "-d", "--name", "e", Image, "sleep", "1000")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := p.Command(ctx, RunOpts{}, "exec", "-it", "e", "sh", "-c", "stty size; read x; stty size")
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 20, Cols: 60})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
-	var mu sync.Mutex
-	var out bytes.Buffer
-	go func() {
-		buf := make([]byte, 1024)
-		for {
-			n, err := ptmx.Read(buf)
-			mu.Lock()
-			out.Write(buf[:n])
-			mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-	seen := func(s string) bool { mu.Lock(); defer mu.Unlock(); return strings.Contains(out.String(), s) }
+	cmd, ptmx := p.StartInPty(20, 60, "exec", "-it", "e", "sh", "-c", "stty size; read x; stty size")
+	var out safeBuffer
+	go func() { _, _ = io.Copy(&out, ptmx) }()
+	seen := func(s string) bool { return strings.Contains(out.String(), s) }
 	if !eventually(20*time.Second, func() bool { return seen("20 60") }) {
 		t.Fatalf("first size not seen: %q", out.String())
 	}

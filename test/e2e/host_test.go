@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -240,25 +239,6 @@ func parseNetDev(s string) []string {
 func mustRead(path string) string {
 	b, _ := os.ReadFile(path)
 	return string(b)
-}
-
-// safeBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b = append(s.b, p...)
-	return len(p), nil
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return string(s.b)
 }
 
 // StateRows counts the rows of the state database's tables that hold

@@ -1,16 +1,12 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -144,15 +140,7 @@ func TestRunTTY(t *testing.T) {
 func TestRunTTYInteractive(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := p.Command(ctx, RunOpts{}, "run", "--rm", "-it", Image, "sh")
-	cmd.Stdout, cmd.Stderr, cmd.Stdin = nil, nil, nil
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 20, Cols: 70})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
+	cmd, ptmx := p.StartInPty(20, 70, "run", "--rm", "-it", Image, "sh")
 	var out safeBuffer
 	go io.Copy(&out, ptmx)
 	if !eventually(20*time.Second, func() bool { return strings.Contains(out.String(), "#") }) {
@@ -174,26 +162,4 @@ func TestRunTTYInteractive(t *testing.T) {
 	if code, _ := exitStatus(cmd, werr); code != 9 {
 		t.Errorf("-it session exit code: %d, want 9", code)
 	}
-}
-
-// RunInPty runs pier inside a new pty of the given size and returns its
-// exit code and everything it wrote to the terminal.
-func (p *Pier) RunInPty(rows, cols uint16, args ...string) (int, string) {
-	p.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := p.Command(ctx, RunOpts{}, args...)
-	cmd.Stdout, cmd.Stderr, cmd.Stdin = nil, nil, nil
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: rows, Cols: cols})
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer ptmx.Close()
-	var out bytes.Buffer
-	_, rerr := io.Copy(&out, ptmx) // ends with EIO when the last slave closes
-	if rerr != nil && !errors.Is(rerr, syscall.EIO) {
-		p.t.Logf("reading pty: %v", rerr)
-	}
-	code, _ := exitStatus(cmd, cmd.Wait())
-	return code, out.String()
 }
