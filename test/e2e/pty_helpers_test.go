@@ -45,7 +45,8 @@ func (p *Pier) RunInPty(rows, cols uint16, args ...string) (int, string) {
 	return code, out.String()
 }
 
-// safeBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+// safeBuffer is a bytes.Buffer safe for concurrent writers and readers
+// (a pty or a child's output streams, and the test reading them).
 type safeBuffer struct {
 	mu sync.Mutex
 	b  []byte
@@ -62,4 +63,10 @@ func (s *safeBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return string(s.b)
+}
+
+func (s *safeBuffer) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b = s.b[:0]
 }

@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +49,7 @@ type testRegistry struct {
 	Pass    string
 	scheme  string
 	client  *http.Client
-	out     *regLogBuffer // the registry's log, including its access log
+	out     *safeBuffer // the registry's log, including its access log
 }
 
 const (
@@ -72,7 +71,7 @@ func startRegistry(t *testing.T, mode registryMode) *testRegistry {
 		bin = "/usr/bin/docker-registry"
 	}
 	dir := t.TempDir()
-	r := &testRegistry{t: t, scheme: "http", out: &regLogBuffer{}}
+	r := &testRegistry{t: t, scheme: "http", out: &safeBuffer{}}
 	tr := &http.Transport{}
 	r.client = &http.Client{Transport: tr, Timeout: time.Minute}
 	var tlsConf, authConf string
@@ -218,31 +217,6 @@ func writeTestCerts(t *testing.T, dir string) ([]byte, string, string) {
 		t.Fatal(err)
 	}
 	return caPEM, certFile, keyFile
-}
-
-// regLogBuffer is a bytes.Buffer safe for the registry's two output streams
-// and the test reading it.
-type regLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *regLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *regLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *regLogBuffer) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.Reset()
 }
 
 func regTail(s string, n int) string {
