@@ -1,7 +1,9 @@
 // Package engine is pier's library: containers and their state machine,
-// locking, names and reboot refresh. Every operation reads lock -> load ->
-// check transition -> drivers (storage, specgen, monitor, OCI runtime) ->
-// save. It never prints, never parses flags and never imports cobra.
+// exec sessions, cp, mounts, volumes, networks as containers use them,
+// locking, names, reboot refresh and the system commands (df, prune,
+// reset). Every operation reads lock -> load -> check transition -> drivers
+// (storage, specgen, network, monitor, OCI runtime) -> save. It never
+// prints, never parses flags and never imports cobra.
 package engine
 
 import (

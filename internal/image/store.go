@@ -1,8 +1,10 @@
 // Package image owns pier's local images and container root filesystems on
 // top of go.podman.io/storage and go.podman.io/image/v5: reference lookup,
-// import, load/save of archives, list, tag, remove, prune and inspect, plus
-// the small set of container-storage calls the engine needs (create, mount,
-// unmount, delete). It shares the storage layout with podman and buildah.
+// pull/push/login/search against registries, import, load/save of archives, list,
+// tag, remove, prune, inspect, history, diff, image mounts, manifest lists
+// and commit (through buildah), plus the container-storage calls the engine
+// needs (create, mount, unmount, delete, other tools' containers). It shares
+// the storage layout with podman and buildah.
 //
 // It must not touch pier's state database, locks or the OCI runtime, and it
 // never prints: progress goes to the writer the caller put in the context

@@ -1,7 +1,7 @@
 // Package state owns pier's persistent store: the configs and states of
-// containers (later pods, volumes...) kept in one SQLite file, its schema and
-// its migrations, and the check that the store is opened with the storage
-// paths it was created with.
+// containers and volumes (later pods), the dependencies between them, kept
+// in one SQLite file, its schema and its migrations, and the check that the
+// store is opened with the storage paths it was created with.
 //
 // It must not take object locks, call the OCI runtime, touch image storage or
 // know about the CLI: callers (the engine) lock, load, act, then save, and
