@@ -1,6 +1,7 @@
 // Package define holds the plain data types shared by the engine, the state
-// store, specgen and the CLI: container configs and states, statuses and the
-// sentinel errors. It owns no behaviour beyond small helpers on these types.
+// store, specgen and the CLI: container and volume configs and states,
+// statuses, exec sessions, the inspect and info shapes podman prints, and
+// the sentinel errors. It owns no behaviour beyond small helpers on these types.
 package define
 
 import (

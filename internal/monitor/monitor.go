@@ -1,6 +1,7 @@
 // Package monitor is pier-monitor, the small process that sits between the
 // engine and each container (the role conmon plays for podman), and the
 // engine's side of its protocol: Launch, Attach, ReadExitFile, FindMonitor.
+// One also runs each exec session, the same way.
 //
 // The monitor is the parent and subreaper of the container. It owns the
 // container's stdio (pipes, or the pty master it receives from the
