@@ -171,43 +171,62 @@ func newStartCommand(g *Globals) *cobra.Command {
 }
 
 func newStopCommand(g *Globals) *cobra.Command {
-	var all, latest, ignore bool
+	var tf targetFlags
+	var ignore bool
 	var timeout int
-	var cidfiles, filterFlags []string
 	cmd := &cobra.Command{
 		Use:   "stop [options] CONTAINER [CONTAINER...]",
 		Short: "Stop one or more containers",
 		Long:  "Stops one or more running containers.  The container name or ID can be used.\n\n  A timeout to forcibly stop the container can also be set but defaults to 10 seconds otherwise.",
-		Args:  checkAllLatestCIDFile(&all, &latest, &cidfiles),
+		Args:  tf.check(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			args, err := readCIDFiles(args, cidfiles, ignore)
-			if err != nil {
-				return err
-			}
-			rt, ts, err := selectTargets(ctx, g, args, filterFlags, all, latest, nil, ignore)
-			if err != nil {
-				return err
-			}
 			t := timeFlag(cmd, timeout)
-			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
-				err := rt.Stop(ctx, tg.ctr.Config.ID, t)
+			return tf.act(ctx, g, args, nil, ignore, func(rt *engine.Runtime, id string) error {
+				err := rt.Stop(ctx, id, t)
 				if ignore {
 					return ignoreMissing(err)
 				}
 				return err
-			}))
+			})
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&all, "all", "a", false, "Stop all running containers")
-	f.StringArrayVar(&cidfiles, "cidfile", nil, "Read the container ID from the file")
-	f.StringArrayVarP(&filterFlags, "filter", "f", nil, "Filter output based on conditions given")
+	f.BoolVarP(&tf.all, "all", "a", false, "Stop all running containers")
+	f.StringArrayVar(&tf.cidfiles, "cidfile", nil, "Read the container ID from the file")
+	f.StringArrayVarP(&tf.filters, "filter", "f", nil, "Filter output based on conditions given")
 	f.BoolVarP(&ignore, "ignore", "i", false, "Ignore errors when a specified container is missing")
-	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	f.BoolVarP(&tf.latest, "latest", "l", false, "Act on the latest container pier is aware of")
 	f.IntVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
 	f.SetNormalizeFunc(timeoutAlias)
 	return cmd
+}
+
+// targetFlags are the selection flags of stop, restart, pause and unpause:
+// names or --cidfile, --filter, --all, --latest.
+type targetFlags struct {
+	all, latest       bool
+	cidfiles, filters []string
+}
+
+func (tf *targetFlags) check() cobra.PositionalArgs {
+	return checkAllLatestCIDFile(&tf.all, &tf.latest, &tf.cidfiles)
+}
+
+// act runs op on each selected container (keep narrows --all), printing
+// each as it is done; with ignore, missing names and ID files are skipped.
+func (tf *targetFlags) act(ctx context.Context, g *Globals, args []string, keep func(*define.Container) bool, ignore bool, op func(rt *engine.Runtime, id string) error) error {
+	args, err := readCIDFiles(args, tf.cidfiles, ignore)
+	if err != nil {
+		return err
+	}
+	rt, ts, err := selectTargets(ctx, g, args, tf.filters, tf.all, tf.latest, keep, ignore)
+	if err != nil {
+		return err
+	}
+	return outputErrors(g.Stderr, forEach(g, ts, func(t target) error {
+		return op(rt, t.ctr.Config.ID)
+	}))
 }
 
 // selectTargets picks the containers of stop and restart: by --filter
@@ -242,39 +261,31 @@ func timeFlag(cmd *cobra.Command, seconds int) *uint {
 }
 
 func newRestartCommand(g *Globals) *cobra.Command {
-	var all, latest, running bool
+	var tf targetFlags
+	var running bool
 	var timeout int
-	var cidfiles, filterFlags []string
 	cmd := &cobra.Command{
 		Use:   "restart [options] CONTAINER [CONTAINER...]",
 		Short: "Restart one or more containers",
 		Long:  "Restarts one or more running containers. The container ID or name can be used.\n\nA timeout before forcibly stopping can be set, but defaults to 10 seconds.",
-		Args:  checkAllLatestCIDFile(&all, &latest, &cidfiles),
+		Args:  tf.check(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			args, err := readCIDFiles(args, cidfiles, false)
-			if err != nil {
-				return err
-			}
 			var keep func(*define.Container) bool
 			if running {
 				keep = isActive
 			}
-			rt, ts, err := selectTargets(ctx, g, args, filterFlags, all, latest, keep, false)
-			if err != nil {
-				return err
-			}
 			t := timeFlag(cmd, timeout)
-			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
-				return rt.Restart(ctx, tg.ctr.Config.ID, t)
-			}))
+			return tf.act(ctx, g, args, keep, false, func(rt *engine.Runtime, id string) error {
+				return rt.Restart(ctx, id, t)
+			})
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&all, "all", "a", false, "Restart all non-running containers")
-	f.StringArrayVar(&cidfiles, "cidfile", nil, "Read the container ID from the file")
-	f.StringArrayVarP(&filterFlags, "filter", "f", nil, "Filter output based on conditions given")
-	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	f.BoolVarP(&tf.all, "all", "a", false, "Restart all non-running containers")
+	f.StringArrayVar(&tf.cidfiles, "cidfile", nil, "Read the container ID from the file")
+	f.StringArrayVarP(&tf.filters, "filter", "f", nil, "Filter output based on conditions given")
+	f.BoolVarP(&tf.latest, "latest", "l", false, "Act on the latest container pier is aware of")
 	f.BoolVar(&running, "running", false, "Restart only running containers")
 	f.IntVarP(&timeout, "time", "t", 10, "Seconds to wait for stop before killing the container")
 	return cmd

@@ -27,32 +27,23 @@ func newUnpauseCommand(g *Globals) *cobra.Command {
 // state the command leaves (running ones for pause, paused for unpause).
 func pauseCommand(g *Globals, name, short, long string, inState func(*define.Container) bool,
 	op func(*engine.Runtime, context.Context, string) error) *cobra.Command {
-	var all, latest bool
-	var cidfiles, filterFlags []string
+	var tf targetFlags
 	cmd := &cobra.Command{
 		Use:   name + " [options] CONTAINER [CONTAINER...]",
 		Short: short,
 		Long:  long,
-		Args:  checkAllLatestCIDFile(&all, &latest, &cidfiles),
+		Args:  tf.check(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			args, err := readCIDFiles(args, cidfiles, false)
-			if err != nil {
-				return err
-			}
-			rt, ts, err := selectTargets(ctx, g, args, filterFlags, all, latest, inState, false)
-			if err != nil {
-				return err
-			}
-			return outputErrors(g.Stderr, forEach(g, ts, func(tg target) error {
-				return op(rt, ctx, tg.ctr.Config.ID)
-			}))
+			return tf.act(ctx, g, args, inState, false, func(rt *engine.Runtime, id string) error {
+				return op(rt, ctx, id)
+			})
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&all, "all", "a", false, "Act on all containers")
-	f.StringArrayVar(&cidfiles, "cidfile", nil, "Read the container ID from the file")
-	f.StringArrayVarP(&filterFlags, "filter", "f", nil, "Filter output based on conditions given")
-	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
+	f.BoolVarP(&tf.all, "all", "a", false, "Act on all containers")
+	f.StringArrayVar(&tf.cidfiles, "cidfile", nil, "Read the container ID from the file")
+	f.StringArrayVarP(&tf.filters, "filter", "f", nil, "Filter output based on conditions given")
+	f.BoolVarP(&tf.latest, "latest", "l", false, "Act on the latest container pier is aware of")
 	return cmd
 }
