@@ -338,8 +338,8 @@ func TestContainersConfLogPath(t *testing.T) {
 	}
 }
 
-// volumes are bind mounts every container gets; the user's -v on the same
-// destination wins.
+// volumes are mounts every container gets (bind mounts or named volumes);
+// the user's -v on the same destination wins.
 func TestContainersConfVolumes(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
@@ -362,8 +362,15 @@ func TestContainersConfVolumes(t *testing.T) {
 	if got := p.MustRun("run", "--rm", "-v", b+":/data", Image, "cat", "/data/f").Out(); got != "from-user" {
 		t.Errorf("-v must replace the file's volume on the same destination: %q", got)
 	}
-	p.WriteConf("[containers]\nvolumes = [\"relative:/data\"]\n")
-	p.ExpectEngineError(p.Run("create", Image, "true"), "containers.conf volumes")
+	// A source that is not a path names a volume, as in podman: created on use.
+	p.WriteConf("[containers]\nvolumes = [\"confvol:/data\"]\n")
+	if got := p.MustRun("run", "--rm", Image, "sh", "-c", "echo kept > /data/k").Out(); got != "" {
+		t.Errorf("run with the file's named volume: %q", got)
+	}
+	if got := p.MustRun("run", "--rm", Image, "cat", "/data/k").Out(); got != "kept" {
+		t.Errorf("the file's named volume does not persist: %q", got)
+	}
+	p.MustRun("volume", "rm", "confvol")
 }
 
 // containers.conf env is a default: --unsetenv and --unsetenv-all drop it;
