@@ -525,8 +525,9 @@ func writeExitFile(dir string, code int, at time.Time) error {
 // starts. A client that does not come (its CLI died) fails the start.
 func (s *server) acceptFirst() (*os.File, error) {
 	_ = s.listener.SetReadDeadline(time.Now().Add(30 * time.Second))
-	done := make(chan struct{})
+	done, watched := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(watched)
 		// The engine's end of the sync pipe closes if it dies: stop
 		// waiting then (POLLERR on our end), not after the timeout.
 		fds := []unix.PollFd{{Fd: syncFd}}
@@ -544,6 +545,11 @@ func (s *server) acceptFirst() (*os.File, error) {
 	}()
 	c, err := acceptConn(s.listener)
 	close(done)
+	// The watcher may see the engine go (it does, once a detached start
+	// returns) after the accept: clearing the deadline before it is gone
+	// would let it set one again, and acceptLoop would stop accepting
+	// (every later attach, exec or stop would wait out its handshake).
+	<-watched
 	_ = s.listener.SetReadDeadline(time.Time{})
 	if err != nil {
 		return nil, err
