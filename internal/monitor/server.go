@@ -525,9 +525,14 @@ func writeExitFile(dir string, code int, at time.Time) error {
 // starts. A client that does not come (its CLI died) fails the start.
 func (s *server) acceptFirst() (*os.File, error) {
 	_ = s.listener.SetReadDeadline(time.Now().Add(30 * time.Second))
-	done, watched := make(chan struct{}), make(chan struct{})
+	// The watcher may see the engine go (it does, once a detached start
+	// returns) just after the accept; a deadline it set then would stop
+	// acceptLoop for good (every later attach, exec or stop would wait out
+	// its handshake). accepted, under mu, tells it not to.
+	var mu sync.Mutex
+	accepted := false
+	done := make(chan struct{})
 	go func() {
-		defer close(watched)
 		// The engine's end of the sync pipe closes if it dies: stop
 		// waiting then (POLLERR on our end), not after the timeout.
 		fds := []unix.PollFd{{Fd: syncFd}}
@@ -538,19 +543,21 @@ func (s *server) acceptFirst() (*os.File, error) {
 			default:
 			}
 			if n, _ := unix.Poll(fds, 50); n > 0 && fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
-				_ = s.listener.SetReadDeadline(time.Now())
+				mu.Lock()
+				if !accepted {
+					_ = s.listener.SetReadDeadline(time.Now())
+				}
+				mu.Unlock()
 				return
 			}
 		}
 	}()
 	c, err := acceptConn(s.listener)
-	close(done)
-	// The watcher may see the engine go (it does, once a detached start
-	// returns) after the accept: clearing the deadline before it is gone
-	// would let it set one again, and acceptLoop would stop accepting
-	// (every later attach, exec or stop would wait out its handshake).
-	<-watched
+	mu.Lock()
+	accepted = true
 	_ = s.listener.SetReadDeadline(time.Time{})
+	mu.Unlock()
+	close(done)
 	if err != nil {
 		return nil, err
 	}
