@@ -16,6 +16,17 @@ import (
 	"github.com/pier-engine/pier/internal/errdefs"
 )
 
+// engineWithFilters parses --filter before opening the engine, so bad
+// input fails without touching the state, as every list and prune does.
+func (g *Globals) engineWithFilters(ctx context.Context, filters []string) (*engine.Runtime, map[string][]string, error) {
+	fm, err := parseFilters(filters)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt, err := g.Engine(ctx)
+	return rt, fm, err
+}
+
 // parseFilters groups --filter key=value flags by key.
 func parseFilters(in []string) (map[string][]string, error) {
 	out := map[string][]string{}

@@ -128,11 +128,7 @@ func newStartCommand(g *Globals) *cobra.Command {
 			if !attached && cmd.Flags().Changed("sig-proxy") && sigProxy {
 				return fmt.Errorf("you cannot use sig-proxy without --attach: %w", errdefs.ErrInvalidArgument)
 			}
-			filters, err := parseFilters(filterFlags)
-			if err != nil {
-				return err
-			}
-			rt, err := g.Engine(ctx)
+			rt, filters, err := g.engineWithFilters(ctx, filterFlags)
 			if err != nil {
 				return err
 			}

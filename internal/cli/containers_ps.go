@@ -72,12 +72,8 @@ func runPs(cmd *cobra.Command, g *Globals, o *psOpts) error {
 	case o.watch > 0 && o.latest:
 		return errors.New("the watch and latest flags cannot be used together")
 	}
-	filters, err := parseFilters(o.filters)
-	if err != nil {
-		return err
-	}
 	ctx := cmd.Context()
-	rt, err := g.Engine(ctx)
+	rt, filters, err := g.engineWithFilters(ctx, o.filters)
 	if err != nil {
 		return err
 	}

@@ -35,10 +35,7 @@ func networkCreateCmd(g *Globals) *cobra.Command {
 				req.Name = args[0]
 			}
 			var err error
-			if req.Labels, err = keyValues(labels, "label"); err != nil {
-				return err
-			}
-			if req.Options, err = keyValues(opts, "option"); err != nil {
+			if req.Labels, req.Options, err = labelsAndOptions(labels, opts); err != nil {
 				return err
 			}
 			rt, err := g.Engine(cmd.Context())
@@ -68,6 +65,16 @@ func networkCreateCmd(g *Globals) *cobra.Command {
 }
 
 // keyValues parses key=value entries (a bare key gets "").
+// labelsAndOptions parses create's --label and --opt lists, as network
+// and volume create both take them.
+func labelsAndOptions(labels, opts []string) (l, o map[string]string, err error) {
+	if l, err = keyValues(labels, "label"); err != nil {
+		return nil, nil, err
+	}
+	o, err = keyValues(opts, "option")
+	return l, o, err
+}
+
 func keyValues(in []string, what string) (map[string]string, error) {
 	if len(in) == 0 {
 		return nil, nil
@@ -101,11 +108,7 @@ func networkLsCmd(g *Globals) *cobra.Command {
 		Short:   "List networks",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fm, err := parseFilters(filters)
-			if err != nil {
-				return err
-			}
-			rt, err := g.Engine(cmd.Context())
+			rt, fm, err := g.engineWithFilters(cmd.Context(), filters)
 			if err != nil {
 				return err
 			}

@@ -33,10 +33,7 @@ func volumeCreateCmd(g *Globals) *cobra.Command {
 				req.Name = args[0]
 			}
 			var err error
-			if req.Labels, err = keyValues(labels, "label"); err != nil {
-				return err
-			}
-			if req.Options, err = keyValues(opts, "option"); err != nil {
+			if req.Labels, req.Options, err = labelsAndOptions(labels, opts); err != nil {
 				return err
 			}
 			rt, err := g.Engine(cmd.Context())
@@ -69,11 +66,7 @@ func volumeLsCmd(g *Globals) *cobra.Command {
 		Short:   "List volumes",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fm, err := parseFilters(filters)
-			if err != nil {
-				return err
-			}
-			rt, err := g.Engine(cmd.Context())
+			rt, fm, err := g.engineWithFilters(cmd.Context(), filters)
 			if err != nil {
 				return err
 			}
@@ -233,11 +226,7 @@ func volumePruneCmd(g *Globals) *cobra.Command {
 		Short: "Remove all unused volumes",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fm, err := parseFilters(filters)
-			if err != nil {
-				return err
-			}
-			rt, err := g.Engine(cmd.Context())
+			rt, fm, err := g.engineWithFilters(cmd.Context(), filters)
 			if err != nil {
 				return err
 			}
