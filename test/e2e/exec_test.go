@@ -142,11 +142,16 @@ func execDetach(t *testing.T, p *Pier, ctr string, keys []byte) string {
 	t.Helper()
 	p.Run("exec", ctr, "rm", "-f", "/tmp/m")
 	cmd, ptmx := p.StartInPty(33, 77, "exec", "-it", ctr, "sh", "-c", "stty size; echo marker > /tmp/m; sleep 100")
-	var out bytes.Buffer
+	var out safeBuffer
 	copied := make(chan struct{})
 	go func() { _, _ = io.Copy(&out, ptmx); close(copied) }()
 	if !eventually(20*time.Second, func() bool { return p.Run("exec", ctr, "cat", "/tmp/m").Out() == "marker" }) {
 		t.Fatal("exec -it did not start")
+	}
+	// The keys go only once the session's output has reached us: output
+	// still on its way when pier detaches is not ours to see.
+	if !eventually(20*time.Second, func() bool { return strings.Contains(out.String(), "\n") }) {
+		t.Errorf("exec -it printed nothing: %q", out.String())
 	}
 	_, _ = ptmx.Write(keys)
 	werr := make(chan error, 1)
