@@ -77,6 +77,9 @@ type ContainerConfig struct {
 	// Networks are the networks a "bridge" container joins, by name,
 	// with its options on each (aliases, static IPs).
 	Networks map[string]types.PerNetworkOptions `json:"networks,omitempty"`
+	// NetworkOptions are a mode's options by program, as podman keeps
+	// them: --network slirp4netns:cidr=... is {"slirp4netns": ["cidr=..."]}.
+	NetworkOptions map[string][]string `json:"networkOptions,omitempty"`
 	// PortMappings are -p's (random host ports already picked at create,
 	// as podman picks them); ExposedPorts are --expose's and the image's
 	// ("80/tcp"); PublishAll is -P.
@@ -207,6 +210,11 @@ type ContainerState struct {
 	// allocated to the container (pier's IPAM reads them back).
 	NetNS         string                       `json:"netns,omitempty"`
 	NetworkStatus map[string]types.StatusBlock `json:"networkStatus,omitempty"`
+	// SlirpPID is the slirp4netns process serving NetNS (killed at
+	// teardown when it still is slirp4netns) and SlirpSubnet its subnet,
+	// from which the container's address and resolver follow.
+	SlirpPID    int    `json:"slirpPid,omitempty"`
+	SlirpSubnet string `json:"slirpSubnet,omitempty"`
 	// ExecSessions are the container's exec sessions by ID, kept while
 	// they are attached or (exec -d) until the container stops.
 	ExecSessions map[string]*ExecSession `json:"execSessions,omitempty"`
@@ -258,5 +266,6 @@ func (s *ContainerState) ResetForReboot() {
 	// The netns mounts, interfaces and firewall rules went with the boot.
 	s.NetNS = ""
 	s.NetworkStatus = nil
+	s.SlirpPID, s.SlirpSubnet = 0, ""
 	s.ExecSessions = nil
 }

@@ -41,7 +41,12 @@ func (r *Runtime) applyNetwork(cfg *define.ContainerConfig, req *CreateRequest) 
 	case mode == "bridge":
 		cfg.NetworkMode = "bridge"
 		cfg.Networks = map[string]types.PerNetworkOptions{r.networks().Default(): {InterfaceName: "eth0"}}
-	case strings.HasPrefix(mode, "ns:") || strings.HasPrefix(mode, "slirp4netns") || strings.HasPrefix(mode, "pasta"):
+	case mode == slirpMode || strings.HasPrefix(mode, slirpMode+":"):
+		cfg.NetworkMode = slirpMode
+		if _, opts, ok := strings.Cut(mode, ":"); ok {
+			cfg.NetworkOptions = map[string][]string{slirpMode: strings.Split(opts, ",")}
+		}
+	case strings.HasPrefix(mode, "ns:") || strings.HasPrefix(mode, "pasta"):
 		return fmt.Errorf("network mode %q is not supported yet: %w", mode, errdefs.ErrNotImplemented)
 	default:
 		if err := r.namedNetworks(cfg, mode); err != nil {
@@ -80,6 +85,12 @@ func (r *Runtime) namedNetworks(cfg *define.ContainerConfig, mode string) error 
 	return nil
 }
 
+// ownNetNS tells the modes in which pier makes the container a network
+// namespace of its own, joined to networks or to slirp4netns.
+func ownNetNS(cfg *define.ContainerConfig) bool {
+	return cfg.NetworkMode == "bridge" || cfg.NetworkMode == slirpMode
+}
+
 // applyPorts parses -p and --expose; random host ports are picked now, as
 // podman picks them at create, so `port` shows them before start.
 func (r *Runtime) applyPorts(cfg *define.ContainerConfig, req *CreateRequest) error {
@@ -99,7 +110,7 @@ func (r *Runtime) applyPorts(cfg *define.ContainerConfig, req *CreateRequest) er
 		cfg.ExposedPorts = append(cfg.ExposedPorts, ports...)
 	}
 	cfg.PublishAll = req.PublishAll
-	if cfg.NetworkMode != "bridge" {
+	if !ownNetNS(cfg) {
 		if len(pm) > 0 {
 			slog.Warn("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use")
 		}
@@ -132,7 +143,7 @@ func publishAll(cfg *define.ContainerConfig, img *image.Image) error {
 		exposed = append(exposed, p)
 	}
 	sort.Strings(exposed)
-	if !cfg.PublishAll || cfg.NetworkMode != "bridge" {
+	if !cfg.PublishAll || !ownNetNS(cfg) {
 		return nil
 	}
 	var pm []types.PortMapping

@@ -47,12 +47,12 @@ func (r *Runtime) prepareHost(c *define.Container, rootfs string, paths ctrPaths
 			return nil, fmt.Errorf("writing %s: %w", filepath.Base(p), err)
 		}
 	}
-	if c.Config.NetworkMode == "bridge" {
-		if err := writeBridgeHosts(c, rootfs, hostname, h.HostsPath); err != nil {
+	if ownNetNS(&c.Config) {
+		if err := r.writeNetHosts(c, rootfs, hostname, h.HostsPath); err != nil {
 			return nil, err
 		}
 	}
-	if err := writeResolvConf(c, h.ResolvConfPath); err != nil {
+	if err := r.writeResolvConf(c, h.ResolvConfPath); err != nil {
 		return nil, err
 	}
 	u, home, err := specgen.ResolveUser(rootfs, c.Config.User)

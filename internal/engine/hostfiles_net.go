@@ -3,21 +3,26 @@ package engine
 import (
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 
 	spec "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/common/libnetwork/etchosts"
 	"go.podman.io/common/libnetwork/resolvconf"
+	"go.podman.io/common/libnetwork/types"
+	"go.podman.io/common/libnetwork/util"
+	"go.podman.io/common/pkg/config"
 
 	"github.com/pier-engine/pier/internal/define"
 )
 
-// writeResolvConf writes the container's resolv.conf as podman does: the
-// networks' DNS servers (aardvark) and --dns first, the host's otherwise;
-// with its own network namespace, host resolvers on loopback are dropped
-// (they cannot work there).
-func writeResolvConf(c *define.Container, path string) error {
+// writeResolvConf writes the container's resolv.conf as podman 5 does:
+// containers.conf's dns_servers and --dns, unless a network gives
+// resolvers (aardvark, which forwards to those); else the networks'
+// resolvers, else slirp4netns's, plus the host's. A namespace of its own
+// drops host resolvers on loopback (they cannot work there).
+func (r *Runtime) writeResolvConf(c *define.Container, path string) error {
 	var netServers, netSearch []string
 	for _, name := range sortedKeys(c.State.NetworkStatus) {
 		st := c.State.NetworkStatus[name]
@@ -26,49 +31,124 @@ func writeResolvConf(c *define.Container, path string) error {
 		}
 		netSearch = append(netSearch, st.DNSSearchDomains...)
 	}
+	cc := r.containersConf()
+	var servers []string
+	if len(netServers) == 0 {
+		servers = append(slices.Clone(cc.DNSServers.Get()), c.Config.DNSServers...)
+	}
+	keepHostServers := false
+	if len(servers) == 0 {
+		keepHostServers = len(netServers) == 0
+		servers = netServers
+		if len(servers) == 0 && c.Config.NetworkMode == slirpMode {
+			servers = []string{slirpDNS(c)}
+		}
+	}
+	search, keepHostSearches := netSearch, true
+	if len(c.Config.DNSSearch) > 0 || len(cc.DNSSearches.Get()) > 0 {
+		search = append(slices.Clone(cc.DNSSearches.Get()), c.Config.DNSSearch...)
+		keepHostSearches = false
+	}
 	p := &resolvconf.Params{
 		Path:             path,
-		Nameservers:      append(netServers, c.Config.DNSServers...),
-		KeepHostServers:  len(netServers) > 0 && len(c.Config.DNSServers) == 0,
-		Searches:         append(netSearch, c.Config.DNSSearch...),
-		KeepHostSearches: len(netSearch) > 0 && len(c.Config.DNSSearch) == 0,
-		Options:          c.Config.DNSOptions,
+		IPv6Enabled:      r.usesIPv6(c),
+		Nameservers:      servers,
+		KeepHostServers:  keepHostServers,
+		Searches:         search,
+		KeepHostSearches: keepHostSearches,
+		Options:          append(slices.Clone(cc.DNSOptions.Get()), c.Config.DNSOptions...),
 	}
 	if c.Config.NetworkMode != "host" {
 		p.Namespaces = []spec.LinuxNamespace{{Type: spec.NetworkNamespace, Path: c.State.NetNS}}
 	}
 	if err := resolvconf.New(p); err != nil {
-		return fmt.Errorf("writing resolv.conf: %w", err)
+		return fmt.Errorf("building resolv.conf for container %s: %w", c.Config.ID, err)
 	}
 	return nil
 }
 
-// writeBridgeHosts writes /etc/hosts of a container on networks, as
-// podman: --add-host entries, the image's file, the container's addresses
-// under its hostname and name, host.containers.internal (the bridge's
-// gateway).
-func writeBridgeHosts(c *define.Container, rootfs, hostname, path string) error {
-	base, err := etchosts.GetBaseHostFile("", rootfs)
-	if err != nil {
-		return err
+// containersConf is containers.conf's [containers] table (empty without
+// a loaded configuration).
+func (r *Runtime) containersConf() *config.ContainersConfig {
+	if r.conf.Common != nil {
+		return &r.conf.Common.Containers
 	}
-	var gw string
-	for _, name := range sortedKeys(c.State.NetworkStatus) {
-		for _, ifc := range c.State.NetworkStatus[name].Interfaces {
+	return &config.ContainersConfig{}
+}
+
+// usesIPv6 is podman's checkForIPv6: an IPv6 address on some network,
+// or slirp4netns with IPv6 on; it keeps the host's IPv6 resolvers.
+func (r *Runtime) usesIPv6(c *define.Container) bool {
+	for _, st := range c.State.NetworkStatus {
+		for _, ifc := range st.Interfaces {
 			for _, a := range ifc.Subnets {
-				if gw == "" && a.Gateway != nil && a.Gateway.To4() != nil {
-					gw = a.Gateway.String()
+				if a.IPNet.IP.To4() == nil && a.IPNet.IP.To16() != nil {
+					return true
 				}
 			}
 		}
 	}
+	return c.Config.NetworkMode == slirpMode && r.slirpIPv6(c)
+}
+
+// writeNetHosts writes /etc/hosts of a container with a namespace of its
+// own, as podman: the base file (the host's by default), --add-host
+// entries, the container's addresses under its hostname and name,
+// host.containers.internal.
+func (r *Runtime) writeNetHosts(c *define.Container, rootfs, hostname, path string) error {
+	base, err := etchosts.GetBaseHostFile(r.containersConf().BaseHostsFile, rootfs)
+	if err != nil {
+		return err
+	}
+	entries := etchosts.GetNetworkHostEntries(c.State.NetworkStatus, hostname, c.Config.Name)
+	var exclude []net.IP
+	if c.Config.NetworkMode == slirpMode {
+		ip := slirpIP(c)
+		entries = etchosts.HostEntries{{IP: ip, Names: []string{hostname, c.Config.Name}}}
+		exclude = []net.IP{net.ParseIP(ip)}
+	}
 	return etchosts.New(&etchosts.Params{
 		BaseFile:                 base,
 		ExtraHosts:               c.Config.AddHosts,
-		ContainerIPs:             etchosts.GetNetworkHostEntries(c.State.NetworkStatus, hostname, c.Config.Name),
-		HostContainersInternalIP: gw,
+		ContainerIPs:             entries,
+		HostContainersInternalIP: r.hostContainersInternalIP(c, exclude),
 		TargetFile:               path,
 	})
+}
+
+// hostContainersInternalIP is common's GetHostContainersInternalIP for a
+// rootful engine: containers.conf's host_containers_internal_ip ("none":
+// no entry), else the gateway of a bridge network the container is on
+// (IPv4 first), else the host's first address.
+func (r *Runtime) hostContainersInternalIP(c *define.Container, exclude []net.IP) string {
+	switch v := r.containersConf().HostContainersInternalIP; v {
+	case "":
+	case "none":
+		return ""
+	default:
+		return v
+	}
+	var ip string
+	for _, name := range sortedKeys(c.State.NetworkStatus) {
+		if n, err := r.networks().Lookup(name); err != nil || n.Driver != types.BridgeNetworkDriver {
+			continue
+		}
+		for _, ifc := range c.State.NetworkStatus[name].Interfaces {
+			for _, a := range ifc.Subnets {
+				if a.Gateway == nil {
+					continue
+				}
+				if a.Gateway.To4() != nil {
+					return a.Gateway.String()
+				}
+				ip = a.Gateway.String()
+			}
+		}
+	}
+	if ip != "" {
+		return ip
+	}
+	return util.GetLocalIPExcluding(exclude)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

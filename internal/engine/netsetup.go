@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"go.podman.io/common/libnetwork/types"
@@ -39,32 +40,21 @@ func (r *Runtime) netDriver() network.Driver {
 	return d
 }
 
-// setupNetwork gives a bridge container its own network namespace joined
-// to its networks. The namespace path is saved before it exists, so a
-// crash at any point leaves a record that teardownNetwork acts on.
+// setupNetwork gives a container in bridge or slirp4netns mode its own
+// network namespace, joined to its networks or to slirp4netns. The
+// namespace path is saved before it exists, so a crash at any point
+// leaves a record that teardownNetwork acts on.
 func (r *Runtime) setupNetwork(ctx context.Context, c *define.Container) error {
-	if c.Config.NetworkMode != "bridge" {
+	if !ownNetNS(&c.Config) {
 		return nil
 	}
 	r.teardownNetwork(ctx, c) // leftovers of a run whose cleanup never ran
 	if err := network.CheckPorts(c.Config.PortMappings); err != nil {
 		return err
 	}
-	c.State.NetNS = filepath.Join(netnsDir, "pier-"+c.Config.ID)
-	if err := r.save(ctx, c); err != nil {
+	if err := r.createNetNS(ctx, c); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", netnsDir, err)
-	}
-	// A namespace of this name that the state forgot (a reboot refresh
-	// that was no reboot) goes first.
-	_ = netns.UnmountNS(c.State.NetNS)
-	ns, err := netns.NewNSAtPath(c.State.NetNS)
-	if err != nil {
-		return fmt.Errorf("creating network namespace for container %s: %w", c.Config.ID, err)
-	}
-	ns.Close()
 	failpoint.Hit("network-after-netns")
 	l, err := r.lockNetworks(ctx)
 	if err != nil {
@@ -77,6 +67,9 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *define.Container) error {
 	}
 	if err := network.CheckPortsAgainst(c.Config.PortMappings, held); err != nil {
 		return err
+	}
+	if c.Config.NetworkMode == slirpMode {
+		return r.setupSlirp(ctx, c)
 	}
 	req, err := r.setupRequest(c, used)
 	if err != nil {
@@ -97,12 +90,34 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *define.Container) error {
 	return r.save(ctx, c)
 }
 
+// createNetNS records the container's namespace path, then makes it.
+func (r *Runtime) createNetNS(ctx context.Context, c *define.Container) error {
+	c.State.NetNS = filepath.Join(netnsDir, "pier-"+c.Config.ID)
+	if err := r.save(ctx, c); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", netnsDir, err)
+	}
+	// A namespace of this name that the state forgot (a reboot refresh
+	// that was no reboot) goes first.
+	_ = netns.UnmountNS(c.State.NetNS)
+	ns, err := netns.NewNSAtPath(c.State.NetNS)
+	if err != nil {
+		return fmt.Errorf("creating network namespace for container %s: %w", c.Config.ID, err)
+	}
+	ns.Close()
+	return nil
+}
+
 // setupRequest allocates the container an address on each network (the
 // caller holds the network lock) outside used.
 func (r *Runtime) setupRequest(c *define.Container, used map[string][]net.IP) (network.SetupRequest, error) {
 	req := network.SetupRequest{
 		ContainerID: c.Config.ID, ContainerName: c.Config.Name,
-		Ports: c.Config.PortMappings, DNSServers: nil,
+		Ports: c.Config.PortMappings,
+		// aardvark forwards to these (resolv.conf lists aardvark only).
+		DNSServers: append(slices.Clone(r.containersConf().DNSServers.Get()), c.Config.DNSServers...),
 	}
 	names := make([]string, 0, len(c.Config.Networks))
 	for name := range c.Config.Networks {
@@ -170,6 +185,7 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
 	if c.State.NetNS == "" {
 		return
 	}
+	r.stopSlirp(ctx, c)
 	if _, err := os.Stat(c.State.NetNS); err == nil && c.State.NetworkStatus != nil {
 		req := r.teardownRequest(c)
 		if len(req.Networks) > 0 {

@@ -198,6 +198,7 @@ func (r *Runtime) launchThenStart(ctx context.Context, c *define.Container, rt *
 		PIDStart: startTime(pid), MonitorStart: startTime(monPID),
 		Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
 		NetNS: c.State.NetNS, NetworkStatus: c.State.NetworkStatus,
+		SlirpPID: c.State.SlirpPID, SlirpSubnet: c.State.SlirpSubnet,
 	}
 	if err := r.save(ctx, c); err != nil {
 		_ = rt.Delete(context.WithoutCancel(ctx), id, true)
@@ -242,6 +243,7 @@ func (r *Runtime) runDetached(ctx context.Context, c *define.Container, rt *oci.
 			Status: define.StatusCreated, MonitorPID: monPID, MonitorStart: startTime(monPID),
 			Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
 			NetNS: c.State.NetNS, NetworkStatus: c.State.NetworkStatus,
+			SlirpPID: c.State.SlirpPID, SlirpSubnet: c.State.SlirpSubnet,
 		}
 		if err := r.save(ctx, c); err != nil {
 			return err
