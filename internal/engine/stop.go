@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -36,7 +37,7 @@ func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) (err
 	}
 	claim := r.claimCleanup(ctx, c)
 	defer func() { releaseCleanup(claim, err) }()
-	p, err := r.beginStop(ctx, c, timeout)
+	p, err := r.beginStop(ctx, c, timeout, claim)
 	l.Unlock()
 	if err != nil {
 		return err
@@ -78,7 +79,7 @@ func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *
 		return nil
 	}
 	claim := r.claimCleanup(ctx, c)
-	p, err := r.beginStop(ctx, c, timeout)
+	p, err := r.beginStop(ctx, c, timeout, claim)
 	if err != nil {
 		releaseCleanup(claim, err)
 		return err
@@ -121,19 +122,33 @@ func releaseCleanup(claim *monitor.AttachConn, err error) {
 
 // stopPlan is what awaitStop needs once the lock may be gone.
 type stopPlan struct {
-	rt      *oci.Runtime
+	ctrInit
 	sig     syscall.Signal
 	timeout uint
+	// claim, when the monitor agreed, reports the exit as it happens.
+	claim *monitor.AttachConn
+}
+
+// ctrInit is a container's init process as the state recorded it.
+type ctrInit struct {
+	rt    *oci.Runtime
+	id    string
+	pid   int
+	start uint64
+}
+
+func initOf(c *define.Container, rt *oci.Runtime) ctrInit {
+	return ctrInit{rt: rt, id: c.Config.ID, pid: c.State.PID, start: c.State.PIDStart}
 }
 
 // beginStop marks the container stopping and sends the stop signal (none
 // with a zero timeout: SIGKILL comes straight away), under the lock.
-func (r *Runtime) beginStop(ctx context.Context, c *define.Container, timeout *uint) (stopPlan, error) {
+func (r *Runtime) beginStop(ctx context.Context, c *define.Container, timeout *uint, claim *monitor.AttachConn) (stopPlan, error) {
 	rt, err := r.runtimeFor(c)
 	if err != nil {
 		return stopPlan{}, err
 	}
-	p := stopPlan{rt: rt, sig: syscall.SIGTERM, timeout: c.Config.StopTimeout}
+	p := stopPlan{ctrInit: initOf(c, rt), sig: syscall.SIGTERM, timeout: c.Config.StopTimeout, claim: claim}
 	if timeout != nil {
 		p.timeout = *timeout
 	}
@@ -144,7 +159,7 @@ func (r *Runtime) beginStop(ctx context.Context, c *define.Container, timeout *u
 		_ = rt.Resume(ctx, c.Config.ID)
 	}
 	if p.timeout > 0 {
-		if err := rt.Kill(ctx, c.Config.ID, p.sig, false); err != nil && !gone(err) {
+		if err := p.signal(ctx, p.sig, false); err != nil && !gone(err) {
 			return stopPlan{}, fmt.Errorf("stopping container %s: %w", c.Config.Name, err)
 		}
 	}
@@ -163,7 +178,7 @@ func (r *Runtime) beginStop(ctx context.Context, c *define.Container, timeout *u
 // makes the exit come sooner.
 func (r *Runtime) awaitStop(ctx context.Context, c *define.Container, p stopPlan) error {
 	if p.timeout > 0 {
-		if r.waitExit(ctx, c, stopWait(p.timeout)) {
+		if r.awaitExit(ctx, c, p.claim, stopWait(p.timeout)) {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -172,13 +187,64 @@ func (r *Runtime) awaitStop(ctx context.Context, c *define.Container, p stopPlan
 		slog.WarnContext(ctx, fmt.Sprintf("StopSignal %s failed to stop container %s in %d seconds, resorting to SIGKILL",
 			unix.SignalName(p.sig), c.Config.Name, p.timeout))
 	}
-	if err := p.rt.Kill(ctx, c.Config.ID, syscall.SIGKILL, true); err != nil && !gone(err) {
+	if err := p.signal(ctx, syscall.SIGKILL, true); err != nil && !gone(err) {
 		return fmt.Errorf("killing container %s: %w", c.Config.Name, err)
 	}
-	if !r.waitExit(ctx, c, 30*time.Second) {
+	if !r.awaitExit(ctx, c, p.claim, 30*time.Second) {
 		return fmt.Errorf("container %s did not exit after SIGKILL", c.Config.Name)
 	}
 	return nil
+}
+
+// awaitExit waits for the exit through the claimed monitor connection
+// when there is one, then for the state to show it.
+func (r *Runtime) awaitExit(ctx context.Context, c *define.Container, claim *monitor.AttachConn, timeout time.Duration) bool {
+	if claim == nil {
+		return r.waitExit(ctx, c, timeout)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		// A monitor of an earlier build sends no exit frame on a claim:
+		// the exit file tells within a slice.
+		if claim.AwaitExit(ctx, min(time.Until(deadline), 250*time.Millisecond)) {
+			return r.waitExit(ctx, c, time.Until(deadline))
+		}
+		if cc := *c; r.syncState(&cc) {
+			return true
+		}
+		if ctx.Err() != nil || !time.Now().Before(deadline) {
+			return false
+		}
+	}
+}
+
+// signal sends sig to the container's init (with all, to every process
+// in it), itself when it can: a signal is a system call, a runtime's
+// `kill` a process exec, a third of a stop's time. It can when the
+// runtime runs the container's processes on this kernel, and, for all,
+// when the signal is SIGKILL and the init is its PID namespace's own,
+// whose death ends the rest. Otherwise the runtime does it.
+func (p ctrInit) signal(ctx context.Context, sig syscall.Signal, all bool) error {
+	if nativeRuntime(p.rt.Path) && (!all || sig == syscall.SIGKILL) {
+		err := proc.Signal(p.pid, p.start, sig, all)
+		if err == nil {
+			return nil
+		}
+		if errors.Is(err, proc.ErrGone) {
+			return oci.ErrNotRunning
+		}
+	}
+	return p.rt.Kill(ctx, p.id, sig, all)
+}
+
+// nativeRuntime: the runtime's container processes are host processes
+// whose PID the runtime's pid file gives (not a VM or a sandbox kernel).
+func nativeRuntime(path string) bool {
+	switch filepath.Base(path) {
+	case "runc", "crun", "crun-wasm", "youki":
+		return true
+	}
+	return false
 }
 
 // stopWait is the timeout as a duration; podman's "-1" (the largest uint)
@@ -205,7 +271,7 @@ func (r *Runtime) Kill(ctx context.Context, nameOrID string, sig syscall.Signal)
 	if err != nil {
 		return err
 	}
-	if err := rt.Kill(ctx, c.Config.ID, sig, false); err != nil {
+	if err := initOf(c, rt).signal(ctx, sig, false); err != nil {
 		return fmt.Errorf("sending signal %d to container %s: %w", sig, c.Config.Name, err)
 	}
 	return nil
@@ -279,11 +345,25 @@ func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error 
 	if c.State.Running() {
 		return nil
 	}
-	if err := r.deleteRuntimeContainer(ctx, c); err != nil {
-		return err
+	if processMayRun(c) {
+		// The runtime's forced delete ends what may still run before
+		// the network and the storage go.
+		if err := r.deleteRuntimeContainer(ctx, c); err != nil {
+			return err
+		}
+		r.teardownNetwork(ctx, c)
+		r.unmountStorage(ctx, c)
+	} else {
+		// Nothing runs: the runtime's delete (a process exec) and the
+		// rest are independent.
+		rtDone := make(chan error, 1)
+		go func() { rtDone <- r.deleteRuntimeContainer(ctx, c) }()
+		r.teardownNetwork(ctx, c)
+		r.unmountStorage(ctx, c)
+		if err := <-rtDone; err != nil {
+			return err
+		}
 	}
-	r.teardownNetwork(ctx, c)
-	r.unmountStorage(ctx, c)
 	c.State.PID, c.State.MonitorPID, c.State.PIDStart, c.State.MonitorStart = 0, 0, 0, 0
 	return r.save(ctx, c)
 }

@@ -254,6 +254,34 @@ func ClaimCleanup(ctx context.Context, runDir string) *AttachConn {
 	}
 }
 
+// AwaitExit reads a claimed connection until the monitor reports the
+// container's exit or goes away (true: the exit file or the state says
+// the rest), or until timeout or ctx ends (false). The exit arrives the
+// instant the monitor has it, where polling the exit file would add its
+// interval to every stop; output frames are dropped, and reading them
+// keeps a chatty container from getting the claimer dropped as a stalled
+// client.
+func (a *AttachConn) AwaitExit(ctx context.Context, timeout time.Duration) bool {
+	if a.exited != nil {
+		return true
+	}
+	_ = a.f.SetReadDeadline(time.Now().Add(timeout))
+	defer func() { _ = a.f.SetReadDeadline(time.Time{}) }()
+	stop := context.AfterFunc(ctx, func() { _ = a.f.SetReadDeadline(time.Now()) })
+	defer stop()
+	buf := make([]byte, 32<<10)
+	for {
+		typ, p, err := readFrame(a.f, buf)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return false
+		}
+		if err != nil || typ == frameExit {
+			return true
+		}
+		buf = p[:cap(p)]
+	}
+}
+
 // CleanupDone tells the monitor that the container is removed, so that it
 // runs no exit command, and closes the connection.
 func (a *AttachConn) CleanupDone() error {

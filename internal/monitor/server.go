@@ -495,6 +495,12 @@ func (s *server) finish(code int) {
 		}
 		delete(s.clients, c)
 	}
+	if s.claimer != nil {
+		// A stop waits on its claim for this, rather than polling the
+		// exit file; the connection stays open for frameCleanupDone.
+		_ = s.claimer.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = s.claimer.Write(frame)
+	}
 	s.mu.Unlock()
 	s.listener.Close()
 	os.Remove(filepath.Join(s.cfg.RunDir, attachFile))
@@ -648,7 +654,7 @@ func (s *server) cleaner(c *os.File) bool {
 
 // claim makes c the client that cleans up after the exit, if none is and
 // the exit has not been handled yet, and tells it whether it got it.
-// The claimer gets no output and no exit frame; it reads the exit file.
+// The claimer gets no output; it gets the exit frame (finish).
 func (s *server) claim(c *os.File) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,8 +1,10 @@
 package proc
 
 import (
+	"errors"
 	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -47,4 +49,37 @@ func TestZombieIsDead(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Fatal("the child never became a zombie")
+}
+
+func TestSignalChecksIdentityAndNamespace(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	pid := cmd.Process.Pid
+	start, err := StartTime(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A reused PID (another start time) must never receive the signal.
+	if err := Signal(pid, start+1, syscall.SIGKILL, false); !errors.Is(err, ErrGone) {
+		t.Fatalf("Signal with a wrong start time = %v, want ErrGone", err)
+	}
+	// sleep is no PID namespace's init: a namespace-wide kill is refused.
+	if err := Signal(pid, start, syscall.SIGKILL, true); !errors.Is(err, ErrNotNamespaceInit) {
+		t.Fatalf("Signal(toNamespace) of a plain process = %v, want ErrNotNamespaceInit", err)
+	}
+	if !Alive(pid, start) {
+		t.Fatal("a refused signal was delivered")
+	}
+	if err := Signal(pid, start, syscall.SIGTERM, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err == nil || cmd.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGTERM {
+		t.Fatalf("process did not die of SIGTERM: %v", err)
+	}
+	if err := Signal(pid, start, syscall.SIGTERM, false); !errors.Is(err, ErrGone) {
+		t.Fatalf("Signal to a reaped process = %v, want ErrGone", err)
+	}
 }
