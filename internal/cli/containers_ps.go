@@ -106,8 +106,10 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 	now := time.Now()
 	rows := selectPs(cs, o, match)
 	list := make([]psContainer, 0, len(rows))
+	podNames := podNamesOf(ctx, rt, rows)
 	for _, c := range rows {
 		p := newPsContainer(c, now)
+		p.PodName = podNames[c.Config.Pod]
 		if o.size {
 			p.Size = psSizeOf(ctx, rt, c.Config.ID)
 		}
@@ -124,6 +126,21 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 		return nil
 	}
 	return psTable(g.Stdout, o, userFmt, list, now)
+}
+
+// podNamesOf maps the pods of cs to their names; a pod removed meanwhile
+// has none.
+func podNamesOf(ctx context.Context, rt *engine.Runtime, cs []*define.Container) map[string]string {
+	out := map[string]string{}
+	for _, c := range cs {
+		if c.Config.Pod == "" || out[c.Config.Pod] != "" {
+			continue
+		}
+		if p, err := rt.LookupPod(ctx, c.Config.Pod); err == nil {
+			out[c.Config.Pod] = p.Config.Name
+		}
+	}
+	return out
 }
 
 // selectPs applies podman's selection rules: only running containers
@@ -238,7 +255,9 @@ func newPsContainer(c *define.Container, now time.Time) psContainer {
 		ID:         cfg.ID,
 		Image:      cfg.Image,
 		ImageID:    cfg.ImageID,
+		IsInfra:    cfg.IsInfra,
 		Labels:     cfg.Labels,
+		Pod:        cfg.Pod,
 		Names:      []string{cfg.Name},
 		Networks:   []string{},
 		Pid:        st.PID,
@@ -326,7 +345,12 @@ func (r psReporter) CreatedAt() string        { return r.Created.String() }
 func (r psReporter) CreatedHuman() string     { return format.HumanAgo(r.now, r.Created) }
 func (r psReporter) RunningFor() string       { return r.CreatedHuman() }
 func (r psReporter) Restarts() string         { return fmt.Sprint(r.psContainer.Restarts) }
-func (r psReporter) Pod() string              { return r.psContainer.Pod }
+func (r psReporter) Pod() string {
+	if !r.noTrunc && len(r.psContainer.Pod) > 12 {
+		return r.psContainer.Pod[:12]
+	}
+	return r.psContainer.Pod
+}
 func (r psReporter) Size() string {
 	if r.psContainer.Size == nil {
 		return ""

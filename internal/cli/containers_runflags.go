@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 type runFlags struct {
 	replace, init, envHost, unsetEnvAll          bool
 	cidFile, conmonPidFile, pidFile, tz, restart string
+	pod, podIDFile                               string
 	initPath                                     string
 	annotations, logOpts, securityOpts, unsetEnv []string
 	mem                                          memoryFlags
@@ -29,6 +31,8 @@ type runFlags struct {
 
 func (o *runFlags) add(f *pflag.FlagSet) {
 	f.BoolVar(&o.replace, "replace", false, "If a container with the same name exists, replace it")
+	f.StringVar(&o.pod, "pod", "", "Run container in an existing pod")
+	f.StringVar(&o.podIDFile, "pod-id-file", "", "Read the pod ID from the file")
 	f.BoolVar(&o.init, "init", false, "Run an init binary inside the container that forwards signals and reaps processes")
 	f.StringVar(&o.initPath, "init-path", "", "Path to the container-init binary")
 	f.BoolVar(&o.envHost, "env-host", false, "Use all current host environment variables in container")
@@ -49,6 +53,17 @@ func (o *runFlags) add(f *pflag.FlagSet) {
 // apply fills the request's fields these flags own.
 func (o *runFlags) apply(req *engine.CreateRequest) error {
 	req.Replace, req.Init, req.Timezone, req.Timeout = o.replace, o.init, o.tz, o.timeout
+	req.Pod = o.pod
+	if o.podIDFile != "" {
+		if o.pod != "" {
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot specify both --pod and --pod-id-file")
+		}
+		b, err := os.ReadFile(o.podIDFile)
+		if err != nil {
+			return fmt.Errorf("reading pod ID file: %w", err)
+		}
+		req.Pod = strings.TrimSpace(string(b))
+	}
 	req.UnsetEnv, req.UnsetEnvAll = o.unsetEnv, o.unsetEnvAll
 	var err error
 	for dst, p := range map[*string]string{

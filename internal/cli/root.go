@@ -182,6 +182,7 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 		addSystemCommands,
 		addNetworkCommands,
 		addVolumeCommands,
+		addPodCommands,
 	} {
 		add(root, g)
 	}

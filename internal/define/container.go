@@ -158,12 +158,25 @@ type ContainerConfig struct {
 	// Dependencies are objects the container needs while it exists; the
 	// store refuses to remove them first.
 	Dependencies []Dependency `json:"dependencies,omitempty"`
+
+	// Pod is the ID of the pod the container belongs to; IsInfra marks
+	// the pod's infra container, which holds the namespaces members join.
+	Pod     string `json:"pod,omitempty"`
+	IsInfra bool   `json:"isInfra,omitempty"`
+	// IPCMode, UTSMode and PIDMode are "" (the container's own namespace)
+	// or "container:ID" to join another container's, as NetworkMode does
+	// for the network; a joined IPC namespace brings that container's
+	// /dev/shm with it.
+	IPCMode string `json:"ipcMode,omitempty"`
+	UTSMode string `json:"utsMode,omitempty"`
+	PIDMode string `json:"pidMode,omitempty"`
 }
 
 // Kinds of objects a container can depend on.
 const (
 	KindContainer = "container"
-	// KindVolume, KindNetwork, KindPod come with their objects.
+	// KindVolume (volume.go), KindPod (pod.go); KindNetwork comes with
+	// network objects in the store.
 )
 
 // Dependency is one object a container needs.

@@ -96,6 +96,12 @@ type CreateRequest struct {
 	// Pull, when set, pulls the image per its policy (run's and create's
 	// --pull, "missing" by default); nil only looks the image up locally.
 	Pull *image.PullOptions
+	// Pod is the pod the container joins (name or ID), or "new:NAME" to
+	// create one with it.
+	Pod string
+
+	// infraOf makes the container the infra container of this pod.
+	infraOf *define.Pod
 }
 
 // ContainerSummary is what `ps` needs, computed from the stored config and
@@ -132,6 +138,9 @@ type RemoveOptions struct {
 	Force   bool
 	Volumes bool
 	Timeout *uint
+
+	// podRemoval lets PodRemove remove the pod's infra container.
+	podRemoval bool
 }
 
 // LogOptions mirror `logs` flags.

@@ -27,11 +27,21 @@ import (
 // written; a crash between the state row and the storage container is
 // repaired by Start (storage is created on demand) or by Remove.
 func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*define.Container, error) {
+	if name, ok := strings.CutPrefix(req.Pod, newPodPrefix); ok {
+		return r.createInNewPod(ctx, req, name)
+	}
+	return r.createContainer(ctx, req)
+}
+
+func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*define.Container, error) {
 	cfg, err := r.configFromRequest(req)
 	if err != nil {
 		return nil, err
 	}
 	if err := r.resolveNetNSDep(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if err := r.applyPod(ctx, cfg, req); err != nil {
 		return nil, err
 	}
 	// A container that could never start is not created: check the
@@ -139,6 +149,8 @@ func (r *Runtime) addWithName(ctx context.Context, c *define.Container, random, 
 			holder := ""
 			if other, lerr := r.store.LookupContainer(ctx, c.Config.Name); lerr == nil {
 				holder = other.Config.ID
+			} else if p, perr := r.store.LookupPod(ctx, c.Config.Name); perr == nil {
+				holder = p.Config.ID // names are shared with pods
 			}
 			// podman 5's text, --replace hint included.
 			//lint:ignore ST1005 podman's exact text, which scripts match

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 // prepareHost writes the files the engine bind-mounts into the container
 // (hosts, hostname, resolv.conf) into its run dir and resolves the user
 // against the container's own /etc/passwd.
-func (r *Runtime) prepareHost(c *define.Container, rootfs string, paths ctrPaths) (*specgen.Host, error) {
+func (r *Runtime) prepareHost(ctx context.Context, c *define.Container, rootfs string, paths ctrPaths) (*specgen.Host, error) {
 	runDir := paths.RunDir
 	hostname := containerHostname(&c.Config)
 	hosts := "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n" +
@@ -54,6 +55,11 @@ func (r *Runtime) prepareHost(c *define.Container, rootfs string, paths ctrPaths
 	}
 	if err := r.writeResolvConf(c, h.ResolvConfPath); err != nil {
 		return nil, err
+	}
+	if c.Config.Pod != "" && strings.HasPrefix(c.Config.NetworkMode, netnsPrefix) {
+		if err := r.writePodMemberNetFiles(ctx, c, rootfs, h.HostsPath, h.ResolvConfPath); err != nil {
+			return nil, err
+		}
 	}
 	u, home, err := specgen.ResolveUser(rootfs, c.Config.User)
 	if err != nil {

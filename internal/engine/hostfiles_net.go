@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -171,4 +173,43 @@ func addHostLines(hosts []string) string {
 		}
 	}
 	return s
+}
+
+// writePodMemberNetFiles writes /etc/hosts and resolv.conf of a pod member
+// that shares the infra container's network, as podman: the infra's
+// addresses under the pod's hostname and the infra's name, the member's
+// own name on 127.0.0.1, and the infra's resolv.conf (the pod's --dns
+// options live there).
+func (r *Runtime) writePodMemberNetFiles(ctx context.Context, c *define.Container, rootfs, hostsPath, resolvPath string) error {
+	infraID, _ := strings.CutPrefix(c.Config.NetworkMode, netnsPrefix)
+	infra, err := r.store.Container(ctx, infraID)
+	if err != nil {
+		return fmt.Errorf("reading infra container of container %s: %w", c.Config.ID, err)
+	}
+	base, err := etchosts.GetBaseHostFile(r.containersConf().BaseHostsFile, rootfs)
+	if err != nil {
+		return err
+	}
+	entries := etchosts.GetNetworkHostEntries(infra.State.NetworkStatus, containerHostname(&infra.Config), infra.Config.Name)
+	entries = append(entries, etchosts.HostEntry{IP: "127.0.0.1", Names: []string{c.Config.Name}})
+	err = etchosts.New(&etchosts.Params{
+		BaseFile:                 base,
+		ExtraHosts:               append(slices.Clone(infra.Config.AddHosts), c.Config.AddHosts...),
+		ContainerIPs:             entries,
+		HostContainersInternalIP: r.hostContainersInternalIP(infra, nil),
+		TargetFile:               hostsPath,
+	})
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(r.ctrPaths(infra.Config.ID).ResolvConf)
+	if err != nil {
+		// The infra container has not written one (it runs on the host
+		// network, or not at all): the member's own stays.
+		return nil
+	}
+	if err := os.WriteFile(resolvPath, b, 0o644); err != nil {
+		return fmt.Errorf("writing resolv.conf: %w", err)
+	}
+	return nil
 }

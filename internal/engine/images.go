@@ -52,6 +52,11 @@ func (r *Runtime) RemoveImages(ctx context.Context, refs []string, opts image.Re
 	}
 	zero := uint(0)
 	opts.RemoveContainer = func(ctx context.Context, id string) error {
+		if c, err := r.store.Container(ctx, id); err == nil && c.Config.IsInfra {
+			// An infra container goes with its pod, as in podman.
+			_, err := r.PodRemove(ctx, c.Config.Pod, PodRemoveOptions{Force: true, Timeout: &zero, Ignore: true})
+			return err
+		}
 		err := r.Remove(ctx, id, RemoveOptions{Force: true, Timeout: &zero})
 		if errors.Is(err, define.ErrNoSuchCtr) {
 			// Not pier's (buildah's, podman's): only its storage goes.

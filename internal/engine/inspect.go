@@ -81,6 +81,8 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		ImageName:     cfg.Image,
 		StaticDir:     f.paths.DataDir,
 		Name:          cfg.Name,
+		Pod:           cfg.Pod,
+		IsInfra:       cfg.IsInfra,
 		RestartCount:  int32(st.RestartCount),
 		Driver:        f.driver,
 		GraphDriver:   &define.DriverData{Name: f.driver, Data: map[string]string{}},

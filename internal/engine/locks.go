@@ -12,7 +12,8 @@ import (
 // collide, and lock GC knows which table to ask about each file.
 const (
 	kindContainer = "container"
-	// kindVolume is in volume.go; pod, network, exec: with their objects.
+	// kindVolume is in volume.go, kindPod in pod.go; network, exec: with
+	// their objects.
 )
 
 // runtimeLock is the engine-wide lock, taken only for reboot refresh.
@@ -44,9 +45,9 @@ func (r *Runtime) keepLock(name string, exists func(kind, id string) bool) bool 
 		return false // a bare ID: an older pier's lock
 	}
 	switch kind {
-	case kindContainer, kindVolume:
+	case kindContainer, kindVolume, kindPod:
 		return exists(kind, id)
-	case "pod", "network", "exec":
+	case "network", "exec":
 		return true
 	}
 	return false

@@ -36,6 +36,10 @@ func (r *Runtime) RemoveDepend(ctx context.Context, nameOrID string, opts Remove
 	if err != nil {
 		return nil, err
 	}
+	if c.Config.IsInfra {
+		// The infra container goes only with its pod, members first.
+		return r.removeInfraPod(ctx, c, opts)
+	}
 	deps, err := r.dependentsOf(ctx, c.Config.ID)
 	if err != nil {
 		return nil, err
@@ -54,6 +58,9 @@ func (r *Runtime) RemoveDepend(ctx context.Context, nameOrID string, opts Remove
 func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock.Lock, opts RemoveOptions) error {
 	ctx = context.WithoutCancel(ctx) // half a remove helps nobody
 	id := c.Config.ID
+	if c.Config.IsInfra && !opts.podRemoval {
+		return infraRemoveError(c)
+	}
 	// Checked before anything is stopped or deleted; the store refuses
 	// again in the removing transaction.
 	if deps, err := r.store.Dependents(ctx, define.KindContainer, id); err != nil {
@@ -87,6 +94,7 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 		}
 	}
 	failpoint.Hit("remove-after-storage")
+	r.unmountShm(c)
 	for _, d := range []string{r.ctrRunDir(id), r.ctrPaths(id).DataDir} {
 		if err := os.RemoveAll(d); err != nil {
 			return fmt.Errorf("removing %s: %w", d, err)
@@ -232,6 +240,10 @@ func (r *Runtime) CollectGarbage(ctx context.Context) error {
 	exists := func(kind, id string) bool {
 		if kind == kindVolume {
 			_, err := r.store.Volume(ctx, id)
+			return err == nil
+		}
+		if kind == kindPod {
+			_, err := r.store.Pod(ctx, id)
 			return err == nil
 		}
 		if ids[id] {

@@ -123,11 +123,14 @@ func (r *Runtime) clearRunDir(ctx context.Context, c *define.Container, runDir s
 // writeBundle writes the runtime's config.json for c, whose rootfs is
 // mounted and whose network is set up.
 func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs string, paths ctrPaths, initial *TermSize) error {
-	host, err := r.prepareHost(c, rootfs, paths)
+	host, err := r.prepareHost(ctx, c, rootfs, paths)
 	if err != nil {
 		return err
 	}
 	if host.NetNSPath, err = r.joinedNetNS(ctx, c); err != nil {
+		return err
+	}
+	if err := r.joinedNamespaces(ctx, c, host); err != nil {
 		return err
 	}
 	if c.State.NetNS != "" {

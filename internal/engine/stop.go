@@ -15,6 +15,7 @@ import (
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/image"
+	"github.com/pier-engine/pier/internal/lock"
 	"github.com/pier-engine/pier/internal/monitor"
 	"github.com/pier-engine/pier/internal/oci"
 	"github.com/pier-engine/pier/internal/proc"
@@ -304,22 +305,36 @@ func (r *Runtime) Cleanup(ctx context.Context, nameOrID string) error {
 		}
 		return err
 	}
-	defer l.Unlock()
+	if err := r.cleanupAndRemove(ctx, c, l); err != nil {
+		return err
+	}
+	// The pod's exit policy is applied with no container lock held: it
+	// stops the pod, which locks its containers.
+	return r.applyExitPolicy(ctx, c)
+}
+
+// cleanupAndRemove is Cleanup under c's lock, which it releases.
+func (r *Runtime) cleanupAndRemove(ctx context.Context, c *define.Container, l *lock.Lock) error {
 	if c.State.Running() {
+		l.Unlock()
 		return nil // restarted meanwhile
 	}
 	if err := r.cleanupLocked(ctx, c); err != nil {
+		l.Unlock()
 		return err
 	}
-	if c.Config.AutoRemove {
-		if err := r.removeLocked(ctx, c, l, RemoveOptions{Force: true}); err != nil {
-			return err
-		}
-		if c.Config.AutoRemoveImage {
-			// Best effort, as podman's cleanup --rmi: another container
-			// may use the image, or `run` removed it already.
-			_ = r.RemoveImageOf(ctx, c)
-		}
+	if !c.Config.AutoRemove {
+		l.Unlock()
+		return nil
+	}
+	if err := r.removeLocked(ctx, c, l, RemoveOptions{Force: true}); err != nil {
+		l.Unlock()
+		return err
+	}
+	if c.Config.AutoRemoveImage {
+		// Best effort, as podman's cleanup --rmi: another container
+		// may use the image, or `run` removed it already.
+		_ = r.RemoveImageOf(ctx, c)
 	}
 	return nil
 }
@@ -364,6 +379,7 @@ func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error 
 			return err
 		}
 	}
+	r.unmountShm(c)
 	c.State.PID, c.State.MonitorPID, c.State.PIDStart, c.State.MonitorStart = 0, 0, 0, 0
 	return r.save(ctx, c)
 }

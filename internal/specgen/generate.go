@@ -62,6 +62,11 @@ type Host struct {
 	// bind-mounted at /etc/localtime; empty when the zone is the image's
 	// or the engine linked /etc/localtime inside the rootfs instead.
 	LocaltimePath string
+	// IPCNSPath, UTSNSPath and PIDNSPath are namespaces of another
+	// container (a pod's infra) to join; empty gives the container its
+	// own. ShmPath, with a joined IPC namespace, is that container's
+	// /dev/shm, bind-mounted so that both see the same POSIX shm.
+	IPCNSPath, UTSNSPath, PIDNSPath, ShmPath string
 	// InitPath is the init binary (catatonit) for a container with Init;
 	// it is bind-mounted read-only at InitDest and runs the command.
 	InitPath string
@@ -186,7 +191,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 			NoNewPrivileges: c.NoNewPrivileges,
 		},
 		Root:        &spec.Root{Path: h.RootfsPath, Readonly: c.ReadOnly},
-		Hostname:    hostname,
+		Hostname:    specHostname(hostname, h),
 		Mounts:      mounts,
 		Annotations: maps.Clone(c.Annotations),
 		Linux: &spec.Linux{
@@ -281,7 +286,7 @@ func capabilities(uid uint32, set []string) *spec.LinuxCapabilities {
 // namespaces lists podman's namespaces: pid, network (unless host), ipc,
 // uts, mount, and cgroup on pure v2 hosts only.
 func namespaces(c *define.ContainerConfig, h *Host) ([]spec.LinuxNamespace, error) {
-	ns := []spec.LinuxNamespace{{Type: spec.PIDNamespace}}
+	ns := []spec.LinuxNamespace{{Type: spec.PIDNamespace, Path: h.PIDNSPath}}
 	switch c.NetworkMode {
 	case "host":
 	case "", "none":
@@ -293,14 +298,23 @@ func namespaces(c *define.ContainerConfig, h *Host) ([]spec.LinuxNamespace, erro
 		ns = append(ns, spec.LinuxNamespace{Type: spec.NetworkNamespace, Path: h.NetNSPath})
 	}
 	ns = append(ns,
-		spec.LinuxNamespace{Type: spec.IPCNamespace},
-		spec.LinuxNamespace{Type: spec.UTSNamespace},
+		spec.LinuxNamespace{Type: spec.IPCNamespace, Path: h.IPCNSPath},
+		spec.LinuxNamespace{Type: spec.UTSNamespace, Path: h.UTSNSPath},
 		spec.LinuxNamespace{Type: spec.MountNamespace},
 	)
 	if h.CgroupV2 {
 		ns = append(ns, spec.LinuxNamespace{Type: spec.CgroupNamespace})
 	}
 	return ns, nil
+}
+
+// specHostname is the hostname runc sets: none in a joined UTS namespace,
+// whose owner set it already.
+func specHostname(hostname string, h *Host) string {
+	if h.UTSNSPath != "" {
+		return ""
+	}
+	return hostname
 }
 
 func cloneMemory(m *spec.LinuxMemory) *spec.LinuxMemory {

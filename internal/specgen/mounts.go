@@ -70,6 +70,13 @@ func mounts(c *define.ContainerConfig, h *Host) ([]spec.Mount, error) {
 	}
 
 	base := defaultMounts(c.ShmSize)
+	if h.ShmPath != "" {
+		for i := range base {
+			if base[i].Destination == "/dev/shm" {
+				base[i] = spec.Mount{Destination: "/dev/shm", Type: "bind", Source: h.ShmPath, Options: []string{"bind", "rprivate"}}
+			}
+		}
+	}
 	for _, f := range []struct{ dest, src string }{
 		{"/etc/hostname", h.HostnamePath},
 		{"/etc/hosts", h.HostsPath},

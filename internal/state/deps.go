@@ -14,8 +14,8 @@ import (
 // network namespace of another container. A dependent's rows go with it
 // (ON DELETE CASCADE); a target with dependents cannot be removed, which
 // the store checks in the removing transaction. Targets of other kinds
-// (volume, network, pod) have no table yet, so target carries no foreign
-// key: the store checks container targets itself.
+// (volume, network, pod) live in other tables, so target carries no
+// foreign key: the store checks targets itself.
 func migrateV2(ctx context.Context, tx *sql.Tx) error {
 	const schema = `
 CREATE TABLE dependencies (
@@ -56,6 +56,11 @@ func (s *sqliteStore) addDependencies(ctx context.Context, tx *sql.Tx, c *define
 			}
 			if _, err := s.container(ctx, tx, d.ID); err != nil {
 				return fmt.Errorf("container %s depends on container %s: %w", c.Config.ID, d.ID, err)
+			}
+		}
+		if d.Kind == define.KindPod {
+			if _, err := s.pod(ctx, tx, d.ID); err != nil {
+				return fmt.Errorf("container %s joins pod %s: %w", c.Config.ID, d.ID, err)
 			}
 		}
 		if d.Kind == define.KindVolume {

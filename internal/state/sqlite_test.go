@@ -75,7 +75,7 @@ func TestMigrations(t *testing.T) {
 	saved := migrations
 	t.Cleanup(func() { migrations = saved })
 	migrations = append(saved[:len(saved):len(saved)], func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `CREATE TABLE pods (id TEXT PRIMARY KEY)`)
+		_, err := tx.ExecContext(ctx, `CREATE TABLE test_extra (id TEXT PRIMARY KEY)`)
 		return err
 	})
 	s, _, err = Open(ctx, path, testPaths, nil)
@@ -86,8 +86,8 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("data lost by migration: %v", err)
 	}
 	s.Close()
-	if v := userVersion(t, path); v != base+1 || !tableExists(t, path, "pods") {
-		t.Fatalf("after migration: version %d, pods table %v", v, tableExists(t, path, "pods"))
+	if v := userVersion(t, path); v != base+1 || !tableExists(t, path, "test_extra") {
+		t.Fatalf("after migration: version %d, test_extra table %v", v, tableExists(t, path, "test_extra"))
 	}
 
 	// A failing step rolls back everything it and earlier steps did.

@@ -1,5 +1,5 @@
 // Package state owns pier's persistent store: the configs and states of
-// containers and volumes (later pods), the dependencies between them, kept
+// containers, pods and volumes, the dependencies between them, kept
 // in one SQLite file, its schema and its migrations, and the check that the
 // store is opened with the storage paths it was created with.
 //
@@ -65,6 +65,21 @@ type Store interface {
 	// RemoveVolume deletes a volume's record; it fails with
 	// define.ErrVolumeBeingUsed while containers depend on it.
 	RemoveVolume(ctx context.Context, name string) error
+	// AddPod stores a new pod (define.ErrPodExists if its ID or name is
+	// taken; names are shared with containers).
+	AddPod(ctx context.Context, p *define.Pod) error
+	// Pod returns the pod with exactly this ID or define.ErrNoSuchPod.
+	Pod(ctx context.Context, id string) (*define.Pod, error)
+	// LookupPod resolves a name, an ID or a unique ID prefix, as
+	// LookupContainer does (define.ErrNoSuchPod, define.ErrAmbiguous).
+	LookupPod(ctx context.Context, nameOrID string) (*define.Pod, error)
+	// Pods returns all pods, oldest first.
+	Pods(ctx context.Context) ([]*define.Pod, error)
+	// SavePod replaces a pod's config (define.ErrNoSuchPod).
+	SavePod(ctx context.Context, p *define.Pod) error
+	// RemovePod deletes a pod and frees its name; it fails with
+	// define.ErrCtrExists while containers record it as their pod.
+	RemovePod(ctx context.Context, id string) error
 	// Update runs fn in one write transaction: the changes fn makes
 	// through tx are saved together, or none of them if fn or the commit
 	// fails. fn must be quick and must not call the runtime.
@@ -86,6 +101,10 @@ type Tx interface {
 	AddVolume(v *define.Volume) error
 	Volume(name string) (*define.Volume, error)
 	RemoveVolume(name string) error
+	AddPod(p *define.Pod) error
+	Pod(id string) (*define.Pod, error)
+	SavePod(p *define.Pod) error
+	RemovePod(id string) error
 }
 
 // Paths are the storage locations a store was created with. Containers in

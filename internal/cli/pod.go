@@ -1,0 +1,252 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pier-engine/pier/internal/cli/format"
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/errdefs"
+)
+
+func addPodCommands(root *cobra.Command, g *Globals) {
+	p := &cobra.Command{Use: "pod", Short: "Manage pods", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
+	root.AddCommand(p)
+	p.AddCommand(podCreateCmd(g), podPsCmd(g), podRmCmd(g), podInspectCmd(g), podExistsCmd(g), podPruneCmd(g),
+		podKillCmd(g))
+	p.AddCommand(podLifecycleCmds(g)...)
+}
+
+func podCreateCmd(g *Globals) *cobra.Command {
+	var req engine.PodCreateRequest
+	var labels []string
+	var infra bool
+	var infraCommand, share, idFile string
+	var net netFlags
+	cmd := &cobra.Command{
+		Use:   "create [options] [NAME]",
+		Short: "Create a new empty pod",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				if req.Name != "" {
+					return errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot specify --name and NAME at the same time")
+				}
+				req.Name = args[0]
+			}
+			var err error
+			if req.Labels, err = keyValues(labels, "label"); err != nil {
+				return err
+			}
+			req.NoInfra = !infra
+			if infraCommand != "" {
+				req.InfraCommand = []string{infraCommand}
+			}
+			if cmd.Flags().Changed("share") {
+				req.Share = []string{share}
+			}
+			req.Publish, req.DNSServers, req.DNSSearch, req.DNSOptions = net.publish, net.dns, net.dnsSearch, net.dnsOptions
+			req.AddHosts, req.CreateCmd = net.addHosts, os.Args
+			rt, err := g.Engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			p, err := rt.PodCreate(cmd.Context(), &req)
+			if err != nil {
+				return err
+			}
+			if idFile != "" {
+				if err := os.WriteFile(idFile, []byte(p.Config.ID), 0o644); err != nil {
+					return fmt.Errorf("writing pod ID file: %w", err)
+				}
+			}
+			fmt.Fprintln(g.Stdout, p.Config.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&req.Name, "name", "n", "", "Assign a name to the pod")
+	f.StringArrayVarP(&labels, "label", "l", nil, "Set metadata on pod (default [])")
+	f.StringVar(&req.Hostname, "hostname", "", "Set the pod's hostname")
+	f.BoolVar(&infra, "infra", true, "Create an infra container associated with the pod to share namespaces with")
+	f.StringVar(&req.InfraImage, "infra-image", "", "Image to use to override builtin infra container")
+	f.StringVar(&infraCommand, "infra-command", "", "Overwrite the default ENTRYPOINT of the image")
+	f.StringVar(&req.InfraName, "infra-name", "", "Assign a name to the infra container")
+	f.StringVar(&share, "share", "ipc,net,uts", "A comma delimited list of kernel namespaces the pod will share")
+	f.StringVar(&req.ExitPolicy, "exit-policy", "continue", "Behaviour when the last container exits")
+	f.StringVar(&req.NetworkMode, "network", "", "Connect a container to a network")
+	f.StringVar(&req.NetworkMode, "net", "", "Connect a container to a network")
+	f.StringVar(&idFile, "pod-id-file", "", "Write the pod ID to the file")
+	f.BoolVar(&req.Replace, "replace", false, "If a pod with the same name exists, replace it")
+	f.StringArrayVarP(&net.publish, "publish", "p", nil, "Publish a container's port, or a range of ports, to the host (default [])")
+	f.StringSliceVar(&net.dns, "dns", nil, "Set custom DNS servers")
+	f.StringSliceVar(&net.dnsSearch, "dns-search", nil, "Set custom DNS search domains")
+	f.StringSliceVar(&net.dnsOptions, "dns-option", nil, "Set custom DNS options")
+	f.StringSliceVar(&net.addHosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip) (default [])")
+	return cmd
+}
+
+// podNames resolves pod arguments, --all and --latest into pod IDs or the
+// names as the user typed them (podman prints those back).
+func podArgs(cmd *cobra.Command, g *Globals, args []string, all, latest bool) (*engine.Runtime, []string, error) {
+	if (all || latest) && len(args) > 0 {
+		return nil, nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "--all, --latest and pods cannot be used together")
+	}
+	if !all && !latest && len(args) == 0 {
+		return nil, nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "you must provide at least one name or id")
+	}
+	rt, err := g.Engine(cmd.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	if !all && !latest {
+		return rt, args, nil
+	}
+	pods, err := rt.Pods(cmd.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []string
+	for _, p := range pods {
+		ids = append(ids, p.Pod.Config.ID)
+	}
+	if latest && len(ids) > 0 {
+		ids = ids[len(ids)-1:]
+	}
+	return rt, ids, nil
+}
+
+func podRmCmd(g *Globals) *cobra.Command {
+	var all, latest, force, ignore bool
+	var timeout uint
+	var idFiles []string
+	cmd := &cobra.Command{
+		Use:     "rm [options] POD [POD...]",
+		Aliases: []string{"remove"},
+		Short:   "Remove one or more pods",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, f := range idFiles {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					if ignore && errors.Is(err, os.ErrNotExist) {
+						continue
+					}
+					return fmt.Errorf("reading pod ID file: %w", err)
+				}
+				args = append(args, strings.TrimSpace(string(b)))
+			}
+			if len(idFiles) > 0 && len(args) == 0 {
+				return nil
+			}
+			rt, pods, err := podArgs(cmd, g, args, all, latest)
+			if err != nil {
+				return err
+			}
+			opts := engine.PodRemoveOptions{Force: force, Ignore: force || ignore, Timeout: uintFlag(cmd, "time", timeout)}
+			var errs []error
+			for _, p := range pods {
+				id, err := rt.PodRemove(cmd.Context(), p, opts)
+				switch {
+				case err != nil:
+					errs = append(errs, err)
+				case id != "":
+					fmt.Fprintln(g.Stdout, id)
+				}
+			}
+			err = outputErrors(g.Stderr, errs)
+			return exitCodeFor(err, err, exitCode{define.ErrNoSuchPod, 1})
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "Remove all running pods")
+	f.BoolVarP(&force, "force", "f", false, "Force removal of a running pod by first stopping all containers, then removing all containers in the pod.  The default is false")
+	f.BoolVarP(&ignore, "ignore", "i", false, "Ignore errors when a specified pod is missing")
+	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest pod pier is aware of")
+	f.UintVarP(&timeout, "time", "t", 10, "Seconds to wait for pod stop before killing the container")
+	f.StringArrayVar(&idFiles, "pod-id-file", nil, "Read the pod ID from the file")
+	return cmd
+}
+
+func podInspectCmd(g *Globals) *cobra.Command {
+	var tmpl string
+	var latest bool
+	cmd := &cobra.Command{
+		Use:   "inspect [options] POD [POD...]",
+		Short: "Display a pod configuration",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, pods, err := podArgs(cmd, g, args, false, latest)
+			if err != nil {
+				return err
+			}
+			var reps []any
+			var errs []error
+			for _, p := range pods {
+				rep, err := rt.PodInspect(cmd.Context(), p)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				reps = append(reps, rep)
+			}
+			if tmpl == "" || format.IsJSON(tmpl) {
+				if err := format.JSON(g.Stdout, reps, "     "); err != nil {
+					return err
+				}
+			} else if err := format.Template(g.Stdout, tmpl, nil, reps, true); err != nil {
+				return err
+			}
+			return joinErrs(g, errs)
+		},
+	}
+	cmd.Flags().StringVarP(&tmpl, "format", "f", "json", "Format the output to a Go template or json")
+	cmd.Flags().BoolVarP(&latest, "latest", "l", false, "Act on the latest pod pier is aware of")
+	return cmd
+}
+
+func podExistsCmd(g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "exists POD",
+		Short: "Check if a pod exists in local storage",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := g.Engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return existsExit(rt.PodExists(cmd.Context(), args[0]))
+		},
+	}
+}
+
+func podPruneCmd(g *Globals) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "prune [options]",
+		Short: "Remove all stopped pods and their containers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !force {
+				ok, err := confirm(g, "WARNING! This will remove all stopped/exited pods..\nAre you sure you want to continue? [y/N] ")
+				if err != nil || !ok {
+					return err
+				}
+			}
+			rt, err := g.Engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ids, err := rt.PodPrune(cmd.Context())
+			for _, id := range ids {
+				fmt.Fprintln(g.Stdout, id)
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation.  The default is false")
+	return cmd
+}

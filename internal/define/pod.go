@@ -1,0 +1,148 @@
+package define
+
+import (
+	"time"
+
+	"github.com/pier-engine/pier/internal/errdefs"
+)
+
+// KindPod is the dependency kind of a container's pod: the store refuses to
+// remove a pod while containers record it.
+const KindPod = "pod"
+
+// Pod errors, with podman's texts.
+var (
+	ErrNoSuchPod = errdefs.New(errdefs.ErrNotFound, "no such pod")
+	ErrPodExists = errdefs.New(errdefs.ErrConflict, "pod already exists")
+)
+
+// Pod statuses as podman computes them from its containers' statuses.
+const (
+	PodStateCreated  = "Created"
+	PodStateRunning  = "Running"
+	PodStateDegraded = "Degraded"
+	PodStatePaused   = "Paused"
+	PodStateExited   = "Exited"
+	PodStateStopped  = "Stopped"
+	PodStateErrored  = "Error"
+)
+
+// Namespaces a pod can share with its containers (--share).
+const (
+	PodNSNet    = "net"
+	PodNSIPC    = "ipc"
+	PodNSUTS    = "uts"
+	PodNSPID    = "pid"
+	PodNSCgroup = "cgroup"
+)
+
+// PodConfig is a pod's record; it changes only when the infra container is
+// attached to it after its creation.
+type PodConfig struct {
+	ID        string            `json:"id"`
+	Name      string            `json:"name"`
+	Created   time.Time         `json:"created"`
+	CreateCmd []string          `json:"createCommand,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	// Hostname is the pod's UTS hostname (its name unless --hostname).
+	Hostname string `json:"hostname,omitempty"`
+	// SharedNamespaces lists what members join of the infra container:
+	// PodNS* values, sorted.
+	SharedNamespaces []string `json:"sharedNamespaces"`
+	// ExitPolicy is "continue" or "stop": stop ends the pod when its last
+	// regular container exits.
+	ExitPolicy string `json:"exitPolicy"`
+	// HasInfra says the pod was created with an infra container; its ID
+	// is InfraContainerID once created.
+	HasInfra         bool   `json:"hasInfra"`
+	InfraContainerID string `json:"infraContainerId,omitempty"`
+	// CgroupParent is the cgroup parent of the pod's containers.
+	CgroupParent string `json:"cgroupParent,omitempty"`
+	// Infra is what the infra container was created with, shown by
+	// pod inspect.
+	Infra PodInfraConfig `json:"infra"`
+}
+
+// PodInfraConfig is the network setup the pod's infra container holds for
+// every member.
+type PodInfraConfig struct {
+	Image         string   `json:"image,omitempty"`
+	Command       []string `json:"command,omitempty"`
+	Name          string   `json:"name,omitempty"`
+	NetworkMode   string   `json:"networkMode,omitempty"`
+	Networks      []string `json:"networks,omitempty"`
+	Publish       []string `json:"publish,omitempty"`
+	DNSServers    []string `json:"dnsServers,omitempty"`
+	DNSSearch     []string `json:"dnsSearch,omitempty"`
+	DNSOptions    []string `json:"dnsOptions,omitempty"`
+	AddHosts      []string `json:"addHosts,omitempty"`
+	MacAddress    string   `json:"macAddress,omitempty"`
+	PidFile       string   `json:"pidFile,omitempty"`
+	ConmonPidFile string   `json:"conmonPidFile,omitempty"`
+}
+
+// Pod is what the state store keeps for one pod; its status is derived
+// from its containers' and never stored.
+type Pod struct {
+	Config PodConfig `json:"config"`
+}
+
+// UTSHostname is the hostname of the pod's shared UTS namespace: the
+// --hostname given, else the pod's name.
+func (p *PodConfig) UTSHostname() string {
+	if p.Hostname != "" {
+		return p.Hostname
+	}
+	return p.Name
+}
+
+// Shares reports whether the pod's members join the infra's namespace ns.
+func (p *PodConfig) Shares(ns string) bool {
+	if !p.HasInfra {
+		return false
+	}
+	for _, s := range p.SharedNamespaces {
+		if s == ns {
+			return true
+		}
+	}
+	return false
+}
+
+// PodStatus is podman's rule for a pod's status from its containers'.
+func PodStatus(statuses []Status) string {
+	n := len(statuses)
+	if n == 0 {
+		return PodStateCreated
+	}
+	var running, paused, stopped, created, errored int
+	for _, s := range statuses {
+		switch s {
+		case StatusExited, StatusStopped:
+			stopped++
+		case StatusRunning, StatusStopping:
+			running++
+		case StatusPaused:
+			paused++
+		case StatusCreated, StatusConfigured:
+			created++
+		default:
+			errored++
+		}
+	}
+	switch {
+	case running == n:
+		return PodStateRunning
+	case running > 0:
+		return PodStateDegraded
+	case paused == n:
+		return PodStatePaused
+	case stopped == n:
+		return PodStateExited
+	case stopped > 0:
+		return PodStateStopped
+	case errored > 0:
+		return PodStateErrored
+	}
+	return PodStateCreated
+}

@@ -1,0 +1,79 @@
+package engine
+
+import (
+	"context"
+	"strings"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
+)
+
+// newPodPrefix is --pod new:NAME: create the pod with the container.
+const newPodPrefix = "new:"
+
+// createInNewPod is create/run --pod new:NAME: a pod with podman's defaults
+// (an infra container sharing ipc, net and uts), removed again if the
+// container cannot be created.
+func (r *Runtime) createInNewPod(ctx context.Context, req *CreateRequest, name string) (*define.Container, error) {
+	if name == "" {
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "new pod name must be at least one character")
+	}
+	p, err := r.PodCreate(ctx, &PodCreateRequest{Name: name})
+	if err != nil {
+		return nil, err
+	}
+	inPod := *req
+	inPod.Pod = p.Config.ID
+	c, err := r.createContainer(ctx, &inPod)
+	if err != nil {
+		zero := uint(0)
+		_, _ = r.PodRemove(context.WithoutCancel(ctx), p.Config.ID, PodRemoveOptions{Force: true, Timeout: &zero})
+		return nil, err
+	}
+	return c, nil
+}
+
+// applyPod makes cfg a member of the request's pod: it records the pod
+// (and the infra container) as dependencies and joins the namespaces the
+// pod shares, refusing the options those namespaces fix (podman's texts).
+func (r *Runtime) applyPod(ctx context.Context, cfg *define.ContainerConfig, req *CreateRequest) error {
+	if p := req.infraOf; p != nil {
+		cfg.Pod, cfg.IsInfra = p.Config.ID, true
+		cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindPod, ID: p.Config.ID, Reason: "infra"})
+		return nil
+	}
+	if req.Pod == "" {
+		return nil
+	}
+	p, err := r.LookupPod(ctx, req.Pod)
+	if err != nil {
+		return err
+	}
+	cfg.Pod = p.Config.ID
+	cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindPod, ID: p.Config.ID, Reason: "pod"})
+	if !p.Config.HasInfra || p.Config.InfraContainerID == "" {
+		return nil
+	}
+	infra := p.Config.InfraContainerID
+	join := netnsPrefix + infra
+	cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindContainer, ID: infra, Reason: "pod"})
+	if p.Config.Shares(define.PodNSUTS) {
+		if req.Hostname != "" {
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration")
+		}
+		cfg.Hostname, cfg.UTSMode = p.Config.UTSHostname(), join
+	}
+	if p.Config.Shares(define.PodNSNet) && (req.NetworkMode == "" || strings.HasPrefix(req.NetworkMode, "pod")) {
+		if len(req.Publish) > 0 || len(req.Expose) > 0 {
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod")
+		}
+		cfg.NetworkMode, cfg.Networks, cfg.PortMappings, cfg.PublishAll = join, nil, nil, false
+	}
+	if p.Config.Shares(define.PodNSIPC) {
+		cfg.IPCMode = join
+	}
+	if p.Config.Shares(define.PodNSPID) {
+		cfg.PIDMode = join
+	}
+	return nil
+}

@@ -1,0 +1,278 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/lock"
+)
+
+const kindPod = "pod"
+
+// PodCreateRequest is the one request type for creating a pod; `pod
+// create`, `run --pod new:NAME` and kube play fill it.
+type PodCreateRequest struct {
+	Name     string // empty: a random adjective_surname
+	Labels   map[string]string
+	Hostname string // empty: the pod's name
+	// NoInfra creates a pod without an infra container: its members share
+	// no namespaces.
+	NoInfra bool
+	// InfraImage overrides containers.conf's infra_image and pier's own
+	// pause image (localhost/podman-pause:VERSION-BUILT, built on demand).
+	InfraImage string
+	// InfraCommand replaces the infra image's entrypoint.
+	InfraCommand []string
+	// InfraName names the infra container ("<short pod ID>-infra").
+	InfraName string
+	// Share lists the namespaces members share (define.PodNS*); nil means
+	// podman's default ipc, net, uts.
+	Share []string
+	// ExitPolicy is "continue" (default) or "stop".
+	ExitPolicy string
+	// The infra container's network, which every member shares: as
+	// CreateRequest's fields of the same names.
+	NetworkMode string
+	Publish     []string
+	DNSServers  []string
+	DNSSearch   []string
+	DNSOptions  []string
+	AddHosts    []string
+	// Replace removes a pod already holding Name first (with its
+	// containers).
+	Replace   bool
+	CreateCmd []string
+}
+
+// PodShareDefault is what members share without --share.
+var PodShareDefault = []string{define.PodNSIPC, define.PodNSNet, define.PodNSUTS}
+
+// PodCreate saves a new pod and creates its infra container (not started:
+// the first member's start, or pod start, starts it). A failure removes
+// what was made.
+func (r *Runtime) PodCreate(ctx context.Context, req *PodCreateRequest) (*define.Pod, error) {
+	cfg, err := podConfigFromRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	if req.Replace && req.Name != "" {
+		if _, err := r.PodRemove(ctx, req.Name, PodRemoveOptions{Force: true, Ignore: true}); err != nil {
+			return nil, err
+		}
+	}
+	cfg.ID, cfg.Created = newID(), time.Now()
+	l, err := r.lockPod(ctx, cfg.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	p := &define.Pod{Config: *cfg}
+	if err := r.addPodWithName(ctx, p, req.Name == ""); err != nil {
+		_ = l.Remove()
+		return nil, err
+	}
+	if !p.Config.HasInfra {
+		if err := r.store.SavePod(ctx, p); err != nil {
+			return nil, r.undoPod(ctx, p, l, err)
+		}
+		return p, nil
+	}
+	infra, err := r.createInfra(ctx, p, req)
+	if err != nil {
+		return nil, r.undoPod(ctx, p, l, err)
+	}
+	p.Config.InfraContainerID = infra.Config.ID
+	if err := r.store.SavePod(ctx, p); err != nil {
+		zero := uint(0)
+		_ = r.Remove(ctx, infra.Config.ID, RemoveOptions{Force: true, Timeout: &zero})
+		return nil, r.undoPod(ctx, p, l, err)
+	}
+	return p, nil
+}
+
+// undoPod removes a pod whose creation failed and returns err.
+func (r *Runtime) undoPod(ctx context.Context, p *define.Pod, l *lock.Lock, err error) error {
+	_ = r.store.RemovePod(context.WithoutCancel(ctx), p.Config.ID)
+	_ = l.Remove()
+	return err
+}
+
+func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
+	if req.Name != "" {
+		if err := validateName(req.Name); err != nil {
+			return nil, err
+		}
+	}
+	cfg := &define.PodConfig{
+		Name: req.Name, Hostname: req.Hostname, CreateCmd: req.CreateCmd,
+		HasInfra: !req.NoInfra, ExitPolicy: req.ExitPolicy,
+		CgroupParent: "/pier_parent",
+	}
+	if len(req.Labels) > 0 {
+		cfg.Labels = maps.Clone(req.Labels)
+	}
+	switch cfg.ExitPolicy {
+	case "":
+		cfg.ExitPolicy = "continue"
+	case "continue", "stop":
+	default:
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "running pod create option: invalid pod exit policy: %q", cfg.ExitPolicy)
+	}
+	share, err := parseShare(req.Share)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.HasInfra {
+		cfg.SharedNamespaces = share
+	} else if req.Share != nil && len(share) > 0 {
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "you must have an infra container to share namespaces")
+	}
+	if !cfg.HasInfra && (req.InfraImage != "" || len(req.InfraCommand) > 0 || req.InfraName != "" ||
+		len(req.Publish) > 0 || req.NetworkMode != "" || len(req.DNSServers)+len(req.DNSSearch)+len(req.DNSOptions)+len(req.AddHosts) > 0) {
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set infra options or network options on a pod without an infra container")
+	}
+	if req.Hostname != "" && cfg.HasInfra && !slices.Contains(share, define.PodNSUTS) {
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set hostname when the pod does not share the UTS namespace")
+	}
+	cfg.Infra = define.PodInfraConfig{
+		Image: req.InfraImage, Command: req.InfraCommand, Name: req.InfraName,
+		NetworkMode: req.NetworkMode, Publish: req.Publish,
+		DNSServers: req.DNSServers, DNSSearch: req.DNSSearch, DNSOptions: req.DNSOptions, AddHosts: req.AddHosts,
+	}
+	return cfg, nil
+}
+
+// parseShare checks --share values; nil is podman's default. A value with
+// a leading "+" adds to the default.
+func parseShare(in []string) ([]string, error) {
+	if in == nil {
+		return slices.Clone(PodShareDefault), nil
+	}
+	var out []string
+	for _, v := range in {
+		for _, ns := range strings.Split(v, ",") {
+			if ns == "" || ns == "none" {
+				continue
+			}
+			if rest, ok := strings.CutPrefix(ns, "+"); ok {
+				out = append(out, PodShareDefault...)
+				ns = rest
+			}
+			switch ns {
+			case define.PodNSNet, define.PodNSIPC, define.PodNSUTS, define.PodNSPID, define.PodNSCgroup:
+				out = append(out, ns)
+			default:
+				return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "invalid kernel namespace to share: %s. Options are: cgroup, ipc, net, pid, uts or none", ns)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// addPodWithName saves p; a random name is re-rolled on the rare collision.
+func (r *Runtime) addPodWithName(ctx context.Context, p *define.Pod, random bool) error {
+	for tries := 0; ; tries++ {
+		if random {
+			p.Config.Name = randomName()
+		}
+		err := r.store.AddPod(ctx, p)
+		if err == nil {
+			return nil
+		}
+		if random && errors.Is(err, define.ErrPodExists) && tries < 20 {
+			continue
+		}
+		return fmt.Errorf("adding pod to state: %w", err)
+	}
+}
+
+// lockPod takes a pod's lock: pod-wide operations (start, stop, remove)
+// hold it; a member's own operations take only the member's lock.
+func (r *Runtime) lockPod(ctx context.Context, id string) (*lock.Lock, error) {
+	return r.locks.Lock(ctx, lockName(kindPod, id))
+}
+
+// LookupPod resolves a pod's name, ID or unique ID prefix.
+func (r *Runtime) LookupPod(ctx context.Context, nameOrID string) (*define.Pod, error) {
+	p, err := r.store.LookupPod(ctx, nameOrID)
+	if err != nil {
+		return nil, noSuchPod(nameOrID, err)
+	}
+	return p, nil
+}
+
+// PodExists reports whether nameOrID names a pod.
+func (r *Runtime) PodExists(ctx context.Context, nameOrID string) (bool, error) {
+	_, err := r.store.LookupPod(ctx, nameOrID)
+	if errors.Is(err, define.ErrNoSuchPod) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func noSuchPod(nameOrID string, err error) error {
+	if errors.Is(err, define.ErrNoSuchPod) {
+		return fmt.Errorf("no pod with name or ID %s found: %w", nameOrID, define.ErrNoSuchPod)
+	}
+	return err
+}
+
+// lockedPod resolves nameOrID, takes the pod's lock and reloads it.
+func (r *Runtime) lockedPod(ctx context.Context, nameOrID string) (*define.Pod, *lock.Lock, error) {
+	p, err := r.LookupPod(ctx, nameOrID)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := r.lockPod(ctx, p.Config.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("locking pod %s: %w", p.Config.ID, err)
+	}
+	if p, err = r.store.Pod(ctx, p.Config.ID); err != nil {
+		if errors.Is(err, define.ErrNoSuchPod) {
+			_ = l.Remove()
+		} else {
+			l.Unlock()
+		}
+		return nil, nil, noSuchPod(nameOrID, err)
+	}
+	return p, l, nil
+}
+
+// podMembers returns the pod's containers, oldest first (the infra
+// container, created with the pod, comes first), states synced.
+func (r *Runtime) podMembers(ctx context.Context, podID string) ([]*define.Container, error) {
+	ids, err := r.store.Dependents(ctx, define.KindPod, podID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*define.Container, 0, len(ids))
+	for _, id := range ids {
+		c, err := r.store.Container(ctx, id)
+		if errors.Is(err, define.ErrNoSuchCtr) {
+			continue // removed since the listing
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.syncState(c)
+		out = append(out, c)
+	}
+	slices.SortStableFunc(out, func(a, b *define.Container) int {
+		if a.Config.IsInfra != b.Config.IsInfra {
+			if a.Config.IsInfra {
+				return -1
+			}
+			return 1
+		}
+		return a.Config.Created.Compare(b.Config.Created)
+	})
+	return out, nil
+}

@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/pier-engine/pier/internal/define"
+)
+
+// PodContainerInfo is one container of a pod in inspect's shape.
+type PodContainerInfo struct {
+	ID    string `json:"Id"`
+	Name  string `json:"Name"`
+	State string `json:"State"`
+}
+
+// PodInfraInspect is the infra part of pod inspect.
+type PodInfraInspect struct {
+	PortBindings       map[string][]define.InspectHostPort `json:"PortBindings"`
+	HostNetwork        bool                                `json:"HostNetwork"`
+	StaticIP           string                              `json:"StaticIP"`
+	StaticMAC          string                              `json:"StaticMAC"`
+	NoManageResolvConf bool                                `json:"NoManageResolvConf"`
+	DNSServer          []string                            `json:"DNSServer"`
+	DNSSearch          []string                            `json:"DNSSearch"`
+	DNSOption          []string                            `json:"DNSOption"`
+	NoManageHostname   bool                                `json:"NoManageHostname"`
+	NoManageHosts      bool                                `json:"NoManageHosts"`
+	HostAdd            []string                            `json:"HostAdd"`
+	HostsFile          string                              `json:"HostsFile"`
+	Networks           []string                            `json:"Networks"`
+	NetworkOptions     map[string][]string                 `json:"NetworkOptions"`
+	PidNS              string                              `json:"pid_ns"`
+	Userns             string                              `json:"userns"`
+	UtsNS              string                              `json:"uts_ns"`
+}
+
+// PodInspectReport is `pod inspect`'s shape (podman 5's field names).
+type PodInspectReport struct {
+	ID               string             `json:"Id"`
+	Name             string             `json:"Name"`
+	Created          time.Time          `json:"Created"`
+	CreateCommand    []string           `json:"CreateCommand,omitempty"`
+	ExitPolicy       string             `json:"ExitPolicy"`
+	State            string             `json:"State"`
+	Hostname         string             `json:"Hostname"`
+	Labels           map[string]string  `json:"Labels,omitempty"`
+	CreateCgroup     bool               `json:"CreateCgroup"`
+	CgroupParent     string             `json:"CgroupParent"`
+	CgroupPath       string             `json:"CgroupPath"`
+	CreateInfra      bool               `json:"CreateInfra"`
+	InfraContainerID string             `json:"InfraContainerID,omitempty"`
+	InfraConfig      *PodInfraInspect   `json:"InfraConfig,omitempty"`
+	SharedNamespaces []string           `json:"SharedNamespaces,omitempty"`
+	NumContainers    uint               `json:"NumContainers"`
+	Containers       []PodContainerInfo `json:"Containers"`
+	LockNumber       uint32             `json:"LockNumber"`
+}
+
+// PodReport is one pod as `pod ps` lists it: the pod, its containers and
+// its status, computed from theirs.
+type PodReport struct {
+	Pod        *define.Pod
+	Status     string
+	Containers []*define.Container
+	// Networks are the infra container's networks.
+	Networks []string
+}
+
+// InfraID is the pod's infra container ("" without one).
+func (p *PodReport) InfraID() string { return p.Pod.Config.InfraContainerID }
+
+// Pods lists every pod with its containers and status, oldest first. It
+// takes no locks: a pod removed while listing is simply left out.
+func (r *Runtime) Pods(ctx context.Context) ([]*PodReport, error) {
+	pods, err := r.store.Pods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*PodReport, 0, len(pods))
+	for _, p := range pods {
+		rep, err := r.podReport(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rep)
+	}
+	return out, nil
+}
+
+func (r *Runtime) podReport(ctx context.Context, p *define.Pod) (*PodReport, error) {
+	members, err := r.podMembers(ctx, p.Config.ID)
+	if err != nil {
+		return nil, err
+	}
+	rep := &PodReport{Pod: p, Status: podStatus(members), Containers: members}
+	for _, c := range members {
+		if c.Config.IsInfra {
+			rep.Networks = slices.Sorted(maps.Keys(c.Config.Networks))
+		}
+	}
+	return rep, nil
+}
+
+// PodInspect reports a pod in podman's inspect shape.
+func (r *Runtime) PodInspect(ctx context.Context, nameOrID string) (*PodInspectReport, error) {
+	p, err := r.LookupPod(ctx, nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := r.podReport(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &p.Config
+	out := &PodInspectReport{
+		ID: cfg.ID, Name: cfg.Name, Created: cfg.Created, CreateCommand: cfg.CreateCmd,
+		ExitPolicy: cfg.ExitPolicy, State: rep.Status, Hostname: cfg.Hostname, Labels: cfg.Labels,
+		CreateCgroup: true, CgroupParent: cfg.CgroupParent, CgroupPath: cfg.CgroupParent + "/" + cfg.ID,
+		CreateInfra: cfg.HasInfra, InfraContainerID: cfg.InfraContainerID,
+		SharedNamespaces: cfg.SharedNamespaces,
+		NumContainers:    uint(len(rep.Containers)),
+		Containers:       []PodContainerInfo{},
+	}
+	for _, c := range rep.Containers {
+		out.Containers = append(out.Containers, PodContainerInfo{ID: c.Config.ID, Name: c.Config.Name, State: c.State.Status.String()})
+		if c.Config.IsInfra {
+			out.InfraConfig = infraInspect(c, rep.Networks)
+		}
+	}
+	return out, nil
+}
+
+func infraInspect(c *define.Container, networks []string) *PodInfraInspect {
+	in := &PodInfraInspect{
+		PortBindings: inspectPorts(&c.Config),
+		HostNetwork:  c.Config.NetworkMode == "host",
+		DNSServer:    c.Config.DNSServers, DNSSearch: c.Config.DNSSearch, DNSOption: c.Config.DNSOptions,
+		HostAdd:  c.Config.AddHosts,
+		Networks: networks,
+		PidNS:    "private", Userns: "host", UtsNS: "private",
+	}
+	if in.PortBindings == nil {
+		in.PortBindings = map[string][]define.InspectHostPort{}
+	}
+	return in
+}
