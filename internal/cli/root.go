@@ -24,7 +24,9 @@ import (
 type Globals struct {
 	Root, RunRoot, Runtime, StorageDriver, LogLevel, TmpDir string
 	VolumePath, NetworkConfigDir                            string
-	StorageOpts, RuntimeFlags                               []string
+	// EventsBackend is --events-backend (file, journald, none).
+	EventsBackend             string
+	StorageOpts, RuntimeFlags []string
 	// Modules are containers.conf modules (--module), read after the
 	// drop-ins.
 	Modules []string
@@ -95,6 +97,7 @@ func (g *Globals) Engine(ctx context.Context) (*engine.Runtime, error) {
 		NetworkConfigDir: g.NetworkConfigDir,
 		Explicit:         explicit,
 		GlobalArgs:       g.globalArgs(),
+		EventsBackend:    g.EventsBackend,
 	})
 	if err != nil {
 		return nil, err

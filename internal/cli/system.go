@@ -31,8 +31,8 @@ func addSystemCommands(root *cobra.Command, g *Globals) {
 			return cmd.Help()
 		},
 	}
-	root.AddCommand(newVersionCommand(g), newInfoCommand(g))
-	sys.AddCommand(newInfoCommand(g), systemDfCmd(g), systemPruneCmd(g), systemResetCmd(g))
+	root.AddCommand(newVersionCommand(g), newInfoCommand(g), newEventsCommand(g))
+	sys.AddCommand(newInfoCommand(g), systemDfCmd(g), systemPruneCmd(g), systemResetCmd(g), newEventsCommand(g))
 	root.AddCommand(sys)
 }
 

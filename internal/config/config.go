@@ -116,6 +116,12 @@ type EngineConfig struct {
 	// EventsLogger is where podman writes events ("file", "journald",
 	// "none"); pier reports it.
 	EventsLogger string
+	// EventsLogFilePath is the file backend's log; empty means
+	// <tmp_dir>/events/events.log, as podman.
+	EventsLogFilePath string
+	// EventsLogFileMaxSize is the size past which the log is cut in half
+	// (0: never).
+	EventsLogFileMaxSize uint64
 	// PullPolicy is the default of --pull.
 	PullPolicy string
 	// VolumePath is where named volumes live. Empty means
@@ -177,8 +183,10 @@ func Default() *Config {
 			StopTimeout:   10,
 			CgroupManager: CgroupfsManager,
 			EventsLogger:  "file",
-			PullPolicy:    "missing",
-			HooksDir:      slices.Clone(cconfig.DefaultHooksDirs),
+			// podman's default, go.podman.io/common's DefaultEventsLogSizeMax
+			EventsLogFileMaxSize: 1000000,
+			PullPolicy:           "missing",
+			HooksDir:             slices.Clone(cconfig.DefaultHooksDirs),
 			MonitorPath: []string{
 				"/usr/libexec/pier/pier-monitor",
 				"/usr/local/libexec/pier/pier-monitor",

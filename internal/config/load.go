@@ -163,6 +163,8 @@ func fromCommon(cc *cconfig.Config, own *ownKeys) *Config {
 	c.Engine.MonitorPath = own.Engine.MonitorPath
 	c.Engine.CgroupManager = en.CgroupManager
 	c.Engine.EventsLogger = en.EventsLogger
+	c.Engine.EventsLogFilePath = en.EventsLogFilePath
+	c.Engine.EventsLogFileMaxSize = en.EventsLogMaxSize()
 	// Spelled as --pull spells it ("IfMissing" -> "missing"); common's
 	// Validate already rejected what it cannot parse.
 	if pp, err := cconfig.ParsePullPolicy(en.PullPolicy); err == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/monitor"
 )
 
@@ -45,6 +46,7 @@ func (r *Runtime) Attach(ctx context.Context, nameOrID string, streams *AttachSt
 			return 0, fmt.Errorf("attaching to container %s: %w", c.Config.Name, err)
 		}
 		s = &AttachSession{id: c.Config.ID, name: c.Config.Name, conn: conn}
+		r.ctrEvent(c, events.Attach)
 	}
 	code, err := s.conn.Run(ctx, streams)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/image"
 )
 
@@ -52,7 +53,11 @@ func (r *Runtime) Commit(ctx context.Context, nameOrID string, req CommitRequest
 		}
 		defer resume()
 	}
-	return images.Commit(ctx, c.Config.ID, req.Image, commitOptions(&c.Config, &req))
+	id, err := images.Commit(ctx, c.Config.ID, req.Image, commitOptions(&c.Config, &req))
+	if err == nil {
+		r.ctrEvent(c, events.Commit)
+	}
+	return id, err
 }
 
 // commitOptions carries the container's settings into the image, as

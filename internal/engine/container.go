@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/lock"
 	"github.com/pier-engine/pier/internal/monitor"
 	"github.com/pier-engine/pier/internal/proc"
@@ -74,11 +75,9 @@ func (r *Runtime) locked(ctx context.Context, nameOrID string) (*define.Containe
 		}
 		return nil, nil, noSuchCtr(nameOrID, err)
 	}
-	if r.syncState(c) {
-		if err := r.save(ctx, c); err != nil {
-			l.Unlock()
-			return nil, nil, err
-		}
+	if err := r.persistSync(ctx, c); err != nil {
+		l.Unlock()
+		return nil, nil, err
 	}
 	if r.orphanedExit(c) {
 		// Nobody else will release what the run held: the monitor is gone.
@@ -95,6 +94,29 @@ func (r *Runtime) save(ctx context.Context, c *define.Container) error {
 		return fmt.Errorf("saving state of container %s: %w", c.Config.ID, err)
 	}
 	return nil
+}
+
+// persistSync saves what syncState noticed, under the container's lock:
+// the one process that turns a running row into an exited one records
+// the "died" event, so it is recorded once per exit.
+func (r *Runtime) persistSync(ctx context.Context, c *define.Container) error {
+	if !r.syncExited(c) {
+		return nil
+	}
+	return r.save(ctx, c)
+}
+
+// syncExited is syncState recording "died" when what it noticed is the
+// exit. Only callers that hold the lock and save the result use it.
+func (r *Runtime) syncExited(c *define.Container) bool {
+	was := c.State.Status
+	if !r.syncState(c) {
+		return false
+	}
+	if c.State.Status == define.StatusExited && was != define.StatusExited {
+		r.ctrEvent(c, events.Exited)
+	}
+	return true
 }
 
 // syncState notices a container that exited while nobody held its lock:

@@ -16,6 +16,7 @@ import (
 	"github.com/pier-engine/pier/internal/config"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/signal"
@@ -117,6 +118,7 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 			return undo(err)
 		}
 	}
+	r.ctrEvent(c, events.Create)
 	return c, nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/monitor"
 	"github.com/pier-engine/pier/internal/specgen"
 	"github.com/pier-engine/pier/internal/version"
@@ -91,6 +92,7 @@ func (r *Runtime) exec(ctx context.Context, nameOrID string, opts ExecOptions, s
 		r.removeExecSession(ctx, id, sess.ID)
 		return 0, "", err
 	}
+	r.ctrEvent(c, events.Exec)
 	if opts.Detach {
 		r.updateExecSession(ctx, id, sess.ID, func(s *define.ExecSession) { s.PID, s.MonitorPID = pid, monPID })
 		return 0, sess.ID, nil
@@ -105,6 +107,7 @@ func (r *Runtime) exec(ctx context.Context, nameOrID string, opts ExecOptions, s
 	if err != nil {
 		return 0, "", fmt.Errorf("attaching to exec session %s: %w", sess.ID, err)
 	}
+	r.writeEvent(execDiedEvent(c, code))
 	return code, sess.ID, nil
 }
 

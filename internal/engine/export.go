@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/image"
 )
 
@@ -28,5 +29,9 @@ func (r *Runtime) Export(ctx context.Context, nameOrID string, w io.Writer) erro
 	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
 		return err
 	}
-	return images.ExportContainer(c.Config.ID, w)
+	if err := images.ExportContainer(c.Config.ID, w); err != nil {
+		return err
+	}
+	r.ctrEvent(c, events.Export)
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/image"
 )
 
@@ -44,7 +45,11 @@ func (r *Runtime) Mount(ctx context.Context, nameOrID string) (string, error) {
 	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
 		return "", err
 	}
-	return mountPath(images.Mount(c.Config.ID))
+	p, err := mountPath(images.Mount(c.Config.ID))
+	if err == nil {
+		r.ctrEvent(c, events.Mount)
+	}
+	return p, err
 }
 
 func mountPath(p string, err error) (string, error) {
@@ -96,7 +101,11 @@ func (r *Runtime) Unmount(ctx context.Context, nameOrID string, force bool) (boo
 		return true, images.UnmountOnce(sc.ID, force)
 	}
 	defer l.Unlock()
-	return r.unmountLocked(ctx, images, c, force)
+	done, err := r.unmountLocked(ctx, images, c, force)
+	if done && err == nil {
+		r.ctrEvent(c, events.Unmount)
+	}
+	return done, err
 }
 
 func (r *Runtime) unmountLocked(ctx context.Context, images *image.Store, c *define.Container, force bool) (bool, error) {

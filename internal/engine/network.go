@@ -12,6 +12,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/lock"
 	"github.com/pier-engine/pier/internal/network"
 )
@@ -45,7 +46,11 @@ func (r *Runtime) NetworkCreate(ctx context.Context, req network.CreateRequest) 
 		return types.Network{}, err
 	}
 	defer l.Unlock()
-	return r.networks().Create(req)
+	n, err := r.networks().Create(req)
+	if err == nil {
+		r.networkEvent(n.ID, n.Name, n.Driver, events.Create)
+	}
+	return n, err
 }
 
 // NetworkList returns the networks that pass every filter (podman's
@@ -177,7 +182,11 @@ func (r *Runtime) NetworkRemove(ctx context.Context, nameOrID string, force bool
 		return "", err
 	}
 	defer l.Unlock()
-	return n.Name, r.networks().Remove(n)
+	if err := r.networks().Remove(n); err != nil {
+		return n.Name, err
+	}
+	r.networkEvent(n.ID, n.Name, n.Driver, events.Remove)
+	return n.Name, nil
 }
 
 // NetworkPrune removes every network no container uses, but the default

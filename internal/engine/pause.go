@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // Pause freezes every process of a running container (the cgroup
@@ -31,7 +32,11 @@ func (r *Runtime) Pause(ctx context.Context, nameOrID string) error {
 		return fmt.Errorf("pausing container %s: %w", c.Config.Name, err)
 	}
 	c.State.Status = define.StatusPaused
-	return r.save(ctx, c)
+	if err := r.save(ctx, c); err != nil {
+		return err
+	}
+	r.ctrEvent(c, events.Pause)
+	return nil
 }
 
 // Unpause thaws a paused container.
@@ -52,5 +57,9 @@ func (r *Runtime) Unpause(ctx context.Context, nameOrID string) error {
 		return fmt.Errorf("unpausing container %s: %w", c.Config.Name, err)
 	}
 	c.State.Status = define.StatusRunning
-	return r.save(ctx, c)
+	if err := r.save(ctx, c); err != nil {
+		return err
+	}
+	r.ctrEvent(c, events.Unpause)
+	return nil
 }

@@ -90,11 +90,9 @@ func (r *Runtime) reap(ctx context.Context, id string) bool {
 		l.Unlock()
 		return false
 	}
-	if r.syncState(c) {
-		if err := r.save(ctx, c); err != nil {
-			l.Unlock()
-			return false
-		}
+	if err := r.persistSync(ctx, c); err != nil {
+		l.Unlock()
+		return false
 	}
 	if !r.orphanedExit(c) {
 		l.Unlock()

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/lock"
 	"github.com/pier-engine/pier/internal/oci"
@@ -114,6 +115,7 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 		// gone is fine.
 		_ = os.Remove(c.Config.CIDFile)
 	}
+	r.ctrEvent(c, events.Remove)
 	return l.Remove()
 }
 
@@ -177,6 +179,8 @@ func (r *Runtime) Rename(ctx context.Context, nameOrID, newName string) error {
 		}
 		return err
 	}
+	c.Config.Name = newName
+	r.ctrEvent(c, events.Rename)
 	return nil
 }
 

@@ -48,6 +48,9 @@ type Options struct {
 	GlobalArgs []string
 	// SelfExe is pier's own executable; empty means os.Executable().
 	SelfExe string
+	// EventsBackend overrides containers.conf's events_logger
+	// (--events-backend): file, journald or none.
+	EventsBackend string
 }
 
 // Runtime is one opened engine. It is cheap to open: image storage is only
@@ -70,6 +73,7 @@ type Runtime struct {
 	ociRts  map[string]*oci.Runtime
 	monMu   sync.Mutex
 	monPath string
+	ev      eventerState
 }
 
 // Open opens the state and refreshes it after a reboot.
@@ -77,6 +81,9 @@ func Open(ctx context.Context, o Options) (*Runtime, error) {
 	conf := o.Config
 	if conf == nil {
 		conf = config.Default()
+	}
+	if err := checkEventsBackend(o.EventsBackend); err != nil {
+		return nil, err
 	}
 	imgOpts, err := image.ResolvePaths(image.Options{
 		GraphRoot: o.GraphRoot, RunRoot: o.RunRoot, GraphDriver: o.StorageDriver,
@@ -171,6 +178,7 @@ func (r *Runtime) Images(ctx context.Context) (*image.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	images.SetEventFunc(r.imageEvent)
 	r.images = images
 	return images, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/monitor"
@@ -96,10 +97,20 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	if err != nil {
 		return fail(err)
 	}
+	var att *monitor.AttachConn
 	if rt.CanRunDetached() {
-		return r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
+		att, err = r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
+	} else {
+		att, err = r.launchThenStart(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
 	}
-	return r.launchThenStart(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
+	if err == nil {
+		r.ctrEvent(c, events.Init)
+		r.ctrEvent(c, events.Start)
+		if attach {
+			r.ctrEvent(c, events.Attach)
+		}
+	}
+	return att, err
 }
 
 // clearRunDir removes the leftovers of an earlier run (the runtime

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/lock"
@@ -63,7 +64,7 @@ func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) (err
 		l.Unlock()
 		return waitErr
 	}
-	if err := r.cleanupLocked(ctx, c); err != nil || !c.Config.AutoRemove || c.State.Running() {
+	if err := r.cleanupRecorded(ctx, c); err != nil || !c.Config.AutoRemove || c.State.Running() {
 		l.Unlock()
 		return err
 	}
@@ -94,7 +95,7 @@ func (r *Runtime) stopLocked(ctx context.Context, c *define.Container, timeout *
 		releaseCleanup(claim, err)
 		return err
 	}
-	r.syncState(c)
+	r.syncExited(c)
 	err = r.cleanupLocked(ctx, c)
 	releaseCleanup(claim, err)
 	return err
@@ -171,6 +172,9 @@ func (r *Runtime) beginStop(ctx context.Context, c *define.Container, timeout *u
 	if err := r.save(ctx, c); err != nil {
 		return stopPlan{}, err
 	}
+	// Recorded when asked (podman records it once the process is gone,
+	// unless the cleanup got there first): it precedes "died" either way.
+	r.ctrEvent(c, events.Stop)
 	return p, nil
 }
 
@@ -275,6 +279,7 @@ func (r *Runtime) Kill(ctx context.Context, nameOrID string, sig syscall.Signal)
 	if err := initOf(c, rt).signal(ctx, sig, false); err != nil {
 		return fmt.Errorf("sending signal %d to container %s: %w", sig, c.Config.Name, err)
 	}
+	r.ctrEvent(c, events.Kill)
 	return nil
 }
 
@@ -285,6 +290,7 @@ func (r *Runtime) Restart(ctx context.Context, nameOrID string, timeout *uint) e
 		return err
 	}
 	defer l.Unlock()
+	r.ctrEvent(c, events.Restart)
 	if err := r.stopLocked(ctx, c, timeout); err != nil {
 		return err
 	}
@@ -319,7 +325,12 @@ func (r *Runtime) cleanupAndRemove(ctx context.Context, c *define.Container, l *
 		l.Unlock()
 		return nil // restarted meanwhile
 	}
-	if err := r.cleanupLocked(ctx, c); err != nil {
+	cleanup := r.cleanupRecorded
+	if c.Config.AutoRemove {
+		// podman's cleanup --rm records the removal, not a cleanup.
+		cleanup = r.cleanupLocked
+	}
+	if err := cleanup(ctx, c); err != nil {
 		l.Unlock()
 		return err
 	}
@@ -382,6 +393,21 @@ func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error 
 	r.unmountShm(c)
 	c.State.PID, c.State.MonitorPID, c.State.PIDStart, c.State.MonitorStart = 0, 0, 0, 0
 	return r.save(ctx, c)
+}
+
+// cleanupRecorded is cleanupLocked with podman's "cleanup" event when
+// there was something to clean: a second cleanup of the same exit (the
+// monitor's after a stop's) records nothing.
+func (r *Runtime) cleanupRecorded(ctx context.Context, c *define.Container) error {
+	st := &c.State
+	held := st.Mounted || st.MonitorPID != 0 || st.PID != 0
+	if err := r.cleanupLocked(ctx, c); err != nil {
+		return err
+	}
+	if held && !st.Running() {
+		r.ctrEvent(c, events.Cleanup)
+	}
+	return nil
 }
 
 // gone reports a runtime error that means the process already exited.

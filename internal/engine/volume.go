@@ -15,6 +15,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/specgen"
 )
 
@@ -174,6 +175,7 @@ func (r *Runtime) createVolume(ctx context.Context, req VolumeCreateRequest, ano
 	if err := r.store.AddVolume(ctx, v); err != nil {
 		return nil, err
 	}
+	r.volumeEvent(v.Name, events.Create)
 	return v, nil
 }
 
@@ -252,6 +254,7 @@ func (r *Runtime) removeVolume(ctx context.Context, v *define.Volume) error {
 		l.Unlock()
 		return fmt.Errorf("removing data of volume %s: %w", v.Name, err)
 	}
+	r.volumeEvent(v.Name, events.Remove)
 	return l.Remove()
 }
 

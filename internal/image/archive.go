@@ -20,6 +20,7 @@ import (
 	"go.podman.io/image/v5/types"
 
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // Archive formats of load and save.
@@ -42,10 +43,26 @@ func (s *Store) Load(ctx context.Context, r io.Reader) ([]string, error) {
 	if err != nil {
 		return nil, noFormatError(file, err)
 	}
+	var loaded []string
 	if format == FormatOCIArchive {
-		return s.loadOCI(ctx, file, index)
+		loaded, err = s.loadOCI(ctx, file, index)
+	} else {
+		loaded, err = s.loadDocker(ctx, file)
 	}
-	return s.loadDocker(ctx, file)
+	if err == nil {
+		s.loadedEvents(loaded, file)
+	}
+	return loaded, err
+}
+
+// loadedEvents records a loadfromarchive event per loaded image, named
+// by the archive it came from.
+func (s *Store) loadedEvents(loaded []string, from string) {
+	for _, name := range loaded {
+		if simg, _, err := s.lookup(name); err == nil {
+			s.event(simg.ID, from, events.LoadFromArchive)
+		}
+	}
 }
 
 // detectArchive looks at the tar's top-level entries: manifest.json makes
@@ -228,6 +245,7 @@ func (s *Store) LoadDir(ctx context.Context, dir string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading image from %s: %w", dir, err)
 	}
+	s.event(id, dir, events.LoadFromArchive)
 	return []string{"sha256:" + id}, nil
 }
 

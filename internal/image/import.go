@@ -19,6 +19,7 @@ import (
 	"go.podman.io/image/v5/types"
 
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // Import makes an image of one layer from a root filesystem tarball
@@ -76,6 +77,10 @@ func (s *Store) Import(ctx context.Context, src io.Reader, ref string, changes [
 	simg, err := s.store.Image(id)
 	if err != nil {
 		return nil, fmt.Errorf("reading imported image %s: %w", id, err)
+	}
+	if ref != "" {
+		// podman tags the imported image, and records only that.
+		s.event(id, ref, events.Tag)
 	}
 	return s.load(simg)
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // PullOptions tune Pull and PullAllTags.
@@ -67,13 +68,18 @@ func (s *Store) Pull(ctx context.Context, ref string, o PullOptions) (*Image, er
 	if err != nil {
 		return nil, err
 	}
+	s.event(imgs[0].ID, ref, events.Pull)
 	return imgs[0], nil
 }
 
 // PullAllTags pulls every tag of a registry repository (podman's pull
 // --all-tags), in the registry's order.
 func (s *Store) PullAllTags(ctx context.Context, ref string, o PullOptions) ([]*Image, error) {
-	return s.pull(ctx, ref, o, true)
+	imgs, err := s.pull(ctx, ref, o, true)
+	for _, img := range imgs {
+		s.event(img.ID, ref, events.Pull)
+	}
+	return imgs, err
 }
 
 func (s *Store) pull(ctx context.Context, name string, o PullOptions, allTags bool) ([]*Image, error) {

@@ -21,6 +21,7 @@ import (
 	"go.podman.io/image/v5/types"
 
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // PushOptions tune Push.
@@ -125,6 +126,7 @@ func (s *Store) Push(ctx context.Context, src, dest string, o PushOptions) error
 			return fmt.Errorf("writing digest file: %w", err)
 		}
 	}
+	s.event(simg.ID, dest, events.Push)
 	return nil
 }
 

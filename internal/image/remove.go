@@ -13,6 +13,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // inUseError reads as podman's message and is a define.ErrImageInUse.
@@ -61,6 +62,9 @@ func (s *Store) Tag(ctx context.Context, ref string, newNames ...string) error {
 	if err := s.store.AddNames(simg.ID, names); err != nil {
 		return fmt.Errorf("tagging image %s: %w", simg.ID, err)
 	}
+	for _, n := range newNames {
+		s.event(simg.ID, n, events.Tag)
+	}
 	return nil
 }
 
@@ -75,6 +79,9 @@ func (s *Store) Untag(ctx context.Context, ref string, names ...string) error {
 		if err := s.store.SetNames(simg.ID, nil); err != nil {
 			return fmt.Errorf("untagging image %s: %w", simg.ID, err)
 		}
+		for _, n := range simg.Names {
+			s.event(simg.ID, n, events.Untag)
+		}
 		return nil
 	}
 	full, err := normalizeAll(names)
@@ -88,6 +95,9 @@ func (s *Store) Untag(ctx context.Context, ref string, names ...string) error {
 	}
 	if err := s.store.RemoveNames(simg.ID, full); err != nil {
 		return fmt.Errorf("untagging image %s: %w", simg.ID, err)
+	}
+	for _, n := range full {
+		s.event(simg.ID, n, events.Untag)
 	}
 	return nil
 }
@@ -197,6 +207,7 @@ func (s *Store) removeOne(ctx context.Context, simg *storage.Image, name, ref st
 			if err := s.store.RemoveNames(simg.ID, []string{name}); err != nil {
 				return nil, false, fmt.Errorf("untagging %s: %w", name, err)
 			}
+			s.event(simg.ID, name, events.Untag)
 			return []string{name}, false, nil
 		}
 	}
@@ -228,6 +239,10 @@ func (s *Store) removeOne(ctx context.Context, simg *storage.Image, name, ref st
 		}
 		return nil, false, fmt.Errorf("deleting image %s: %w", simg.ID, err)
 	}
+	for _, n := range simg.Names {
+		s.event(simg.ID, n, events.Untag)
+	}
+	s.event(simg.ID, ref, events.Remove)
 	return slices.Clone(simg.Names), true, nil
 }
 

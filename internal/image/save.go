@@ -20,6 +20,7 @@ import (
 	"go.podman.io/image/v5/types"
 
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // Save formats beyond the archives: directories, as podman's save.
@@ -52,9 +53,10 @@ func (s *Store) Save(ctx context.Context, refs []string, w io.Writer, opts SaveO
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	if err := s.SaveFile(ctx, refs, f.Name(), opts); err != nil {
+	if err := s.saveFile(ctx, refs, f.Name(), opts); err != nil {
 		return err
 	}
+	s.savedEvents(refs, "/dev/stdout")
 	if _, err := io.Copy(w, f); err != nil {
 		return fmt.Errorf("writing archive: %w", err)
 	}
@@ -66,6 +68,23 @@ func (s *Store) Save(ctx context.Context, refs []string, w io.Writer, opts SaveO
 // AdditionalTags), one to the other formats. Signatures are dropped, as
 // podman does.
 func (s *Store) SaveFile(ctx context.Context, refs []string, path string, opts SaveOptions) error {
+	if err := s.saveFile(ctx, refs, path, opts); err != nil {
+		return err
+	}
+	s.savedEvents(refs, path)
+	return nil
+}
+
+// savedEvents records a save event per image, named by where it went.
+func (s *Store) savedEvents(refs []string, dest string) {
+	for _, ref := range refs {
+		if simg, _, err := s.lookup(ref); err == nil {
+			s.event(simg.ID, dest, events.Save)
+		}
+	}
+}
+
+func (s *Store) saveFile(ctx context.Context, refs []string, path string, opts SaveOptions) error {
 	if opts.Format == "" {
 		opts.Format = FormatDockerArchive
 	}

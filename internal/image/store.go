@@ -93,9 +93,10 @@ func firstNonEmpty(s ...string) string {
 
 // Store is an open image and container storage.
 type Store struct {
-	store storage.Store
-	opts  Options
-	sys   *types.SystemContext
+	store   storage.Store
+	opts    Options
+	sys     *types.SystemContext
+	onEvent EventFunc
 }
 
 // Open opens (creating if needed) the storage described by o.

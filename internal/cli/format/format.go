@@ -260,3 +260,9 @@ func IsTerminal(f any) bool {
 	file, ok := f.(*os.File)
 	return ok && term.IsTerminal(int(file.Fd()))
 }
+
+// Compile parses a user template to run once per object as it comes
+// (podman's report.OriginUnknown: `events --format`), ending in a newline.
+func Compile(f string) (*template.Template, error) {
+	return parseEscaped(withNewline(escapes.Replace(f)), f)
+}
