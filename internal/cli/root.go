@@ -186,6 +186,7 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 		addNetworkCommands,
 		addVolumeCommands,
 		addPodCommands,
+		addKubeCommands,
 	} {
 		add(root, g)
 	}
