@@ -102,7 +102,7 @@ type server struct {
 	cleaned chan bool
 
 	mu       sync.Mutex
-	clients  map[*os.File]struct{}
+	clients  map[*os.File]*client
 	exited   bool
 	exitCode int
 	listener *os.File
@@ -151,7 +151,7 @@ func serve(id, cfgPath string) int {
 	if err := os.WriteFile(filepath.Join(cfg.RunDir, monitorPidFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
 		return fail(fmt.Errorf("writing monitor pid file: %w", err))
 	}
-	s := &server{cfg: cfg, clients: map[*os.File]struct{}{}, preserved: heldFiles(cfg.PreserveFDs), cleaned: make(chan bool, 1)}
+	s := &server{cfg: cfg, clients: map[*os.File]*client{}, preserved: heldFiles(cfg.PreserveFDs), cleaned: make(chan bool, 1)}
 	for _, f := range s.preserved {
 		// Only the runtime's create gets them, not the exit command.
 		unix.CloseOnExec(int(f.Fd()))
@@ -433,11 +433,10 @@ func (s *server) output(typ byte, stream string, frame []byte) {
 	appendFrameHeader(frame[:0], typ, len(data))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for c := range s.clients {
-		_ = c.SetWriteDeadline(time.Now().Add(clientTimeout))
-		if _, err := c.Write(frame); err != nil {
-			delete(s.clients, c)
-			c.Close()
+	for f, c := range s.clients {
+		if !c.enqueue(frame) {
+			delete(s.clients, f) // too far behind: it must not hold up the rest
+			c.close()
 		}
 	}
 }
@@ -487,13 +486,11 @@ func (s *server) finish(code int) {
 	s.mu.Lock()
 	s.exited, s.exitCode = true, code
 	frame := exitFrame(code)
-	for c := range s.clients {
-		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = c.Write(frame)
-		if !s.cleaner(c) {
-			c.Close()
-		}
-		delete(s.clients, c)
+	var ending []*client
+	for f, c := range s.clients {
+		c.last(frame, s.cleaner(f))
+		ending = append(ending, c)
+		delete(s.clients, f)
 	}
 	if s.claimer != nil {
 		// A stop waits on its claim for this, rather than polling the
@@ -502,6 +499,17 @@ func (s *server) finish(code int) {
 		_, _ = s.claimer.Write(frame)
 	}
 	s.mu.Unlock()
+	// Each client gets its queued output and the exit frame, within
+	// finishTimeout overall; one that does not read by then is cut off.
+	t := time.NewTimer(finishTimeout)
+	defer t.Stop()
+	for _, c := range ending {
+		select {
+		case <-c.done:
+		case <-t.C:
+			c.close()
+		}
+	}
 	s.listener.Close()
 	os.Remove(filepath.Join(s.cfg.RunDir, attachFile))
 }
@@ -567,13 +575,13 @@ func (s *server) acceptFirst() (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	s.clients[c] = struct{}{}
-	s.mu.Unlock()
 	if _, err := c.Write(appendFrameHeader(nil, frameReady, 0)); err != nil {
 		c.Close()
 		return nil, err
 	}
+	s.mu.Lock()
+	s.clients[c] = newClient(c)
+	s.mu.Unlock()
 	return c, nil
 }
 
@@ -596,8 +604,9 @@ func (s *server) acceptLoop() {
 			s.mu.Unlock()
 			continue
 		}
-		s.clients[c] = struct{}{}
+		// Ready goes first, before any output can be queued.
 		_, _ = c.Write(appendFrameHeader(nil, frameReady, 0))
+		s.clients[c] = newClient(c)
 		s.mu.Unlock()
 		go s.serveClient(c)
 	}
@@ -616,9 +625,9 @@ func (s *server) serveClient(c *os.File) {
 				s.setCleaned(false)
 			}
 			s.mu.Lock()
-			if _, ok := s.clients[c]; ok {
+			if cl, ok := s.clients[c]; ok {
 				delete(s.clients, c)
-				c.Close()
+				cl.close()
 			}
 			s.mu.Unlock()
 			return
@@ -660,13 +669,23 @@ func (s *server) claim(c *os.File) {
 	defer s.mu.Unlock()
 	typ := frameClaimRefused
 	if s.claimer == nil && !s.exited {
-		// A control connection from now on: no output (nobody reads it,
-		// and a full socket must not stall the container's output).
 		s.claimer, typ = c, frameClaimed
-		delete(s.clients, c)
 	}
-	_ = c.SetWriteDeadline(time.Now().Add(clientTimeout))
-	_, _ = c.Write(appendFrameHeader(nil, typ, 0))
+	reply := appendFrameHeader(nil, typ, 0)
+	cl, ok := s.clients[c]
+	switch {
+	case !ok:
+		_ = c.SetWriteDeadline(time.Now().Add(clientTimeout))
+		_, _ = c.Write(reply)
+	case typ == frameClaimed:
+		// A control connection from now on: no output (nobody reads it,
+		// and a full socket must not stall the container's output). The
+		// reply follows what was queued; the connection stays open.
+		delete(s.clients, c)
+		cl.last(reply, true)
+	default:
+		cl.enqueue(reply)
+	}
 }
 
 func (s *server) setCleaned(ok bool) {
