@@ -31,6 +31,7 @@ func addImageCommands(root *cobra.Command, g *Globals) {
 	img.AddCommand(ls, rm, importCmd(g), loadCmd(g), saveCmd(g), tagCmd(g), untagCmd(g),
 		imageInspectCmd(g), imageExistsCmd(g), imagePruneCmd(g), imageTrustCmd(g))
 	root.AddCommand(imagesCmd(g), rmiCmd(g), importCmd(g), loadCmd(g), saveCmd(g), tagCmd(g), untagCmd(g))
+	addBuildCommands(root, img, g)
 }
 
 func importCmd(g *Globals) *cobra.Command {

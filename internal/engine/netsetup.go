@@ -165,6 +165,7 @@ func (r *Runtime) usedAddresses(ctx context.Context, self string) (map[string][]
 			held = append(held, o.Config.PortMappings...)
 		}
 	}
+	r.buildReservations(used)
 	return used, held, nil
 }
 

@@ -169,3 +169,15 @@ func ValidateRlimit(l spec.POSIXRlimit) error {
 	}
 	return nil
 }
+
+// FormatUlimit writes an rlimit back as "name=soft:hard", the --ulimit
+// spelling buildah parses; RLIM_INFINITY is -1 there.
+func FormatUlimit(l spec.POSIXRlimit) string {
+	v := func(x uint64) string {
+		if x == rlimInfinity {
+			return "-1"
+		}
+		return strconv.FormatUint(x, 10)
+	}
+	return strings.ToLower(strings.TrimPrefix(l.Type, "RLIMIT_")) + "=" + v(l.Soft) + ":" + v(l.Hard)
+}

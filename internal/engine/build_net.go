@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"go.podman.io/common/libnetwork/types"
+
+	"github.com/pier-engine/pier/internal/network"
+)
+
+// buildNetwork is the network backend buildah's RUN steps get, as podman
+// hands buildah its own: buildah asks a libnetwork ContainerNetwork for
+// Setup, Teardown and the default network's name. pier answers with its
+// networks, its IPAM and its netavark driver (libnetwork's own netavark
+// backend speaks a newer protocol than this host's netavark).
+//
+// A RUN container is not in pier's state, where IPAM looks for taken
+// addresses, so each setup records its addresses in a reservation file
+// under the run dir until its teardown; usedAddresses reads those too.
+type buildNetwork struct {
+	r   *Runtime
+	ctx context.Context
+}
+
+var errBuildNetwork = errors.New("not supported by the network of a build step")
+
+func (b *buildNetwork) reservation(id string) string {
+	return filepath.Join(b.r.runDir, "build-networks", id+".json")
+}
+
+// Setup allocates addresses on the requested networks and runs netavark
+// on the RUN container's namespace.
+func (b *buildNetwork) Setup(nsPath string, o types.SetupOptions) (map[string]types.StatusBlock, error) {
+	l, err := b.r.lockNetworks(b.ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	used, _, err := b.r.usedAddresses(b.ctx, o.ContainerID)
+	if err != nil {
+		return nil, err
+	}
+	req := network.SetupRequest{ContainerID: o.ContainerID, ContainerName: o.ContainerName}
+	for _, n := range o.Networks {
+		netw, err := b.r.networks().Lookup(n.Name)
+		if err != nil {
+			return nil, err
+		}
+		opts := n.PerNetworkOptions
+		if len(opts.StaticIPs) == 0 {
+			if opts.StaticIPs, err = network.Allocate(netw, used[n.Name]); err != nil {
+				return nil, err
+			}
+		}
+		req.Networks = append(req.Networks, network.Attachment{Network: netw, Opts: opts})
+	}
+	if err := b.reserve(o.ContainerID, req); err != nil {
+		return nil, err
+	}
+	status, err := b.r.netDriver().Setup(b.ctx, nsPath, req)
+	if err != nil {
+		_ = os.Remove(b.reservation(o.ContainerID))
+		return nil, fmt.Errorf("setting up network for build container %s: %w", o.ContainerName, err)
+	}
+	return status, nil
+}
+
+// Teardown undoes Setup with the addresses it reserved, then frees them.
+func (b *buildNetwork) Teardown(nsPath string, o types.TeardownOptions) error {
+	path := b.reservation(o.ContainerID)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading build network reservation: %w", err)
+	}
+	var req network.SetupRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		return fmt.Errorf("reading build network reservation: %w", err)
+	}
+	err = b.r.netDriver().Teardown(b.ctx, nsPath, req)
+	if rerr := os.Remove(path); rerr != nil && err == nil {
+		err = rerr
+	}
+	return err
+}
+
+func (b *buildNetwork) reserve(id string, req network.SetupRequest) error {
+	data, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(b.reservation(id)), 0o700); err != nil {
+		return fmt.Errorf("reserving build network addresses: %w", err)
+	}
+	return os.WriteFile(b.reservation(id), data, 0o600)
+}
+
+// buildReservations adds the addresses RUN steps hold to used.
+func (r *Runtime) buildReservations(used map[string][]net.IP) {
+	files, _ := filepath.Glob(filepath.Join(r.runDir, "build-networks", "*.json"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var req network.SetupRequest
+		if json.Unmarshal(data, &req) != nil {
+			continue
+		}
+		for _, a := range req.Networks {
+			used[a.Network.Name] = append(used[a.Network.Name], a.Opts.StaticIPs...)
+		}
+	}
+}
+
+func (b *buildNetwork) DefaultNetworkName() string { return b.r.networks().Default() }
+
+func (b *buildNetwork) Drivers() []string { return []string{types.BridgeNetworkDriver} }
+
+func (b *buildNetwork) NetworkInfo() types.NetworkInfo {
+	return types.NetworkInfo{Backend: types.Netavark, Package: "", Path: b.r.netDriver().Netavark}
+}
+
+func (b *buildNetwork) NetworkInspect(nameOrID string) (types.Network, error) {
+	return b.r.networks().Lookup(nameOrID)
+}
+
+func (b *buildNetwork) NetworkList(...types.FilterFunc) ([]types.Network, error) {
+	return b.r.networks().List()
+}
+
+func (b *buildNetwork) NetworkCreate(types.Network, *types.NetworkCreateOptions) (types.Network, error) {
+	return types.Network{}, errBuildNetwork
+}
+
+func (b *buildNetwork) NetworkUpdate(string, types.NetworkUpdateOptions) error {
+	return errBuildNetwork
+}
+
+func (b *buildNetwork) NetworkRemove(string) error { return errBuildNetwork }
+
+func (b *buildNetwork) RunInRootlessNetns(func() error) error { return errBuildNetwork }
+
+func (b *buildNetwork) RootlessNetnsInfo() (*types.RootlessNetnsInfo, error) {
+	return nil, errBuildNetwork
+}
+
+func (b *buildNetwork) PestoSocketPath() string { return "" }
+
+var _ types.ContainerNetwork = (*buildNetwork)(nil)
