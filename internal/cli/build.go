@@ -43,7 +43,10 @@ func buildCmd(g *Globals) *cobra.Command {
 		Use:   "build [options] [CONTEXT]",
 		Short: "Build an image using instructions from Containerfiles",
 		Long:  "Builds an OCI or Docker image using instructions from one or more Containerfiles and a specified build context directory.",
-		Args:  cobra.MaximumNArgs(1),
+		Example: `  pier build .
+  pier build --creds=username:password -t imageName -f Containerfile.simple .
+  pier build --layers --force-rm --tag imageName .`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req, cleanup, err := buildRequest(cmd, args, &f, g)
 			defer cleanup()
@@ -55,6 +58,10 @@ func buildCmd(g *Globals) *cobra.Command {
 				return err
 			}
 			_, err = rt.Build(cmd.Context(), req)
+			if err != nil && cmd.Context().Err() != nil {
+				// Interrupted: podman's build just goes, silently.
+				return &errdefs.ExitError{Code: 1}
+			}
 			return err
 		},
 	}

@@ -391,7 +391,7 @@ func printInspect(w io.Writer, data []any, tmpl string) error {
 var inspectIDRe = regexp.MustCompile(`\{\{\s*\.Id\s*\}\}`)
 
 func imagePruneCmd(g *Globals) *cobra.Command {
-	var all, force bool
+	var all, force, external bool
 	var filters []string
 	cmd := &cobra.Command{
 		Use:   "prune [options]",
@@ -418,7 +418,7 @@ func imagePruneCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pruned, err := rt.PruneImages(cmd.Context(), image.PruneOptions{All: all, Filters: filters})
+			pruned, err := rt.PruneImages(cmd.Context(), image.PruneOptions{All: all, Filters: filters, External: external})
 			for _, p := range pruned {
 				fmt.Fprintln(g.Stdout, p.ID)
 			}
@@ -428,6 +428,7 @@ func imagePruneCmd(g *Globals) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&all, "all", "a", false, "Remove all images not in use by containers, not just dangling ones")
 	f.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
+	f.BoolVar(&external, "external", false, "Remove images even when they are used by external containers (e.g., by build containers)")
 	f.StringArrayVar(&filters, "filter", nil, "Provide filter values (e.g. 'label=<key>=<value>')")
 	return cmd
 }

@@ -262,6 +262,21 @@ func (s *Store) ContainersUsing(imageID string) ([]string, error) {
 	return ids, nil
 }
 
+// deleteContainersOf deletes the storage containers on an image; prune
+// --external calls it for images no engine container uses.
+func (s *Store) deleteContainersOf(imageID string) error {
+	ids, err := s.ContainersUsing(imageID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.DeleteContainer(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // PruneOptions are `podman image prune`'s.
 type PruneOptions struct {
 	// All prunes every unused image, not only dangling ones.
@@ -270,6 +285,9 @@ type PruneOptions struct {
 	Filters []string
 	// Users are the engine's containers per image (see Users).
 	Users Users
+	// External also prunes images that only other tools' containers
+	// (a killed build's) use, deleting those containers first.
+	External bool
 }
 
 // warnCorrupt is podman's warning for an image it goes on removing
@@ -288,7 +306,11 @@ type PruneReport struct {
 // filters, and reports them. It repeats until nothing more goes, as
 // deleting an image can leave its unnamed parents dangling.
 func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]PruneReport, error) {
-	filters := append(slices.Clone(opts.Filters), "readonly=false", "containers=false")
+	unused := "containers=false"
+	if opts.External {
+		unused = "containers=external"
+	}
+	filters := append(slices.Clone(opts.Filters), "readonly=false", unused)
 	if !opts.All && !slices.ContainsFunc(filters, func(f string) bool { return strings.HasPrefix(f, "dangling=") }) {
 		filters = append(filters, "dangling=true")
 	}
@@ -302,6 +324,11 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]PruneReport, er
 		for _, img := range imgs {
 			if err := ctx.Err(); err != nil {
 				return pruned, err
+			}
+			if opts.External {
+				if err := s.deleteContainersOf(img.ID); err != nil {
+					return pruned, err
+				}
 			}
 			if _, err := s.store.DeleteImage(img.ID, true); err != nil {
 				if errors.Is(err, storage.ErrImageUnknown) || errors.Is(err, storage.ErrImageUsedByContainer) {
