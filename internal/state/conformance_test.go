@@ -262,6 +262,22 @@ func testListOrder(t *testing.T, h *harness) {
 		t.Fatalf("order = %v, want creation order", names)
 	}
 	sameCtr(t, all[0], first)
+
+	// Enough rows that the store may decode them in parallel: every row
+	// still comes back whole and in creation order.
+	var many []*define.Container
+	for i := range 200 {
+		c := ctr(fmt.Sprintf("m%03d", i), fmt.Sprintf("many%03d", i))
+		c.State.PID = i + 1
+		many = append(many, c)
+	}
+	mustAdd(t, s, many...)
+	if all, err = s.Containers(ctx); err != nil || len(all) != 203 {
+		t.Fatalf("after 200 more: %d containers, %v", len(all), err)
+	}
+	for i, c := range many {
+		sameCtr(t, all[3+i], c)
+	}
 }
 
 func testUpdateAll(t *testing.T, h *harness) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -313,23 +314,61 @@ func (s *sqliteStore) Containers(ctx context.Context) ([]*define.Container, erro
 		return nil, fmt.Errorf("listing containers: %w", err)
 	}
 	defer rows.Close()
-	var out []*define.Container
+	var raw [][2][]byte
 	for rows.Next() {
-		var config, state sql.RawBytes
+		var config, state []byte // copies: decoded after the cursor moves on
 		if err := rows.Scan(&config, &state); err != nil {
 			return nil, fmt.Errorf("listing containers: %w", err)
 		}
-		c, err := decodeContainer(config, state)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
+		raw = append(raw, [2][]byte{config, state})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("listing containers: %w", err)
 	}
+	return decodeContainers(raw)
+}
+
+// decodeContainers decodes rows on every CPU once there are enough of
+// them: decoding is most of listing a few hundred containers (ps -a).
+func decodeContainers(raw [][2][]byte) ([]*define.Container, error) {
+	out := make([]*define.Container, len(raw))
+	workers := min(runtime.GOMAXPROCS(0), len(raw)/parallelDecodeMin)
+	if workers < 2 {
+		for i, r := range raw {
+			c, err := decodeContainer(r[0], r[1])
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(raw); i += workers {
+				c, err := decodeContainer(raw[i][0], raw[i][1])
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = c
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
+
+// parallelDecodeMin is the fewest rows per decoding goroutine worth its
+// start.
+const parallelDecodeMin = 32
 
 func (s *sqliteStore) SaveState(ctx context.Context, id string, st *define.ContainerState) error {
 	state, err := json.Marshal(st)

@@ -6,6 +6,7 @@
 package format
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -31,14 +32,18 @@ func NewTabWriter(w io.Writer) *tabwriter.Writer {
 
 // Table writes rows of cells under headers, aligned as podman's tables.
 func Table(w io.Writer, headers []string, rows [][]string, noHeading bool) error {
-	tw := NewTabWriter(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	tw := NewTabWriter(bw)
 	if !noHeading && len(headers) > 0 {
 		fmt.Fprintln(tw, strings.Join(headers, "\t"))
 	}
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // Funcs are the template functions podman adds to Go templates.
@@ -148,26 +153,35 @@ func Template(w io.Writer, format string, headers map[string]string, rows []any,
 	if err != nil {
 		return fmt.Errorf("invalid format %q: %w", format, err)
 	}
-	if !IsTable(format) {
-		for _, r := range rows {
-			if err := tmpl.Execute(w, r); err != nil {
-				return fmt.Errorf("rendering format %q: %w", format, err)
-			}
-		}
-		return nil
+	// One write per screenful rather than per cell (tabwriter writes
+	// cells and padding one by one).
+	bw := bufio.NewWriterSize(w, 64<<10)
+	exec := tmpl.Execute
+	if fr := newFieldRow(tmpl); fr != nil && len(rows) > 0 && fr.bind(reflect.TypeOf(rows[0])) {
+		exec = fr.execute
 	}
-	tw := NewTabWriter(w)
-	if !noHeading {
-		if err := tmpl.Execute(tw, headers); err != nil {
-			return fmt.Errorf("rendering headers: %w", err)
+	out := io.Writer(bw)
+	var tw *tabwriter.Writer
+	if IsTable(format) {
+		tw = NewTabWriter(bw)
+		out = tw
+		if !noHeading {
+			if err := tmpl.Execute(tw, headers); err != nil {
+				return fmt.Errorf("rendering headers: %w", err)
+			}
 		}
 	}
 	for _, r := range rows {
-		if err := tmpl.Execute(tw, r); err != nil {
+		if err := exec(out, r); err != nil {
 			return fmt.Errorf("rendering format %q: %w", format, err)
 		}
 	}
-	return tw.Flush()
+	if tw != nil {
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
 }
 
 // Single runs a user template once over v, as podman does for one object
