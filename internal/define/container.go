@@ -282,3 +282,11 @@ func (s *ContainerState) ResetForReboot() {
 	s.SlirpPID, s.SlirpSubnet = 0, ""
 	s.ExecSessions = nil
 }
+
+// Restart policies (--restart), podman's names.
+const (
+	RestartNo            = "no"
+	RestartAlways        = "always"
+	RestartOnFailure     = "on-failure"
+	RestartUnlessStopped = "unless-stopped"
+)

@@ -36,6 +36,9 @@ func (r *Runtime) Start(ctx context.Context, nameOrID string, opts StartOptions)
 	if err != nil {
 		return nil, err
 	}
+	if !c.State.Running() {
+		c.State.RestartCount = 0 // a start by the user begins anew, as podman
+	}
 	att, err := r.startLocked(ctx, c, opts.Attach, opts.ConsoleSize)
 	l.Unlock()
 	if err != nil || att == nil {

@@ -325,6 +325,10 @@ func (r *Runtime) cleanupAndRemove(ctx context.Context, c *define.Container, l *
 		l.Unlock()
 		return nil // restarted meanwhile
 	}
+	if restartWanted(c) {
+		defer l.Unlock()
+		return r.restartByPolicy(ctx, c)
+	}
 	cleanup := r.cleanupRecorded
 	if c.Config.AutoRemove {
 		// podman's cleanup --rm records the removal, not a cleanup.

@@ -29,7 +29,9 @@ func KillStale(runDir, id string) error {
 	if err != nil || pid <= 1 {
 		return nil
 	}
-	if !isMonitorOf(pid, id) {
+	if !isMonitorOf(pid, id) || pid == os.Getppid() {
+		// Our parent is the monitor whose exit command restarts the
+		// container (restart policy): it is finishing, not stale.
 		return nil
 	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
