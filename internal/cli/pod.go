@@ -18,7 +18,7 @@ func addPodCommands(root *cobra.Command, g *Globals) {
 	p := &cobra.Command{Use: "pod", Short: "Manage pods", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 	root.AddCommand(p)
 	p.AddCommand(podCreateCmd(g), podPsCmd(g), podRmCmd(g), podInspectCmd(g), podExistsCmd(g), podPruneCmd(g),
-		podKillCmd(g))
+		podKillCmd(g), podTopCmd(g))
 	p.AddCommand(podLifecycleCmds(g)...)
 }
 
@@ -248,5 +248,38 @@ func podPruneCmd(g *Globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation.  The default is false")
+	return cmd
+}
+
+func podTopCmd(g *Globals) *cobra.Command {
+	var latest bool
+	cmd := &cobra.Command{
+		Use:   "top [options] POD [FORMAT-DESCRIPTORS|ARGS...]",
+		Short: "Display the running processes of containers in a pod",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 && !latest {
+				return errdefs.Errorf(errdefs.ErrInvalidArgument, "you must provide the name or id of a running pod")
+			}
+			var pods []string
+			if !latest {
+				pods, args = args[:1], args[1:]
+			}
+			rt, pods, err := podArgs(cmd, g, pods, false, latest)
+			if err != nil {
+				return err
+			}
+			if len(pods) == 0 {
+				return errdefs.Errorf(errdefs.ErrNotFound, "no pods to show")
+			}
+			rows, err := rt.PodTop(cmd.Context(), pods[0], args)
+			if err != nil {
+				return err
+			}
+			return format.Table(g.Stdout, nil, rows, true)
+		},
+	}
+	f := cmd.Flags()
+	f.SetInterspersed(false) // `pod top POD -ef`: ps(1)'s options
+	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest pod pier is aware of")
 	return cmd
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"time"
@@ -146,4 +147,36 @@ func infraInspect(c *define.Container, networks []string) *PodInfraInspect {
 		in.PortBindings = map[string][]define.InspectHostPort{}
 	}
 	return in
+}
+
+// PodTop is `pod top`: the processes of every running container of the
+// pod, infra first, under one header row, as podman 5 prints them. A pod
+// with nothing running has no rows.
+func (r *Runtime) PodTop(ctx context.Context, nameOrID string, descriptors []string) ([][]string, error) {
+	p, err := r.LookupPod(ctx, nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	members, err := r.podMembers(ctx, p.Config.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]string
+	for _, c := range members {
+		if c.State.Status != define.StatusRunning {
+			continue
+		}
+		rows, err := r.ContainerTop(ctx, c, descriptors)
+		if errors.Is(err, define.ErrCtrStateInvalid) {
+			continue // stopped since the listing
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(out) > 0 && len(rows) > 0 {
+			rows = rows[1:] // one header for all
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
 }

@@ -543,7 +543,8 @@ func (p *Pier) CheckClean(what string) {
 }
 
 // globalLocks are engine-wide lock files that live as long as the run root.
-var globalLocks = map[string]bool{"runtime": true, "runtime.lock": true}
+// image-pause serializes building the pod pause image.
+var globalLocks = map[string]bool{"runtime": true, "runtime.lock": true, "image-pause.lock": true}
 
 // LockFiles lists per-object lock files in <runroot>/pier/locks.
 func (p *Pier) LockFiles() []string {

@@ -255,7 +255,7 @@ func (p *Pier) StateRows() (map[string]int, error) {
 	}
 	defer db.Close()
 	rows := map[string]int{}
-	for _, table := range []string{"containers", "names"} {
+	for _, table := range []string{"containers", "names", "pods", "dependencies"} {
 		var n int
 		if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 			return nil, fmt.Errorf("%s: %w", table, err)

@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Containers of a pod share the infra container's network, IPC and UTS
+// namespaces (and its /dev/shm); a container outside the pod does not.
+func TestPodSharedNamespaces(t *testing.T) {
+	p := newPier(t)
+	podID := p.MustRun("pod", "create", "--name", "web").Out()
+	if len(podID) != 64 {
+		t.Fatalf("pod create printed %q, want a full ID", podID)
+	}
+	p.MustRun("run", "-d", "--pod", "web", "--name", "a", Image, "sleep", "100")
+	nsOf := func(args ...string) string {
+		return p.MustRun(args...).Out()
+	}
+	const show = "for n in net ipc uts; do readlink /proc/self/ns/$n; done; hostname"
+	inA := nsOf("exec", "a", "sh", "-c", show)
+	inB := nsOf("run", "--rm", "--pod", "web", Image, "sh", "-c", show)
+	if inA != inB {
+		t.Fatalf("pod members see different namespaces:\n a: %s\n b: %s", inA, inB)
+	}
+	if !strings.HasSuffix(inA, "\nweb") {
+		t.Fatalf("a member's hostname is not the pod's name: %q", inA)
+	}
+	outside := nsOf("run", "--rm", Image, "sh", "-c", show)
+	if outside == inA {
+		t.Fatalf("a container outside the pod shares its namespaces: %s", outside)
+	}
+	// POSIX shared memory lives in /dev/shm, which the pod shares too.
+	p.MustRun("exec", "a", "touch", "/dev/shm/marker")
+	if got := p.MustRun("run", "--rm", "--pod", "web", Image, "ls", "/dev/shm").Out(); got != "marker" {
+		t.Fatalf("/dev/shm of another member: %q", got)
+	}
+	if got := p.MustRun("ps", "--format", "{{.Names}} {{.Pod}} {{.PodName}}").Lines(); len(got) != 2 || !strings.Contains(strings.Join(got, "\n"), "a "+podID[:12]+" web") {
+		t.Fatalf("ps pod columns: %q", got)
+	}
+	if got := p.MustRun("pod", "inspect", "--format", "{{.Name}} {{.State}} {{.NumContainers}} {{.SharedNamespaces}}", "web").Out(); got != "web Running 2 [ipc net uts]" {
+		t.Fatalf("pod inspect: %q", got)
+	}
+}
+
+// pod rm refuses a pod with a running container; with -f it removes the
+// containers, the infra container and the pod, leaving no state row, lock,
+// mount or process behind.
+func TestPodRemoveForce(t *testing.T) {
+	p := newPier(t)
+	id := p.MustRun("pod", "create", "--name", "p1", "--label", "k=v").Out()
+	p.MustRun("run", "-d", "--pod", "p1", Image, "sleep", "100")
+	p.ExpectEngineError(p.Expect(125, "pod", "rm", "p1"), "not all containers could be removed from pod "+id)
+	if got := p.MustRun("pod", "ps", "--format", "{{.Name}} {{.Status}} {{.NumberOfContainers}} {{.Labels}}").Out(); got != "p1 Running 2 map[k:v]" {
+		t.Fatalf("pod ps after refused rm: %q", got)
+	}
+	if got := p.MustRun("pod", "rm", "-f", "-t", "0", "p1").Out(); got != id {
+		t.Fatalf("pod rm -f printed %q, want %s", got, id)
+	}
+	p.Expect(1, "pod", "exists", "p1")
+	if got := p.MustRun("pod", "ps", "-q").Out(); got != "" {
+		t.Fatalf("pod ps after rm: %q", got)
+	}
+	p.CheckClean("after pod rm -f")
+	// The name is free again, for a container too.
+	p.MustRun("create", "--name", "p1", Image)
+}
+
+// The infra container goes only with its pod: rm refuses it, rm --depend
+// takes the pod and its containers with it.
+func TestPodInfraContainer(t *testing.T) {
+	p := newPier(t)
+	ctr := p.MustRun("create", "--pod", "new:p2", Image, "true").Out()
+	infra := p.MustRun("pod", "inspect", "--format", "{{.InfraContainerID}}", "p2").Out()
+	if got := p.Inspect(infra, "{{.IsInfra}} {{.Pod}}"); !strings.HasPrefix(got, "true ") {
+		t.Fatalf("infra inspect: %q", got)
+	}
+	for _, args := range [][]string{{"rm", infra}, {"rm", "-f", infra}} {
+		p.ExpectEngineError(p.Expect(125, args...), "is the infra container of pod", "and cannot be removed without removing the pod")
+	}
+	out := p.MustRun("rm", "--depend", infra).Out()
+	if !strings.Contains(out, infra) || !strings.Contains(out, ctr) {
+		t.Fatalf("rm --depend printed %q, want both %s and %s", out, infra, ctr)
+	}
+	p.Expect(1, "pod", "exists", "p2")
+	p.CheckClean("after rm --depend of the infra container")
+}
+
+// Bad input is one clear error with podman's exit code and creates nothing.
+func TestPodBadInput(t *testing.T) {
+	p := newPier(t)
+	p.ExpectEngineError(p.Expect(125, "pod", "create", "--exit-policy", "invalid"), `running pod create option: invalid pod exit policy: "invalid"`)
+	p.ExpectEngineError(p.Expect(125, "pod", "create", "--share", "bogus"), "invalid kernel namespace to share: bogus")
+	p.ExpectEngineError(p.Expect(125, "pod", "kill", "-s", "0", "nosuchpod"), "invalid signal: 0")
+	if r := p.Expect(1, "pod", "rm", "bogus"); !strings.Contains(r.Stderr, "Error: no pod with name or ID bogus found: no such pod") {
+		t.Fatalf("pod rm bogus: %s", r)
+	}
+	if r := p.MustRun("pod", "rm", "-f", "bogus"); r.Out() != "" {
+		t.Fatalf("pod rm -f bogus: %s", r)
+	}
+	if got := p.MustRun("pod", "ps", "-q").Out(); got != "" {
+		t.Fatalf("pods after bad input: %q", got)
+	}
+	p.MustRun("pod", "create", "--name", "p3")
+	p.ExpectEngineError(p.Expect(125, "pod", "create", "--name", "p3"), `adding pod to state: name "p3" is in use: pod already exists`)
+	p.ExpectEngineError(p.Expect(125, "run", "--rm", "--pod", "p3", "--hostname", "x", Image, "true"),
+		"invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration")
+	p.ExpectEngineError(p.Expect(125, "run", "--rm", "--pod", "p3", "-p", "8080:80", Image, "true"),
+		"published or exposed ports must be defined when the pod is created")
+	p.ExpectEngineError(p.Expect(125, "run", "--rm", "--pod", "nosuch", Image, "true"), "no pod with name or ID nosuch found: no such pod")
+	if got := p.MustRun("ps", "-a", "--format", "{{.Names}}").Out(); !strings.HasSuffix(got, "-infra") || strings.Contains(got, "\n") {
+		t.Fatalf("containers after refused runs: %q", got)
+	}
+}
+
+// The exit policy "stop" stops the pod when its last container exits;
+// "continue" leaves the infra container running (Degraded).
+func TestPodExitPolicy(t *testing.T) {
+	p := newPier(t)
+	for policy, want := range map[string]string{"continue": "Degraded", "stop": "Exited"} {
+		id := p.MustRun("pod", "create", "--exit-policy", policy).Out()
+		if got := p.MustRun("pod", "inspect", "--format", "{{.ExitPolicy}}", id).Out(); got != policy {
+			t.Fatalf("exit policy %q shown as %q", policy, got)
+		}
+		p.MustRun("run", "--pod", id, Image, "true")
+		var got string
+		if !eventually(10*time.Second, func() bool {
+			got = p.MustRun("pod", "inspect", "--format", "{{.State}}", id).Out()
+			return got == want
+		}) {
+			t.Fatalf("pod with exit policy %s is %q, want %s", policy, got, want)
+		}
+		p.MustRun("pod", "rm", "-f", id)
+	}
+}
