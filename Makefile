@@ -1,5 +1,5 @@
-# Build tags: see DESIGN.md (no gpgme, no btrfs, no devicemapper).
-export GOFLAGS := -tags=containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper
+# Build tags: see DESIGN.md (no gpgme, no btrfs, no devicemapper); seccomp: buildah filters RUN steps (libseccomp, as podman builds).
+export GOFLAGS := -tags=containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper,seccomp
 # Go lives in /usr/local/go on a fresh machine and may not be on PATH yet.
 export PATH := $(PATH):/usr/local/go/bin
 VERSION ?= 0.1.0

@@ -17,11 +17,14 @@ import (
 func addImageVolumes(cfg *define.ContainerConfig, img *image.Image) {
 	dests := make([]string, 0, len(img.Config.Config.Volumes))
 	for d := range img.Config.Config.Volumes {
-		dests = append(dests, filepath.Clean(d))
+		// A relative VOLUME is under / as podman and docker mount it:
+		// buildah keeps `VOLUME ['/a', '/b']` (not JSON: single quotes)
+		// as the words "['/a'," and "'/b']" stripped of quotes.
+		dests = append(dests, filepath.Join("/", d))
 	}
 	slices.Sort(dests)
 	for _, d := range dests {
-		if !filepath.IsAbs(d) || slices.ContainsFunc(cfg.Mounts, func(m define.Mount) bool { return m.Destination == d }) {
+		if slices.ContainsFunc(cfg.Mounts, func(m define.Mount) bool { return m.Destination == d }) {
 			continue
 		}
 		cfg.Mounts = append(cfg.Mounts, define.Mount{Type: "volume", Destination: d})

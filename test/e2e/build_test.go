@@ -154,3 +154,34 @@ func TestBuildContextSymlinkStaysInside(t *testing.T) {
 		t.Errorf("the symlink should be copied as a symlink: %q", out)
 	}
 }
+
+// A VOLUME that is not valid JSON keeps docker's odd words, and a relative
+// one is mounted under /, as podman does (its buildx test checks this).
+func TestBuildOddVolumesMountUnderRoot(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	ctx := filepath.Join(p.WorkDir(), "ctx")
+	writeContext(t, ctx, map[string]string{"Containerfile": "FROM " + Image + "\nVOLUME /a/b/c\nVOLUME ['/etc/foo', '/etc/bar']\n"})
+	p.MustRun("buildx", "build", "--load", "-t", "vols", ctx)
+	out := p.MustRun("run", "--rm", "vols", "find", "/[", "/etc/bar]", "-print").Out()
+	if want := "/[\n/[/etc\n/[/etc/foo,\n/etc/bar]"; out != want {
+		t.Errorf("volumes should be mounted at /[/etc/foo, and /etc/bar]: got %q, want %q", out, want)
+	}
+}
+
+// RUN steps get the default seccomp filter (or none when unconfined) and
+// the user's --ulimit.
+func TestBuildRunSeccompAndUlimit(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	ctx := filepath.Join(p.WorkDir(), "ctx")
+	writeContext(t, ctx, map[string]string{"Containerfile": "FROM " + Image + "\nRUN grep Seccomp: /proc/self/status; ulimit -Sn; ulimit -Hn\n"})
+	r := p.MustRun("build", "--ulimit", "nofile=101:102", ctx)
+	if !regexp.MustCompile(`Seccomp:\s+2\n101\n102\n`).MatchString(r.Stdout) {
+		t.Errorf("RUN should be filtered (Seccomp: 2) with nofile 101:102: %s", r)
+	}
+	r = p.MustRun("build", "--no-cache", "--security-opt", "seccomp=unconfined", ctx)
+	if !regexp.MustCompile(`Seccomp:\s+0\n`).MatchString(r.Stdout) {
+		t.Errorf("seccomp=unconfined should leave RUN unfiltered: %s", r)
+	}
+}

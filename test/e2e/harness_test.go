@@ -32,7 +32,7 @@ const e2eVersion = "0.0.0-e2e"
 // e2eBuildTime is the build time linked into the test binaries (Unix s).
 const e2eBuildTime = "1700000000"
 
-const buildTags = "containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper"
+const buildTags = "containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper,seccomp"
 
 var (
 	binDir      string // holds pier, pier-monitor and the test/cmd wrappers
