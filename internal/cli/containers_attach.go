@@ -14,6 +14,7 @@ import (
 
 func newAttachCommand(g *Globals) *cobra.Command {
 	var noStdin, sigProxy, latest bool
+	var keysFlag string
 	cmd := &cobra.Command{
 		Use:   "attach [options] CONTAINER",
 		Short: "Attach to a running container",
@@ -41,7 +42,14 @@ func newAttachCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			c := ts[0].ctr
-			code, err := attachRunning(ctx, g, rt, c, !noStdin && c.Config.Stdin, sigProxy)
+			keys, err := resolveDetachKeys(cmd, g, keysFlag)
+			if err != nil {
+				return fmt.Errorf("attaching to container %s: %w", c.Config.ID, err)
+			}
+			code, err := attachRunning(ctx, g, rt, c, !noStdin && c.Config.Stdin, sigProxy, keys)
+			if errors.Is(err, errDetached) {
+				return nil // the container runs on
+			}
 			if err != nil {
 				return err
 			}
@@ -49,6 +57,7 @@ func newAttachCommand(g *Globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	addDetachKeysFlag(f, &keysFlag)
 	f.BoolVar(&noStdin, "no-stdin", false, "Do not attach STDIN. The default is false")
 	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy received signals to the process")
 	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
@@ -56,8 +65,9 @@ func newAttachCommand(g *Globals) *cobra.Command {
 }
 
 // attachRunning attaches pier's stdio to the running container c and
-// returns its exit code once it exits.
-func attachRunning(ctx context.Context, g *Globals, rt *engine.Runtime, c *define.Container, stdin, sigProxy bool) (int, error) {
+// returns its exit code once it exits, or errDetached when the user typed
+// the detach keys.
+func attachRunning(ctx context.Context, g *Globals, rt *engine.Runtime, c *define.Container, stdin, sigProxy bool, keys []byte) (int, error) {
 	streams := &engine.AttachStreams{Stdout: g.Stdout, Stderr: g.Stderr}
 	if stdin {
 		streams.Stdin = g.Stdin
@@ -72,5 +82,12 @@ func attachRunning(ctx context.Context, g *Globals, rt *engine.Runtime, c *defin
 		stop := proxySignals(ctx, rt, c.Config.ID)
 		defer stop()
 	}
-	return rt.Attach(ctx, c.Config.ID, streams, engine.AttachOptions{})
+	var cancel context.CancelFunc
+	ctx, streams.Stdin, cancel = detachable(ctx, streams.Stdin, keys)
+	defer cancel()
+	code, err := rt.Attach(ctx, c.Config.ID, streams, engine.AttachOptions{})
+	if detached(ctx) {
+		return 0, errDetached
+	}
+	return code, err
 }

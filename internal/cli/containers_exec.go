@@ -53,7 +53,7 @@ func newExecCommand(g *Globals) *cobra.Command {
 	f.BoolVarP(&o.latest, "latest", "l", false, "Act on the latest container pier is aware of")
 	f.StringVarP(&o.user, "user", "u", "", "Sets the username or UID used and optionally the groupname or GID for the specified command")
 	f.StringVarP(&o.workdir, "workdir", "w", "", "Working directory inside the container")
-	f.StringVar(&o.detachKeys, "detach-keys", defaultDetachKeys, "Select the key sequence for detaching a container. Format is a single character [a-Z] or ctrl-<value> where <value> is one of: a-z, @, ^, [, , or _")
+	addDetachKeysFlag(f, &o.detachKeys)
 	f.StringArrayVarP(&o.env, "env", "e", nil, "Set environment variables")
 	f.StringArrayVar(&o.envFile, "env-file", nil, "Read in a file of environment variables")
 	f.UintVar(&o.preserveFDs, "preserve-fds", 0, "Pass N additional file descriptors to the container")
@@ -133,8 +133,6 @@ func runExec(ctx context.Context, g *Globals, o *execFlags, args []string) error
 	}
 	return exitWith(code)
 }
-
-var errDetached = errors.New("detached from the exec session")
 
 // detachKeys parses a --detach-keys value ("" disables detaching).
 func detachKeys(s string) ([]byte, error) {

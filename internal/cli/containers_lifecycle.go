@@ -116,6 +116,7 @@ func validateStart(all, latest, attach *bool, filters *[]string) cobra.Positiona
 func newStartCommand(g *Globals) *cobra.Command {
 	var attach, interactive, sigProxy, all, latest bool
 	var filterFlags []string
+	var keysFlag string
 	cmd := &cobra.Command{
 		Use:   "start [options] CONTAINER [CONTAINER...]",
 		Short: "Start one or more containers",
@@ -144,7 +145,14 @@ func newStartCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			if attached && len(ts) == 1 {
-				code, err := startAttached(ctx, g, rt, ts[0].ctr, attachSet{stdin: interactive, stdout: true, stderr: true}, sigProxy)
+				keys, err := resolveDetachKeys(cmd, g, keysFlag)
+				if err != nil {
+					return fmt.Errorf("unable to start container %s: %w", ts[0].ctr.Config.ID, err)
+				}
+				code, err := startAttached(ctx, g, rt, ts[0].ctr, attachSet{stdin: interactive, stdout: true, stderr: true, keys: keys}, sigProxy)
+				if errors.Is(err, errDetached) {
+					return nil
+				}
 				if err != nil {
 					return err
 				}
@@ -160,6 +168,7 @@ func newStartCommand(g *Globals) *cobra.Command {
 	f.BoolVarP(&attach, "attach", "a", false, "Attach container's STDOUT and STDERR")
 	f.BoolVarP(&interactive, "interactive", "i", false, "Make STDIN available to the contained process")
 	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy received signals to the process (default true if attaching, false otherwise)")
+	addDetachKeysFlag(f, &keysFlag)
 	f.BoolVar(&all, "all", false, "Start all containers regardless of their state or configuration")
 	f.StringSliceVarP(&filterFlags, "filter", "f", nil, "Filter output based on conditions given")
 	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")

@@ -21,6 +21,7 @@ func newRunCommand(g *Globals) *cobra.Command {
 	o := &createOpts{}
 	var detach, sigProxy, rmi bool
 	var attach []string
+	var keysFlag string
 	var preserveFDs uint
 	cmd := &cobra.Command{
 		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
@@ -38,6 +39,11 @@ func newRunCommand(g *Globals) *cobra.Command {
 			}
 			if err := engine.CheckInheritedFDs(preserveFDs); err != nil {
 				return err
+			}
+			keys, err := resolveDetachKeys(cmd, g, keysFlag)
+			if err != nil {
+				// podman's run reports it as a failed start.
+				return errdefs.WithExitCode(errdefs.ExitCannotInvoke, err)
 			}
 			req, err := o.fullRequest(cmd, g, args)
 			if err != nil {
@@ -62,11 +68,15 @@ func newRunCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			sel.keys = keys
 			if !sel.stdout && !sel.stderr {
 				// podman: with no output attached, the ID says what runs.
 				fmt.Fprintln(g.Stdout, c.Config.ID)
 			}
 			code, err := startAttached(ctx, g, rt, c, sel, sigProxy)
+			if errors.Is(err, errDetached) {
+				return nil // it runs on; an --rm container is removed at its exit
+			}
 			if o.rm {
 				// The monitor's cleanup may be removing it too; either
 				// way it must be gone when run returns.
@@ -90,13 +100,17 @@ func newRunCommand(g *Globals) *cobra.Command {
 	f.BoolVarP(&detach, "detach", "d", false, "Run container in background and print container ID")
 	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy received signals to the process")
 	f.StringArrayVarP(&attach, "attach", "a", nil, "Attach to STDIN, STDOUT or STDERR")
+	addDetachKeysFlag(f, &keysFlag)
 	f.BoolVar(&rmi, "rmi", false, "Remove image unless used by other containers, implies --rm")
 	f.UintVar(&preserveFDs, "preserve-fds", 0, "Pass a number of additional file descriptors into the container")
 	return cmd
 }
 
 // attachSet says which of the container's streams a run or start attaches.
-type attachSet struct{ stdin, stdout, stderr bool }
+type attachSet struct {
+	stdin, stdout, stderr bool
+	keys                  []byte // detach keys read from stdin; none: no detaching
+}
 
 // attachStreams follows podman's run: output streams by default, stdin
 // with -i; --attach names exactly the streams to attach.
@@ -163,8 +177,9 @@ var proxiedSignals = []os.Signal{
 }
 
 // startAttached starts c with pier's stdio attached and returns its exit
-// code. A terminal on stdin is put in raw mode for a tty container and
-// restored on return; window size changes are passed on.
+// code, or errDetached when the user typed the detach keys. A terminal on
+// stdin is put in raw mode for a tty container and restored on return;
+// window size changes are passed on.
 func startAttached(ctx context.Context, g *Globals, rt *engine.Runtime, c *define.Container, sel attachSet, sigProxy bool) (int, error) {
 	streams := &engine.AttachStreams{}
 	if sel.stdout {
@@ -189,6 +204,9 @@ func startAttached(ctx context.Context, g *Globals, rt *engine.Runtime, c *defin
 		stop := proxySignals(startCtx, rt, c.Config.ID)
 		defer stop()
 	}
+	var cancel context.CancelFunc
+	startCtx, streams.Stdin, cancel = detachable(startCtx, streams.Stdin, sel.keys)
+	defer cancel()
 	opts := engine.StartOptions{Attach: true}
 	if streams.Resize != nil {
 		select { // the first value is the terminal's size now
@@ -202,6 +220,9 @@ func startAttached(ctx context.Context, g *Globals, rt *engine.Runtime, c *defin
 		return 0, removeAfterFailure(ctx, rt, c, err)
 	}
 	code, err := rt.Attach(startCtx, c.Config.ID, streams, engine.AttachOptions{Session: sess})
+	if detached(startCtx) {
+		return 0, errDetached
+	}
 	if err != nil {
 		return 0, removeAfterFailure(ctx, rt, c, err)
 	}
