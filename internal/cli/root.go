@@ -187,6 +187,7 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 		addVolumeCommands,
 		addPodCommands,
 		addKubeCommands,
+		addKubePlayCommands,
 	} {
 		add(root, g)
 	}

@@ -94,7 +94,7 @@ func mustParse(t *testing.T, y string) *Objects {
 
 func TestPlanPod(t *testing.T) {
 	o := mustParse(t, podYAML)
-	if len(o.Workloads) != 1 || len(o.ConfigMaps) != 1 || len(o.Warnings) != 0 {
+	if len(o.Workloads) != 1 || len(o.ConfigMaps) != 1 || len(o.Warnings)+len(o.Skipped) != 0 {
 		t.Fatalf("objects: %+v", o)
 	}
 	p, err := Plan(&o.Workloads[0], o, &Options{Annotations: map[string]string{"name": "x"}})
@@ -222,7 +222,7 @@ items:
 	if len(o.Workloads) != 1 || o.Workloads[0].Name != "web-pod" || len(o.PVCs) != 1 {
 		t.Fatalf("objects: %+v", o)
 	}
-	joined := strings.Join(o.Warnings, "\n")
+	joined := strings.Join(append(o.Warnings, o.Skipped...), "\n")
 	for _, w := range []string{"Limiting replica count to 1", `Kube Deployment: ignoring unknown field "bogusField"`, "Kube kind Service not supported"} {
 		if !strings.Contains(joined, w) {
 			t.Errorf("warnings %q lack %q", joined, w)

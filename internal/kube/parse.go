@@ -43,7 +43,10 @@ type Objects struct {
 	PVCs       []v1.PersistentVolumeClaim
 	ConfigMaps []v1.ConfigMap
 	Secrets    []v1.Secret
-	// Warnings name what was skipped: unsupported kinds, unknown fields.
+	// Skipped name what was left out: unsupported kinds, unknown fields
+	// (podman says nothing of them; pier logs them at info level).
+	Skipped []string
+	// Warnings are what pier does differently than asked.
 	Warnings []string
 }
 
@@ -142,10 +145,10 @@ func (o *Objects) add(doc []byte) error {
 			o.Secrets = append(o.Secrets, s)
 		}
 	default:
-		o.Warnings = append(o.Warnings, fmt.Sprintf("Kube kind %s not supported", kind))
+		o.Skipped = append(o.Skipped, fmt.Sprintf("Kube kind %s not supported", kind))
 	}
 	if warn != "" {
-		o.Warnings = append(o.Warnings, warn)
+		o.Skipped = append(o.Skipped, warn)
 	}
 	return err
 }

@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // kube generate describes a container as podman does: a Pod named after
@@ -47,4 +51,152 @@ func TestKubeGenerate(t *testing.T) {
 	}
 	p.MustRun("rm", "web")
 	p.MustRun("volume", "rm", "vol1")
+}
+
+const kubePlayYAML = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: webcfg
+data:
+  greeting: hello-kube
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: webdata
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  containers:
+  - name: server
+    image: IMAGE
+    command: ["sh", "-c", "mkdir -p /tmp/www; echo $GREETING > /tmp/www/index.html; httpd -f -p 8080 -h /tmp/www"]
+    env:
+    - name: GREETING
+      valueFrom:
+        configMapKeyRef:
+          name: webcfg
+          key: greeting
+    ports:
+    - containerPort: 8080
+      hostPort: HOSTPORT
+      hostIP: 127.0.0.1
+    volumeMounts:
+    - name: data
+      mountPath: /data
+  - name: client
+    image: IMAGE
+    args: ["sleep", "1000"]
+    volumeMounts:
+    - name: data
+      mountPath: /data
+    - name: cfg
+      mountPath: /etc/webcfg
+      readOnly: true
+  volumes:
+  - name: data
+    persistentVolumeClaim:
+      claimName: webdata
+  - name: cfg
+    configMap:
+      name: webcfg
+`
+
+// kube play of a Pod with two containers, a ConfigMap and a claim: both
+// containers run in one pod (they share localhost), the hostPort answers
+// from the host, the claim is a named volume they share; kube down
+// removes the pod and its containers, --force the volumes too.
+func TestKubePlayDown(t *testing.T) {
+	p := newPier(t)
+	before := hostNetState(t)
+	port := freeTCPPort(t)
+	y := strings.NewReplacer("IMAGE", Image, "HOSTPORT", fmt.Sprint(port)).Replace(kubePlayYAML)
+	f := filepath.Join(t.TempDir(), "web.yaml")
+	if err := os.WriteFile(f, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := p.MustRun("kube", "play", f).Out()
+	podID := p.MustRun("pod", "inspect", "--format", "{{.ID}}", "web").Out()
+	want := "Volumes:\nwebdata\nPod:\n" + podID + "\nContainers:\n"
+	if !strings.HasPrefix(out, want) || len(strings.Fields(out)) != 7 {
+		t.Fatalf("report %q, want %q and two IDs", out, want)
+	}
+	for _, c := range []string{"web-server", "web-client"} {
+		if got := p.Inspect(c, "{{.Pod}} {{.State.Status}}"); got != podID+" running" {
+			t.Errorf("%s: %q", c, got)
+		}
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d/index.html", port)
+	var body string
+	if !eventually(10*time.Second, func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = strings.TrimSpace(string(b))
+		return body == "hello-kube"
+	}) {
+		t.Fatalf("GET %s: %q", url, body)
+	}
+	if got := p.MustRun("exec", "web-client", "wget", "-qO-", "http://localhost:8080/index.html").Out(); got != "hello-kube" {
+		t.Errorf("localhost between the pod's containers: %q", got)
+	}
+	if got := p.MustRun("exec", "web-client", "cat", "/etc/webcfg/greeting").Out(); got != "hello-kube" {
+		t.Errorf("configMap volume: %q", got)
+	}
+	p.MustRun("exec", "web-server", "touch", "/data/shared")
+	p.MustRun("exec", "web-client", "test", "-f", "/data/shared")
+
+	r := p.Expect(125, "kube", "play", f)
+	if !strings.Contains(r.Stderr, `name "web" is in use`) {
+		t.Errorf("second play: %s", r)
+	}
+	down := p.MustRun("kube", "down", f).Out()
+	if want := "Pods stopped:\n" + podID + "\nPods removed:\n" + podID + "\nSecrets removed:\nVolumes removed:"; down != want {
+		t.Errorf("down: %q, want %q", down, want)
+	}
+	if got := p.MustRun("pod", "ps", "-q").Out(); got != "" {
+		t.Errorf("pods left: %q", got)
+	}
+	if got := p.MustRun("ps", "-aq").Out(); got != "" {
+		t.Errorf("containers left: %q", got)
+	}
+	if got := p.MustRun("volume", "ls", "-q", "--filter", "name=webcfg", "--filter", "name=webdata").Lines(); len(got) != 2 {
+		t.Errorf("volumes kept without --force: %q", got)
+	}
+	if got := p.MustRun("kube", "down", "--force", f).Out(); !strings.HasSuffix(got, "Volumes removed:\nwebdata\nwebcfg") {
+		t.Errorf("down --force: %q", got)
+	}
+	p.MustRun("network", "rm", "podman-default-kube-network")
+	checkNetStateSame(t, before, podID[:12], fmt.Sprint(port))
+}
+
+// Bad YAML is one error naming the line, and nothing is created.
+func TestKubePlayBadInput(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	r := p.Expect(125, "kube", "play", "-")
+	if !strings.Contains(r.Stderr, "YAML document does not contain any supported kube kind") {
+		t.Errorf("empty input: %s", r)
+	}
+	r = p.RunWith(RunOpts{Stdin: strings.NewReader("kind: Pod\nmetadata:\n  name: [\n")}, "kube", "play", "-")
+	if r.ExitCode != 125 || !strings.Contains(r.Stderr, "yaml: line") {
+		t.Errorf("malformed: %s", r)
+	}
+	bad := "kind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: " + Image +
+		"\n  - name: b\n    image: " + Image + "\n    volumeMounts:\n    - name: nope\n      mountPath: /x\n"
+	r = p.RunWith(RunOpts{Stdin: strings.NewReader(bad)}, "kube", "play", "-")
+	if r.ExitCode != 125 || !strings.Contains(r.Stderr, "volume mount nope specified for container but not configured in volumes") {
+		t.Errorf("bad volume: %s", r)
+	}
+	if got := p.MustRun("pod", "ps", "-q").Out() + p.MustRun("ps", "-aq").Out(); got != "" {
+		t.Errorf("bad input left objects: %q", got)
+	}
 }
