@@ -11,6 +11,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/lock"
 )
 
@@ -78,6 +79,7 @@ func (r *Runtime) PodCreate(ctx context.Context, req *PodCreateRequest) (*define
 		_ = l.Remove()
 		return nil, err
 	}
+	failpoint.Hit("pod-create-after-state")
 	if !p.Config.HasInfra {
 		if err := r.store.SavePod(ctx, p); err != nil {
 			return nil, r.undoPod(ctx, p, l, err)
@@ -88,6 +90,7 @@ func (r *Runtime) PodCreate(ctx context.Context, req *PodCreateRequest) (*define
 	if err != nil {
 		return nil, r.undoPod(ctx, p, l, err)
 	}
+	failpoint.Hit("pod-create-after-infra")
 	p.Config.InfraContainerID = infra.Config.ID
 	if err := r.store.SavePod(ctx, p); err != nil {
 		zero := uint(0)
@@ -206,7 +209,31 @@ func (r *Runtime) LookupPod(ctx context.Context, nameOrID string) (*define.Pod, 
 	if err != nil {
 		return nil, noSuchPod(nameOrID, err)
 	}
-	return p, nil
+	return p, r.repairInfraID(ctx, p)
+}
+
+// repairInfraID fills the infra container's ID of a pod whose creation was
+// killed between creating the infra container and recording it: the infra
+// container records the pod, so it is found among the pod's containers.
+func (r *Runtime) repairInfraID(ctx context.Context, p *define.Pod) error {
+	if !p.Config.HasInfra || p.Config.InfraContainerID != "" {
+		return nil
+	}
+	ids, err := r.store.Dependents(ctx, define.KindPod, p.Config.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		c, err := r.store.Container(ctx, id)
+		if err == nil && c.Config.IsInfra {
+			p.Config.InfraContainerID = id
+			if err := r.store.SavePod(ctx, p); err != nil && !errors.Is(err, define.ErrNoSuchPod) {
+				return err
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // PodExists reports whether nameOrID names a pod.
@@ -242,6 +269,10 @@ func (r *Runtime) lockedPod(ctx context.Context, nameOrID string) (*define.Pod, 
 			l.Unlock()
 		}
 		return nil, nil, noSuchPod(nameOrID, err)
+	}
+	if err := r.repairInfraID(ctx, p); err != nil {
+		l.Unlock()
+		return nil, nil, err
 	}
 	return p, l, nil
 }

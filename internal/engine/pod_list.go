@@ -82,6 +82,9 @@ func (r *Runtime) Pods(ctx context.Context) ([]*PodReport, error) {
 	}
 	out := make([]*PodReport, 0, len(pods))
 	for _, p := range pods {
+		if err := r.repairInfraID(ctx, p); err != nil {
+			return nil, err
+		}
 		rep, err := r.podReport(ctx, p)
 		if err != nil {
 			return nil, err

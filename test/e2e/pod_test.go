@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -132,5 +133,32 @@ func TestPodExitPolicy(t *testing.T) {
 			t.Fatalf("pod with exit policy %s is %q, want %s", policy, got, want)
 		}
 		p.MustRun("pod", "rm", "-f", id)
+	}
+}
+
+// A pod create killed at any step leaves a pod the next commands use and
+// remove completely.
+func TestPodCreateKilled(t *testing.T) {
+	p := newPier(t)
+	for _, fp := range []string{"pod-create-after-state", "pod-create-after-infra"} {
+		r := p.RunWith(RunOpts{Env: []string{"PIER_FAILPOINT=" + fp}}, "pod", "create", "--name", "half")
+		if r.Signal != syscall.SIGKILL {
+			t.Fatalf("%s: pod create was not killed: %s", fp, r)
+		}
+		if got := p.MustRun("pod", "ps", "--format", "{{.Name}} {{.NumberOfContainers}}").Out(); got != "half 0" && got != "half 1" {
+			t.Fatalf("%s: pod ps: %q", fp, got)
+		}
+		if fp == "pod-create-after-infra" {
+			// The infra container is found and recorded: members join it.
+			infra := p.MustRun("pod", "inspect", "--format", "{{.InfraContainerID}}", "half").Out()
+			if infra == "" {
+				t.Fatalf("%s: the infra container was not recovered", fp)
+			}
+			if got := p.MustRun("run", "--rm", "--pod", "half", Image, "hostname").Out(); got != "half" {
+				t.Fatalf("%s: member hostname %q", fp, got)
+			}
+		}
+		p.MustRun("pod", "rm", "-f", "half")
+		p.CheckClean("after pod rm -f of a half-created pod (" + fp + ")")
 	}
 }
