@@ -23,7 +23,7 @@ import (
 
 // createOpts are the flags `create` and `run` share.
 type createOpts struct {
-	name, workdir, user, entrypoint, hostname, network      string
+	name, workdir, user, entrypoint, hostname               string
 	stopSignal, logDriver, pull                             string
 	env, envFile, labels, labelFile, volumes, tmpfs, mounts []string
 	ulimits                                                 []string
@@ -43,9 +43,6 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	f.StringVarP(&o.user, "user", "u", "", "Username or UID (format: <name|uid>[:<group|gid>])")
 	f.StringVar(&o.entrypoint, "entrypoint", "", "Overwrite the default ENTRYPOINT of the image")
 	f.StringVarP(&o.hostname, "hostname", "h", "", "Set container hostname")
-	f.StringVar(&o.network, "network", "", "Connect a container to a network")
-	f.StringVar(&o.network, "net", "", "Connect a container to a network")
-	_ = f.MarkHidden("net")
 	f.StringVar(&o.stopSignal, "stop-signal", "", "Signal to stop a container. Default is SIGTERM")
 	f.UintVar(&o.stopTimeout, "stop-timeout", 10, "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL.")
 	f.StringVar(&o.logDriver, "log-driver", "", "Logging driver for the container")
@@ -86,19 +83,18 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 		return nil, err
 	}
 	req := &engine.CreateRequest{
-		Image:       args[0],
-		Command:     args[1:],
-		Name:        o.name,
-		WorkingDir:  o.workdir,
-		User:        o.user,
-		Hostname:    o.hostname,
-		ReadOnly:    o.readOnly,
-		Terminal:    o.tty,
-		Stdin:       o.interactive,
-		NetworkMode: o.network,
-		AutoRemove:  o.rm,
-		LogDriver:   o.logDriver,
-		CreateCmd:   os.Args,
+		Image:      args[0],
+		Command:    args[1:],
+		Name:       o.name,
+		WorkingDir: o.workdir,
+		User:       o.user,
+		Hostname:   o.hostname,
+		ReadOnly:   o.readOnly,
+		Terminal:   o.tty,
+		Stdin:      o.interactive,
+		AutoRemove: o.rm,
+		LogDriver:  o.logDriver,
+		CreateCmd:  os.Args,
 	}
 	o.net.apply(req)
 	if cmd.Flags().Changed("entrypoint") {

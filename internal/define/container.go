@@ -90,6 +90,12 @@ type ContainerConfig struct {
 	DNSSearch    []string            `json:"dnsSearch,omitempty"`
 	DNSOptions   []string            `json:"dnsOptions,omitempty"`
 	AddHosts     []string            `json:"addHosts,omitempty"`
+	// UseImageHosts is --no-hosts (or containers.conf no_hosts): no
+	// /etc/hosts is mounted. BaseHostsFile is --hosts-file.
+	UseImageHosts bool   `json:"useImageHosts,omitempty"`
+	BaseHostsFile string `json:"baseHostsFile,omitempty"`
+	// UseImageResolvConf is --dns none: no /etc/resolv.conf is mounted.
+	UseImageResolvConf bool `json:"useImageResolvConf,omitempty"`
 	// Capabilities, Sysctls and Umask are fixed at create from
 	// containers.conf (default_capabilities, default_sysctls, umask), as
 	// podman fixes them, so editing the file later changes new containers

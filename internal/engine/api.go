@@ -10,6 +10,7 @@ import (
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/monitor"
+	"github.com/pier-engine/pier/internal/network"
 	"github.com/pier-engine/pier/internal/oci"
 )
 
@@ -35,13 +36,21 @@ type CreateRequest struct {
 	// NetworkMode is --network: "", "none", "host", "private", "bridge",
 	// "container:NAME" or network names separated by commas.
 	NetworkMode string
-	Publish     []string // -p values
-	PublishAll  bool     // -P
-	Expose      []string // --expose values
-	DNSServers  []string
-	DNSSearch   []string
-	DNSOptions  []string
-	AddHosts    []string // --add-host NAME:IP
+	// ExtraNetworks are later --network values (more networks to join);
+	// Static are --ip, --ip6, --mac-address and --network-alias.
+	ExtraNetworks []string
+	Static        network.StaticFlags
+	Publish       []string // -p values
+	PublishAll    bool     // -P
+	Expose        []string // --expose values
+	DNSServers    []string
+	DNSSearch     []string
+	DNSOptions    []string
+	AddHosts      []string // --add-host NAME:IP
+	// NoHosts leaves the image's /etc/hosts; HostsFile is --hosts-file,
+	// the base of the one pier writes (containers.conf base_hosts_file).
+	NoHosts   bool
+	HostsFile string
 	// Ulimits replace the defaults (containers.conf default_ulimits and
 	// podman's nofile/nproc) of the same type.
 	Ulimits     []spec.POSIXRlimit

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 
@@ -53,10 +52,8 @@ func (b *buildNetwork) Setup(nsPath string, o types.SetupOptions) (map[string]ty
 			return nil, err
 		}
 		opts := n.PerNetworkOptions
-		if len(opts.StaticIPs) == 0 {
-			if opts.StaticIPs, err = network.Allocate(netw, used[n.Name]); err != nil {
-				return nil, err
-			}
+		if opts.StaticIPs, err = network.Allocate(netw, opts.StaticIPs, used[n.Name]); err != nil {
+			return nil, err
 		}
 		req.Networks = append(req.Networks, network.Attachment{Network: netw, Opts: opts})
 	}
@@ -101,7 +98,7 @@ func (b *buildNetwork) reserve(id string, req network.SetupRequest) error {
 }
 
 // buildReservations adds the addresses RUN steps hold to used.
-func (r *Runtime) buildReservations(used map[string][]net.IP) {
+func (r *Runtime) buildReservations(used map[string]network.Used) {
 	files, _ := filepath.Glob(filepath.Join(r.runDir, "build-networks", "*.json"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -113,7 +110,12 @@ func (r *Runtime) buildReservations(used map[string][]net.IP) {
 			continue
 		}
 		for _, a := range req.Networks {
-			used[a.Network.Name] = append(used[a.Network.Name], a.Opts.StaticIPs...)
+			if used[a.Network.Name] == nil {
+				used[a.Network.Name] = network.Used{}
+			}
+			for _, ip := range a.Opts.StaticIPs {
+				used[a.Network.Name][ip.String()] = req.ContainerID
+			}
 		}
 	}
 }

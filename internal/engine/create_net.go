@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"sort"
 	"strings"
@@ -29,60 +30,102 @@ func (r *Runtime) defaultNetworkMode() string {
 }
 
 // applyNetwork settles the network mode, the networks a bridge container
-// joins (each checked to exist) and its ports and DNS options.
+// joins (each checked to exist, with its per-network options) and its
+// ports and DNS options.
 func (r *Runtime) applyNetwork(cfg *define.ContainerConfig, req *CreateRequest) error {
+	f, err := network.ParseNetworkFlag(append([]string{req.NetworkMode}, req.ExtraNetworks...), "")
+	if err != nil {
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "%v", err)
+	}
+	if req.NetworkMode == "" && len(req.ExtraNetworks) == 0 {
+		f.Order, f.Networks = nil, map[string]types.PerNetworkOptions{}
+	}
+	if err := req.Static.Apply(&f); err != nil {
+		return err
+	}
 	mode := req.NetworkMode
-	if mode == "" || mode == "private" {
+	// A pod member's "pod" mode is settled by applyPod, which joins the
+	// infra container's namespace; until then it is the default.
+	if f.Mode == "pod" && req.Pod != "" {
+		f.Mode = "private"
+	}
+	if f.Mode == "private" {
 		mode = r.defaultNetworkMode()
 	}
 	switch {
 	case mode == "none" || mode == "host" || strings.HasPrefix(mode, netnsPrefix):
 		cfg.NetworkMode = mode
-	case mode == "bridge":
-		cfg.NetworkMode = "bridge"
-		cfg.Networks = map[string]types.PerNetworkOptions{r.networks().Default(): {InterfaceName: "eth0"}}
-	case mode == slirpMode || strings.HasPrefix(mode, slirpMode+":"):
-		cfg.NetworkMode = slirpMode
-		if _, opts, ok := strings.Cut(mode, ":"); ok {
-			cfg.NetworkOptions = map[string][]string{slirpMode: strings.Split(opts, ",")}
-		}
-	case strings.HasPrefix(mode, "ns:") || strings.HasPrefix(mode, "pasta"):
+	case f.Mode == slirpMode:
+		cfg.NetworkMode, cfg.NetworkOptions = slirpMode, f.Options
+	case f.Mode == "ns" || f.Mode == "pasta" || f.Mode == "pod":
 		return fmt.Errorf("network mode %q is not supported yet: %w", mode, errdefs.ErrNotImplemented)
 	default:
-		if err := r.namedNetworks(cfg, mode); err != nil {
+		if len(f.Order) == 0 {
+			f.Order = []string{network.DefaultName}
+			f.Networks[network.DefaultName] = types.PerNetworkOptions{}
+		}
+		if err := r.namedNetworks(cfg, f); err != nil {
 			return err
 		}
 	}
 	if err := r.applyPorts(cfg, req); err != nil {
 		return err
 	}
-	cfg.DNSServers, cfg.DNSSearch, cfg.DNSOptions = req.DNSServers, req.DNSSearch, req.DNSOptions
-	for _, h := range req.AddHosts {
-		name, ip, ok := strings.Cut(h, ":")
-		if !ok || name == "" || ip == "" {
-			return errdefs.Errorf(errdefs.ErrInvalidArgument, "invalid add-host: %s", h)
-		}
-	}
-	cfg.AddHosts = req.AddHosts
-	return nil
+	return r.applyNameFlags(cfg, req)
 }
 
-// namedNetworks is --network NAME[,NAME2]: each must exist; interfaces are
-// eth0, eth1... in the order given, as podman names them.
-func (r *Runtime) namedNetworks(cfg *define.ContainerConfig, mode string) error {
+// namedNetworks resolves a bridge container's networks to their names
+// ("default" is the default network); interfaces not named are eth0,
+// eth1... in the order given, skipping names taken, as podman assigns
+// them.
+func (r *Runtime) namedNetworks(cfg *define.ContainerConfig, f network.NetworkFlag) error {
 	cfg.NetworkMode = "bridge"
 	cfg.Networks = map[string]types.PerNetworkOptions{}
-	for i, name := range strings.Split(mode, ",") {
-		if strings.Contains(name, ":") {
-			return fmt.Errorf("network options in %q are not supported yet: %w", name, errdefs.ErrNotImplemented)
+	var used []string
+	for _, o := range f.Networks {
+		if o.InterfaceName == "" {
+			continue
+		}
+		if slices.Contains(used, o.InterfaceName) {
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "network interface name %q is already assigned to another network", o.InterfaceName)
+		}
+		used = append(used, o.InterfaceName)
+	}
+	for _, key := range f.Order {
+		name := key
+		if key == network.DefaultName {
+			name = r.networks().Default()
 		}
 		n, err := r.networks().Lookup(name)
 		if err != nil {
 			return err
 		}
-		cfg.Networks[n.Name] = types.PerNetworkOptions{InterfaceName: fmt.Sprintf("eth%d", i)}
+		o := f.Networks[key]
+		if o.InterfaceName == "" {
+			o.InterfaceName = freeInterfaceName(used)
+			used = append(used, o.InterfaceName)
+		}
+		for _, ip := range o.StaticIPs {
+			if !inSubnets(n, ip) {
+				return errdefs.Errorf(errdefs.ErrInvalidArgument, "requested static ip %s not in any subnet on network %s", ip, n.Name)
+			}
+		}
+		cfg.Networks[n.Name] = o
 	}
 	return nil
+}
+
+// freeInterfaceName is the first ethN not in used.
+func freeInterfaceName(used []string) string {
+	for i := 0; ; i++ {
+		if n := fmt.Sprintf("eth%d", i); !slices.Contains(used, n) {
+			return n
+		}
+	}
+}
+
+func inSubnets(n types.Network, ip net.IP) bool {
+	return slices.ContainsFunc(n.Subnets, func(s types.Subnet) bool { return s.Subnet.Contains(ip) })
 }
 
 // ownNetNS tells the modes in which pier makes the container a network

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -21,17 +20,6 @@ import (
 func (r *Runtime) prepareHost(ctx context.Context, c *define.Container, rootfs string, paths ctrPaths) (*specgen.Host, error) {
 	runDir := paths.RunDir
 	hostname := containerHostname(&c.Config)
-	hosts := "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n" +
-		"::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"
-	if c.Config.NetworkMode == "host" {
-		if b, err := os.ReadFile("/etc/hosts"); err == nil {
-			hosts = string(b)
-			if !strings.HasSuffix(hosts, "\n") {
-				hosts += "\n"
-			}
-		}
-	}
-	hosts = addHostLines(c.Config.AddHosts) + hosts + fmt.Sprintf("127.0.1.1\t%s %s\n", hostname, c.Config.Name)
 	h := &specgen.Host{
 		RootfsPath:     rootfs,
 		HostsPath:      paths.Hosts,
@@ -39,21 +27,26 @@ func (r *Runtime) prepareHost(ctx context.Context, c *define.Container, rootfs s
 		ResolvConfPath: paths.ResolvConf,
 		CgroupsPath:    "/pier/" + c.Config.ID,
 	}
-	files := map[string][]byte{
-		h.HostsPath:    []byte(hosts),
-		h.HostnamePath: []byte(hostname + "\n"),
+	if err := os.WriteFile(h.HostnamePath, []byte(hostname+"\n"), 0o644); err != nil {
+		return nil, fmt.Errorf("writing hostname: %w", err)
 	}
-	for p, b := range files {
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", filepath.Base(p), err)
-		}
+	var err error
+	switch {
+	case c.Config.UseImageHosts:
+		h.HostsPath = ""
+	case strings.HasPrefix(c.Config.NetworkMode, netnsPrefix):
+		err = writeJoinedHosts(c, hostname, h.HostsPath)
+	default:
+		err = r.writeNetHosts(c, rootfs, hostname, h.HostsPath)
 	}
-	if ownNetNS(&c.Config) {
-		if err := r.writeNetHosts(c, rootfs, hostname, h.HostsPath); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
-	if err := r.writeResolvConf(c, h.ResolvConfPath); err != nil {
+	// podman gives a container without network no resolv.conf (the
+	// image's stays).
+	if c.Config.NetworkMode == "none" || c.Config.UseImageResolvConf {
+		h.ResolvConfPath = ""
+	} else if err := r.writeResolvConf(c, h.ResolvConfPath); err != nil {
 		return nil, err
 	}
 	if c.Config.Pod != "" && strings.HasPrefix(c.Config.NetworkMode, netnsPrefix) {
@@ -86,6 +79,19 @@ func setTimezone(c *define.Container, rootfs, runDir string) (string, error) {
 		return "", fmt.Errorf("resolving /etc in container %s: %w", c.Config.Name, err)
 	}
 	return timezone.ConfigureContainerTimeZone(c.Config.Timezone, runDir, rootfs, etc, c.Config.ID)
+}
+
+// writeJoinedHosts writes /etc/hosts of a container that joins another
+// one's network namespace: localhost, --add-host entries, its hostname.
+func writeJoinedHosts(c *define.Container, hostname, path string) error {
+	hosts := addHostLines(c.Config.AddHosts) +
+		"127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n" +
+		"::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n" +
+		fmt.Sprintf("127.0.1.1\t%s %s\n", hostname, c.Config.Name)
+	if err := os.WriteFile(path, []byte(hosts), 0o644); err != nil {
+		return fmt.Errorf("writing hosts: %w", err)
+	}
+	return nil
 }
 
 // containerHostname follows podman: the user's hostname, the host's with

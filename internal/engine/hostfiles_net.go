@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -93,21 +94,28 @@ func (r *Runtime) usesIPv6(c *define.Container) bool {
 	return c.Config.NetworkMode == slirpMode && r.slirpIPv6(c)
 }
 
-// writeNetHosts writes /etc/hosts of a container with a namespace of its
-// own, as podman: the base file (the host's by default), --add-host
-// entries, the container's addresses under its hostname and name,
-// host.containers.internal.
+// writeNetHosts writes /etc/hosts as podman 5: the base file (--hosts-file,
+// else containers.conf base_hosts_file, else the host's), --add-host
+// entries, the container's addresses under its hostname and name (its
+// networks', slirp4netns's, 127.0.0.1 without network, none on the
+// host's), host.containers.internal.
 func (r *Runtime) writeNetHosts(c *define.Container, rootfs, hostname, path string) error {
-	base, err := etchosts.GetBaseHostFile(r.containersConf().BaseHostsFile, rootfs)
+	base, err := etchosts.GetBaseHostFile(cmp.Or(c.Config.BaseHostsFile, r.containersConf().BaseHostsFile), rootfs)
 	if err != nil {
 		return err
 	}
-	entries := etchosts.GetNetworkHostEntries(c.State.NetworkStatus, hostname, c.Config.Name)
+	names := []string{hostname, c.Config.Name}
+	var entries etchosts.HostEntries
 	var exclude []net.IP
-	if c.Config.NetworkMode == slirpMode {
+	switch c.Config.NetworkMode {
+	case "bridge":
+		entries = etchosts.GetNetworkHostEntries(c.State.NetworkStatus, names...)
+	case slirpMode:
 		ip := slirpIP(c)
-		entries = etchosts.HostEntries{{IP: ip, Names: []string{hostname, c.Config.Name}}}
+		entries = etchosts.HostEntries{{IP: ip, Names: names}}
 		exclude = []net.IP{net.ParseIP(ip)}
+	case "none":
+		entries = etchosts.HostEntries{{IP: "127.0.0.1", Names: names}}
 	}
 	return etchosts.New(&etchosts.Params{
 		BaseFile:                 base,

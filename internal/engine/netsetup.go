@@ -112,7 +112,7 @@ func (r *Runtime) createNetNS(ctx context.Context, c *define.Container) error {
 
 // setupRequest allocates the container an address on each network (the
 // caller holds the network lock) outside used.
-func (r *Runtime) setupRequest(c *define.Container, used map[string][]net.IP) (network.SetupRequest, error) {
+func (r *Runtime) setupRequest(c *define.Container, used map[string]network.Used) (network.SetupRequest, error) {
 	req := network.SetupRequest{
 		ContainerID: c.Config.ID, ContainerName: c.Config.Name,
 		Ports: c.Config.PortMappings,
@@ -133,12 +133,10 @@ func (r *Runtime) setupRequest(c *define.Container, used map[string][]net.IP) (n
 		if opts.InterfaceName == "" {
 			opts.InterfaceName = fmt.Sprintf("eth%d", i)
 		}
-		if len(opts.StaticIPs) == 0 {
-			if opts.StaticIPs, err = network.Allocate(n, used[name]); err != nil {
-				return req, err
-			}
+		if opts.StaticIPs, err = network.Allocate(n, opts.StaticIPs, used[name]); err != nil {
+			return req, err
 		}
-		opts.Aliases = append(opts.Aliases, c.Config.ID[:12])
+		opts.Aliases = append(slices.Clone(opts.Aliases), extraAliases(c)...)
 		req.Networks = append(req.Networks, network.Attachment{Network: n, Opts: opts})
 	}
 	return req, nil
@@ -147,19 +145,24 @@ func (r *Runtime) setupRequest(c *define.Container, used map[string][]net.IP) (n
 // usedAddresses maps each network to the addresses containers other than
 // self hold on it (pier's IPAM record is the containers' NetworkStatus),
 // and returns the host ports those with a network namespace forward.
-func (r *Runtime) usedAddresses(ctx context.Context, self string) (map[string][]net.IP, []types.PortMapping, error) {
+func (r *Runtime) usedAddresses(ctx context.Context, self string) (map[string]network.Used, []types.PortMapping, error) {
 	ctrs, err := r.store.Containers(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	used := map[string][]net.IP{}
+	used := map[string]network.Used{}
 	var held []types.PortMapping
 	for _, o := range ctrs {
 		if o.Config.ID == self {
 			continue
 		}
 		for name, st := range o.State.NetworkStatus {
-			used[name] = append(used[name], statusIPs(st)...)
+			if used[name] == nil {
+				used[name] = network.Used{}
+			}
+			for _, ip := range statusIPs(st) {
+				used[name][ip.String()] = o.Config.ID
+			}
 		}
 		if o.State.NetNS != "" {
 			held = append(held, o.Config.PortMappings...)
@@ -167,6 +170,16 @@ func (r *Runtime) usedAddresses(ctx context.Context, self string) (map[string][]
 	}
 	r.buildReservations(used)
 	return used, held, nil
+}
+
+// extraAliases are the names podman adds on every network: the short ID
+// and an explicit hostname.
+func extraAliases(c *define.Container) []string {
+	a := []string{c.Config.ID[:12]}
+	if c.Config.Hostname != "" {
+		a = append(a, c.Config.Hostname)
+	}
+	return a
 }
 
 func statusIPs(st types.StatusBlock) []net.IP {
@@ -218,7 +231,7 @@ func (r *Runtime) teardownRequest(c *define.Container) network.SetupRequest {
 		}
 		i++
 		opts.StaticIPs = statusIPs(c.State.NetworkStatus[name])
-		opts.Aliases = append(opts.Aliases, c.Config.ID[:12])
+		opts.Aliases = append(slices.Clone(opts.Aliases), extraAliases(c)...)
 		req.Networks = append(req.Networks, network.Attachment{Network: n, Opts: opts})
 	}
 	return req

@@ -3,6 +3,7 @@ package network
 import (
 	"fmt"
 	"net"
+	"slices"
 
 	"go.podman.io/common/libnetwork/types"
 	"go.podman.io/common/libnetwork/util"
@@ -10,16 +11,33 @@ import (
 	"github.com/pier-engine/pier/internal/errdefs"
 )
 
-// Allocate picks for each subnet of n the first address of its lease
-// range (or of the subnet, skipping the gateway) that used does not hold.
-// used holds every address the caller's store records on n.
-func Allocate(n types.Network, used []net.IP) ([]net.IP, error) {
+// Used maps an address on a network (its string form) to the ID of the
+// container holding it.
+type Used map[string]string
+
+// Allocate gives each subnet of n the static address requested in it
+// (checked free and not the gateway, podman's IPAM errors), else the
+// first address of its lease range (or of the subnet, skipping the
+// gateway) that used does not hold.
+func Allocate(n types.Network, static []net.IP, used Used) ([]net.IP, error) {
 	taken := map[string]bool{}
-	for _, ip := range used {
-		taken[ip.String()] = true
+	for ip := range used {
+		taken[ip] = true
 	}
 	var out []net.IP
 	for _, s := range n.Subnets {
+		i := slices.IndexFunc(static, func(ip net.IP) bool { return s.Subnet.Contains(ip) })
+		if i >= 0 {
+			ip := static[i]
+			if s.Gateway != nil && ip.Equal(s.Gateway) {
+				return nil, errdefs.Errorf(errdefs.ErrConflict, "IPAM error: address already in use: requested static IP %s matches the subnet gateway", ip)
+			}
+			if id, ok := used[ip.String()]; ok {
+				return nil, errdefs.Errorf(errdefs.ErrConflict, "IPAM error: requested ip address %s is already allocated to container ID %s", ip, id)
+			}
+			out = append(out, ip)
+			continue
+		}
 		ip, err := allocIn(s, taken)
 		if err != nil {
 			return nil, fmt.Errorf("IPAM error: failed to find free IP in range: %s: %w", s.Subnet.String(), err)
@@ -57,20 +75,4 @@ func allocIn(s types.Subnet, taken map[string]bool) (net.IP, error) {
 		return ip, nil
 	}
 	return nil, errdefs.Errorf(errdefs.ErrConflict, "no free address left")
-}
-
-// CheckStatic checks that a requested address is in one of n's subnets
-// and free.
-func CheckStatic(n types.Network, ip net.IP, used []net.IP) error {
-	for _, u := range used {
-		if u.Equal(ip) {
-			return errdefs.Errorf(errdefs.ErrConflict, "IPAM error: requested ip address %s is already allocated to container ID", ip)
-		}
-	}
-	for _, s := range n.Subnets {
-		if s.Subnet.Contains(ip) {
-			return nil
-		}
-	}
-	return errdefs.Errorf(errdefs.ErrInvalidArgument, "IPAM error: requested ip address %s is not in any subnet of network %s", ip, n.Name)
 }

@@ -35,21 +35,33 @@ func TestParsePublish(t *testing.T) {
 func TestAllocate(t *testing.T) {
 	sub, _ := types.ParseCIDR("10.9.0.0/29")
 	n := types.Network{Name: "n", Subnets: []types.Subnet{{Subnet: sub, Gateway: net.ParseIP("10.9.0.1")}}}
-	used := []net.IP{net.ParseIP("10.9.0.2")}
+	used := Used{"10.9.0.2": "c0"}
 	var got []string
 	for range 4 {
-		ips, err := Allocate(n, used)
+		ips, err := Allocate(n, nil, used)
 		if err != nil {
 			t.Fatal(err)
 		}
-		used = append(used, ips[0])
+		used[ips[0].String()] = "c"
 		got = append(got, ips[0].String())
 	}
 	if want := "10.9.0.3 10.9.0.4 10.9.0.5 10.9.0.6"; join(got) != want {
 		t.Fatalf("got %s, want %s", join(got), want)
 	}
-	if _, err := Allocate(n, used); err == nil {
+	if _, err := Allocate(n, nil, used); err == nil {
 		t.Fatal("a full subnet gave an address (the broadcast?)")
+	}
+	for ip, want := range map[string]string{
+		"10.9.0.2": "IPAM error: requested ip address 10.9.0.2 is already allocated to container ID c0",
+		"10.9.0.1": "IPAM error: address already in use: requested static IP 10.9.0.1 matches the subnet gateway",
+	} {
+		if _, err := Allocate(n, []net.IP{net.ParseIP(ip)}, used); err == nil || err.Error() != want {
+			t.Errorf("static %s: %v", ip, err)
+		}
+	}
+	delete(used, "10.9.0.4")
+	if ips, err := Allocate(n, []net.IP{net.ParseIP("10.9.0.4")}, used); err != nil || !ips[0].Equal(net.ParseIP("10.9.0.4")) {
+		t.Errorf("free static address: %v %v", ips, err)
 	}
 }
 
