@@ -20,7 +20,7 @@ func addNetworkCommands(root *cobra.Command, g *Globals) {
 	n := &cobra.Command{Use: "network", Short: "Manage networks", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 	root.AddCommand(n)
 	n.AddCommand(networkCreateCmd(g), networkLsCmd(g), networkInspectCmd(g), networkRmCmd(g),
-		networkPruneCmd(g), networkExistsCmd(g))
+		networkPruneCmd(g), networkExistsCmd(g), networkConnectCmd(g), networkDisconnectCmd(g), networkReloadCmd(g))
 }
 
 func networkCreateCmd(g *Globals) *cobra.Command {

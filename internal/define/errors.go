@@ -21,6 +21,11 @@ var (
 	ErrNoSuchNetwork = errdefs.New(errdefs.ErrNotFound, "network not found")
 	ErrNetworkExists = errdefs.New(errdefs.ErrConflict, "network already exists")
 	ErrNetworkInUse  = errdefs.New(errdefs.ErrConflict, "network is being used")
+	// connect/disconnect/reload: a mode without networks, a second
+	// connect, a container whose namespace is not there.
+	ErrNetworkModeInvalid = errdefs.New(errdefs.ErrInvalidArgument, "invalid network mode")
+	ErrNetworkConnected   = errdefs.New(errdefs.ErrConflict, "network is already connected")
+	ErrNoNetwork          = errdefs.New(errdefs.ErrInvalidState, "container has no network namespace")
 	// ErrPortInUse: a published host port is taken. podman binds ports
 	// while the runtime creates the container, so run reports it as a
 	// runtime failure (126).

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -22,8 +23,8 @@ func inspectNetwork(c *define.Container, ids map[string]string) *define.InspectN
 		ns.Networks = nil
 		return ns
 	}
-	for name := range c.Config.Networks {
-		in := &define.InspectNetwork{Aliases: []string{c.Config.ID[:12]}, NetworkID: ids[name]}
+	for name, opts := range c.Config.Networks {
+		in := &define.InspectNetwork{Aliases: append(slices.Clone(opts.Aliases), extraAliases(c)...), NetworkID: ids[name]}
 		for _, ifc := range c.State.NetworkStatus[name].Interfaces {
 			in.MacAddress = ifc.MacAddress.String()
 			for _, a := range ifc.Subnets {

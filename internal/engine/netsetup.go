@@ -113,12 +113,7 @@ func (r *Runtime) createNetNS(ctx context.Context, c *define.Container) error {
 // setupRequest allocates the container an address on each network (the
 // caller holds the network lock) outside used.
 func (r *Runtime) setupRequest(c *define.Container, used map[string]network.Used) (network.SetupRequest, error) {
-	req := network.SetupRequest{
-		ContainerID: c.Config.ID, ContainerName: c.Config.Name,
-		Ports: c.Config.PortMappings,
-		// aardvark forwards to these (resolv.conf lists aardvark only).
-		DNSServers: append(slices.Clone(r.containersConf().DNSServers.Get()), c.Config.DNSServers...),
-	}
+	req := r.baseRequest(c)
 	names := make([]string, 0, len(c.Config.Networks))
 	for name := range c.Config.Networks {
 		names = append(names, name)
@@ -219,7 +214,7 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
 // network without status (setup never finished) is torn down too, as
 // netavark's teardown skips what is not there.
 func (r *Runtime) teardownRequest(c *define.Container) network.SetupRequest {
-	req := network.SetupRequest{ContainerID: c.Config.ID, ContainerName: c.Config.Name, Ports: c.Config.PortMappings}
+	req := r.baseRequest(c)
 	i := 0
 	for name, opts := range c.Config.Networks {
 		n, err := r.networks().Lookup(name)

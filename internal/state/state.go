@@ -12,6 +12,8 @@ package state
 import (
 	"context"
 
+	"go.podman.io/common/libnetwork/types"
+
 	"github.com/pier-engine/pier/internal/define"
 )
 
@@ -39,6 +41,9 @@ type Store interface {
 	// RenameContainer changes the name in the index and in the config
 	// (define.ErrNameInUse, define.ErrNoSuchCtr).
 	RenameContainer(ctx context.Context, id, newName string) error
+	// SaveNetworks replaces the networks in a container's config (network
+	// connect/disconnect), define.ErrNoSuchCtr if it is gone.
+	SaveNetworks(ctx context.Context, id string, nets map[string]types.PerNetworkOptions) error
 	// RemoveContainer deletes a container, its dependency records and
 	// frees its name (define.ErrNoSuchCtr if it is gone). It fails with
 	// define.ErrCtrExists while other containers depend on it.
