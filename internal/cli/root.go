@@ -24,6 +24,10 @@ import (
 type Globals struct {
 	Root, RunRoot, Runtime, StorageDriver, LogLevel, TmpDir string
 	VolumePath, NetworkConfigDir                            string
+	// DefaultMountsFile is podman's hidden --default-mounts-file: the
+	// mounts.conf whose subscriptions (e.g. /run/secrets) every container
+	// and RUN step gets.
+	DefaultMountsFile string
 	// EventsBackend is --events-backend (file, journald, none).
 	EventsBackend             string
 	StorageOpts, RuntimeFlags []string
@@ -85,19 +89,20 @@ func (g *Globals) Engine(ctx context.Context) (*engine.Runtime, error) {
 		"TmpDir":      flags.Changed("tmpdir"),
 	}
 	rt, err := engine.Open(ctx, engine.Options{
-		Config:           conf,
-		GraphRoot:        g.Root,
-		RunRoot:          g.RunRoot,
-		Runtime:          g.Runtime,
-		RuntimeFlags:     g.RuntimeFlags,
-		StorageDriver:    g.StorageDriver,
-		StorageOpts:      g.storageOpts(flags),
-		TmpDir:           g.TmpDir,
-		VolumePath:       g.VolumePath,
-		NetworkConfigDir: g.NetworkConfigDir,
-		Explicit:         explicit,
-		GlobalArgs:       g.globalArgs(),
-		EventsBackend:    g.EventsBackend,
+		Config:            conf,
+		GraphRoot:         g.Root,
+		RunRoot:           g.RunRoot,
+		Runtime:           g.Runtime,
+		RuntimeFlags:      g.RuntimeFlags,
+		StorageDriver:     g.StorageDriver,
+		StorageOpts:       g.storageOpts(flags),
+		TmpDir:            g.TmpDir,
+		VolumePath:        g.VolumePath,
+		NetworkConfigDir:  g.NetworkConfigDir,
+		DefaultMountsFile: g.DefaultMountsFile,
+		Explicit:          explicit,
+		GlobalArgs:        g.globalArgs(),
+		EventsBackend:     g.EventsBackend,
 	})
 	if err != nil {
 		return nil, err

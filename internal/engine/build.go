@@ -55,6 +55,9 @@ func (r *Runtime) Build(ctx context.Context, req BuildRequest) (string, error) {
 	if o.NetworkInterface == nil {
 		o.NetworkInterface = &buildNetwork{r: r, ctx: context.WithoutCancel(ctx)}
 	}
+	if o.DefaultMountsFilePath == "" {
+		o.DefaultMountsFilePath = r.defaultMountsFile()
+	}
 	if err := r.buildUlimits(&o); err != nil {
 		return "", err
 	}

@@ -41,6 +41,8 @@ type Options struct {
 	VolumePath string
 	// NetworkConfigDir overrides containers.conf's network_config_dir.
 	NetworkConfigDir string
+	// DefaultMountsFile overrides containers.conf's default_mounts_file.
+	DefaultMountsFile string
 	// Explicit names the state.Paths fields the user set on the command
 	// line; only those may differ from what the state was created with.
 	Explicit map[string]bool

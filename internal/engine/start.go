@@ -159,6 +159,7 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 	if err != nil {
 		return err
 	}
+	r.addSubscriptionMounts(s, &c.Config, paths.RunDir, rootfs)
 	if c.Config.Seccomp != "unconfined" {
 		if err := specgen.ApplySeccomp(s, c.Config.Seccomp); err != nil {
 			return err
