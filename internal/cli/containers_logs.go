@@ -54,6 +54,19 @@ func newLogsCommand(g *Globals) *cobra.Command {
 }
 
 func runLogs(ctx context.Context, g *Globals, o *logsOpts, args []string) error {
+	opts, err := o.engineOptions()
+	if err != nil {
+		return err
+	}
+	rt, ts, err := openTargets(ctx, g, args, false, o.latest, nil, false)
+	if err != nil {
+		return err
+	}
+	return printLogs(ctx, g, rt, o, opts, ts)
+}
+
+// engineOptions checks the flags and turns them into the engine's options.
+func (o *logsOpts) engineOptions() (engine.LogOptions, error) {
 	opts := engine.LogOptions{Follow: o.follow, Tail: o.tail, Timestamps: o.timestamps}
 	if o.tail < 0 {
 		opts.Tail = -1
@@ -62,18 +75,20 @@ func runLogs(ctx context.Context, g *Globals, o *logsOpts, args []string) error 
 	now := time.Now()
 	if o.since != "" {
 		if opts.Since, err = parseInputTime(o.since, now); err != nil {
-			return fmt.Errorf("parsing time %q: %w", o.since, err)
+			return opts, fmt.Errorf("parsing time %q: %w", o.since, err)
 		}
 	}
 	if o.until != "" {
 		if opts.Until, err = parseInputTime(o.until, now); err != nil {
-			return fmt.Errorf("parsing time %q: %w", o.until, err)
+			return opts, fmt.Errorf("parsing time %q: %w", o.until, err)
 		}
 	}
-	rt, ts, err := openTargets(ctx, g, args, false, o.latest, nil, false)
-	if err != nil {
-		return err
-	}
+	return opts, nil
+}
+
+// printLogs prints the logs of ts, each line prefixed with its container
+// (short ID, or name with --names) when there are several.
+func printLogs(ctx context.Context, g *Globals, rt *engine.Runtime, o *logsOpts, opts engine.LogOptions, ts []target) error {
 	var mu sync.Mutex // lines of followed containers interleave whole
 	var wg sync.WaitGroup
 	errs := make([]error, len(ts))

@@ -183,3 +183,12 @@ func (r *Runtime) PodTop(ctx context.Context, nameOrID string, descriptors []str
 	}
 	return out, nil
 }
+
+// PodContainers returns the pod's containers, infra first, states synced.
+func (r *Runtime) PodContainers(ctx context.Context, nameOrID string) ([]*define.Container, error) {
+	p, err := r.LookupPod(ctx, nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	return r.podMembers(ctx, p.Config.ID)
+}

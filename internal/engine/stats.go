@@ -123,8 +123,25 @@ func (r *Runtime) ContainerStats(ctx context.Context, c *define.Container, prev 
 	}
 	s.PIDs = cg.PIDs
 	s.BlockInput, s.BlockOutput = cg.BlockRead, cg.BlockWrite
-	s.Network = netStats(c)
+	s.Network = netStats(r.netOwnerView(ctx, c))
 	return s, nil
+}
+
+// netOwnerView is c as seen by netStats: a container joining another's
+// network namespace (a pod member) counts that namespace's interfaces,
+// which the owner's network status names, read through c's own PID.
+func (r *Runtime) netOwnerView(ctx context.Context, c *define.Container) *define.Container {
+	id, ok := strings.CutPrefix(c.Config.NetworkMode, netnsPrefix)
+	if !ok {
+		return c
+	}
+	owner, err := r.store.Container(ctx, id)
+	if err != nil {
+		return c
+	}
+	view := *c
+	view.State.NetNS, view.State.NetworkStatus = owner.State.NetNS, owner.State.NetworkStatus
+	return &view
 }
 
 // memLimit caps a cgroup limit at the host's memory, as podman shows it

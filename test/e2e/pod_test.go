@@ -162,3 +162,31 @@ func TestPodCreateKilled(t *testing.T) {
 		p.CheckClean("after pod rm -f of a half-created pod (" + fp + ")")
 	}
 }
+
+// pod logs, top and stats cover the pod's containers: logs without the
+// infra container, prefixed per container; top and stats with it.
+func TestPodLogsTopStats(t *testing.T) {
+	p := newPier(t)
+	id := p.MustRun("pod", "create", "--name", "lp").Out()
+	a := p.MustRun("run", "-d", "--pod", "lp", "--name", "la", Image, "sh", "-c", "echo one; exec sleep 100").Out()
+	p.MustRun("run", "-d", "--pod", "lp", "--name", "lb", Image, "sh", "-c", "echo two; exec sleep 100")
+	p.WaitLogs("la", "one", 10*time.Second)
+	p.WaitLogs("lb", "two", 10*time.Second)
+	if got := p.MustRun("pod", "logs", "--names", "lp").Lines(); strings.Join(got, "|") != "la one|lb two" {
+		t.Fatalf("pod logs --names: %q", got)
+	}
+	if got := p.MustRun("pod", "logs", "lp").Lines(); len(got) != 2 || got[0] != a[:12]+" one" {
+		t.Fatalf("pod logs: %q", got)
+	}
+	if got := p.MustRun("pod", "logs", "-c", "lb", "lp").Out(); got != "two" {
+		t.Fatalf("pod logs -c: %q", got)
+	}
+	top := p.MustRun("pod", "top", "lp", "pid", "args").Lines()
+	if len(top) != 4 || !strings.Contains(top[1], "/catatonit -P") || !strings.Contains(strings.Join(top, "\n"), "sleep 100") {
+		t.Fatalf("pod top: %q", top)
+	}
+	stats := p.MustRun("pod", "stats", "--no-stream", "--format", "{{.Pod}} {{.Name}}", "lp").Lines()
+	if len(stats) != 3 || stats[1] != id[:12]+" la" {
+		t.Fatalf("pod stats: %q", stats)
+	}
+}
