@@ -32,7 +32,7 @@ func addContainerCommands(root *cobra.Command, g *Globals) {
 		newCreateCommand, newRunCommand, newStartCommand, newStopCommand,
 		newKillCommand, newRestartCommand, newRmCommand, newPsCommand,
 		newLogsCommand, newWaitCommand, newRenameCommand, newAttachCommand, newPortCommand,
-		newExecCommand, newPauseCommand, newUnpauseCommand, newCpCommand, newTopCommand, newStatsCommand,
+		newExecCommand, newPauseCommand, newUnpauseCommand, newCpCommand, newTopCommand, newStatsCommand, newInitCommand,
 	}
 	for _, mk := range shared {
 		root.AddCommand(mk(g))

@@ -29,8 +29,11 @@ const (
 
 // String is what users see: podman shows "configured" as "created".
 func (s Status) String() string {
-	if s == StatusConfigured {
+	switch s {
+	case StatusConfigured:
 		return string(StatusCreated)
+	case StatusCreated:
+		return "initialized" // in the runtime, not started: podman 5's name
 	}
 	return string(s)
 }
@@ -235,7 +238,7 @@ type ContainerState struct {
 	SlirpPID    int    `json:"slirpPid,omitempty"`
 	SlirpSubnet string `json:"slirpSubnet,omitempty"`
 	// ExecSessions are the container's exec sessions by ID, kept while
-	// they are attached or (exec -d) until the container stops.
+	// they are attached or (exec -d) until the container starts again.
 	ExecSessions map[string]*ExecSession `json:"execSessions,omitempty"`
 }
 

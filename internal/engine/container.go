@@ -135,7 +135,7 @@ func (r *Runtime) syncState(c *define.Container) bool {
 		st.FinishedAt = at
 		st.PID, st.PIDStart = 0, 0
 		st.StopperPID, st.StopperStart = 0, 0
-		st.ExecSessions = nil // they die with the container's PID namespace
+		st.ExecSessions = detachedSessions(st.ExecSessions)
 		return true
 	}
 	monAlive := monitorAlive(st)
@@ -145,7 +145,7 @@ func (r *Runtime) syncState(c *define.Container) bool {
 		st.FinishedAt = time.Now()
 		st.PID, st.PIDStart = 0, 0
 		st.MonitorPID, st.MonitorStart = 0, 0
-		st.ExecSessions = nil
+		st.ExecSessions = detachedSessions(st.ExecSessions)
 		return true
 	}
 	if st.Status == define.StatusCreated && monAlive {
@@ -159,6 +159,23 @@ func (r *Runtime) syncState(c *define.Container) bool {
 		return true
 	}
 	return false
+}
+
+// detachedSessions keeps, once the container exited, the exec -d
+// sessions (their processes died with its PID namespace), as podman lists
+// them until the next start; attached ones end with their caller.
+func detachedSessions(ss map[string]*define.ExecSession) map[string]*define.ExecSession {
+	var kept map[string]*define.ExecSession
+	for id, s := range ss {
+		if s.Detached {
+			if kept == nil {
+				kept = map[string]*define.ExecSession{}
+			}
+			s.PID, s.MonitorPID = 0, 0
+			kept[id] = s
+		}
+	}
+	return kept
 }
 
 // exited waits until the container's monitor reports the exit or dies.

@@ -62,7 +62,50 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		return nil, fmt.Errorf("container %s is being removed: %w", c.Config.Name, define.ErrCtrStateInvalid)
 	case define.StatusStopping:
 		return nil, fmt.Errorf("unable to start container %q: container %s must be in Created or Stopped state to be started: %w", c.Config.ID, c.Config.ID, define.ErrCtrStateInvalid)
+	case define.StatusCreated:
+		if monitorAlive(&c.State) {
+			// Initialized (`init`): the runtime holds it; only the start
+			// is left.
+			att, err := r.startCreated(ctx, c, attach)
+			if err == nil {
+				r.ctrEvent(c, events.Start)
+			}
+			return att, err
+		}
 	}
+	p, err := r.prepareRun(ctx, c, initial)
+	if err != nil {
+		return nil, err
+	}
+	rt, monPath, mcfg, rootfs := p.rt, p.monPath, p.mcfg, p.rootfs
+	fail := func(err error) (*monitor.AttachConn, error) { return r.failStart(ctx, c, err) }
+	var att *monitor.AttachConn
+	if rt.CanRunDetached() {
+		att, err = r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
+	} else {
+		att, err = r.launchThenStart(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
+	}
+	if err == nil {
+		r.ctrEvent(c, events.Init)
+		r.ctrEvent(c, events.Start)
+		if attach {
+			r.ctrEvent(c, events.Attach)
+		}
+	}
+	return att, err
+}
+
+// preparedRun is what runs a container, ready for its monitor.
+type preparedRun struct {
+	rt      *oci.Runtime
+	monPath string
+	mcfg    *monitor.Config
+	rootfs  string
+}
+
+// prepareRun does every step before the monitor: run dir, storage,
+// network, bundle. A failure is recorded and undone (failStart).
+func (r *Runtime) prepareRun(ctx context.Context, c *define.Container, initial *TermSize) (*preparedRun, error) {
 	rt, err := r.runtimeFor(c)
 	if err != nil {
 		return nil, err
@@ -80,16 +123,10 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		return nil, err
 	}
 	failpoint.Hit("start-after-mount")
-	fail := func(err error) (*monitor.AttachConn, error) {
-		c.State.Status = define.StatusConfigured
-		c.State.Error = err.Error()
-		c.State.PID, c.State.MonitorPID = 0, 0
-		r.teardownNetwork(ctx, c)
-		r.unmountStorage(ctx, c)
-		_ = r.save(ctx, c)
+	fail := func(err error) (*preparedRun, error) {
+		_, err = r.failStart(ctx, c, err)
 		return nil, err
 	}
-
 	if err := r.setupNetwork(ctx, c); err != nil {
 		return fail(err)
 	}
@@ -100,20 +137,48 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	if err != nil {
 		return fail(err)
 	}
-	var att *monitor.AttachConn
-	if rt.CanRunDetached() {
-		att, err = r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
-	} else {
-		att, err = r.launchThenStart(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
+	return &preparedRun{rt: rt, monPath: monPath, mcfg: mcfg, rootfs: rootfs}, nil
+}
+
+// failStart records a failed start and undoes its network and mount.
+func (r *Runtime) failStart(ctx context.Context, c *define.Container, err error) (*monitor.AttachConn, error) {
+	c.State.Status = define.StatusConfigured
+	c.State.Error = err.Error()
+	c.State.PID, c.State.MonitorPID = 0, 0
+	r.teardownNetwork(ctx, c)
+	r.unmountStorage(ctx, c)
+	_ = r.save(ctx, c)
+	return nil, err
+}
+
+// Init creates the container in the runtime without starting its process
+// (podman's init): its monitor runs and holds its stdio; `start` then only
+// starts the process.
+func (r *Runtime) Init(ctx context.Context, nameOrID string) error {
+	c, err := r.Lookup(ctx, nameOrID)
+	if err != nil {
+		return err
 	}
-	if err == nil {
-		r.ctrEvent(c, events.Init)
-		r.ctrEvent(c, events.Start)
-		if attach {
-			r.ctrEvent(c, events.Attach)
-		}
+	c, l, err := r.locked(ctx, c.Config.ID)
+	if err != nil {
+		return err
 	}
-	return att, err
+	defer l.Unlock()
+	switch c.State.Status {
+	case define.StatusConfigured, define.StatusStopped, define.StatusExited:
+	default:
+		return fmt.Errorf("container %s has already been created in runtime: %w", c.Config.ID, define.ErrCtrStateInvalid)
+	}
+	p, err := r.prepareRun(ctx, c, nil)
+	if err != nil {
+		return err
+	}
+	fail := func(err error) (*monitor.AttachConn, error) { return r.failStart(ctx, c, err) }
+	if err := r.launchCreated(ctx, c, p.rt, p.monPath, p.mcfg, p.rootfs, fail); err != nil {
+		return err
+	}
+	r.ctrEvent(c, events.Init)
+	return nil
 }
 
 // clearRunDir removes the leftovers of an earlier run (the runtime
@@ -205,10 +270,21 @@ func (r *Runtime) monitorConfig(ctx context.Context, c *define.Container, rt *oc
 // cannot `run --detach`).
 func (r *Runtime) launchThenStart(ctx context.Context, c *define.Container, rt *oci.Runtime, monPath string,
 	mcfg *monitor.Config, rootfs string, attach bool, fail func(error) (*monitor.AttachConn, error)) (*monitor.AttachConn, error) {
-	id, runDir := c.Config.ID, mcfg.RunDir
+	if err := r.launchCreated(ctx, c, rt, monPath, mcfg, rootfs, fail); err != nil {
+		return nil, err
+	}
+	return r.startCreated(ctx, c, attach)
+}
+
+// launchCreated starts the monitor, which has the runtime create the
+// container, and records it created.
+func (r *Runtime) launchCreated(ctx context.Context, c *define.Container, rt *oci.Runtime, monPath string,
+	mcfg *monitor.Config, rootfs string, fail func(error) (*monitor.AttachConn, error)) error {
+	id := c.Config.ID
 	pid, monPID, err := monitor.Launch(ctx, monPath, mcfg)
 	if err != nil {
-		return fail(fmt.Errorf("starting container %s: %w", c.Config.Name, err))
+		_, err = fail(fmt.Errorf("starting container %s: %w", c.Config.Name, err))
+		return err
 	}
 	failpoint.Hit("start-after-monitor")
 	c.State = define.ContainerState{
@@ -220,8 +296,21 @@ func (r *Runtime) launchThenStart(ctx context.Context, c *define.Container, rt *
 	}
 	if err := r.save(ctx, c); err != nil {
 		_ = rt.Delete(context.WithoutCancel(ctx), id, true)
-		return fail(err)
+		_, err = fail(err)
+		return err
 	}
+	return nil
+}
+
+// startCreated starts the process of a container the runtime created,
+// after registering an attach client if asked.
+func (r *Runtime) startCreated(ctx context.Context, c *define.Container, attach bool) (*monitor.AttachConn, error) {
+	id, runDir := c.Config.ID, r.ctrRunDir(c.Config.ID)
+	rt, err := r.runtimeFor(c)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*monitor.AttachConn, error) { return r.failStart(ctx, c, err) }
 	var att *monitor.AttachConn
 	if attach {
 		if att, err = monitor.DialAttach(ctx, runDir); err != nil {

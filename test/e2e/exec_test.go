@@ -65,7 +65,8 @@ func TestExec(t *testing.T) {
 		t.Errorf("exec --privileged has the same capabilities as exec: %s", plain)
 	}
 
-	// A detached session is listed until the container stops.
+	// A detached session is listed until the container starts again, as
+	// podman keeps it.
 	id := p.MustRun("exec", "-d", "e", "sh", "-c", "echo detached > /tmp/d; sleep 100").Out()
 	if len(id) != 64 {
 		t.Fatalf("exec -d prints the session ID: %q", id)
@@ -84,8 +85,8 @@ func TestExec(t *testing.T) {
 	}
 	p.MustRun("unpause", "e")
 	p.MustRun("stop", "-t", "0", "e")
-	if got := p.Inspect("e", "{{.ExecIDs}}"); got != "[]" {
-		t.Errorf("sessions outlive the container: %q", got)
+	if got := p.Inspect("e", "{{.ExecIDs}} {{.State.Status}}"); got != "["+id+"] exited" {
+		t.Errorf("the detached session after the container stopped: %q", got)
 	}
 	r = p.Run("exec", "e", "true")
 	if r.ExitCode != 255 || !strings.Contains(r.Stderr, "can only create exec sessions on running containers") {
@@ -93,6 +94,9 @@ func TestExec(t *testing.T) {
 	}
 	// The container's restart is not disturbed by its old exec monitors.
 	p.MustRun("start", "e")
+	if got := p.Inspect("e", "{{.ExecIDs}}"); got != "[]" {
+		t.Errorf("sessions of the last run after a start: %q", got)
+	}
 	if got := p.MustRun("exec", "e", "echo", "again").Out(); got != "again" {
 		t.Errorf("exec after restart: %q", got)
 	}
