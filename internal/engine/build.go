@@ -52,8 +52,9 @@ func (r *Runtime) Build(ctx context.Context, req BuildRequest) (string, error) {
 	o := req.Options
 	o.Runtime = rt.Path
 	o.RuntimeArgs = append(slices.Clone(rt.Args), o.RuntimeArgs...)
+	bn := &buildNetwork{r: r, ctx: context.WithoutCancel(ctx)}
 	if o.NetworkInterface == nil {
-		o.NetworkInterface = &buildNetwork{r: r, ctx: context.WithoutCancel(ctx)}
+		o.NetworkInterface = bn
 	}
 	if o.DefaultMountsFilePath == "" {
 		o.DefaultMountsFilePath = r.defaultMountsFile()
@@ -75,6 +76,7 @@ func (r *Runtime) Build(ctx context.Context, req BuildRequest) (string, error) {
 		return res.id, buildError(res.err)
 	case <-ctx.Done():
 		killBuildSteps(rt.Args[1])
+		bn.teardownActive()
 		return "", fmt.Errorf("build interrupted: %w", ctx.Err())
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"go.podman.io/common/libnetwork/types"
 
@@ -25,6 +27,10 @@ import (
 type buildNetwork struct {
 	r   *Runtime
 	ctx context.Context
+	mu  sync.Mutex
+	// active maps the RUN containers set up and not torn down yet to
+	// their namespace paths, for an interrupted build to tear down.
+	active map[string]string
 }
 
 var errBuildNetwork = errors.New("not supported by the network of a build step")
@@ -65,12 +71,40 @@ func (b *buildNetwork) Setup(nsPath string, o types.SetupOptions) (map[string]ty
 		_ = os.Remove(b.reservation(o.ContainerID))
 		return nil, fmt.Errorf("setting up network for build container %s: %w", o.ContainerName, err)
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.active == nil {
+		b.active = map[string]string{}
+	}
+	b.active[o.ContainerID] = nsPath
 	return status, nil
 }
 
 // Teardown undoes Setup with the addresses it reserved, then frees them.
 func (b *buildNetwork) Teardown(nsPath string, o types.TeardownOptions) error {
-	path := b.reservation(o.ContainerID)
+	b.mu.Lock()
+	delete(b.active, o.ContainerID)
+	b.mu.Unlock()
+	return b.teardown(o.ContainerID, nsPath)
+}
+
+// teardownActive tears down the steps still set up: an interrupted build
+// returns before buildah's teardown. The namespace paths stay valid while
+// pier runs (buildah holds them open in this process).
+func (b *buildNetwork) teardownActive() {
+	b.mu.Lock()
+	active := b.active
+	b.active = nil
+	b.mu.Unlock()
+	for id, ns := range active {
+		if err := b.teardown(id, ns); err != nil {
+			slog.Warn(fmt.Sprintf("tearing down network of build container %s: %v", id, err))
+		}
+	}
+}
+
+func (b *buildNetwork) teardown(id, nsPath string) error {
+	path := b.reservation(id)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("reading build network reservation: %w", err)

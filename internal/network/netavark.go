@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 
 	"go.podman.io/common/libnetwork/types"
 	"go.podman.io/storage/pkg/lockfile"
@@ -109,6 +110,10 @@ func (d Driver) run(ctx context.Context, verb, nsPath string, in netavarkInput, 
 		env = append(env, "PATH="+p+":/usr/sbin:/sbin")
 	}
 	cmd.Env = env
+	// Its own process group: a ^C or `timeout` signals pier's whole group,
+	// and a netavark killed halfway leaves interfaces and firewall rules
+	// (an interrupted build tears its step's network down after the signal).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
 		var ne struct {
