@@ -31,6 +31,7 @@ type createOpts struct {
 	interactive, tty, rm, readOnly, httpProxy, quiet        bool
 	reg                                                     registryFlags
 	run                                                     runFlags
+	health                                                  healthFlags
 	net                                                     netFlags
 }
 
@@ -64,6 +65,7 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.readOnly, "read-only", false, "Make containers root filesystem read-only")
 	f.BoolVar(&o.httpProxy, "http-proxy", true, "Set proxy environment variables in the container based on the host proxy vars")
 	o.run.add(f)
+	o.health.add(f)
 	o.net.add(f)
 }
 
@@ -109,6 +111,9 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 		return nil, err
 	}
 	if err := o.run.apply(req); err != nil {
+		return nil, err
+	}
+	if err := o.health.apply(cmd.Flags(), req); err != nil {
 		return nil, err
 	}
 	env, err := specgen.ParseEnv(o.env, o.envFile)

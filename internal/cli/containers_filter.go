@@ -144,10 +144,13 @@ func ctrPredicate(key string, vals []string, env filterEnv) (ctrPred, error) {
 		return func(c *define.Container) bool { return shouldStartOnBoot(c) == want }, nil
 	case "network":
 		return networkPredicate(vals, env), nil
-	case "pod", "health":
-		// No container is in a pod or has a healthcheck yet: podman
-		// matches nothing for an unknown pod.
+	case "pod":
+		// podman matches nothing for an unknown pod.
 		return func(*define.Container) bool { return false }, nil
+	case "health":
+		return func(c *define.Container) bool {
+			return c.State.Health != nil && slices.Contains(vals, c.State.Health.Status)
+		}, nil
 	}
 	return nil, fmt.Errorf("%s is an invalid filter", key)
 }

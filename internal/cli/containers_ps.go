@@ -274,6 +274,9 @@ func newPsContainer(c *define.Container, now time.Time) psContainer {
 		}
 	}
 	p.Status = psStatus(p.State, st.StartedAt, st.FinishedAt, st.ExitCode, now)
+	if st.Health != nil && p.Status != "" {
+		p.Status += " (" + st.Health.Status + ")"
+	}
 	if st.Status == define.StatusStorage {
 		// podman lists another tool's container with no times or networks.
 		p.StartedAt, p.ExitedAt, p.Networks = 0, 0, nil

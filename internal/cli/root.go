@@ -190,6 +190,7 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 		addSystemCommands,
 		addNetworkCommands,
 		addVolumeCommands,
+		addHealthcheckCommands,
 		addPodCommands,
 		addKubeCommands,
 		addKubePlayCommands,

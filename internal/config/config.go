@@ -122,6 +122,9 @@ type EngineConfig struct {
 	// EventsLogFileMaxSize is the size past which the log is cut in half
 	// (0: never).
 	EventsLogFileMaxSize uint64
+	// HealthcheckEvents records a health_status event at every
+	// healthcheck run (podman's default); false records none.
+	HealthcheckEvents bool
 	// PullPolicy is the default of --pull.
 	PullPolicy string
 	// VolumePath is where named volumes live. Empty means
@@ -185,6 +188,7 @@ func Default() *Config {
 			EventsLogger:  "file",
 			// podman's default, go.podman.io/common's DefaultEventsLogSizeMax
 			EventsLogFileMaxSize: 1000000,
+			HealthcheckEvents:    true,
 			PullPolicy:           "missing",
 			HooksDir:             slices.Clone(cconfig.DefaultHooksDirs),
 			MonitorPath: []string{

@@ -165,6 +165,7 @@ func fromCommon(cc *cconfig.Config, own *ownKeys) *Config {
 	c.Engine.EventsLogger = en.EventsLogger
 	c.Engine.EventsLogFilePath = en.EventsLogFilePath
 	c.Engine.EventsLogFileMaxSize = en.EventsLogMaxSize()
+	c.Engine.HealthcheckEvents = en.HealthcheckEvents
 	// Spelled as --pull spells it ("IfMissing" -> "missing"); common's
 	// Validate already rejected what it cannot parse.
 	if pp, err := cconfig.ParsePullPolicy(en.PullPolicy); err == nil {

@@ -147,6 +147,10 @@ type ContainerConfig struct {
 	// AutoRemoveImage removes the image once the (auto-removed) container
 	// is gone (run --rmi).
 	AutoRemoveImage bool `json:"autoRemoveImage,omitempty"`
+	// HealthCheck is the healthcheck its monitor runs (--health-*, else
+	// the image's); HealthOnFailure what an unhealthy result does.
+	HealthCheck     *HealthConfig `json:"healthCheck,omitempty"`
+	HealthOnFailure string        `json:"healthOnFailure,omitempty"`
 	// Security options (--security-opt): no_new_privs for the process,
 	// "unconfined" to run without the default seccomp profile, and
 	// label=disable (pier applies no SELinux labels either way).
@@ -218,6 +222,9 @@ type ContainerState struct {
 	StoppedByUser bool      `json:"stoppedByUser,omitempty"`
 	Error         string    `json:"error,omitempty"`
 	RestartCount  uint      `json:"restartCount,omitempty"`
+	// Health is read from the run's health file when the container is
+	// loaded (never stored with the state): nil without a healthcheck.
+	Health *HealthCheckResults `json:"-"`
 	// Start times (clock ticks since boot) of PID and MonitorPID: a PID
 	// alone may have been reused by an unrelated process.
 	PIDStart     uint64 `json:"pidStart,omitempty"`

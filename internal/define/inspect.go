@@ -55,21 +55,23 @@ type InspectContainerData struct {
 
 // InspectContainerState is the container's runtime state.
 type InspectContainerState struct {
-	OciVersion    string    `json:"OciVersion"`
-	Status        string    `json:"Status"`
-	Running       bool      `json:"Running"`
-	Paused        bool      `json:"Paused"`
-	Restarting    bool      `json:"Restarting"`
-	OOMKilled     bool      `json:"OOMKilled"`
-	Dead          bool      `json:"Dead"`
-	Pid           int       `json:"Pid"`
-	ConmonPid     int       `json:"ConmonPid,omitempty"`
-	ExitCode      int32     `json:"ExitCode"`
-	Error         string    `json:"Error"`
-	StartedAt     time.Time `json:"StartedAt"`
-	FinishedAt    time.Time `json:"FinishedAt"`
-	CgroupPath    string    `json:"CgroupPath,omitempty"`
-	StoppedByUser bool      `json:"StoppedByUser"`
+	OciVersion string    `json:"OciVersion"`
+	Status     string    `json:"Status"`
+	Running    bool      `json:"Running"`
+	Paused     bool      `json:"Paused"`
+	Restarting bool      `json:"Restarting"`
+	OOMKilled  bool      `json:"OOMKilled"`
+	Dead       bool      `json:"Dead"`
+	Pid        int       `json:"Pid"`
+	ConmonPid  int       `json:"ConmonPid,omitempty"`
+	ExitCode   int32     `json:"ExitCode"`
+	Error      string    `json:"Error"`
+	StartedAt  time.Time `json:"StartedAt"`
+	FinishedAt time.Time `json:"FinishedAt"`
+	// Health is the healthcheck's results (none without a healthcheck).
+	Health        *HealthCheckResults `json:"Health,omitempty"`
+	CgroupPath    string              `json:"CgroupPath,omitempty"`
+	StoppedByUser bool                `json:"StoppedByUser"`
 }
 
 // DriverData is the storage driver and its per-container data.
@@ -139,30 +141,37 @@ type InspectHostPort struct {
 
 // InspectContainerConfig is how the container was configured.
 type InspectContainerConfig struct {
-	Hostname      string              `json:"Hostname"`
-	DomainName    string              `json:"Domainname"`
-	User          string              `json:"User"`
-	AttachStdin   bool                `json:"AttachStdin"`
-	AttachStdout  bool                `json:"AttachStdout"`
-	AttachStderr  bool                `json:"AttachStderr"`
-	Tty           bool                `json:"Tty"`
-	OpenStdin     bool                `json:"OpenStdin"`
-	StdinOnce     bool                `json:"StdinOnce"`
-	Env           []string            `json:"Env"`
-	Cmd           []string            `json:"Cmd"`
-	Image         string              `json:"Image"`
-	Volumes       map[string]struct{} `json:"Volumes"`
-	WorkingDir    string              `json:"WorkingDir"`
-	Entrypoint    []string            `json:"Entrypoint"`
-	OnBuild       *string             `json:"OnBuild"`
-	Labels        map[string]string   `json:"Labels"`
-	Annotations   map[string]string   `json:"Annotations"`
-	StopSignal    string              `json:"StopSignal"`
-	CreateCommand []string            `json:"CreateCommand,omitempty"`
-	Timezone      string              `json:"Timezone,omitempty"`
-	Umask         string              `json:"Umask,omitempty"`
-	Timeout       uint                `json:"Timeout"`
-	StopTimeout   uint                `json:"StopTimeout"`
+	Hostname     string              `json:"Hostname"`
+	DomainName   string              `json:"Domainname"`
+	User         string              `json:"User"`
+	AttachStdin  bool                `json:"AttachStdin"`
+	AttachStdout bool                `json:"AttachStdout"`
+	AttachStderr bool                `json:"AttachStderr"`
+	Tty          bool                `json:"Tty"`
+	OpenStdin    bool                `json:"OpenStdin"`
+	StdinOnce    bool                `json:"StdinOnce"`
+	Env          []string            `json:"Env"`
+	Cmd          []string            `json:"Cmd"`
+	Image        string              `json:"Image"`
+	Volumes      map[string]struct{} `json:"Volumes"`
+	WorkingDir   string              `json:"WorkingDir"`
+	Entrypoint   []string            `json:"Entrypoint"`
+	OnBuild      *string             `json:"OnBuild"`
+	Labels       map[string]string   `json:"Labels"`
+	Annotations  map[string]string   `json:"Annotations"`
+	StopSignal   string              `json:"StopSignal"`
+	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
+	// HealthcheckOnFailureAction and the log settings are shown for
+	// every container, as podman 5.
+	HealthcheckOnFailureAction string   `json:"HealthcheckOnFailureAction"`
+	HealthLogDestination       string   `json:"HealthLogDestination"`
+	HealthcheckMaxLogCount     int      `json:"HealthcheckMaxLogCount"`
+	HealthcheckMaxLogSize      int      `json:"HealthcheckMaxLogSize"`
+	CreateCommand              []string `json:"CreateCommand,omitempty"`
+	Timezone                   string   `json:"Timezone,omitempty"`
+	Umask                      string   `json:"Umask,omitempty"`
+	Timeout                    uint     `json:"Timeout"`
+	StopTimeout                uint     `json:"StopTimeout"`
 }
 
 // InspectContainerHostConfig is docker's HostConfig as podman fills it.
@@ -249,4 +258,13 @@ type InspectUlimit struct {
 	Name string `json:"Name"`
 	Soft int64  `json:"Soft"`
 	Hard int64  `json:"Hard"`
+}
+
+// Healthcheck is State.Health for templates written for podman 4
+// (`{{.State.Healthcheck}}`), as podman 5 keeps it.
+func (s *InspectContainerState) Healthcheck() HealthCheckResults {
+	if s.Health == nil {
+		return HealthCheckResults{}
+	}
+	return *s.Health
 }

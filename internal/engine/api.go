@@ -102,6 +102,14 @@ type CreateRequest struct {
 	// Resources are cgroup limits; only Memory (limit, reservation,
 	// swap) is supported yet.
 	Resources *spec.LinuxResources
+	// HealthCheck replaces the image's healthcheck (--health-cmd);
+	// HealthOverrides, without Test, adjusts the image's timings;
+	// NoHealthCheck drops any. HealthOnFailure is none, kill, restart
+	// or stop.
+	HealthCheck     *define.HealthConfig
+	HealthOverrides *define.HealthConfig
+	NoHealthCheck   bool
+	HealthOnFailure string
 	// Pull, when set, pulls the image per its policy (run's and create's
 	// --pull, "missing" by default); nil only looks the image up locally.
 	Pull *image.PullOptions

@@ -24,6 +24,7 @@ func (r *Runtime) Lookup(ctx context.Context, nameOrID string) (*define.Containe
 	if r.orphanedExit(c) && r.reap(ctx, c.Config.ID) {
 		return nil, noSuchCtr(nameOrID, define.ErrNoSuchCtr)
 	}
+	r.loadHealth(c)
 	return c, nil
 }
 
@@ -40,6 +41,7 @@ func (r *Runtime) Containers(ctx context.Context) ([]*define.Container, error) {
 		if r.orphanedExit(c) && r.reap(ctx, c.Config.ID) {
 			continue // an --rm container, removed
 		}
+		r.loadHealth(c)
 		out = append(out, c)
 	}
 	return out, nil

@@ -67,6 +67,9 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	mergeImageConfig(cfg, req, img, r.confEnv())
+	if err := applyHealthCheck(cfg, req, img.Healthcheck); err != nil {
+		return nil, err
+	}
 	addImageVolumes(cfg, img)
 	if err := publishAll(cfg, img); err != nil {
 		return nil, err

@@ -35,6 +35,8 @@ type ExecOptions struct {
 	PreserveFDs uint
 	// ConsoleSize sizes the session's pty before its process runs.
 	ConsoleSize *TermSize
+	// quiet records no exec events (healthchecks).
+	quiet bool
 }
 
 // execExitGeneric is podman's exit code when an exec session cannot be
@@ -92,7 +94,9 @@ func (r *Runtime) exec(ctx context.Context, nameOrID string, opts ExecOptions, s
 		r.removeExecSession(ctx, id, sess.ID)
 		return 0, "", err
 	}
-	r.ctrEvent(c, events.Exec)
+	if !opts.quiet {
+		r.ctrEvent(c, events.Exec)
+	}
 	if opts.Detach {
 		r.updateExecSession(ctx, id, sess.ID, func(s *define.ExecSession) { s.PID, s.MonitorPID = pid, monPID })
 		return 0, sess.ID, nil
@@ -107,7 +111,9 @@ func (r *Runtime) exec(ctx context.Context, nameOrID string, opts ExecOptions, s
 	if err != nil {
 		return 0, "", fmt.Errorf("attaching to exec session %s: %w", sess.ID, err)
 	}
-	r.writeEvent(execDiedEvent(c, code))
+	if !opts.quiet {
+		r.writeEvent(execDiedEvent(c, code))
+	}
 	return code, sess.ID, nil
 }
 

@@ -133,6 +133,7 @@ func inspectState(st *define.ContainerState, id string) *define.InspectContainer
 		StartedAt:     st.StartedAt,
 		FinishedAt:    st.FinishedAt,
 		StoppedByUser: st.StoppedByUser,
+		Health:        st.Health,
 	}
 	if st.Running() {
 		s.CgroupPath = "/pier/" + id
@@ -154,23 +155,30 @@ func inspectConfig(cfg *define.ContainerConfig) *define.InspectContainerConfig {
 		entrypoint = []string{}
 	}
 	return &define.InspectContainerConfig{
-		Hostname:      containerHostname(cfg),
-		User:          cfg.User,
-		Tty:           cfg.Terminal,
-		OpenStdin:     cfg.Stdin,
-		Env:           cfg.Env,
-		Cmd:           cfg.Cmd,
-		Image:         cfg.Image,
-		WorkingDir:    cfg.WorkingDir,
-		Entrypoint:    entrypoint,
-		Labels:        cfg.Labels,
-		Annotations:   cfg.Annotations,
-		StopSignal:    sigName,
-		CreateCommand: cfg.CreateCmd,
-		Umask:         cmp.Or(cfg.Umask, "0022"),
-		StopTimeout:   cfg.StopTimeout,
-		Timezone:      cfg.Timezone,
-		Timeout:       cfg.Timeout,
+		Hostname:    containerHostname(cfg),
+		User:        cfg.User,
+		Tty:         cfg.Terminal,
+		OpenStdin:   cfg.Stdin,
+		Env:         cfg.Env,
+		Cmd:         cfg.Cmd,
+		Image:       cfg.Image,
+		WorkingDir:  cfg.WorkingDir,
+		Entrypoint:  entrypoint,
+		Labels:      cfg.Labels,
+		Annotations: cfg.Annotations,
+		StopSignal:  sigName,
+		Healthcheck: cfg.HealthCheck,
+		// podman 5's defaults: pier keeps the results where podman's
+		// "local" does, at most 5 runs of 500 characters.
+		HealthcheckOnFailureAction: cmp.Or(cfg.HealthOnFailure, define.HealthActionNone),
+		HealthLogDestination:       "local",
+		HealthcheckMaxLogCount:     define.HealthMaxLogCount,
+		HealthcheckMaxLogSize:      define.HealthMaxLogSize,
+		CreateCommand:              cfg.CreateCmd,
+		Umask:                      cmp.Or(cfg.Umask, "0022"),
+		StopTimeout:                cfg.StopTimeout,
+		Timezone:                   cfg.Timezone,
+		Timeout:                    cfg.Timeout,
 	}
 }
 

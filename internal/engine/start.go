@@ -256,6 +256,10 @@ func (r *Runtime) monitorConfig(ctx context.Context, c *define.Container, rt *oc
 		MonitorPidFile: c.Config.MonitorPidFile, PidFile: c.Config.PidFile,
 		Timeout: c.Config.Timeout,
 	}
+	if hasHealthCheck(c) && c.Config.HealthCheck.Interval > 0 {
+		mcfg.HealthCommand = r.healthCommandLine(id)
+		mcfg.HealthInterval = c.Config.HealthCheck.Interval
+	}
 	if err := monitor.CheckInheritedFDs(mcfg.PreserveFDs); err != nil {
 		// run checked them before creating; a later start whose caller
 		// passes none starts the container without them.
@@ -375,6 +379,12 @@ func (r *Runtime) runDetached(ctx context.Context, c *define.Container, rt *oci.
 		return fail(err)
 	}
 	return att, nil
+}
+
+// healthCommandLine is what the monitor runs for each healthcheck.
+func (r *Runtime) healthCommandLine(id string) []string {
+	args := append([]string{r.selfExe}, r.opts.GlobalArgs...)
+	return append(args, "healthcheck", "run", id)
 }
 
 // exitCommand is what the monitor runs after the container exits: this

@@ -118,6 +118,11 @@ type Config struct {
 	PidFile        string `json:"pidFile,omitempty"`
 	// Timeout kills the container after this many seconds (--timeout).
 	Timeout uint `json:"timeout,omitempty"`
+	// HealthCommand (`pier healthcheck run ID`) is run every
+	// HealthInterval after the previous run ended, while the container
+	// runs: the monitor is the healthcheck timer, no systemd needed.
+	HealthCommand  []string      `json:"healthCommand,omitempty"`
+	HealthInterval time.Duration `json:"healthInterval,omitempty"`
 
 	// ExecProcess makes this the monitor of an exec session rather than of
 	// the container: with Start, the runtime's `exec --detach --process

@@ -210,7 +210,9 @@ func (s *server) run(syncf *os.File) int {
 		})
 		defer t.Stop()
 	}
+	stopHealth := s.startHealthTimer()
 	code := waitExit(sigc, pid)
+	stopHealth()
 	if timedOut.Load() {
 		code = -1
 	}
@@ -744,4 +746,33 @@ func logf(format string, args ...any) {
 	line := fmt.Sprintf("%s pier-monitor[%d] container %s: %s\n",
 		time.Now().Format(time.RFC3339), os.Getpid(), logID, strings.ReplaceAll(msg, "\n", " "))
 	_, _ = f.WriteString(line)
+}
+
+// startHealthTimer runs the healthcheck command every interval, counted
+// from the end of the previous run (systemd's on-unit-inactive, as
+// podman's timer), until the returned stop is called. Its output goes
+// nowhere: the command records its results itself.
+func (s *server) startHealthTimer() (stop func()) {
+	cfg := s.cfg
+	if len(cfg.HealthCommand) == 0 || cfg.HealthInterval <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTimer(cfg.HealthInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			cmd := exec.Command(cfg.HealthCommand[0], cfg.HealthCommand[1:]...)
+			cmd.Dir = "/"
+			_ = cmd.Run()
+			t.Reset(cfg.HealthInterval)
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }
 }

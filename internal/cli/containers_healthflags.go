@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
+)
+
+// healthFlags are create's and run's --health-* flags.
+type healthFlags struct {
+	cmd, interval, timeout, startPeriod, onFailure string
+	retries                                        uint
+	none                                           bool
+}
+
+func (o *healthFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&o.cmd, "health-cmd", "", "set a healthcheck command for the container ('none' disables the existing healthcheck)")
+	f.StringVar(&o.interval, "health-interval", "30s", "set an interval for the healthcheck (a value of disable results in no automatic timer setup)")
+	f.UintVar(&o.retries, "health-retries", 3, "the number of retries allowed before a healthcheck is considered to be unhealthy")
+	f.StringVar(&o.startPeriod, "health-start-period", "0s", "the initialization time needed for a container to bootstrap")
+	f.StringVar(&o.timeout, "health-timeout", "30s", "the maximum time allowed to complete the healthcheck before an interval is considered failed")
+	f.StringVar(&o.onFailure, "health-on-failure", "none", "action to take once the container turns unhealthy")
+	f.BoolVar(&o.none, "no-healthcheck", false, "Disable healthchecks on container")
+}
+
+// apply parses the flags into the request as podman does: a JSON array
+// or a command line becomes CMD or CMD-SHELL.
+func (o *healthFlags) apply(f *pflag.FlagSet, req *engine.CreateRequest) error {
+	switch o.onFailure {
+	case define.HealthActionNone, define.HealthActionKill, define.HealthActionRestart, define.HealthActionStop:
+		req.HealthOnFailure = o.onFailure
+	default:
+		return fmt.Errorf("invalid on-failure action %q for health check: supported actions are none,kill,restart,stop", o.onFailure)
+	}
+	if o.none {
+		if o.cmd != "" {
+			return errors.New("cannot specify both --no-healthcheck and --health-cmd")
+		}
+		req.NoHealthCheck = true
+		return nil
+	}
+	if o.cmd == "" {
+		// Only the timing flags: they apply to the image's healthcheck.
+		if f.Changed("health-interval") || f.Changed("health-retries") || f.Changed("health-timeout") || f.Changed("health-start-period") {
+			hc, err := healthConfig([]string{"NONE"}, o.interval, o.retries, o.timeout, o.startPeriod)
+			if err != nil {
+				return err
+			}
+			hc.Test = nil
+			req.HealthOverrides = hc
+		}
+		return nil
+	}
+	hc, err := healthConfig(healthTest(o.cmd), o.interval, o.retries, o.timeout, o.startPeriod)
+	if err != nil {
+		return err
+	}
+	req.HealthCheck = hc
+	return nil
+}
+
+// healthTest is podman's reading of --health-cmd.
+func healthTest(in string) []string {
+	var arr []string
+	isArr := json.Unmarshal([]byte(in), &arr) == nil
+	if !isArr {
+		arr = strings.SplitN(in, " ", 2)
+	}
+	if len(arr) == 0 {
+		return nil
+	}
+	switch first := strings.ToUpper(arr[0]); {
+	case first == "CMD" || first == "NONE":
+		if !isArr {
+			arr = strings.Fields(in)
+		}
+	case first != "CMD-SHELL":
+		if isArr && len(arr) > 1 {
+			arr = append([]string{"CMD"}, arr...)
+		} else {
+			arr = []string{"CMD-SHELL", strings.Join(arr, " ")}
+		}
+	}
+	if strings.ToUpper(arr[0]) == "NONE" {
+		arr = []string{"NONE"}
+	}
+	return arr
+}
+
+func healthConfig(test []string, interval string, retries uint, timeout, startPeriod string) (*define.HealthConfig, error) {
+	if len(test) == 0 {
+		return nil, errors.New("must define a healthcheck command for all healthchecks")
+	}
+	hc := &define.HealthConfig{Test: test}
+	if interval == "disable" {
+		interval = "0"
+	}
+	var err error
+	if hc.Interval, err = time.ParseDuration(interval); err != nil {
+		return nil, fmt.Errorf("invalid healthcheck-interval: %w", err)
+	}
+	if retries < 1 {
+		return nil, errors.New("healthcheck-retries must be greater than 0")
+	}
+	hc.Retries = int(retries)
+	if hc.Timeout, err = time.ParseDuration(timeout); err != nil {
+		return nil, fmt.Errorf("invalid healthcheck-timeout: %w", err)
+	}
+	if hc.Timeout < time.Second {
+		return nil, errors.New("healthcheck-timeout must be at least 1 second")
+	}
+	if hc.StartPeriod, err = time.ParseDuration(startPeriod); err != nil {
+		return nil, fmt.Errorf("invalid healthcheck-start-period: %w", err)
+	}
+	if hc.StartPeriod < 0 {
+		return nil, errors.New("healthcheck-start-period must be 0 seconds or greater")
+	}
+	return hc, nil
+}

@@ -1,0 +1,44 @@
+package define
+
+import "go.podman.io/image/v5/manifest"
+
+// HealthConfig is a container's healthcheck, podman's (docker's) shape:
+// Test is ["CMD", args...], ["CMD-SHELL", script] or ["NONE"].
+type HealthConfig = manifest.Schema2HealthConfig
+
+// Health statuses, podman's words.
+const (
+	HealthStarting  = "starting"
+	HealthHealthy   = "healthy"
+	HealthUnhealthy = "unhealthy"
+)
+
+// Health on-failure actions (--health-on-failure).
+const (
+	HealthActionNone    = "none"
+	HealthActionKill    = "kill"
+	HealthActionRestart = "restart"
+	HealthActionStop    = "stop"
+)
+
+// Podman's limits on the kept results: the last 5 runs, 500 characters
+// of output each.
+const (
+	HealthMaxLogCount = 5
+	HealthMaxLogSize  = 500
+)
+
+// HealthCheckResults are the recorded results, podman's inspect shape.
+type HealthCheckResults struct {
+	Status        string           `json:"Status"`
+	FailingStreak int              `json:"FailingStreak"`
+	Log           []HealthCheckLog `json:"Log"`
+}
+
+// HealthCheckLog is one run of the healthcheck.
+type HealthCheckLog struct {
+	Start    string `json:"Start"`
+	End      string `json:"End"`
+	ExitCode int    `json:"ExitCode"`
+	Output   string `json:"Output"`
+}
