@@ -488,15 +488,17 @@ func (s *server) finish(code int) {
 	s.mu.Lock()
 	s.exited, s.exitCode = true, code
 	frame := exitFrame(code)
+	_, claimerAttached := s.clients[s.claimer]
 	var ending []*client
 	for f, c := range s.clients {
 		c.last(frame, s.cleaner(f))
 		ending = append(ending, c)
 		delete(s.clients, f)
 	}
-	if s.claimer != nil {
+	if s.claimer != nil && !claimerAttached {
 		// A stop waits on its claim for this, rather than polling the
 		// exit file; the connection stays open for frameCleanupDone.
+		// An attached claimer (run --rm) has it queued after its output.
 		_ = s.claimer.SetWriteDeadline(time.Now().Add(time.Second))
 		_, _ = s.claimer.Write(frame)
 	}

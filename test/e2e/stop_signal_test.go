@@ -54,3 +54,21 @@ func TestStopKillsEveryProcessAndKillReachesInit(t *testing.T) {
 		t.Errorf("after the SIGKILL: %q, want \"exited 137\"", got)
 	}
 }
+
+// An attached run --rm claims the cleanup: its exit frame must still come
+// after all of its output, however much there is.
+func TestRunRmGetsAllOutputBeforeTheExit(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	for range 3 {
+		r := p.Run("run", "--rm", Image, "sh", "-c", "seq 1 200000; exit 7")
+		lines := r.Lines()
+		if r.ExitCode != 7 || len(lines) != 200000 || lines[len(lines)-1] != "200000" {
+			last := ""
+			if len(lines) > 0 {
+				last = lines[len(lines)-1]
+			}
+			t.Fatalf("run --rm: exit %d, %d lines, last %q", r.ExitCode, len(lines), last)
+		}
+	}
+}
