@@ -185,3 +185,54 @@ func TestBuildRunSeccompAndUlimit(t *testing.T) {
 		t.Errorf("seccomp=unconfined should leave RUN unfiltered: %s", r)
 	}
 }
+
+// ADD of a tar whose entries climb out with ../ (or are absolute) extracts
+// them inside the destination: nothing lands on the host or outside the
+// rootfs.
+func TestBuildAddTarTraversalStaysInside(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	ctx := filepath.Join(p.WorkDir(), "ctx")
+	escape := filepath.Join(p.WorkDir(), "escaped")
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, name := range []string{"../../../../../../../.." + escape, "ok"} {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: 3})
+		tw.Write([]byte("hi\n"))
+	}
+	tw.Close()
+	writeContext(t, ctx, map[string]string{
+		"Containerfile": "FROM " + Image + "\nADD evil.tar /dst/\n",
+		"evil.tar":      buf.String(),
+	})
+	p.MustRun("build", "-t", "tarimg", ctx)
+	if _, err := os.Lstat(escape); err == nil {
+		t.Fatalf("ADD wrote %s on the host", escape)
+	}
+	out := p.MustRun("run", "--rm", "tarimg", "find", "/dst", "-type", "f").Lines()
+	if strings.Join(out, " ") != "/dst/ok /dst"+escape && strings.Join(out, " ") != "/dst"+escape+" /dst/ok" {
+		t.Errorf("the tar's entries should land under /dst: %q", out)
+	}
+}
+
+// COPY --from a stage whose file is a symlink to a host path copies the
+// link, resolved inside that stage's rootfs, never the host's file.
+func TestBuildCopyFromSymlinkStaysInside(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	secret := filepath.Join(p.WorkDir(), "host-secret")
+	if err := os.WriteFile(secret, []byte("host only\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := filepath.Join(p.WorkDir(), "ctx")
+	writeContext(t, ctx, map[string]string{"Containerfile": "FROM " + Image + " AS a\nRUN mkdir /out && ln -s " + secret + " /out/link\n" +
+		"FROM " + Image + "\nCOPY --from=a /out/ /in/\n"})
+	p.MustRun("build", "-t", "fromlink", ctx)
+	out := p.MustRun("run", "--rm", "fromlink", "sh", "-c", "readlink /in/link; cat /in/link 2>&1 || true").Out()
+	if strings.Contains(out, "host only") {
+		t.Errorf("COPY --from followed a symlink to the host: %q", out)
+	}
+	if !strings.HasPrefix(out, secret) {
+		t.Errorf("the symlink should be copied as a symlink: %q", out)
+	}
+}
