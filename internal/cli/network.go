@@ -56,6 +56,7 @@ func networkCreateCmd(g *Globals) *cobra.Command {
 	f.StringArrayVar(&req.Gateways, "gateway", nil, "IPv4 or IPv6 gateway for the subnet")
 	f.StringArrayVar(&req.IPRanges, "ip-range", nil, "allocate container IP from range")
 	f.BoolVar(&req.Internal, "internal", false, "restrict external access from this network")
+	f.BoolVar(&req.IPv6, "ipv6", false, "enable IPv6 networking")
 	f.BoolVar(&req.DisableDNS, "disable-dns", false, "disable dns plugin")
 	f.BoolVar(&req.Ignore, "ignore", false, "Don't fail if network already exists")
 	f.StringVar(&req.Interface, "interface-name", "", "interface name which is used by the driver")

@@ -1,8 +1,11 @@
 package network
 
 import (
+	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -20,7 +23,8 @@ import (
 // CreateRequest is `network create`'s input.
 type CreateRequest struct {
 	Name       string
-	Driver     string // "" or "bridge"
+	Driver     string // "" or "bridge", "macvlan"
+	IPv6       bool   // --ipv6: dual stack, a free IPv6 subnet added
 	Subnets    []string
 	Gateways   []string
 	IPRanges   []string
@@ -78,14 +82,6 @@ func (c Config) newNetwork(req CreateRequest, nets []types.Network) (types.Netwo
 	if driver == "" {
 		driver = types.BridgeNetworkDriver
 	}
-	if driver != types.BridgeNetworkDriver {
-		return types.Network{}, errdefs.Errorf(errdefs.ErrNotImplemented, "unsupported driver %s: driver not supported by pier yet (only bridge)", driver)
-	}
-	for k := range req.Options {
-		if !slices.Contains(bridgeOptions, k) {
-			return types.Network{}, errdefs.Errorf(errdefs.ErrInvalidArgument, "unsupported bridge network option %s", k)
-		}
-	}
 	n := types.Network{
 		Name: req.Name, ID: stringid.GenerateRandomID(), Driver: driver,
 		NetworkInterface: req.Interface, Created: time.Now(),
@@ -93,11 +89,27 @@ func (c Config) newNetwork(req CreateRequest, nets []types.Network) (types.Netwo
 		Labels: req.Labels, Options: req.Options,
 		IPAMOptions: map[string]string{types.Driver: types.HostLocalIPAMDriver},
 	}
+	switch driver {
+	case types.BridgeNetworkDriver:
+		for k := range req.Options {
+			if !slices.Contains(bridgeOptions, k) {
+				return types.Network{}, errdefs.Errorf(errdefs.ErrInvalidArgument, "unsupported bridge network option %s", k)
+			}
+		}
+		if n.NetworkInterface == "" {
+			n.NetworkInterface = freeInterface(nets)
+		}
+	case types.MacVLANNetworkDriver:
+		if err := macvlan(&n, req); err != nil {
+			return types.Network{}, err
+		}
+	case types.IPVLANNetworkDriver:
+		return types.Network{}, errdefs.Errorf(errdefs.ErrNotImplemented, "unsupported driver ipvlan: netavark 1.4.0 on this host has no ipvlan driver (use macvlan or bridge)")
+	default:
+		return types.Network{}, errdefs.Errorf(errdefs.ErrNotImplemented, "unsupported driver %s: netavark plugins are not supported by pier", driver)
+	}
 	if n.Name == "" {
 		n.Name = freeName(nets)
-	}
-	if n.NetworkInterface == "" {
-		n.NetworkInterface = freeInterface(nets)
 	}
 	subnets, err := c.subnets(req, nets)
 	if err != nil {
@@ -108,6 +120,39 @@ func (c Config) newNetwork(req CreateRequest, nets []types.Network) (types.Netwo
 		n.IPv6Enabled = n.IPv6Enabled || util.IsIPv6(s.Subnet.IP)
 	}
 	return n, nil
+}
+
+// macvlanOptions are the -o keys netavark's macvlan driver takes (parent
+// is the interface, taken out of the options as podman does).
+var macvlanOptions = []string{types.ModeOption, types.MTUOption, types.MetricOption, types.NoDefaultRoute, types.BclimOption}
+
+// macvlan checks a macvlan network as libnetwork does. Without --subnet
+// podman would hand addresses to netavark's DHCP proxy, a service pier
+// does not run: that is refused rather than left to fail at start.
+func macvlan(n *types.Network, req CreateRequest) error {
+	if parent, ok := req.Options["parent"]; ok {
+		n.NetworkInterface = parent
+		n.Options = maps.Clone(req.Options)
+		delete(n.Options, "parent")
+	}
+	if n.NetworkInterface != "" {
+		if _, err := net.InterfaceByName(n.NetworkInterface); err != nil {
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "parent interface %s does not exist", n.NetworkInterface)
+		}
+	}
+	n.DNSEnabled = false // netavark has no DNS for macvlan
+	if len(req.Subnets) == 0 {
+		return errdefs.Errorf(errdefs.ErrNotImplemented, "macvlan without --subnet needs the dhcp ipam driver (netavark's DHCP proxy), which pier does not run: give --subnet")
+	}
+	for k, v := range n.Options {
+		switch {
+		case !slices.Contains(macvlanOptions, k):
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "unsupported macvlan network option %s", k)
+		case k == types.ModeOption && !slices.Contains(types.ValidMacVLANModes, v):
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "unknown macvlan mode %q", v)
+		}
+	}
+	return nil
 }
 
 // subnets checks the user's subnets, gateways and ranges, or picks the
@@ -121,12 +166,17 @@ func (c Config) subnets(req CreateRequest, nets []types.Network) ([]types.Subnet
 		if err != nil {
 			return nil, err
 		}
-		return []types.Subnet{{Subnet: s, Gateway: firstIP(s.IPNet)}}, nil
+		return c.addIPv6(req, nets, []types.Subnet{{Subnet: s, Gateway: firstIP(s.IPNet)}})
 	}
 	if len(req.Gateways) > len(req.Subnets) || len(req.IPRanges) > len(req.Subnets) {
 		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set more gateways or ranges than subnets")
 	}
-	used := usedSubnets(nets)
+	// A macvlan subnet is the parent's LAN, not one of the host's bridges:
+	// libnetwork checks overlaps for bridges only.
+	var used []net.IPNet
+	if req.Driver == "" || req.Driver == types.BridgeNetworkDriver {
+		used = usedSubnets(nets)
+	}
 	var out []types.Subnet
 	for i, str := range req.Subnets {
 		s, err := parseSubnet(str, used, req.Gateways, req.IPRanges, i)
@@ -136,7 +186,41 @@ func (c Config) subnets(req CreateRequest, nets []types.Network) ([]types.Subnet
 		used = append(used, s.Subnet.IPNet)
 		out = append(out, s)
 	}
-	return out, nil
+	return c.addIPv6(req, nets, out)
+}
+
+// addIPv6 is --ipv6: dual stack, so a network with only IPv4 subnets
+// gets a random unique-local /64 (RFC 4193), as libnetwork picks it; one
+// with only IPv6 subnets gets a free IPv4 subnet.
+func (c Config) addIPv6(req CreateRequest, nets []types.Network, subnets []types.Subnet) ([]types.Subnet, error) {
+	if !req.IPv6 {
+		return subnets, nil
+	}
+	has4 := slices.ContainsFunc(subnets, func(s types.Subnet) bool { return util.IsIPv4(s.Subnet.IP) })
+	has6 := slices.ContainsFunc(subnets, func(s types.Subnet) bool { return util.IsIPv6(s.Subnet.IP) })
+	if !has4 {
+		s, err := c.freeSubnet(nets)
+		if err != nil {
+			return nil, err
+		}
+		subnets = append(subnets, types.Subnet{Subnet: s, Gateway: firstIP(s.IPNet)})
+	}
+	if !has6 {
+		used := usedSubnets(nets)
+		for range 10000 {
+			ip := make(net.IP, net.IPv6len)
+			if _, err := rand.Read(ip[:8]); err != nil {
+				return nil, err
+			}
+			ip[0] = 0xfd
+			cand := net.IPNet{IP: ip, Mask: net.CIDRMask(64, 128)}
+			if !overlaps(cand, used) {
+				return append(subnets, types.Subnet{Subnet: types.IPNet{IPNet: cand}, Gateway: firstIP(cand)}), nil
+			}
+		}
+		return nil, errors.New("failed to get random ipv6 subnet")
+	}
+	return subnets, nil
 }
 
 func parseSubnet(str string, used []net.IPNet, gws, ranges []string, i int) (types.Subnet, error) {
