@@ -82,7 +82,7 @@ const statsDefaultFormat = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}
 var statsHeaders = format.Headers(define.ContainerStats{}, map[string]string{
 	"ID": "ID", "UpTime": "CPU TIME", "CPUPerc": "CPU %", "AVGCPU": "AVG CPU %",
 	"MemUsage": "MEM USAGE / LIMIT", "MemUsageBytes": "MEM USAGE / LIMIT", "MemPerc": "MEM %",
-	"NetIO": "NET IO", "BlockIO": "BLOCK IO", "PIDS": "PIDS", "Up": "CPU TIME",
+	"NetIO": "NET IO", "BlockIO": "BLOCK IO", "PIDS": "PIDS",
 })
 
 func writeStats(w io.Writer, o *statsFlags, userFormat bool, round []*define.ContainerStats) error {
