@@ -33,6 +33,7 @@ type createOpts struct {
 	run                                                     runFlags
 	health                                                  healthFlags
 	net                                                     netFlags
+	iso                                                     isolationFlags
 }
 
 func (o *createOpts) addFlags(f *pflag.FlagSet) {
@@ -67,6 +68,7 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	o.run.add(f)
 	o.health.add(f)
 	o.net.add(f)
+	o.iso.add(f)
 }
 
 // proxyVars are the host variables --http-proxy copies, as podman does.
@@ -114,6 +116,9 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 		return nil, err
 	}
 	if err := o.health.apply(cmd.Flags(), req); err != nil {
+		return nil, err
+	}
+	if err := o.iso.apply(&req.Isolation); err != nil {
 		return nil, err
 	}
 	env, err := specgen.ParseEnv(o.env, o.envFile)

@@ -167,6 +167,8 @@ type ContainerConfig struct {
 	Timeout uint `json:"timeout,omitempty"`
 	// Memory is the container's memory cgroup limits, nil without any.
 	Memory *spec.LinuxMemory `json:"memory,omitempty"`
+	Namespaces
+	Security
 
 	// Dependencies are objects the container needs while it exists; the
 	// store refuses to remove them first.
@@ -176,13 +178,8 @@ type ContainerConfig struct {
 	// the pod's infra container, which holds the namespaces members join.
 	Pod     string `json:"pod,omitempty"`
 	IsInfra bool   `json:"isInfra,omitempty"`
-	// IPCMode, UTSMode and PIDMode are "" (the container's own namespace)
-	// or "container:ID" to join another container's, as NetworkMode does
-	// for the network; a joined IPC namespace brings that container's
-	// /dev/shm with it.
-	IPCMode string `json:"ipcMode,omitempty"`
-	UTSMode string `json:"utsMode,omitempty"`
-	PIDMode string `json:"pidMode,omitempty"`
+	// A member joins the infra container's namespaces through
+	// Namespaces' "container:ID" modes.
 }
 
 // Kinds of objects a container can depend on.

@@ -110,6 +110,8 @@ type CreateRequest struct {
 	HealthOverrides *define.HealthConfig
 	NoHealthCheck   bool
 	HealthOnFailure string
+	// Isolation is namespaces, ID mappings, groups and privileges.
+	Isolation IsolationRequest
 	// Pull, when set, pulls the image per its policy (run's and create's
 	// --pull, "missing" by default); nil only looks the image up locally.
 	Pull *image.PullOptions

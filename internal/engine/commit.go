@@ -43,7 +43,7 @@ func (r *Runtime) Commit(ctx context.Context, nameOrID string, req CommitRequest
 	if c.State.Status == define.StatusRemoving {
 		return "", fmt.Errorf("cannot commit container %s as it is being removed: %w", c.Config.ID, define.ErrCtrStateInvalid)
 	}
-	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, storageOptions(&c.Config)); err != nil {
 		return "", err
 	}
 	if req.Pause && c.State.Status == define.StatusRunning {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
-	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/specgen"
 )
 
@@ -52,7 +51,7 @@ func (r *Runtime) openCtrFS(ctx context.Context, nameOrID string) (*ctrFS, error
 	if err != nil {
 		return nil, err
 	}
-	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, storageOptions(&c.Config)); err != nil {
 		return nil, fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
 	}
 	if f.root, err = images.Mount(c.Config.ID); err != nil {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,6 +44,9 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	if err := r.applyPod(ctx, cfg, req); err != nil {
+		return nil, err
+	}
+	if err := r.resolveNSDeps(ctx, cfg); err != nil {
 		return nil, err
 	}
 	// A container that could never start is not created: check the
@@ -111,7 +115,7 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 		_ = l.Remove()
 		return nil, err
 	}
-	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, storageOptions(&c.Config)); err != nil {
 		return undo(fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err))
 	}
 	failpoint.Hit("create-after-storage")
@@ -224,6 +228,9 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 	if err := r.applyRunOptions(cfg, req); err != nil {
 		return nil, err
 	}
+	if err := r.applyIsolation(cfg, &req.Isolation); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -332,10 +339,8 @@ func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *imag
 	if cfg.WorkingDir == "" {
 		cfg.WorkingDir = "/"
 	}
-	cfg.User = req.User
-	if cfg.User == "" {
-		cfg.User = ic.User
-	}
+	// --userns=keep-id set the caller's IDs, over the image's user.
+	cfg.User = cmp.Or(req.User, cfg.User, ic.User)
 	if len(ic.Labels) > 0 {
 		merged := map[string]string{}
 		for k, v := range ic.Labels {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/events"
-	"github.com/pier-engine/pier/internal/image"
 )
 
 // Export writes a container's root filesystem to w as a tar. The
@@ -26,7 +25,7 @@ func (r *Runtime) Export(ctx context.Context, nameOrID string, w io.Writer) erro
 	if c.State.Status == define.StatusRemoving {
 		return fmt.Errorf("cannot mount container %s as it is being removed: %w", c.Config.ID, define.ErrCtrStateInvalid)
 	}
-	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, storageOptions(&c.Config)); err != nil {
 		return err
 	}
 	if err := images.ExportContainer(c.Config.ID, w); err != nil {

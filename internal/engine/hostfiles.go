@@ -100,7 +100,7 @@ func containerHostname(cfg *define.ContainerConfig) string {
 	if cfg.Hostname != "" {
 		return cfg.Hostname
 	}
-	if cfg.NetworkMode == "host" {
+	if cfg.NetworkMode == "host" || cfg.UTSMode == define.NSHost {
 		if h, err := os.Hostname(); err == nil {
 			return h
 		}

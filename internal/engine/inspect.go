@@ -95,6 +95,7 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		Config:                  inspectConfig(cfg),
 		HostConfig:              inspectHostConfig(cfg, f.logPath),
 	}
+	inspectIsolation(d, cfg)
 	if cfg.Runtime != "" {
 		d.OCIRuntime = cfg.Runtime // a path stays a path, as in podman
 	}

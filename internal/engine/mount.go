@@ -42,7 +42,7 @@ func (r *Runtime) Mount(ctx context.Context, nameOrID string) (string, error) {
 	}
 	// A crash between saving the container and creating its storage
 	// leaves none: make it, as start does.
-	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, storageOptions(&c.Config)); err != nil {
 		return "", err
 	}
 	p, err := mountPath(images.Mount(c.Config.ID))

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
-	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // netnsPrefix is the network mode that joins another container's network
@@ -91,41 +90,6 @@ func (r *Runtime) joinedNetNS(ctx context.Context, c *define.Container) (string,
 		return "", fmt.Errorf("some dependencies of container %s are not started: %s: %w", c.Config.ID, id, define.ErrCtrStateInvalid)
 	}
 	return fmt.Sprintf("/proc/%d/ns/net", dep.State.PID), nil
-}
-
-// joinedNamespaces fills the IPC, UTS and PID namespaces c joins (a pod's
-// infra container's) and, with the IPC namespace, that container's
-// /dev/shm: POSIX shared memory lives there, not in the namespace.
-func (r *Runtime) joinedNamespaces(ctx context.Context, c *define.Container, h *specgen.Host) error {
-	if c.Config.IsInfra {
-		dir, err := r.mountShm(c)
-		if err != nil {
-			return err
-		}
-		h.ShmPath = dir
-	}
-	for _, j := range []struct {
-		mode, ns string
-		path     *string
-	}{
-		{c.Config.IPCMode, "ipc", &h.IPCNSPath},
-		{c.Config.UTSMode, "uts", &h.UTSNSPath},
-		{c.Config.PIDMode, "pid", &h.PIDNSPath},
-	} {
-		id, ok := strings.CutPrefix(j.mode, netnsPrefix)
-		if !ok {
-			continue
-		}
-		pid, err := r.runningPID(ctx, c, id)
-		if err != nil {
-			return err
-		}
-		*j.path = fmt.Sprintf("/proc/%d/ns/%s", pid, j.ns)
-		if j.ns == "ipc" {
-			h.ShmPath = r.shmDir(id)
-		}
-	}
-	return nil
 }
 
 // runningPID is the PID of container id, which c needs running.

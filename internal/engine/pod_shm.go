@@ -13,9 +13,10 @@ import (
 	"github.com/pier-engine/pier/internal/specgen"
 )
 
-// shmDir is where an infra container's /dev/shm lives on the host: a
-// tmpfs that the infra container and every member bind-mount, as podman
-// shares a pod's shm. A bind from /proc/PID/root would cross mount
+// shmDir is where a shareable IPC namespace's /dev/shm lives on the
+// host (an infra container's, any container's by default): a tmpfs that
+// the container and every one joining its IPC namespace bind-mount, as
+// podman shares it. A bind from /proc/PID/root would cross mount
 // namespaces, which the kernel refuses.
 func (r *Runtime) shmDir(id string) string { return filepath.Join(r.runDir, "shm", id) }
 
@@ -41,7 +42,7 @@ func (r *Runtime) mountShm(c *define.Container) (string, error) {
 
 // unmountShm releases c's shared /dev/shm, if it has one.
 func (r *Runtime) unmountShm(c *define.Container) {
-	if !c.Config.IsInfra {
+	if !ownsShareableIPC(&c.Config) {
 		return
 	}
 	dir := r.shmDir(c.Config.ID)

@@ -95,7 +95,7 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 		}
 	}
 	failpoint.Hit("remove-after-storage")
-	r.unmountShm(c)
+	r.releaseHostMounts(c)
 	for _, d := range []string{r.ctrRunDir(id), r.ctrPaths(id).DataDir} {
 		if err := os.RemoveAll(d); err != nil {
 			return fmt.Errorf("removing %s: %w", d, err)
@@ -143,6 +143,7 @@ func (r *Runtime) teardown(ctx context.Context, c *define.Container, mayRun bool
 		if err != nil {
 			return err
 		}
+		r.releaseHostMounts(c)
 		if err := images.DeleteContainer(c.Config.ID); err != nil {
 			return fmt.Errorf("removing storage of container %s: %w", c.Config.Name, err)
 		}

@@ -13,7 +13,6 @@ import (
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/failpoint"
-	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/monitor"
 	"github.com/pier-engine/pier/internal/oci"
 	"github.com/pier-engine/pier/internal/specgen"
@@ -209,11 +208,11 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 	if host.NetNSPath, err = r.joinedNetNS(ctx, c); err != nil {
 		return err
 	}
-	if err := r.joinedNamespaces(ctx, c, host); err != nil {
-		return err
-	}
 	if c.State.NetNS != "" {
 		host.NetNSPath = c.State.NetNS
+	}
+	if err := r.prepareIsolation(ctx, c, rootfs, paths.RunDir, host); err != nil {
+		return err
 	}
 	cfg := c.Config
 	cfg.Hostname = containerHostname(&c.Config)
@@ -225,7 +224,9 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 		return err
 	}
 	r.addSubscriptionMounts(s, &c.Config, paths.RunDir, rootfs)
-	if c.Config.Seccomp != "unconfined" {
+	// A privileged container runs without the default profile, as in
+	// podman.
+	if c.Config.Seccomp != "unconfined" && !(c.Config.Privileged && c.Config.Seccomp == "") {
 		if err := specgen.ApplySeccomp(s, c.Config.Seccomp); err != nil {
 			return err
 		}
@@ -415,7 +416,7 @@ func (r *Runtime) mountStorage(ctx context.Context, c *define.Container) (string
 	if err != nil {
 		return "", err
 	}
-	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, image.ContainerOptions{Volatile: c.Config.AutoRemove}); err != nil {
+	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, storageOptions(&c.Config)); err != nil {
 		return "", fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
 	}
 	if c.State.Mounted {
@@ -438,6 +439,7 @@ func (r *Runtime) mountStorage(ctx context.Context, c *define.Container) (string
 // unmountStorage releases the run's one mount, as podman does: mounts a
 // user made with `mount` stay. It is best effort: remove force-unmounts.
 func (r *Runtime) unmountStorage(ctx context.Context, c *define.Container) {
+	r.releaseHostMounts(c)
 	if !c.State.Mounted {
 		return
 	}

@@ -8,7 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
+	spec "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage"
+	"go.podman.io/storage/pkg/idtools"
+	storagetypes "go.podman.io/storage/types"
 
 	"github.com/pier-engine/pier/internal/errdefs"
 )
@@ -19,6 +22,24 @@ type ContainerOptions struct {
 	// its layer with overlay's "volatile" option, as podman does for --rm
 	// containers: a host crash loses what they wrote, which nobody keeps.
 	Volatile bool
+	// UIDMap and GIDMap are the container's user namespace mappings;
+	// storage shifts the rootfs's owners into them. None: the host's IDs.
+	UIDMap, GIDMap []spec.LinuxIDMapping
+}
+
+// idMappings converts the spec's mappings to storage's.
+func (o ContainerOptions) idMappings() storagetypes.IDMappingOptions {
+	conv := func(in []spec.LinuxIDMapping) []idtools.IDMap {
+		out := make([]idtools.IDMap, 0, len(in))
+		for _, m := range in {
+			out = append(out, idtools.IDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)})
+		}
+		return out
+	}
+	return storagetypes.IDMappingOptions{
+		HostUIDMapping: len(o.UIDMap) == 0, HostGIDMapping: len(o.GIDMap) == 0,
+		UIDMap: conv(o.UIDMap), GIDMap: conv(o.GIDMap),
+	}
 }
 
 // CreateContainer creates the storage container (the writable layer over
@@ -33,7 +54,7 @@ func (s *Store) CreateContainer(ctx context.Context, id, imageID string, o Conta
 		}
 		return fmt.Errorf("creating storage for container %s: it exists with image %s: %w", id, c.ImageID, storage.ErrDuplicateID)
 	}
-	_, err := s.store.CreateContainer(id, nil, imageID, "", "", &storage.ContainerOptions{Volatile: o.Volatile})
+	_, err := s.store.CreateContainer(id, nil, imageID, "", "", &storage.ContainerOptions{Volatile: o.Volatile, IDMappingOptions: o.idMappings()})
 	if err == nil {
 		return nil
 	}

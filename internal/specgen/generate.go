@@ -31,7 +31,6 @@ import (
 
 	"github.com/pier-engine/pier/internal/config"
 	"github.com/pier-engine/pier/internal/define"
-	"github.com/pier-engine/pier/internal/errdefs"
 )
 
 // Host is what the engine prepared or found out for this start.
@@ -62,11 +61,18 @@ type Host struct {
 	// bind-mounted at /etc/localtime; empty when the zone is the image's
 	// or the engine linked /etc/localtime inside the rootfs instead.
 	LocaltimePath string
-	// IPCNSPath, UTSNSPath and PIDNSPath are namespaces of another
-	// container (a pod's infra) to join; empty gives the container its
-	// own. ShmPath, with a joined IPC namespace, is that container's
-	// /dev/shm, bind-mounted so that both see the same POSIX shm.
-	IPCNSPath, UTSNSPath, PIDNSPath, ShmPath string
+	// ShmSource is the /dev/shm a --ipc=container: container shares
+	// with the container it joins.
+	ShmSource string
+	// ContainerEnvPath is the file bind-mounted at /run/.containerenv.
+	ContainerEnvPath string
+	// Devices are the device nodes the container gets: the host's
+	// devices for a privileged container and --device's, each already
+	// looked up on the host (see HostDevice).
+	Devices []spec.LinuxDevice
+	// NSPaths are the namespace files that "container:" modes join (see
+	// NamespaceFile), resolved by the engine from the running containers.
+	NSPaths map[spec.LinuxNamespaceType]string
 	// InitPath is the init binary (catatonit) for a container with Init;
 	// it is bind-mounted read-only at InitDest and runs the command.
 	InitPath string
@@ -191,7 +197,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 			NoNewPrivileges: c.NoNewPrivileges,
 		},
 		Root:        &spec.Root{Path: h.RootfsPath, Readonly: c.ReadOnly},
-		Hostname:    specHostname(hostname, h),
+		Hostname:    hostname,
 		Mounts:      mounts,
 		Annotations: maps.Clone(c.Annotations),
 		Linux: &spec.Linux{
@@ -209,10 +215,28 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 			Namespaces:    namespaces,
 			MaskedPaths:   slices.Clone(maskedPaths),
 			ReadonlyPaths: slices.Clone(readonlyPaths),
+			UIDMappings:   slices.Clone(c.UIDMap),
+			GIDMappings:   slices.Clone(c.GIDMap),
 			// Seccomp: see ApplyDefaultSeccomp.
 		},
 	}
+	if !ownsUTS(c) {
+		// The host's or another container's: runc must not set it.
+		s.Hostname = ""
+	}
+	applyDevices(s, c, h)
+	if HasUserNS(c) && h.NetNSPath != "" {
+		// The network namespace belongs to the host's user namespace:
+		// the container's root may not write its sysctls.
+		maps.DeleteFunc(s.Linux.Sysctl, func(k, _ string) bool { return strings.HasPrefix(k, "net.") })
+	}
 	return s, nil
+}
+
+// ownsUTS reports whether c has a UTS namespace of its own.
+func ownsUTS(c *define.ContainerConfig) bool {
+	kind, _ := SplitNamespace(c.UTSMode)
+	return kind != define.NSHost && kind != define.NSContainer && kind != define.NSPath
 }
 
 // pidsLimit is the pids cgroup limit; none for a limit <= 0.
@@ -281,40 +305,6 @@ func capabilities(uid uint32, set []string) *spec.LinuxCapabilities {
 		c.Permitted = slices.Clone(set)
 	}
 	return c
-}
-
-// namespaces lists podman's namespaces: pid, network (unless host), ipc,
-// uts, mount, and cgroup on pure v2 hosts only.
-func namespaces(c *define.ContainerConfig, h *Host) ([]spec.LinuxNamespace, error) {
-	ns := []spec.LinuxNamespace{{Type: spec.PIDNamespace, Path: h.PIDNSPath}}
-	switch c.NetworkMode {
-	case "host":
-	case "", "none":
-		ns = append(ns, spec.LinuxNamespace{Type: spec.NetworkNamespace, Path: h.NetNSPath})
-	default:
-		if h.NetNSPath == "" {
-			return nil, fmt.Errorf("network mode %q is not supported yet: %w", c.NetworkMode, errdefs.ErrNotImplemented)
-		}
-		ns = append(ns, spec.LinuxNamespace{Type: spec.NetworkNamespace, Path: h.NetNSPath})
-	}
-	ns = append(ns,
-		spec.LinuxNamespace{Type: spec.IPCNamespace, Path: h.IPCNSPath},
-		spec.LinuxNamespace{Type: spec.UTSNamespace, Path: h.UTSNSPath},
-		spec.LinuxNamespace{Type: spec.MountNamespace},
-	)
-	if h.CgroupV2 {
-		ns = append(ns, spec.LinuxNamespace{Type: spec.CgroupNamespace})
-	}
-	return ns, nil
-}
-
-// specHostname is the hostname runc sets: none in a joined UTS namespace,
-// whose owner set it already.
-func specHostname(hostname string, h *Host) string {
-	if h.UTSNSPath != "" {
-		return ""
-	}
-	return hostname
 }
 
 func cloneMemory(m *spec.LinuxMemory) *spec.LinuxMemory {

@@ -36,6 +36,54 @@ func defaultMounts(shmBytes int64) []spec.Mount {
 	}
 }
 
+// kernelMounts are defaultMounts adjusted to the container's namespaces
+// and privileges, as podman adjusts them: /dev/shm is the host's with
+// --ipc=host, the other container's with --ipc=container:, absent with
+// --ipc=none; /sys and the cgroup tree are writable when privileged; a
+// user namespace that does not own the network namespace cannot mount
+// sysfs, so the host's /sys is bound instead.
+func kernelMounts(c *define.ContainerConfig, h *Host) []spec.Mount {
+	ipc, _ := SplitNamespace(c.IPCMode)
+	var out []spec.Mount
+	for _, m := range defaultMounts(c.ShmSize) {
+		switch m.Destination {
+		case "/dev/shm":
+			switch {
+			case ipc == define.NSNone:
+				continue
+			case ipc == define.NSHost:
+				m = spec.Mount{Destination: m.Destination, Type: "bind", Source: "/dev/shm", Options: []string{"bind", "rprivate", "nosuid", "noexec", "nodev"}}
+			case h.ShmSource != "":
+				m = spec.Mount{Destination: m.Destination, Type: "bind", Source: h.ShmSource, Options: []string{"bind", "rprivate", "nosuid", "noexec", "nodev"}}
+			}
+		case "/sys":
+			if HasUserNS(c) && c.NetworkMode != "none" && c.NetworkMode != "" {
+				m = spec.Mount{Destination: "/sys", Type: "bind", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}}
+			}
+			if c.Privileged {
+				m.Options = withRW(m.Options)
+			}
+		case "/sys/fs/cgroup":
+			if c.Privileged {
+				m.Options = withRW(m.Options)
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// withRW is opts with "ro" turned into "rw".
+func withRW(opts []string) []string {
+	out := slices.Clone(opts)
+	for i, o := range out {
+		if o == "ro" {
+			out[i] = "rw"
+		}
+	}
+	return out
+}
+
 // readOnlyTmpfs are the writable scratch dirs podman adds under --read-only
 // (--read-only-tmpfs defaults to true). tmpcopyup keeps what the image has
 // there; /tmp and /var/tmp are noexec, /run is not, as in podman 5.
@@ -69,13 +117,9 @@ func mounts(c *define.ContainerConfig, h *Host) ([]spec.Mount, error) {
 		user = append(user, sm)
 	}
 
-	base := defaultMounts(c.ShmSize)
-	if h.ShmPath != "" {
-		for i := range base {
-			if base[i].Destination == "/dev/shm" {
-				base[i] = spec.Mount{Destination: "/dev/shm", Type: "bind", Source: h.ShmPath, Options: []string{"bind", "rprivate"}}
-			}
-		}
+	base := kernelMounts(c, h)
+	if h.ContainerEnvPath != "" {
+		base = append(base, spec.Mount{Destination: "/run/.containerenv", Type: "bind", Source: h.ContainerEnvPath, Options: []string{"bind", "rprivate"}})
 	}
 	for _, f := range []struct{ dest, src string }{
 		{"/etc/hostname", h.HostnamePath},

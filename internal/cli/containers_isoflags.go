@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"github.com/spf13/pflag"
+
+	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/specgen"
+)
+
+// isolationFlags are create's and run's namespace, ID mapping, group and
+// privilege flags.
+type isolationFlags struct {
+	pid, ipc, uts, cgroupns, userns    string
+	subuidname, subgidname, systemd    string
+	uidmap, gidmap, groupAdd           []string
+	capAdd, capDrop, devices, devRules []string
+	privileged                         bool
+}
+
+func (o *isolationFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&o.pid, "pid", "", "PID namespace to use")
+	f.StringVar(&o.ipc, "ipc", "", "IPC namespace to use")
+	f.StringVar(&o.uts, "uts", "", "UTS namespace to use")
+	f.StringVar(&o.cgroupns, "cgroupns", "", "cgroup namespace to use")
+	f.StringVar(&o.userns, "userns", "", "User namespace to use")
+	f.StringSliceVar(&o.uidmap, "uidmap", nil, "UID map to use for the user namespace")
+	f.StringSliceVar(&o.gidmap, "gidmap", nil, "GID map to use for the user namespace")
+	f.StringVar(&o.subuidname, "subuidname", "", "Name of range listed in /etc/subuid for use in user namespace")
+	f.StringVar(&o.subgidname, "subgidname", "", "Name of range listed in /etc/subgid for use in user namespace")
+	f.StringSliceVar(&o.groupAdd, "group-add", nil, "Add additional groups to the primary container process. 'keep-groups' allows container processes to use supplementary groups.")
+	f.BoolVar(&o.privileged, "privileged", false, "Give extended privileges to container")
+	f.StringSliceVar(&o.capAdd, "cap-add", nil, "Add capabilities to the container")
+	f.StringSliceVar(&o.capDrop, "cap-drop", nil, "Drop capabilities from the container")
+	f.StringArrayVar(&o.devices, "device", nil, "Add a host device to the container")
+	f.StringSliceVar(&o.devRules, "device-cgroup-rule", nil, "Add a rule to the cgroup allowed devices list")
+	f.StringVar(&o.systemd, "systemd", "true", `Run container in systemd mode ("true"|"false"|"always")`)
+}
+
+// apply parses the values the engine takes typed and fills the request.
+func (o *isolationFlags) apply(req *engine.IsolationRequest) error {
+	*req = engine.IsolationRequest{
+		PID: o.pid, IPC: o.ipc, UTS: o.uts, CgroupNS: o.cgroupns, UserNS: o.userns,
+		UIDMap: o.uidmap, GIDMap: o.gidmap, SubUIDName: o.subuidname, SubGIDName: o.subgidname,
+		GroupAdd: o.groupAdd, Privileged: o.privileged, CapAdd: o.capAdd, CapDrop: o.capDrop,
+		Systemd: o.systemd,
+	}
+	for _, d := range o.devices {
+		dev, err := specgen.ParseDevice(d)
+		if err != nil {
+			return err
+		}
+		req.Devices = append(req.Devices, dev)
+	}
+	for _, r := range o.devRules {
+		rule, err := specgen.ParseDeviceCgroupRule(r)
+		if err != nil {
+			return err
+		}
+		req.DeviceRules = append(req.DeviceRules, rule)
+	}
+	return nil
+}
