@@ -33,6 +33,7 @@ func addContainerCommands(root *cobra.Command, g *Globals) {
 		newKillCommand, newRestartCommand, newRmCommand, newPsCommand,
 		newLogsCommand, newWaitCommand, newRenameCommand, newAttachCommand, newPortCommand,
 		newExecCommand, newPauseCommand, newUnpauseCommand, newCpCommand, newTopCommand, newStatsCommand, newInitCommand,
+		newUpdateCommand,
 	}
 	for _, mk := range shared {
 		root.AddCommand(mk(g))

@@ -34,6 +34,8 @@ type createOpts struct {
 	health                                                  healthFlags
 	net                                                     netFlags
 	iso                                                     isolationFlags
+	lim                                                     limitFlags
+	cg                                                      cgroupFlags
 }
 
 func (o *createOpts) addFlags(f *pflag.FlagSet) {
@@ -69,6 +71,9 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	o.health.add(f)
 	o.net.add(f)
 	o.iso.add(f)
+	o.lim.add(f)
+	o.lim.addCreateOnly(f)
+	o.cg.add(f)
 }
 
 // proxyVars are the host variables --http-proxy copies, as podman does.
@@ -119,6 +124,13 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 		return nil, err
 	}
 	if err := o.iso.apply(&req.Isolation); err != nil {
+		return nil, err
+	}
+	var err error
+	if req.Resources, err = o.lim.apply(req.Resources); err != nil {
+		return nil, err
+	}
+	if err := o.cg.apply(&req.Limits); err != nil {
 		return nil, err
 	}
 	env, err := specgen.ParseEnv(o.env, o.envFile)

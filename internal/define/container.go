@@ -169,6 +169,7 @@ type ContainerConfig struct {
 	Memory *spec.LinuxMemory `json:"memory,omitempty"`
 	Namespaces
 	Security
+	Limits
 
 	// Dependencies are objects the container needs while it exists; the
 	// store refuses to remove them first.

@@ -176,59 +176,81 @@ type InspectContainerConfig struct {
 
 // InspectContainerHostConfig is docker's HostConfig as podman fills it.
 type InspectContainerHostConfig struct {
-	Binds             []string                     `json:"Binds"`
-	CgroupManager     string                       `json:"CgroupManager,omitempty"`
-	CgroupMode        string                       `json:"CgroupMode"`
-	ContainerIDFile   string                       `json:"ContainerIDFile"`
-	LogConfig         *InspectLogConfig            `json:"LogConfig"`
-	NetworkMode       string                       `json:"NetworkMode"`
-	PortBindings      map[string][]InspectHostPort `json:"PortBindings"`
-	RestartPolicy     *InspectRestartPolicy        `json:"RestartPolicy"`
-	AutoRemove        bool                         `json:"AutoRemove"`
-	AutoRemoveImage   bool                         `json:"AutoRemoveImage"`
-	Annotations       map[string]string            `json:"Annotations"`
-	VolumeDriver      string                       `json:"VolumeDriver"`
-	VolumesFrom       []string                     `json:"VolumesFrom"`
-	CapAdd            []string                     `json:"CapAdd"`
-	CapDrop           []string                     `json:"CapDrop"`
-	DNS               []string                     `json:"Dns"`
-	DNSOptions        []string                     `json:"DnsOptions"`
-	DNSSearch         []string                     `json:"DnsSearch"`
-	ExtraHosts        []string                     `json:"ExtraHosts"`
-	GroupAdd          []string                     `json:"GroupAdd"`
-	IpcMode           string                       `json:"IpcMode"`
-	Cgroup            string                       `json:"Cgroup"`
-	Cgroups           string                       `json:"Cgroups"`
-	Links             []string                     `json:"Links"`
-	OomScoreAdj       int                          `json:"OomScoreAdj"`
-	PidMode           string                       `json:"PidMode"`
-	Privileged        bool                         `json:"Privileged"`
-	PublishAllPorts   bool                         `json:"PublishAllPorts"`
-	ReadonlyRootfs    bool                         `json:"ReadonlyRootfs"`
-	SecurityOpt       []string                     `json:"SecurityOpt"`
-	Tmpfs             map[string]string            `json:"Tmpfs"`
-	UTSMode           string                       `json:"UTSMode"`
-	UsernsMode        string                       `json:"UsernsMode"`
-	ShmSize           int64                        `json:"ShmSize"`
-	Runtime           string                       `json:"Runtime"`
-	ConsoleSize       []uint                       `json:"ConsoleSize"`
-	Isolation         string                       `json:"Isolation"`
-	CPUShares         uint64                       `json:"CpuShares"`
-	Memory            int64                        `json:"Memory"`
-	NanoCPUs          int64                        `json:"NanoCpus"`
-	CgroupParent      string                       `json:"CgroupParent"`
-	CPUPeriod         uint64                       `json:"CpuPeriod"`
-	CPUQuota          int64                        `json:"CpuQuota"`
-	CpusetCpus        string                       `json:"CpusetCpus"`
-	CpusetMems        string                       `json:"CpusetMems"`
-	Devices           []InspectDevice              `json:"Devices"`
-	MemoryReservation int64                        `json:"MemoryReservation"`
-	MemorySwap        int64                        `json:"MemorySwap"`
-	OomKillDisable    bool                         `json:"OomKillDisable"`
-	Init              bool                         `json:"Init,omitempty"`
-	PidsLimit         int64                        `json:"PidsLimit"`
-	Ulimits           []InspectUlimit              `json:"Ulimits"`
-	CgroupConf        map[string]string            `json:"CgroupConf"`
+	Binds           []string                     `json:"Binds"`
+	CgroupManager   string                       `json:"CgroupManager,omitempty"`
+	CgroupMode      string                       `json:"CgroupMode"`
+	ContainerIDFile string                       `json:"ContainerIDFile"`
+	LogConfig       *InspectLogConfig            `json:"LogConfig"`
+	NetworkMode     string                       `json:"NetworkMode"`
+	PortBindings    map[string][]InspectHostPort `json:"PortBindings"`
+	RestartPolicy   *InspectRestartPolicy        `json:"RestartPolicy"`
+	AutoRemove      bool                         `json:"AutoRemove"`
+	AutoRemoveImage bool                         `json:"AutoRemoveImage"`
+	Annotations     map[string]string            `json:"Annotations"`
+	VolumeDriver    string                       `json:"VolumeDriver"`
+	VolumesFrom     []string                     `json:"VolumesFrom"`
+	CapAdd          []string                     `json:"CapAdd"`
+	CapDrop         []string                     `json:"CapDrop"`
+	DNS             []string                     `json:"Dns"`
+	DNSOptions      []string                     `json:"DnsOptions"`
+	DNSSearch       []string                     `json:"DnsSearch"`
+	ExtraHosts      []string                     `json:"ExtraHosts"`
+	GroupAdd        []string                     `json:"GroupAdd"`
+	IpcMode         string                       `json:"IpcMode"`
+	Cgroup          string                       `json:"Cgroup"`
+	Cgroups         string                       `json:"Cgroups"`
+	Links           []string                     `json:"Links"`
+	OomScoreAdj     int                          `json:"OomScoreAdj"`
+	PidMode         string                       `json:"PidMode"`
+	Privileged      bool                         `json:"Privileged"`
+	PublishAllPorts bool                         `json:"PublishAllPorts"`
+	ReadonlyRootfs  bool                         `json:"ReadonlyRootfs"`
+	SecurityOpt     []string                     `json:"SecurityOpt"`
+	Tmpfs           map[string]string            `json:"Tmpfs"`
+	UTSMode         string                       `json:"UTSMode"`
+	UsernsMode      string                       `json:"UsernsMode"`
+	ShmSize         int64                        `json:"ShmSize"`
+	Runtime         string                       `json:"Runtime"`
+	ConsoleSize     []uint                       `json:"ConsoleSize"`
+	Isolation       string                       `json:"Isolation"`
+	// The CPU fields have podman's Go names, which templates use.
+	CpuShares            uint64                       `json:"CpuShares"` //nolint:revive
+	Memory               int64                        `json:"Memory"`
+	NanoCpus             int64                        `json:"NanoCpus"` //nolint:revive
+	CgroupParent         string                       `json:"CgroupParent"`
+	BlkioWeight          uint16                       `json:"BlkioWeight"`
+	BlkioWeightDevice    []InspectBlkioWeightDevice   `json:"BlkioWeightDevice"`
+	BlkioDeviceReadBps   []InspectBlkioThrottleDevice `json:"BlkioDeviceReadBps"`
+	BlkioDeviceWriteBps  []InspectBlkioThrottleDevice `json:"BlkioDeviceWriteBps"`
+	BlkioDeviceReadIOps  []InspectBlkioThrottleDevice `json:"BlkioDeviceReadIOps"`
+	BlkioDeviceWriteIOps []InspectBlkioThrottleDevice `json:"BlkioDeviceWriteIOps"`
+	CpuPeriod            uint64                       `json:"CpuPeriod"`          //nolint:revive
+	CpuQuota             int64                        `json:"CpuQuota"`           //nolint:revive
+	CpuRealtimePeriod    uint64                       `json:"CpuRealtimePeriod"`  //nolint:revive
+	CpuRealtimeRuntime   int64                        `json:"CpuRealtimeRuntime"` //nolint:revive
+	CpusetCpus           string                       `json:"CpusetCpus"`
+	CpusetMems           string                       `json:"CpusetMems"`
+	Devices              []InspectDevice              `json:"Devices"`
+	MemoryReservation    int64                        `json:"MemoryReservation"`
+	MemorySwap           int64                        `json:"MemorySwap"`
+	MemorySwappiness     int64                        `json:"MemorySwappiness"`
+	OomKillDisable       bool                         `json:"OomKillDisable"`
+	Init                 bool                         `json:"Init,omitempty"`
+	PidsLimit            int64                        `json:"PidsLimit"`
+	Ulimits              []InspectUlimit              `json:"Ulimits"`
+	CgroupConf           map[string]string            `json:"CgroupConf"`
+}
+
+// InspectBlkioWeightDevice is one --blkio-weight-device.
+type InspectBlkioWeightDevice struct {
+	Path   string `json:"Path"`
+	Weight uint16 `json:"Weight"`
+}
+
+// InspectBlkioThrottleDevice is one --device-{read,write}-{bps,iops}.
+type InspectBlkioThrottleDevice struct {
+	Path string `json:"Path"`
+	Rate uint64 `json:"Rate"`
 }
 
 // InspectLogConfig is the container's log driver.

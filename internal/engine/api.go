@@ -112,6 +112,8 @@ type CreateRequest struct {
 	HealthOnFailure string
 	// Isolation is namespaces, ID mappings, groups and privileges.
 	Isolation IsolationRequest
+	// Limits is the cgroup parent, /dev/shm size and OOM score.
+	Limits LimitsRequest
 	// Pull, when set, pulls the image per its policy (run's and create's
 	// --pull, "missing" by default); nil only looks the image up locally.
 	Pull *image.PullOptions

@@ -231,6 +231,9 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 	if err := r.applyIsolation(cfg, &req.Isolation); err != nil {
 		return nil, err
 	}
+	if err := applyLimits(cfg, req); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 

@@ -94,15 +94,15 @@ func (r *Runtime) applyRunOptions(cfg *define.ContainerConfig, req *CreateReques
 // error names the flag instead of coming from the runtime at start.
 const minMemory = 6 * 1024 * 1024
 
-// checkResources accepts memory limits only; podman's rule for swap
-// without an explicit value (twice the limit) is the caller's.
+// checkResources checks the memory limits and returns them (see
+// applyLimits for the others); podman's rule for swap without an explicit
+// value (twice the limit) is the caller's.
 func checkResources(res *spec.LinuxResources) (*spec.LinuxMemory, error) {
 	if res == nil {
 		return nil, nil
 	}
-	if res.CPU != nil || res.Pids != nil || res.BlockIO != nil || len(res.HugepageLimits) > 0 ||
-		res.Network != nil || len(res.Devices) > 0 || len(res.Unified) > 0 || len(res.Rdma) > 0 {
-		return nil, fmt.Errorf("only memory limits are supported yet: %w", errdefs.ErrNotImplemented)
+	if len(res.HugepageLimits) > 0 || res.Network != nil || len(res.Devices) > 0 || len(res.Unified) > 0 || len(res.Rdma) > 0 {
+		return nil, fmt.Errorf("only memory, CPU, pids and block IO limits are supported yet: %w", errdefs.ErrNotImplemented)
 	}
 	m := res.Memory
 	if m == nil {

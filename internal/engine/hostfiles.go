@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -25,7 +26,7 @@ func (r *Runtime) prepareHost(ctx context.Context, c *define.Container, rootfs s
 		HostsPath:      paths.Hosts,
 		HostnamePath:   paths.Hostname,
 		ResolvConfPath: paths.ResolvConf,
-		CgroupsPath:    "/pier/" + c.Config.ID,
+		CgroupsPath:    cgroupPath(&c.Config),
 	}
 	if err := os.WriteFile(h.HostnamePath, []byte(hostname+"\n"), 0o644); err != nil {
 		return nil, fmt.Errorf("writing hostname: %w", err)
@@ -106,4 +107,10 @@ func containerHostname(cfg *define.ContainerConfig) string {
 		}
 	}
 	return cfg.ID[:12]
+}
+
+// cgroupPath is c's cgroup on cgroupfs: under --cgroup-parent, else
+// under /pier.
+func cgroupPath(cfg *define.ContainerConfig) string {
+	return path.Join(cmp.Or(cfg.CgroupParent, "/pier"), cfg.ID)
 }

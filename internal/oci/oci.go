@@ -185,6 +185,13 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 	return err
 }
 
+// Update applies the cgroup limits in resourcesFile (the spec's
+// LinuxResources as JSON) to the running container.
+func (r *Runtime) Update(ctx context.Context, id, resourcesFile string) error {
+	_, err := r.run(ctx, "update", "update", "--resources", resourcesFile, id)
+	return err
+}
+
 // Pause freezes every process of the container.
 func (r *Runtime) Pause(ctx context.Context, id string) error {
 	_, err := r.run(ctx, "pause", "pause", id)

@@ -209,6 +209,8 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 				Devices: []spec.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
 				Memory:  cloneMemory(c.Memory),
 				Pids:    pidsLimit(c.PidsLimit),
+				CPU:     c.CPU,
+				BlockIO: c.BlockIO,
 			},
 			Sysctl:        maps.Clone(c.Sysctls),
 			CgroupsPath:   h.CgroupsPath,

@@ -38,6 +38,9 @@ type Store interface {
 	// SaveState replaces the state of a container (define.ErrNoSuchCtr if
 	// it is gone).
 	SaveState(ctx context.Context, id string, st *define.ContainerState) error
+	// SaveConfig replaces the config of a container with the same ID and
+	// name (define.ErrNoSuchCtr otherwise).
+	SaveConfig(ctx context.Context, cfg *define.ContainerConfig) error
 	// RenameContainer changes the name in the index and in the config
 	// (define.ErrNameInUse, define.ErrNoSuchCtr).
 	RenameContainer(ctx context.Context, id, newName string) error
