@@ -35,8 +35,9 @@ type ExecOptions struct {
 	PreserveFDs uint
 	// ConsoleSize sizes the session's pty before its process runs.
 	ConsoleSize *TermSize
-	// quiet records no exec events (healthchecks).
-	quiet bool
+	// quiet records no exec events, mergeOutput sends stderr down
+	// stdout's pipe, in order (healthchecks).
+	quiet, mergeOutput bool
 }
 
 // execExitGeneric is podman's exit code when an exec session cannot be
@@ -88,6 +89,7 @@ func (r *Runtime) exec(ctx context.Context, nameOrID string, opts ExecOptions, s
 		Terminal: opts.Terminal, Stdin: opts.Interactive, LogDriver: monitor.LogNone,
 		ErrorLog: r.monitorLog(), Version: version.Version, Start: true,
 		PreserveFDs: int(opts.PreserveFDs), ExecProcess: filepath.Join(dir, "process.json"),
+		MergeOutput: opts.mergeOutput,
 	}
 	pid, monPID, att, err := monitor.LaunchStart(ctx, monPath, mcfg, !opts.Detach, nil)
 	if err != nil {

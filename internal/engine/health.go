@@ -146,7 +146,7 @@ func (r *Runtime) runHealthCommand(ctx context.Context, c *define.Container, hc 
 	start := time.Now()
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	code, _, err := r.exec(tctx, c.Config.ID, ExecOptions{Cmd: healthCommand(hc.Test), quiet: true},
+	code, _, err := r.exec(tctx, c.Config.ID, ExecOptions{Cmd: healthCommand(hc.Test), quiet: true, mergeOutput: true},
 		&AttachStreams{Stdout: &out, Stderr: &out})
 	end := time.Now()
 	var ee *errdefs.ExitError

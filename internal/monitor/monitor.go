@@ -82,6 +82,10 @@ type Config struct {
 
 	Terminal bool `json:"terminal"`
 	Stdin    bool `json:"stdin"`
+	// MergeOutput gives the process one pipe as stdout and stderr, so
+	// what it writes arrives in the order written, all as stdout (a
+	// healthcheck's output, as podman records it).
+	MergeOutput bool `json:"mergeOutput,omitempty"`
 
 	LogDriver  string `json:"logDriver"` // LogK8sFile (or ""), LogNone, LogPassthrough
 	LogPath    string `json:"logPath,omitempty"`

@@ -56,6 +56,15 @@ func (s *server) setupStdio() (*stdioSet, error) {
 			return nil, err
 		}
 		io.consoleSocket = io.console.path
+	case cfg.MergeOutput && !cfg.Stdin:
+		r, w, err := pipe(true)
+		if err != nil {
+			return nil, err
+		}
+		io.out, io.err = w, w
+		io.runtimeEnds = append(io.runtimeEnds, w)
+		io.outputs = []*os.File{r}
+		io.runtimeOutput = io.outputs
 	default:
 		outR, outW, err := pipe(true)
 		if err != nil {

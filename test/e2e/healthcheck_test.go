@@ -86,4 +86,11 @@ func TestHealthcheckRunCommand(t *testing.T) {
 	if got := p.MustRun("ps", "-a", "--filter", "health=unhealthy", "--format", "{{.Names}}").Out(); got != "" {
 		t.Errorf("health=unhealthy: %q", got)
 	}
+	// Output and errors are recorded in the order the check wrote them.
+	p.MustRun("run", "-d", "--name", "order", "--health-cmd", "for i in 1 2 3; do echo out$i; echo err$i >&2; done",
+		"--health-interval", "disable", Image, "sleep", "1000")
+	p.MustRun("healthcheck", "run", "order")
+	if got := p.Inspect("order", "{{(index .State.Health.Log 0).Output}}"); got != "out1\nerr1\nout2\nerr2\nout3\nerr3" {
+		t.Errorf("output order: %q", got)
+	}
 }
