@@ -216,3 +216,27 @@ func keyed(path string) (map[string]uint64, error) {
 	}
 	return m, nil
 }
+
+// MemoryDir is the directory of pid's memory cgroup (v1's memory
+// controller or the unified hierarchy), "" when it has none.
+func MemoryDir(pid int) string {
+	paths, err := cgroupPaths(pid)
+	if err != nil {
+		return ""
+	}
+	if d, ok := paths["memory"]; ok {
+		return d
+	}
+	return paths[""]
+}
+
+// OOMKills is how many processes the kernel's OOM killer ended in the
+// memory cgroup dir: memory.events on v2, memory.oom_control on v1.
+func OOMKills(dir string) uint64 {
+	for _, name := range []string{"memory.events", "memory.oom_control"} {
+		if m, err := keyed(filepath.Join(dir, name)); err == nil {
+			return m["oom_kill"]
+		}
+	}
+	return 0
+}

@@ -134,6 +134,7 @@ func (r *Runtime) syncState(c *define.Container) bool {
 	if err == nil {
 		st.Status = define.StatusExited
 		st.ExitCode = int32(code)
+		st.OOMKilled = monitor.OOMKilled(r.ctrRunDir(c.Config.ID))
 		st.FinishedAt = at
 		st.PID, st.PIDStart = 0, 0
 		st.StopperPID, st.StopperStart = 0, 0

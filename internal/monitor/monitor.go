@@ -145,6 +145,9 @@ const (
 	monitorPidFile = "monitor.pid"
 	attachFile     = "attach"
 	exitFile       = "exit"
+	// oomFile exists when the kernel's OOM killer ended a process of the
+	// container (conmon writes one too); written before exitFile.
+	oomFile = "oom"
 	consoleFile    = "console.sock"
 	runtimeLog     = "runtime.log"
 )
@@ -230,6 +233,13 @@ func sockPath(dir, name, pid string) (path string, release func(), err error) {
 	}
 	p = "/proc/" + pid + "/fd/" + strconv.Itoa(fd) + "/" + name
 	return p, func() { unix.Close(fd) }, nil
+}
+
+// OOMKilled reports whether the monitor in runDir saw the OOM killer end
+// a process of its container (read it once the exit file exists).
+func OOMKilled(runDir string) bool {
+	_, err := os.Stat(filepath.Join(runDir, oomFile))
+	return err == nil
 }
 
 // ReadExitFile reads RunDir/exit, written by the monitor when the

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pier-engine/pier/internal/cgstats"
 	"github.com/pier-engine/pier/internal/logs"
 	"github.com/pier-engine/pier/internal/version"
 )
@@ -108,6 +109,10 @@ type server struct {
 	listener *os.File
 
 	preserved []*os.File // fds for the container, closed once created
+
+	// memCgroup is the container's memory cgroup, found while it runs
+	// and read after its exit for OOM kills ("" for exec sessions).
+	memCgroup string
 }
 
 func serve(id, cfgPath string) int {
@@ -223,6 +228,12 @@ func (s *server) run(syncf *os.File) int {
 	if s.log != nil {
 		s.log.Close()
 	}
+	if s.memCgroup != "" && cgstats.OOMKills(s.memCgroup) > 0 {
+		// The runtime has not deleted the cgroup yet: the exit command does.
+		if err := os.WriteFile(filepath.Join(cfg.RunDir, oomFile), nil, 0o600); err != nil {
+			logf("recording the OOM kill: %v", err)
+		}
+	}
 	if err := writeExitFile(cfg.RunDir, code, at); err != nil {
 		logf("%v", err)
 	}
@@ -285,6 +296,9 @@ func (s *server) create(syncf *os.File) (int, error) {
 	if err != nil {
 		s.deleteContainer()
 		return fail(err)
+	}
+	if cfg.ExecProcess == "" {
+		s.memCgroup = cgstats.MemoryDir(pid)
 	}
 	if cfg.PidFile != "" {
 		if err := writePid(cfg.PidFile, pid); err != nil {
