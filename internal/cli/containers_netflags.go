@@ -45,3 +45,33 @@ func (n *netFlags) apply(req *engine.CreateRequest) {
 	req.DNSServers, req.DNSSearch, req.DNSOptions = n.dns, n.dnsSearch, n.dnsOptions
 	req.AddHosts = n.addHosts
 }
+
+// addPod adds the network flags of pod create: those of create and run
+// that the infra container takes for the whole pod.
+func (n *netFlags) addPod(f *pflag.FlagSet) {
+	f.StringArrayVar(&n.networks, "network", nil, "Connect a container to a network")
+	f.StringArrayVar(&n.networks, "net", nil, "Connect a container to a network")
+	_ = f.MarkHidden("net")
+	f.StringVar(&n.static.IP, "ip", "", "Specify a static IPv4 address for the container")
+	f.StringVar(&n.static.IP6, "ip6", "", "Specify a static IPv6 address for the container")
+	f.StringVar(&n.static.MAC, "mac-address", "", "Container MAC address (e.g. 92:d0:c6:0a:29:33)")
+	f.StringSliceVar(&n.static.Aliases, "network-alias", nil, "Add network-scoped alias for the container")
+	f.BoolVar(&n.noHosts, "no-hosts", false, "Do not create /etc/hosts within the container, instead use the version from the image")
+	f.StringVar(&n.hostsFile, "hosts-file", "", "Base file to create the /etc/hosts file inside the container, or one of the special values. (\"image\"|\"none\")")
+	f.StringSliceVarP(&n.publish, "publish", "p", nil, "Publish a container's port, or a range of ports, to the host (default [])")
+	f.StringSliceVar(&n.dns, "dns", nil, "Set custom DNS servers")
+	f.StringSliceVar(&n.dnsSearch, "dns-search", nil, "Set custom DNS search domains")
+	f.StringSliceVar(&n.dnsOptions, "dns-option", nil, "Set custom DNS options")
+	f.StringSliceVar(&n.addHosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip) (default [])")
+}
+
+// applyPod fills a pod create request's network fields.
+func (n *netFlags) applyPod(req *engine.PodCreateRequest) {
+	if len(n.networks) > 0 {
+		req.NetworkMode, req.ExtraNetworks = n.networks[0], n.networks[1:]
+	}
+	req.Static, req.NoHosts, req.HostsFile = n.static, n.noHosts, n.hostsFile
+	req.Publish = n.publish
+	req.DNSServers, req.DNSSearch, req.DNSOptions = n.dns, n.dnsSearch, n.dnsOptions
+	req.AddHosts = n.addHosts
+}

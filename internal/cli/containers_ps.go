@@ -107,9 +107,18 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 	rows := selectPs(cs, o, match)
 	list := make([]psContainer, 0, len(rows))
 	podNames := podNamesOf(ctx, rt, rows)
+	byID := make(map[string]*define.Container, len(cs))
+	for _, c := range cs {
+		byID[c.Config.ID] = c
+	}
 	for _, c := range rows {
 		p := newPsContainer(c, now)
 		p.PodName = podNames[c.Config.Pod]
+		if owner := netOwner(c, byID); owner != nil {
+			// A pod member is reached on its infra container's ports.
+			p.Ports = owner.Config.PortMappings
+			p.portsColumn = network.PortsColumn(owner.Config.PortMappings, owner.Config.ExposedPorts)
+		}
 		if o.size {
 			p.Size = psSizeOf(ctx, rt, c.Config.ID)
 		}
@@ -126,6 +135,19 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 		return nil
 	}
 	return psTable(g.Stdout, o, userFmt, list, now)
+}
+
+// netOwner is the pod's infra container whose network namespace c joins,
+// nil for a container with its own.
+func netOwner(c *define.Container, byID map[string]*define.Container) *define.Container {
+	if c.Config.Pod == "" {
+		return nil
+	}
+	id, ok := strings.CutPrefix(c.Config.NetworkMode, "container:")
+	if !ok {
+		return nil
+	}
+	return byID[id]
 }
 
 // podNamesOf maps the pods of cs to their names; a pod removed meanwhile

@@ -25,6 +25,7 @@ type runFlags struct {
 	pod, podIDFile                               string
 	initPath                                     string
 	annotations, logOpts, securityOpts, unsetEnv []string
+	requires                                     []string
 	mem                                          memoryFlags
 	timeout                                      uint
 }
@@ -32,6 +33,7 @@ type runFlags struct {
 func (o *runFlags) add(f *pflag.FlagSet) {
 	f.BoolVar(&o.replace, "replace", false, "If a container with the same name exists, replace it")
 	f.StringVar(&o.pod, "pod", "", "Run container in an existing pod")
+	f.StringSliceVar(&o.requires, "requires", nil, "Add one or more requirement containers that must be started before this container will start")
 	f.StringVar(&o.podIDFile, "pod-id-file", "", "Read the pod ID from the file")
 	f.BoolVar(&o.init, "init", false, "Run an init binary inside the container that forwards signals and reaps processes")
 	f.StringVar(&o.initPath, "init-path", "", "Path to the container-init binary")
@@ -53,7 +55,7 @@ func (o *runFlags) add(f *pflag.FlagSet) {
 // apply fills the request's fields these flags own.
 func (o *runFlags) apply(req *engine.CreateRequest) error {
 	req.Replace, req.Init, req.Timezone, req.Timeout = o.replace, o.init, o.tz, o.timeout
-	req.Pod = o.pod
+	req.Pod, req.Requires = o.pod, o.requires
 	if o.podIDFile != "" {
 		if o.pod != "" {
 			return errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot specify both --pod and --pod-id-file")

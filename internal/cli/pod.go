@@ -24,9 +24,9 @@ func addPodCommands(root *cobra.Command, g *Globals) {
 
 func podCreateCmd(g *Globals) *cobra.Command {
 	var req engine.PodCreateRequest
-	var labels []string
+	var labels, labelFiles []string
 	var infra bool
-	var infraCommand, share, idFile string
+	var infraCommand, share, idFile, restart string
 	var net netFlags
 	cmd := &cobra.Command{
 		Use:   "create [options] [NAME]",
@@ -40,7 +40,10 @@ func podCreateCmd(g *Globals) *cobra.Command {
 				req.Name = args[0]
 			}
 			var err error
-			if req.Labels, err = keyValues(labels, "label"); err != nil {
+			if req.Labels, err = buildLabels(labelFiles, labels); err != nil {
+				return err
+			}
+			if req.RestartPolicy, req.RestartRetries, err = parseRestart(restart); err != nil {
 				return err
 			}
 			req.NoInfra = !infra
@@ -50,8 +53,8 @@ func podCreateCmd(g *Globals) *cobra.Command {
 			if cmd.Flags().Changed("share") {
 				req.Share = []string{share}
 			}
-			req.Publish, req.DNSServers, req.DNSSearch, req.DNSOptions = net.publish, net.dns, net.dnsSearch, net.dnsOptions
-			req.AddHosts, req.CreateCmd = net.addHosts, os.Args
+			net.applyPod(&req)
+			req.CreateCmd = os.Args
 			rt, err := g.Engine(cmd.Context())
 			if err != nil {
 				return err
@@ -70,24 +73,21 @@ func podCreateCmd(g *Globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.Bool("help", false, "Show help") // -h is --hostname, as in podman
 	f.StringVarP(&req.Name, "name", "n", "", "Assign a name to the pod")
 	f.StringArrayVarP(&labels, "label", "l", nil, "Set metadata on pod (default [])")
-	f.StringVar(&req.Hostname, "hostname", "", "Set the pod's hostname")
+	f.StringArrayVar(&labelFiles, "label-file", nil, "Read in a line delimited file of labels")
+	f.StringVarP(&req.Hostname, "hostname", "h", "", "Set the pod's hostname")
 	f.BoolVar(&infra, "infra", true, "Create an infra container associated with the pod to share namespaces with")
 	f.StringVar(&req.InfraImage, "infra-image", "", "Image to use to override builtin infra container")
 	f.StringVar(&infraCommand, "infra-command", "", "Overwrite the default ENTRYPOINT of the image")
 	f.StringVar(&req.InfraName, "infra-name", "", "Assign a name to the infra container")
 	f.StringVar(&share, "share", "ipc,net,uts", "A comma delimited list of kernel namespaces the pod will share")
 	f.StringVar(&req.ExitPolicy, "exit-policy", "continue", "Behaviour when the last container exits")
-	f.StringVar(&req.NetworkMode, "network", "", "Connect a container to a network")
-	f.StringVar(&req.NetworkMode, "net", "", "Connect a container to a network")
+	f.StringVar(&restart, "restart", "", `Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")`)
 	f.StringVar(&idFile, "pod-id-file", "", "Write the pod ID to the file")
 	f.BoolVar(&req.Replace, "replace", false, "If a pod with the same name exists, replace it")
-	f.StringArrayVarP(&net.publish, "publish", "p", nil, "Publish a container's port, or a range of ports, to the host (default [])")
-	f.StringSliceVar(&net.dns, "dns", nil, "Set custom DNS servers")
-	f.StringSliceVar(&net.dnsSearch, "dns-search", nil, "Set custom DNS search domains")
-	f.StringSliceVar(&net.dnsOptions, "dns-option", nil, "Set custom DNS options")
-	f.StringSliceVar(&net.addHosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip) (default [])")
+	net.addPod(f)
 	return cmd
 }
 

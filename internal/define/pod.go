@@ -56,6 +56,10 @@ type PodConfig struct {
 	// is InfraContainerID once created.
 	HasInfra         bool   `json:"hasInfra"`
 	InfraContainerID string `json:"infraContainerId,omitempty"`
+	// RestartPolicy and RestartRetries are given to members that set no
+	// restart policy of their own.
+	RestartPolicy  string `json:"restartPolicy,omitempty"`
+	RestartRetries uint   `json:"restartRetries,omitempty"`
 	// CgroupParent is the cgroup parent of the pod's containers.
 	CgroupParent string `json:"cgroupParent,omitempty"`
 	// Infra is what the infra container was created with, shown by

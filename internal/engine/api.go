@@ -117,6 +117,9 @@ type CreateRequest struct {
 	// Pull, when set, pulls the image per its policy (run's and create's
 	// --pull, "missing" by default); nil only looks the image up locally.
 	Pull *image.PullOptions
+	// Requires are containers (names or IDs) started before this one and
+	// kept while it exists (--requires).
+	Requires []string
 	// Pod is the pod the container joins (name or ID), or "new:NAME" to
 	// create one with it.
 	Pod string

@@ -49,6 +49,9 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 	if err := r.resolveNSDeps(ctx, cfg); err != nil {
 		return nil, err
 	}
+	if err := r.applyRequires(ctx, cfg, req); err != nil {
+		return nil, err
+	}
 	// A container that could never start is not created: check the
 	// runtime and the monitor up front.
 	if _, err := r.findRuntime(cfg.Runtime); err != nil {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -51,29 +52,47 @@ func (r *Runtime) applyPod(ctx context.Context, cfg *define.ContainerConfig, req
 	}
 	cfg.Pod = p.Config.ID
 	cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindPod, ID: p.Config.ID, Reason: "pod"})
+	if req.RestartPolicy == "" && p.Config.RestartPolicy != "" {
+		cfg.RestartPolicy, cfg.RestartRetries = p.Config.RestartPolicy, p.Config.RestartRetries
+	}
 	if !p.Config.HasInfra || p.Config.InfraContainerID == "" {
 		return nil
 	}
 	infra := p.Config.InfraContainerID
 	join := netnsPrefix + infra
 	cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindContainer, ID: infra, Reason: "pod"})
-	if p.Config.Shares(define.PodNSUTS) {
+	// A namespace flag of the container's own wins over the pod's, as
+	// in podman.
+	if p.Config.Shares(define.PodNSUTS) && cfg.UTSMode == "" {
 		if req.Hostname != "" {
 			return errdefs.Errorf(errdefs.ErrInvalidArgument, "invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration")
 		}
 		cfg.Hostname, cfg.UTSMode = p.Config.UTSHostname(), join
 	}
 	if p.Config.Shares(define.PodNSNet) && (req.NetworkMode == "" || strings.HasPrefix(req.NetworkMode, "pod")) {
-		if len(req.Publish) > 0 || len(req.Expose) > 0 {
+		if len(req.Publish) > 0 || len(req.Expose) > 0 || req.PublishAll {
 			return errdefs.Errorf(errdefs.ErrInvalidArgument, "invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod")
 		}
 		cfg.NetworkMode, cfg.Networks, cfg.PortMappings, cfg.PublishAll = join, nil, nil, false
 	}
-	if p.Config.Shares(define.PodNSIPC) {
+	if p.Config.Shares(define.PodNSIPC) && cfg.IPCMode == "" {
 		cfg.IPCMode = join
 	}
-	if p.Config.Shares(define.PodNSPID) {
+	if p.Config.Shares(define.PodNSPID) && cfg.PIDMode == "" {
 		cfg.PIDMode = join
+	}
+	return nil
+}
+
+// applyRequires records --requires: each container must exist; it is
+// started first and cannot be removed while this one exists.
+func (r *Runtime) applyRequires(ctx context.Context, cfg *define.ContainerConfig, req *CreateRequest) error {
+	for _, name := range req.Requires {
+		other, err := r.store.LookupContainer(ctx, name)
+		if err != nil {
+			return fmt.Errorf("%q is not a valid container, cannot be used as a dependency: %w", name, noSuchCtr(name, err))
+		}
+		cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindContainer, ID: other.Config.ID, Reason: "requires"})
 	}
 	return nil
 }

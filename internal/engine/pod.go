@@ -13,6 +13,7 @@ import (
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/lock"
+	"github.com/pier-engine/pier/internal/network"
 )
 
 const kindPod = "pod"
@@ -40,12 +41,20 @@ type PodCreateRequest struct {
 	ExitPolicy string
 	// The infra container's network, which every member shares: as
 	// CreateRequest's fields of the same names.
-	NetworkMode string
-	Publish     []string
-	DNSServers  []string
-	DNSSearch   []string
-	DNSOptions  []string
-	AddHosts    []string
+	NetworkMode   string
+	ExtraNetworks []string
+	Static        network.StaticFlags
+	Publish       []string
+	DNSServers    []string
+	DNSSearch     []string
+	DNSOptions    []string
+	AddHosts      []string
+	NoHosts       bool
+	HostsFile     string
+	// RestartPolicy and RestartRetries apply to every container of the
+	// pod that sets none itself (pod create --restart).
+	RestartPolicy  string
+	RestartRetries uint
 	// Replace removes a pod already holding Name first (with its
 	// containers).
 	Replace   bool
@@ -116,6 +125,7 @@ func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 	cfg := &define.PodConfig{
 		Name: req.Name, Hostname: req.Hostname, CreateCmd: req.CreateCmd,
 		HasInfra: !req.NoInfra, ExitPolicy: req.ExitPolicy,
+		RestartPolicy: req.RestartPolicy, RestartRetries: req.RestartRetries,
 		CgroupParent: "/pier_parent",
 	}
 	if len(req.Labels) > 0 {
@@ -138,7 +148,8 @@ func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "you must have an infra container to share namespaces")
 	}
 	if !cfg.HasInfra && (req.InfraImage != "" || len(req.InfraCommand) > 0 || req.InfraName != "" ||
-		len(req.Publish) > 0 || req.NetworkMode != "" || len(req.DNSServers)+len(req.DNSSearch)+len(req.DNSOptions)+len(req.AddHosts) > 0) {
+		len(req.Publish) > 0 || req.NetworkMode != "" || len(req.ExtraNetworks) > 0 || req.Static.IP+req.Static.IP6+req.Static.MAC != "" ||
+		len(req.DNSServers)+len(req.DNSSearch)+len(req.DNSOptions)+len(req.AddHosts)+len(req.Static.Aliases) > 0 || req.NoHosts || req.HostsFile != "") {
 		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set infra options or network options on a pod without an infra container")
 	}
 	if req.Hostname != "" && cfg.HasInfra && !slices.Contains(share, define.PodNSUTS) {

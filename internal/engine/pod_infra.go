@@ -114,10 +114,11 @@ func (r *Runtime) createInfra(ctx context.Context, p *define.Pod, req *PodCreate
 	creq := &CreateRequest{
 		Image: img, Pull: pull,
 		Name:        cmp.Or(req.InfraName, p.Config.ID[:12]+"-infra"),
-		NetworkMode: req.NetworkMode, Publish: slices.Clone(req.Publish),
+		NetworkMode: req.NetworkMode, ExtraNetworks: req.ExtraNetworks, Static: req.Static,
+		Publish:    slices.Clone(req.Publish),
 		DNSServers: req.DNSServers, DNSSearch: req.DNSSearch, DNSOptions: req.DNSOptions,
-		AddHosts: req.AddHosts,
-		infraOf:  p,
+		AddHosts: req.AddHosts, NoHosts: req.NoHosts, HostsFile: req.HostsFile,
+		infraOf: p,
 	}
 	if p.Config.Shares(define.PodNSUTS) {
 		creq.Hostname = p.Config.UTSHostname()

@@ -149,6 +149,15 @@ func infraInspect(c *define.Container, networks []string) *PodInfraInspect {
 	if in.PortBindings == nil {
 		in.PortBindings = map[string][]define.InspectHostPort{}
 	}
+	for _, name := range networks {
+		opts := c.Config.Networks[name]
+		if len(opts.StaticIPs) > 0 && in.StaticIP == "" {
+			in.StaticIP = opts.StaticIPs[0].String()
+		}
+		if len(opts.StaticMAC) > 0 && in.StaticMAC == "" {
+			in.StaticMAC = opts.StaticMAC.String()
+		}
+	}
 	return in
 }
 

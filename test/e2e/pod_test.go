@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -189,4 +190,41 @@ func TestPodLogsTopStats(t *testing.T) {
 	if len(stats) != 3 || stats[1] != id[:12]+" la" {
 		t.Fatalf("pod stats: %q", stats)
 	}
+}
+
+// The pod's network options are the infra container's and so every
+// member's: a static MAC, published ports (shown on members by ps), the
+// hostname; --restart is the members' default restart policy.
+func TestPodCreateOptions(t *testing.T) {
+	p := newPier(t)
+	port := freeTCPPort(t)
+	p.MustRun("pod", "create", "--name", "opts", "--mac-address", "92:d0:c6:0a:29:33", "-p", fmt.Sprintf("127.0.0.1:%d:80", port),
+		"-h", "host.example", "--restart", "on-failure:2", "--label", "a=b")
+	p.MustRun("run", "-d", "--pod", "opts", "--name", "m", Image, "sleep", "100")
+	if got := p.MustRun("exec", "m", "sh", "-c", "cat /sys/class/net/eth0/address; hostname").Out(); got != "92:d0:c6:0a:29:33\nhost.example" {
+		t.Fatalf("member's MAC and hostname: %q", got)
+	}
+	if got := p.MustRun("ps", "--filter", "name=^m$", "--format", "{{.Ports}}").Out(); got != fmt.Sprintf("127.0.0.1:%d->80/tcp", port) {
+		t.Fatalf("member's ports in ps: %q", got)
+	}
+	if got := p.Inspect("m", "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}"); got != "on-failure:2" {
+		t.Fatalf("member's restart policy: %q", got)
+	}
+	if got := p.MustRun("pod", "inspect", "--format", "{{.InfraConfig.StaticMAC}} {{.Hostname}} {{.Labels}}", "opts").Out(); got != "92:d0:c6:0a:29:33 host.example map[a:b]" {
+		t.Fatalf("pod inspect: %q", got)
+	}
+}
+
+// --requires starts the required containers first and keeps them while
+// the requiring one exists.
+func TestRequires(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("create", "--name", "dep", Image, "sleep", "100")
+	p.ExpectEngineError(p.Expect(125, "create", "--requires", "nosuch", Image), `"nosuch" is not a valid container, cannot be used as a dependency`)
+	p.MustRun("create", "--name", "top", "--requires", "dep", Image, "sleep", "100")
+	p.MustRun("start", "top")
+	if got := p.Status("dep"); got != "running" {
+		t.Fatalf("required container is %s after start", got)
+	}
+	p.ExpectEngineError(p.Expect(125, "rm", "-f", "dep"), "has dependent containers which must be removed before it")
 }
