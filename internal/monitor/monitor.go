@@ -147,9 +147,9 @@ const (
 	exitFile       = "exit"
 	// oomFile exists when the kernel's OOM killer ended a process of the
 	// container (conmon writes one too); written before exitFile.
-	oomFile = "oom"
-	consoleFile    = "console.sock"
-	runtimeLog     = "runtime.log"
+	oomFile     = "oom"
+	consoleFile = "console.sock"
+	runtimeLog  = "runtime.log"
 )
 
 // Frame types of the attach protocol.
