@@ -23,19 +23,19 @@ import (
 
 // createOpts are the flags `create` and `run` share.
 type createOpts struct {
-	name, workdir, user, entrypoint, hostname               string
-	stopSignal, logDriver, pull                             string
-	env, envFile, labels, labelFile, volumes, tmpfs, mounts []string
-	ulimits                                                 []string
-	stopTimeout                                             uint
-	interactive, tty, rm, readOnly, httpProxy, quiet        bool
-	reg                                                     registryFlags
-	run                                                     runFlags
-	health                                                  healthFlags
-	net                                                     netFlags
-	iso                                                     isolationFlags
-	lim                                                     limitFlags
-	cg                                                      cgroupFlags
+	name, workdir, user, entrypoint, hostname                            string
+	stopSignal, logDriver, pull                                          string
+	env, envFile, labels, labelFile, volumes, tmpfs, mounts, volumesFrom []string
+	ulimits                                                              []string
+	stopTimeout                                                          uint
+	interactive, tty, rm, readOnly, httpProxy, quiet                     bool
+	reg                                                                  registryFlags
+	run                                                                  runFlags
+	health                                                               healthFlags
+	net                                                                  netFlags
+	iso                                                                  isolationFlags
+	lim                                                                  limitFlags
+	cg                                                                   cgroupFlags
 }
 
 func (o *createOpts) addFlags(f *pflag.FlagSet) {
@@ -61,6 +61,7 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume into the container")
 	f.StringArrayVar(&o.mounts, "mount", nil, "Attach a filesystem mount to the container")
 	f.StringArrayVar(&o.tmpfs, "tmpfs", nil, "Mount a temporary filesystem (tmpfs) into a container")
+	f.StringArrayVar(&o.volumesFrom, "volumes-from", nil, "Mount volumes from the specified container(s)")
 	f.StringArrayVar(&o.ulimits, "ulimit", nil, "Ulimit options")
 	f.BoolVarP(&o.interactive, "interactive", "i", false, "Make STDIN available to the contained process")
 	f.BoolVarP(&o.tty, "tty", "t", false, "Allocate a pseudo-TTY for container")
@@ -171,6 +172,7 @@ func (o *createOpts) typedValues(req *engine.CreateRequest) error {
 		}
 		req.Mounts = append(req.Mounts, m)
 	}
+	req.VolumesFrom = o.volumesFrom
 	for _, u := range o.ulimits {
 		l, err := specgen.ParseUlimit(u)
 		if err != nil {

@@ -33,6 +33,8 @@ type CreateRequest struct {
 	// with specgen.ParseVolume and ParseTmpfs); the engine validates them
 	// again and checks that bind sources exist.
 	Mounts []define.Mount
+	// VolumesFrom are --volumes-from values: CONTAINER[:ro|rw[,z]].
+	VolumesFrom []string
 	// NetworkMode is --network: "", "none", "host", "private", "bridge",
 	// "container:NAME" or network names separated by commas.
 	NetworkMode string

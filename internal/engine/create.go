@@ -36,6 +36,15 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 }
 
 func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*define.Container, error) {
+	if len(req.VolumesFrom) > 0 {
+		from, err := r.volumesFrom(ctx, req.VolumesFrom, req.Mounts)
+		if err != nil {
+			return nil, err
+		}
+		withFrom := *req
+		withFrom.Mounts = append(slices.Clone(req.Mounts), from...)
+		req = &withFrom
+	}
 	cfg, err := r.configFromRequest(req)
 	if err != nil {
 		return nil, err
