@@ -444,7 +444,6 @@ func TestWaitConditions(t *testing.T) {
 	for in, want := range map[string]string{
 		"healthy-ish": "unknown container state: healthy-ish: invalid argument",
 		"configured":  "unknown container state: configured: invalid argument",
-		"unhealthy":   `cannot use condition "unhealthy": container abc has no healthcheck`,
 	} {
 		if _, errFor := parseWaitConditions([]string{in}); errFor == nil || errFor("abc").Error() != want {
 			t.Errorf("condition %q: want error %q", in, want)

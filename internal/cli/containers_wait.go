@@ -25,19 +25,17 @@ var waitStates = map[string]define.Status{
 	"running":  define.StatusRunning,
 	"stopped":  define.StatusStopped,
 	"unknown":  define.Status("unknown"),
+	// The health statuses: the engine waits for the healthcheck's.
+	"healthy":   define.Status(define.HealthHealthy),
+	"unhealthy": define.Status(define.HealthUnhealthy),
 }
 
-// parseWaitConditions returns the states to wait for; healthy/unhealthy
-// need a healthcheck, which no container has yet: podman's error, per
-// container.
+// parseWaitConditions returns the states to wait for (healthy and
+// unhealthy are the healthcheck's; the engine refuses them for a
+// container without one).
 func parseWaitConditions(in []string) (engine.WaitConditions, func(id string) error) {
 	var conds engine.WaitConditions
 	for _, c := range in {
-		if c == "healthy" || c == "unhealthy" {
-			return nil, func(id string) error {
-				return fmt.Errorf("cannot use condition %q: container %s has no healthcheck", c, id)
-			}
-		}
 		st, ok := waitStates[c]
 		if !ok {
 			err := fmt.Errorf("unknown container state: %s: %w", c, errdefs.ErrInvalidArgument)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -19,8 +20,13 @@ func (r *Runtime) Wait(ctx context.Context, nameOrID string, conds WaitCondition
 		interval = time.Millisecond
 	}
 	id := c.Config.ID
+	for _, want := range conds {
+		if isHealthCondition(want) && !hasHealthCheck(c) {
+			return -1, fmt.Errorf("cannot use condition %q: container %s has no healthcheck", want, id)
+		}
+	}
 	for {
-		if matchWait(c.State.Status, conds) {
+		if matchWait(c, conds) {
 			if c.State.Status == define.StatusExited || c.State.Status == define.StatusStopped {
 				return c.State.ExitCode, nil
 			}
@@ -35,14 +41,26 @@ func (r *Runtime) Wait(ctx context.Context, nameOrID string, conds WaitCondition
 			return -1, noSuchCtr(nameOrID, err)
 		}
 		r.syncState(c)
+		r.loadHealth(c)
 	}
 }
 
-func matchWait(s define.Status, conds WaitConditions) bool {
+func isHealthCondition(s define.Status) bool {
+	return s == define.HealthHealthy || s == define.HealthUnhealthy
+}
+
+func matchWait(c *define.Container, conds WaitConditions) bool {
+	s := c.State.Status
 	if len(conds) == 0 {
 		return s == define.StatusExited || s == define.StatusStopped
 	}
 	for _, want := range conds {
+		if isHealthCondition(want) {
+			if c.State.Health != nil && c.State.Health.Status == string(want) {
+				return true
+			}
+			continue
+		}
 		if s == want || (want == define.StatusCreated && s == define.StatusConfigured) ||
 			(want == define.StatusStopped && s == define.StatusExited) {
 			return true

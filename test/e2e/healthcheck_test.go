@@ -93,4 +93,8 @@ func TestHealthcheckRunCommand(t *testing.T) {
 	if got := p.Inspect("order", "{{(index .State.Health.Log 0).Output}}"); got != "out1\nerr1\nout2\nerr2\nout3\nerr3" {
 		t.Errorf("output order: %q", got)
 	}
+	if got := p.MustRun("wait", "--condition", "healthy", "order").Out(); got != "-1" {
+		t.Errorf("wait --condition healthy: %q", got)
+	}
+	p.ExpectEngineError(p.Run("wait", "--condition", "unhealthy", "plain"), `cannot use condition "unhealthy": container `)
 }
