@@ -31,7 +31,13 @@ func (r *Runtime) eventsOptions() events.Options {
 	}
 	path := r.conf.Engine.EventsLogFilePath
 	if path == "" {
-		path = filepath.Join(r.paths.TmpDir, "events", "events.log")
+		// A state made without --tmpdir or tmp_dir records none: the
+		// default tmp dir, never a path relative to the caller's cwd.
+		tmp := r.paths.TmpDir
+		if tmp == "" {
+			tmp = r.conf.TmpDirFor(r.paths.RunRoot)
+		}
+		path = filepath.Join(tmp, "events", "events.log")
 	}
 	return events.Options{Backend: backend, Path: path, MaxSize: r.conf.Engine.EventsLogFileMaxSize}
 }
