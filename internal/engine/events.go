@@ -77,6 +77,7 @@ func (r *Runtime) ctrEvent(c *define.Container, s events.Status) {
 func containerEvent(c *define.Container, s events.Status) events.Event {
 	e := events.NewEvent(events.Container, s)
 	e.ID, e.Name, e.Image = c.Config.ID, c.Config.Name, c.Config.Image
+	e.PodID = c.Config.Pod
 	e.Attributes = maps.Clone(c.Config.Labels)
 	if e.Attributes == nil {
 		e.Attributes = map[string]string{}
@@ -94,6 +95,19 @@ func execDiedEvent(c *define.Container, code int) events.Event {
 	e := containerEvent(c, events.ExecDied)
 	e.ContainerExitCode = &code
 	return e
+}
+
+// podEvent returns a pass-through that records a pod verb once it
+// succeeded: podman's pod events carry the pod's ID and name, no image.
+func (r *Runtime) podEvent(s events.Status) func(*define.Pod, error) (*define.Pod, error) {
+	return func(p *define.Pod, err error) (*define.Pod, error) {
+		if err == nil && p != nil {
+			e := events.NewEvent(events.Pod, s)
+			e.ID, e.Name = p.Config.ID, p.Config.Name
+			r.writeEvent(e)
+		}
+		return p, err
+	}
 }
 
 // imageEvent records an image verb; name is what podman reports (the

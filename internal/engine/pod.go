@@ -11,6 +11,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/lock"
 	"github.com/pier-engine/pier/internal/network"
@@ -93,7 +94,7 @@ func (r *Runtime) PodCreate(ctx context.Context, req *PodCreateRequest) (*define
 		if err := r.store.SavePod(ctx, p); err != nil {
 			return nil, r.undoPod(ctx, p, l, err)
 		}
-		return p, nil
+		return r.podEvent(events.Create)(p, nil)
 	}
 	infra, err := r.createInfra(ctx, p, req)
 	if err != nil {
@@ -106,7 +107,7 @@ func (r *Runtime) PodCreate(ctx context.Context, req *PodCreateRequest) (*define
 		_ = r.Remove(ctx, infra.Config.ID, RemoveOptions{Force: true, Timeout: &zero})
 		return nil, r.undoPod(ctx, p, l, err)
 	}
-	return p, nil
+	return r.podEvent(events.Create)(p, nil)
 }
 
 // undoPod removes a pod whose creation failed and returns err.

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // podAction runs fn on each of the pod's containers under the pod's lock:
@@ -77,23 +78,23 @@ func parallel(cs []*define.Container, fn func(c *define.Container) error) []erro
 // PodStart starts the pod's infra container, then its other containers.
 // Starting a running pod is a no-op, as starting a running container is.
 func (r *Runtime) PodStart(ctx context.Context, nameOrID string) (*define.Pod, error) {
-	return r.podAction(ctx, nameOrID, "starting containers of pod", true, func(c *define.Container) error {
+	return r.podEvent(events.Start)(r.podAction(ctx, nameOrID, "starting containers of pod", true, func(c *define.Container) error {
 		_, err := r.Start(ctx, c.Config.ID, StartOptions{})
 		return ignoreGoneCtr(err)
-	})
+	}))
 }
 
 // PodStop stops the pod's containers, then its infra container; timeout
 // nil uses each container's stop timeout.
 func (r *Runtime) PodStop(ctx context.Context, nameOrID string, timeout *uint) (*define.Pod, error) {
-	return r.podAction(ctx, nameOrID, "stopping containers of pod", false, func(c *define.Container) error {
+	return r.podEvent(events.Stop)(r.podAction(ctx, nameOrID, "stopping containers of pod", false, func(c *define.Container) error {
 		return ignoreGoneCtr(r.Stop(ctx, c.Config.ID, timeout))
-	})
+	}))
 }
 
 // PodKill sends sig to every running container of the pod.
 func (r *Runtime) PodKill(ctx context.Context, nameOrID string, sig syscall.Signal) (*define.Pod, error) {
-	return r.podAction(ctx, nameOrID, "killing containers of pod", false, func(c *define.Container) error {
+	return r.podEvent(events.Kill)(r.podAction(ctx, nameOrID, "killing containers of pod", false, func(c *define.Container) error {
 		if !c.State.Running() {
 			return nil
 		}
@@ -102,27 +103,27 @@ func (r *Runtime) PodKill(ctx context.Context, nameOrID string, sig syscall.Sign
 			return nil // exited meanwhile
 		}
 		return ignoreGoneCtr(err)
-	})
+	}))
 }
 
 // PodPause freezes every running container of the pod.
 func (r *Runtime) PodPause(ctx context.Context, nameOrID string) (*define.Pod, error) {
-	return r.podAction(ctx, nameOrID, "pausing containers of pod", false, func(c *define.Container) error {
+	return r.podEvent(events.Pause)(r.podAction(ctx, nameOrID, "pausing containers of pod", false, func(c *define.Container) error {
 		if c.State.Status != define.StatusRunning {
 			return nil
 		}
 		return ignoreGoneCtr(r.Pause(ctx, c.Config.ID))
-	})
+	}))
 }
 
 // PodUnpause thaws every paused container of the pod.
 func (r *Runtime) PodUnpause(ctx context.Context, nameOrID string) (*define.Pod, error) {
-	return r.podAction(ctx, nameOrID, "unpausing containers of pod", true, func(c *define.Container) error {
+	return r.podEvent(events.Unpause)(r.podAction(ctx, nameOrID, "unpausing containers of pod", true, func(c *define.Container) error {
 		if c.State.Status != define.StatusPaused {
 			return nil
 		}
 		return ignoreGoneCtr(r.Unpause(ctx, c.Config.ID))
-	})
+	}))
 }
 
 // PodRestart stops the whole pod, then starts it again.

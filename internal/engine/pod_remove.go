@@ -7,6 +7,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // PodRemoveOptions mirror `pod rm` flags.
@@ -77,6 +78,7 @@ func (r *Runtime) PodRemove(ctx context.Context, nameOrID string, opts PodRemove
 	}
 	removed = true
 	_ = l.Remove()
+	r.podEvent(events.Remove)(p, nil)
 	return p.Config.ID, nil
 }
 
