@@ -14,6 +14,7 @@ type isolationFlags struct {
 	subuidname, subgidname, systemd    string
 	uidmap, gidmap, groupAdd           []string
 	capAdd, capDrop, devices, devRules []string
+	secrets                            []string
 	privileged                         bool
 }
 
@@ -33,6 +34,7 @@ func (o *isolationFlags) add(f *pflag.FlagSet) {
 	f.StringSliceVar(&o.capDrop, "cap-drop", nil, "Drop capabilities from the container")
 	f.StringArrayVar(&o.devices, "device", nil, "Add a host device to the container")
 	f.StringSliceVar(&o.devRules, "device-cgroup-rule", nil, "Add a rule to the cgroup allowed devices list")
+	f.StringArrayVar(&o.secrets, "secret", nil, "Add secret to container")
 	f.StringVar(&o.systemd, "systemd", "true", `Run container in systemd mode ("true"|"false"|"always")`)
 }
 
@@ -50,6 +52,13 @@ func (o *isolationFlags) apply(req *engine.IsolationRequest) error {
 			return err
 		}
 		req.Devices = append(req.Devices, dev)
+	}
+	for _, s := range o.secrets {
+		sec, err := specgen.ParseSecret(s)
+		if err != nil {
+			return err
+		}
+		req.Secrets = append(req.Secrets, sec)
 	}
 	for _, r := range o.devRules {
 		rule, err := specgen.ParseDeviceCgroupRule(r)

@@ -190,6 +190,7 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 		addSystemCommands,
 		addNetworkCommands,
 		addVolumeCommands,
+		addSecretCommands,
 		addHealthcheckCommands,
 		addPodCommands,
 		addKubeCommands,

@@ -163,15 +163,16 @@ type InspectContainerConfig struct {
 	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
 	// HealthcheckOnFailureAction and the log settings are shown for
 	// every container, as podman 5.
-	HealthcheckOnFailureAction string   `json:"HealthcheckOnFailureAction"`
-	HealthLogDestination       string   `json:"HealthLogDestination"`
-	HealthcheckMaxLogCount     int      `json:"HealthcheckMaxLogCount"`
-	HealthcheckMaxLogSize      int      `json:"HealthcheckMaxLogSize"`
-	CreateCommand              []string `json:"CreateCommand,omitempty"`
-	Timezone                   string   `json:"Timezone,omitempty"`
-	Umask                      string   `json:"Umask,omitempty"`
-	Timeout                    uint     `json:"Timeout"`
-	StopTimeout                uint     `json:"StopTimeout"`
+	HealthcheckOnFailureAction string                   `json:"HealthcheckOnFailureAction"`
+	HealthLogDestination       string                   `json:"HealthLogDestination"`
+	HealthcheckMaxLogCount     int                      `json:"HealthcheckMaxLogCount"`
+	HealthcheckMaxLogSize      int                      `json:"HealthcheckMaxLogSize"`
+	Secrets                    []InspectContainerSecret `json:"Secrets,omitempty"`
+	CreateCommand              []string                 `json:"CreateCommand,omitempty"`
+	Timezone                   string                   `json:"Timezone,omitempty"`
+	Umask                      string                   `json:"Umask,omitempty"`
+	Timeout                    uint                     `json:"Timeout"`
+	StopTimeout                uint                     `json:"StopTimeout"`
 }
 
 // InspectContainerHostConfig is docker's HostConfig as podman fills it.

@@ -17,6 +17,8 @@ type Security struct {
 	// Systemd is --systemd: "true" (the default: on when the command is
 	// systemd or init), "false" or "always".
 	Systemd string `json:"systemd,omitempty"`
+	// Secrets are --secret's, resolved to IDs at create.
+	Secrets []ContainerSecret `json:"secrets,omitempty"`
 }
 
 // Device is one --device: the host path, where it appears in the

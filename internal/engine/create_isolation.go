@@ -33,6 +33,8 @@ type IsolationRequest struct {
 	Devices                         []define.Device
 	DeviceRules                     []spec.LinuxDeviceCgroup
 	Systemd                         string
+	// Secrets are --secret's (see specgen.ParseSecret); they must exist.
+	Secrets []define.ContainerSecret
 }
 
 // nsFlags pairs each namespace type with the request's mode and the
@@ -164,6 +166,7 @@ func applyPrivileges(cfg *define.ContainerConfig, req *IsolationRequest) error {
 			return errdefs.New(errdefs.ErrInvalidArgument, err.Error())
 		}
 	}
+	cfg.Secrets = slices.Clone(req.Secrets)
 	cfg.Devices = slices.Clone(req.Devices)
 	cfg.DeviceRules = slices.Clone(req.DeviceRules)
 	switch req.Systemd {

@@ -224,6 +224,12 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 		return err
 	}
 	r.addSubscriptionMounts(s, &c.Config, paths.RunDir, rootfs)
+	secMounts, secEnv, err := r.prepareSecrets(c, paths.RunDir)
+	if err != nil {
+		return err
+	}
+	s.Mounts = append(s.Mounts, secMounts...)
+	s.Process.Env = append(s.Process.Env, secEnv...)
 	// A privileged container runs without the default profile, as in
 	// podman.
 	if c.Config.Seccomp != "unconfined" && !(c.Config.Privileged && c.Config.Seccomp == "") {
