@@ -240,3 +240,71 @@ func OOMKills(dir string) uint64 {
 	}
 	return 0
 }
+
+// JoinCgroup moves the calling process into the cgroup rel (such as
+// "/pier/conmon") of every v1 hierarchy with controllers, or of the
+// unified hierarchy on a cgroup v2 host, creating it where needed.
+func JoinCgroup(rel string) error {
+	mounts, err := cgroupMounts()
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	var dirs []string
+	for ctl, m := range mounts {
+		if ctl == "" || strings.HasPrefix(ctl, "name=") || !isController(ctl) || seen[m.point] {
+			continue
+		}
+		seen[m.point] = true
+		dirs = append(dirs, filepath.Join(m.point, rel))
+	}
+	if m, ok := mounts[""]; ok && len(dirs) == 0 {
+		dirs = append(dirs, filepath.Join(m.point, rel))
+	}
+	if len(dirs) == 0 {
+		return ErrNoCgroup
+	}
+	var errs []error
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fillCpuset(d)
+		if err := os.WriteFile(filepath.Join(d, "cgroup.procs"), []byte("0"), 0o644); err != nil {
+			errs = append(errs, fmt.Errorf("joining %s: %w", d, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// fillCpuset gives a new v1 cpuset cgroup (and new parents) their
+// parent's CPUs and memory nodes: empty ones refuse every process.
+func fillCpuset(dir string) {
+	if _, err := os.Stat(filepath.Join(dir, "cpuset.cpus")); err != nil {
+		return
+	}
+	parent := filepath.Dir(dir)
+	if _, err := os.Stat(filepath.Join(parent, "cpuset.cpus")); err == nil {
+		fillCpuset(parent)
+	}
+	for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+		if b, err := os.ReadFile(filepath.Join(dir, f)); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(parent, f)); err == nil {
+			_ = os.WriteFile(filepath.Join(dir, f), b, 0o644)
+		}
+	}
+}
+
+// isController tells a v1 controller from the other words of a cgroup
+// mount's super options (rw, nsdelegate, ...).
+func isController(opt string) bool {
+	switch opt {
+	case "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio",
+		"blkio", "perf_event", "hugetlb", "pids", "rdma", "misc":
+		return true
+	}
+	return false
+}

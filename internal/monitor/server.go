@@ -25,7 +25,10 @@ import (
 )
 
 const (
-	syncFd = 3
+	// monitorCgroup holds the monitors, beside their containers'
+	// /pier/<id> (podman's /libpod_parent/conmon).
+	monitorCgroup = "/pier/conmon"
+	syncFd        = 3
 	// drainTimeout bounds how long output is read after the container
 	// exited: a process that escaped the container may hold its stdio.
 	drainTimeout = 2 * time.Second
@@ -145,6 +148,13 @@ func serve(id, cfgPath string) int {
 	}
 	if cfg.Version != version.Version {
 		return fail(fmt.Errorf("pier-monitor version %s cannot serve pier version %s", version.Version, cfg.Version))
+	}
+	// Out of the caller's cgroup, as podman moves conmon into
+	// <cgroup parent>/conmon: ending the caller's login session or
+	// service must not take the monitor with it. Best effort (a host
+	// without writable cgroups still runs containers).
+	if err := cgstats.JoinCgroup(monitorCgroup); err != nil {
+		logf("moving to cgroup %s: %v", monitorCgroup, err)
 	}
 	// Orphans of the container (and the container itself, once the
 	// runtime's create exits) become our children, so we see the exit.
