@@ -14,6 +14,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/network"
 )
 
@@ -103,17 +104,27 @@ func (r *Runtime) connectLive(ctx context.Context, c *define.Container, n types.
 	req.Networks = []network.Attachment{{Network: n, Opts: opts}}
 	hostNames := []string{containerHostname(&c.Config), c.Config.Name}
 	old := etchosts.GetNetworkHostEntries(c.State.NetworkStatus, hostNames...)
-	status, err := r.netDriver().Setup(ctx, c.State.NetNS, req)
-	if err != nil {
-		return fmt.Errorf("connecting container %s to network %s: %w", c.Config.Name, n.Name, err)
-	}
 	if c.State.NetworkStatus == nil {
 		c.State.NetworkStatus = map[string]types.StatusBlock{}
+	}
+	// As at start: the allocation is recorded before netavark runs, so a
+	// crash leaves what teardown needs.
+	c.State.NetworkStatus[n.Name] = pendingStatus(req)[n.Name]
+	if err := r.save(ctx, c); err != nil {
+		return err
+	}
+	status, err := r.netDriver().Setup(ctx, c.State.NetNS, req)
+	if err != nil {
+		_ = r.netDriver().Teardown(ctx, c.State.NetNS, req)
+		delete(c.State.NetworkStatus, n.Name)
+		_ = r.save(ctx, c)
+		return fmt.Errorf("connecting container %s to network %s: %w", c.Config.Name, n.Name, err)
 	}
 	c.State.NetworkStatus[n.Name] = status[n.Name]
 	if err := r.save(ctx, c); err != nil {
 		return err
 	}
+	failpoint.Hit("network-connect-after-setup")
 	paths := r.ctrPaths(c.Config.ID)
 	var dns []string
 	ipv6 := r.usesIPv6(c)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -215,8 +216,22 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
 // netavark's teardown skips what is not there.
 func (r *Runtime) teardownRequest(c *define.Container) network.SetupRequest {
 	req := r.baseRequest(c)
+	nets := maps.Clone(c.Config.Networks)
+	if nets == nil {
+		nets = map[string]types.PerNetworkOptions{}
+	}
+	// A network in the status but not the config is a connect that
+	// crashed before its config was saved: it is set up all the same.
+	for name, st := range c.State.NetworkStatus {
+		if _, ok := nets[name]; !ok {
+			for ifName := range st.Interfaces {
+				nets[name] = types.PerNetworkOptions{InterfaceName: ifName}
+			}
+		}
+	}
 	i := 0
-	for name, opts := range c.Config.Networks {
+	for _, name := range sortedKeys(nets) {
+		opts := nets[name]
 		n, err := r.networks().Lookup(name)
 		if err != nil {
 			continue

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -117,4 +118,29 @@ func TestNetworkStaticAddresses(t *testing.T) {
 	}
 	p.MustRun("rm", "-f", "-t", "0", id)
 	p.MustRun("network", "rm", "sn")
+}
+
+// pier killed during connect, after netavark set the interface up but
+// before the config names the network, leaves a record that stop and rm
+// act on: nothing of the second network stays on the host.
+func TestNetworkConnectCrash(t *testing.T) {
+	p := newPier(t)
+	before := hostNetState(t)
+	p.MustRun("network", "create", "--subnet", "10.231.53.0/24", "cc1")
+	p.MustRun("network", "create", "--subnet", "10.231.54.0/24", "cc2")
+	p.MustRun("run", "-d", "--name", "cc", "--network", "cc1", "-p", "127.0.0.1::80", Image, "sleep", "300")
+	r := p.RunWith(RunOpts{Env: []string{"PIER_FAILPOINT=network-connect-after-setup"}}, "network", "connect", "cc2", "cc")
+	if r.Signal != syscall.SIGKILL {
+		t.Fatalf("failpoint should SIGKILL pier: %s", r)
+	}
+	if n := len(bridgePorts(t, p, "cc2")); n != 1 {
+		t.Fatalf("the crashed connect should have left its veth (%d)", n)
+	}
+	ids := p.PsIDs()
+	p.MustRun("rm", "-af", "-t", "0")
+	if n := len(bridgePorts(t, p, "cc2")); n != 0 {
+		t.Fatalf("cc2 keeps %d ports after rm", n)
+	}
+	p.MustRun("network", "rm", "cc1", "cc2")
+	checkNetStateSame(t, before, append(ids, "10.231.53.", "10.231.54.")...)
 }
