@@ -2,7 +2,7 @@
 # Install the Debian packages pier needs to build and run, only if missing.
 # Usage: hack/deps.sh [extra packages...]
 set -euo pipefail
-pkgs=(runc busybox-static make gcc libc6-dev git ca-certificates "$@")
+pkgs=(runc busybox-static make gcc libc6-dev libseccomp-dev pkg-config git ca-certificates "$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

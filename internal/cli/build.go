@@ -91,11 +91,13 @@ func defineBuildFlags(cmd *cobra.Command, f *buildFlags) {
 	setFlagDefault(layers.Lookup("force-rm"), "true")
 	flags.AddFlagSet(&layers)
 
-	fromAndBud, err := buildahcli.GetFromAndBudFlags(&f.FromAndBudResults, &f.UserNSResults, &f.NameSpaceResults)
-	if err != nil {
-		panic(fmt.Sprintf("declaring buildah's flags: %v", err)) // a programming error: fixed flag sets
+	// buildah takes these flags' defaults from containers.conf. A file
+	// that does not parse must not stop every other command: the build
+	// never runs then, as loading the configuration fails first with
+	// podman's message.
+	if fromAndBud, err := buildahcli.GetFromAndBudFlags(&f.FromAndBudResults, &f.UserNSResults, &f.NameSpaceResults); err == nil {
+		flags.AddFlagSet(&fromAndBud)
 	}
-	flags.AddFlagSet(&fromAndBud)
 	flags.SetNormalizeFunc(buildahcli.AliasFlags)
 }
 

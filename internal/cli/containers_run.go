@@ -40,14 +40,14 @@ func newRunCommand(g *Globals) *cobra.Command {
 			if err := engine.CheckInheritedFDs(preserveFDs); err != nil {
 				return err
 			}
+			req, err := o.fullRequest(cmd, g, args) // loads containers.conf first: its errors are podman's exit 1
+			if err != nil {
+				return err
+			}
 			keys, err := resolveDetachKeys(cmd, g, keysFlag)
 			if err != nil {
 				// podman's run reports it as a failed start.
 				return errdefs.WithExitCode(errdefs.ExitCannotInvoke, err)
-			}
-			req, err := o.fullRequest(cmd, g, args)
-			if err != nil {
-				return err
 			}
 			req.AutoRemoveImage, req.PreserveFDs = rmi, preserveFDs
 			if o.interactive && o.tty && !term.IsTerminal(os.Stdin.Fd()) {

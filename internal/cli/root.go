@@ -59,7 +59,7 @@ type Globals struct {
 // Config returns containers.conf, loaded once.
 func (g *Globals) Config() (*config.Config, error) {
 	if g.conf == nil {
-		c, err := config.Load(g.Modules...)
+		c, err := config.LoadForProcess(g.Modules...)
 		if err != nil {
 			// podman's words and exit code for a containers.conf it
 			// cannot read: one bare line, exit 1.

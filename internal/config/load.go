@@ -40,7 +40,24 @@ const (
 // Where pier's default differs from podman's (see Default), a key only
 // takes podman's meaning when a file sets it.
 func Load(modules ...string) (*Config, error) {
-	cc, err := cconfig.New(&cconfig.Options{Modules: slices.Clone(modules)})
+	return load(modules, func() (*cconfig.Config, error) {
+		return cconfig.New(&cconfig.Options{Modules: slices.Clone(modules)})
+	})
+}
+
+// LoadForProcess is Load for a CLI process, which loads its configuration
+// once: without modules the files are parsed into c/common's process-wide
+// default, the one buildah's build flags take their defaults from, so
+// that every command parses them once instead of twice.
+func LoadForProcess(modules ...string) (*Config, error) {
+	if len(modules) > 0 {
+		return Load(modules...)
+	}
+	return load(nil, cconfig.Default)
+}
+
+func load(modules []string, parse func() (*cconfig.Config, error)) (*Config, error) {
+	cc, err := parse()
 	if err != nil {
 		// common's errors name the file and line of a malformed file
 		// ("parsing containers.conf: decode configuration "f": toml: line

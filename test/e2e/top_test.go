@@ -15,7 +15,12 @@ func TestTop(t *testing.T) {
 	p := newPier(t)
 	p.MustRun("run", "-d", "--name", "c", Image, "sh", "-c", "sleep 1000 & wait")
 	hostPid := p.Inspect("c", "{{.State.Pid}}")
-	eventually(10*time.Second, func() bool { return len(p.MustRun("top", "c").Lines()) == 3 })
+	// Until the forked child has exec'd sleep, it shows its parent's
+	// command line.
+	eventually(10*time.Second, func() bool {
+		l := p.MustRun("top", "c").Lines()
+		return len(l) == 3 && strings.HasSuffix(strings.TrimSpace(l[2]), "sleep 1000")
+	})
 
 	lines := p.MustRun("top", "c").Lines()
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "USER        PID         PPID        %CPU        ELAPSED") {
