@@ -28,6 +28,8 @@ func podCreateCmd(g *Globals) *cobra.Command {
 	var infra bool
 	var infraCommand, share, idFile, restart string
 	var net netFlags
+	var lim limitFlags
+	var mem memoryFlags
 	cmd := &cobra.Command{
 		Use:   "create [options] [NAME]",
 		Short: "Create a new empty pod",
@@ -55,6 +57,12 @@ func podCreateCmd(g *Globals) *cobra.Command {
 			}
 			net.applyPod(&req)
 			req.CreateCmd = os.Args
+			if req.Resources, err = mem.resources(); err != nil {
+				return err
+			}
+			if req.Resources, err = lim.apply(req.Resources); err != nil {
+				return err
+			}
 			rt, err := g.Engine(cmd.Context())
 			if err != nil {
 				return err
@@ -88,6 +96,10 @@ func podCreateCmd(g *Globals) *cobra.Command {
 	f.StringVar(&idFile, "pod-id-file", "", "Write the pod ID to the file")
 	f.BoolVar(&req.Replace, "replace", false, "If a pod with the same name exists, replace it")
 	net.addPod(f)
+	lim.add(f)
+	f.StringVarP(&mem.memory, "memory", "m", "", "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
+	f.StringVar(&mem.swap, "memory-swap", "", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+	f.StringVar(&req.CgroupParent, "cgroup-parent", "", "Optional parent cgroup for the container")
 	return cmd
 }
 

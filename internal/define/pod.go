@@ -3,6 +3,8 @@ package define
 import (
 	"time"
 
+	spec "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/pier-engine/pier/internal/errdefs"
 )
 
@@ -60,8 +62,10 @@ type PodConfig struct {
 	// restart policy of their own.
 	RestartPolicy  string `json:"restartPolicy,omitempty"`
 	RestartRetries uint   `json:"restartRetries,omitempty"`
-	// CgroupParent is the cgroup parent of the pod's containers.
-	CgroupParent string `json:"cgroupParent,omitempty"`
+	// CgroupParent is where the pod's cgroup is made; the pod's
+	// containers live under CgroupParent/ID, limited by Resources.
+	CgroupParent string               `json:"cgroupParent,omitempty"`
+	Resources    *spec.LinuxResources `json:"resources,omitempty"`
 	// Infra is what the infra container was created with, shown by
 	// pod inspect.
 	Infra PodInfraConfig `json:"infra"`

@@ -40,6 +40,7 @@ func (r *Runtime) createInNewPod(ctx context.Context, req *CreateRequest, name s
 func (r *Runtime) applyPod(ctx context.Context, cfg *define.ContainerConfig, req *CreateRequest) error {
 	if p := req.infraOf; p != nil {
 		cfg.Pod, cfg.IsInfra = p.Config.ID, true
+		cfg.CgroupParent = podCgroupPath(&p.Config)
 		cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindPod, ID: p.Config.ID, Reason: "infra"})
 		return nil
 	}
@@ -52,6 +53,11 @@ func (r *Runtime) applyPod(ctx context.Context, cfg *define.ContainerConfig, req
 	}
 	cfg.Pod = p.Config.ID
 	cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindPod, ID: p.Config.ID, Reason: "pod"})
+	if cfg.CgroupParent == "" {
+		// Under the pod's cgroup, inside its limits (podman's
+		// --share-parent, on by default).
+		cfg.CgroupParent = podCgroupPath(&p.Config)
+	}
 	if req.RestartPolicy == "" && p.Config.RestartPolicy != "" {
 		cfg.RestartPolicy, cfg.RestartRetries = p.Config.RestartPolicy, p.Config.RestartRetries
 	}

@@ -1,13 +1,17 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"time"
+
+	spec "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
@@ -52,6 +56,10 @@ type PodCreateRequest struct {
 	AddHosts      []string
 	NoHosts       bool
 	HostsFile     string
+	// CgroupParent is where the pod's cgroup is made ("" is pier's
+	// /pier_parent); Resources limit it, and so everything in the pod.
+	CgroupParent string
+	Resources    *spec.LinuxResources
 	// RestartPolicy and RestartRetries apply to every container of the
 	// pod that sets none itself (pod create --restart).
 	RestartPolicy  string
@@ -127,11 +135,15 @@ func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 		Name: req.Name, Hostname: req.Hostname, CreateCmd: req.CreateCmd,
 		HasInfra: !req.NoInfra, ExitPolicy: req.ExitPolicy,
 		RestartPolicy: req.RestartPolicy, RestartRetries: req.RestartRetries,
-		CgroupParent: "/pier_parent",
+		CgroupParent: cmp.Or(req.CgroupParent, defaultPodCgroupParent), Resources: req.Resources,
 	}
 	if len(req.Labels) > 0 {
 		cfg.Labels = maps.Clone(req.Labels)
 	}
+	if !path.IsAbs(cfg.CgroupParent) {
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cgroup parent %q must be an absolute path on cgroupfs", cfg.CgroupParent)
+	}
+	cfg.CgroupParent = path.Clean(cfg.CgroupParent)
 	switch cfg.ExitPolicy {
 	case "":
 		cfg.ExitPolicy = "continue"

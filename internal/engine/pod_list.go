@@ -57,7 +57,14 @@ type PodInspectReport struct {
 	SharedNamespaces []string           `json:"SharedNamespaces,omitempty"`
 	NumContainers    uint               `json:"NumContainers"`
 	Containers       []PodContainerInfo `json:"Containers"`
-	LockNumber       uint32             `json:"LockNumber"`
+	// The pod cgroup's limits, under podman's JSON names.
+	CPUPeriod   uint64 `json:"cpu_period,omitempty"`
+	CPUQuota    int64  `json:"cpu_quota,omitempty"`
+	CPUSetCPUs  string `json:"cpuset_cpus,omitempty"`
+	CPUSetMems  string `json:"cpuset_mems,omitempty"`
+	MemoryLimit uint64 `json:"memory_limit,omitempty"`
+	MemorySwap  uint64 `json:"memory_swap,omitempty"`
+	LockNumber  uint32 `json:"LockNumber"`
 }
 
 // PodReport is one pod as `pod ps` lists it: the pod, its containers and
@@ -122,11 +129,19 @@ func (r *Runtime) PodInspect(ctx context.Context, nameOrID string) (*PodInspectR
 	out := &PodInspectReport{
 		ID: cfg.ID, Name: cfg.Name, Created: cfg.Created, CreateCommand: cfg.CreateCmd,
 		ExitPolicy: cfg.ExitPolicy, State: rep.Status, Hostname: cfg.Hostname, Labels: cfg.Labels,
-		CreateCgroup: true, CgroupParent: cfg.CgroupParent, CgroupPath: cfg.CgroupParent + "/" + cfg.ID,
+		CreateCgroup: true, CgroupParent: cfg.CgroupParent, CgroupPath: podCgroupPath(cfg),
 		CreateInfra: cfg.HasInfra, InfraContainerID: cfg.InfraContainerID,
 		SharedNamespaces: cfg.SharedNamespaces,
 		NumContainers:    uint(len(rep.Containers)),
 		Containers:       []PodContainerInfo{},
+	}
+	if res := cfg.Resources; res != nil {
+		if c := res.CPU; c != nil {
+			out.CPUPeriod, out.CPUQuota, out.CPUSetCPUs, out.CPUSetMems = deref(c.Period), deref(c.Quota), c.Cpus, c.Mems
+		}
+		if m := res.Memory; m != nil {
+			out.MemoryLimit, out.MemorySwap = uint64(max(deref(m.Limit), 0)), uint64(max(deref(m.Swap), 0))
+		}
 	}
 	for _, c := range rep.Containers {
 		out.Containers = append(out.Containers, PodContainerInfo{ID: c.Config.ID, Name: c.Config.Name, State: c.State.Status.String()})

@@ -76,6 +76,7 @@ func (r *Runtime) PodRemove(ctx context.Context, nameOrID string, opts PodRemove
 	if err := r.store.RemovePod(ctx, p.Config.ID); err != nil && !errors.Is(err, define.ErrNoSuchPod) {
 		return "", err
 	}
+	removePodCgroup(&p.Config)
 	removed = true
 	_ = l.Remove()
 	r.podEvent(events.Remove)(p, nil)

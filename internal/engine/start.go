@@ -129,6 +129,9 @@ func (r *Runtime) prepareRun(ctx context.Context, c *define.Container, initial *
 	if err := r.setupNetwork(ctx, c); err != nil {
 		return fail(err)
 	}
+	if err := r.ensurePodCgroup(ctx, c); err != nil {
+		return fail(err)
+	}
 	if err := r.writeBundle(ctx, c, rootfs, paths, initial); err != nil {
 		return fail(err)
 	}

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -227,4 +229,31 @@ func TestRequires(t *testing.T) {
 		t.Fatalf("required container is %s after start", got)
 	}
 	p.ExpectEngineError(p.Expect(125, "rm", "-f", "dep"), "has dependent containers which must be removed before it")
+}
+
+// A pod's limits are on its own cgroup, which its containers live under;
+// pod rm removes the cgroup.
+func TestPodCgroupLimits(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("pod", "create", "--name", "lim", "--memory", "64m", "--pids-limit", "100")
+	p.MustRun("run", "-d", "--pod", "lim", "--name", "m", Image, "sleep", "100")
+	cg := p.MustRun("pod", "inspect", "--format", "{{.CgroupPath}}", "lim").Out()
+	memFile, pidsFile := "/sys/fs/cgroup"+cg+"/memory.max", "/sys/fs/cgroup"+cg+"/pids.max"
+	if _, err := os.Stat("/sys/fs/cgroup/memory"); err == nil { // cgroup v1
+		memFile, pidsFile = "/sys/fs/cgroup/memory"+cg+"/memory.limit_in_bytes", "/sys/fs/cgroup/pids"+cg+"/pids.max"
+	}
+	for file, want := range map[string]string{memFile: "67108864", pidsFile: "100"} {
+		b, err := os.ReadFile(file)
+		if err != nil || strings.TrimSpace(string(b)) != want {
+			t.Fatalf("%s: %q, %v; want %s", file, b, err, want)
+		}
+	}
+	pid := p.Inspect("m", "{{.State.Pid}}")
+	if b, _ := os.ReadFile("/proc/" + pid + "/cgroup"); !strings.Contains(string(b), cg+"/") {
+		t.Fatalf("member is not under the pod's cgroup %s:\n%s", cg, b)
+	}
+	p.MustRun("pod", "rm", "-f", "-t", "0", "lim")
+	if _, err := os.Stat(filepath.Dir(memFile)); !os.IsNotExist(err) {
+		t.Fatalf("pod cgroup left after pod rm: %v", err)
+	}
 }
