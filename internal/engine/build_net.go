@@ -13,6 +13,7 @@ import (
 	"go.podman.io/common/libnetwork/types"
 
 	"github.com/pier-engine/pier/internal/network"
+	"github.com/pier-engine/pier/internal/proc"
 )
 
 // buildNetwork is the network backend buildah's RUN steps get, as podman
@@ -109,19 +110,32 @@ func (b *buildNetwork) teardown(id, nsPath string) error {
 	if err != nil {
 		return fmt.Errorf("reading build network reservation: %w", err)
 	}
-	var req network.SetupRequest
-	if err := json.Unmarshal(data, &req); err != nil {
+	var res reservation
+	if err := json.Unmarshal(data, &res); err != nil {
 		return fmt.Errorf("reading build network reservation: %w", err)
 	}
-	err = b.r.netDriver().Teardown(b.ctx, nsPath, req)
+	err = b.r.netDriver().Teardown(b.ctx, nsPath, res.Req)
 	if rerr := os.Remove(path); rerr != nil && err == nil {
 		err = rerr
 	}
 	return err
 }
 
+// reservation is a RUN step's addresses and the pier process that holds
+// them: a reservation whose process is gone (killed before its teardown)
+// holds nothing.
+type reservation struct {
+	Owner      int
+	OwnerStart uint64
+	Req        network.SetupRequest
+}
+
 func (b *buildNetwork) reserve(id string, req network.SetupRequest) error {
-	data, err := json.Marshal(req)
+	start, err := proc.StartTime(os.Getpid())
+	if err != nil {
+		return fmt.Errorf("reserving build network addresses: %w", err)
+	}
+	data, err := json.Marshal(reservation{Owner: os.Getpid(), OwnerStart: start, Req: req})
 	if err != nil {
 		return err
 	}
@@ -131,7 +145,8 @@ func (b *buildNetwork) reserve(id string, req network.SetupRequest) error {
 	return os.WriteFile(b.reservation(id), data, 0o600)
 }
 
-// buildReservations adds the addresses RUN steps hold to used.
+// buildReservations adds the addresses RUN steps hold to used; those of a
+// pier that died before its teardown are dropped.
 func (r *Runtime) buildReservations(used map[string]network.Used) {
 	files, _ := filepath.Glob(filepath.Join(r.runDir, "build-networks", "*.json"))
 	for _, f := range files {
@@ -139,10 +154,15 @@ func (r *Runtime) buildReservations(used map[string]network.Used) {
 		if err != nil {
 			continue
 		}
-		var req network.SetupRequest
-		if json.Unmarshal(data, &req) != nil {
+		var res reservation
+		if json.Unmarshal(data, &res) != nil {
 			continue
 		}
+		if !proc.Alive(res.Owner, res.OwnerStart) {
+			_ = os.Remove(f)
+			continue
+		}
+		req := res.Req
 		for _, a := range req.Networks {
 			if used[a.Network.Name] == nil {
 				used[a.Network.Name] = network.Used{}
