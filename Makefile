@@ -10,7 +10,7 @@ GIT_COMMIT := $(shell git rev-parse HEAD 2>/dev/null)$(if $(shell git status --p
 VPKG := github.com/pier-engine/pier/internal/version
 LDFLAGS := -X $(VPKG).Version=$(VERSION) -X $(VPKG).buildTime=$(BUILD_TIME) -X $(VPKG).gitCommit=$(GIT_COMMIT)
 
-.PHONY: build test demo deps clean lint bench bench-network compat compat-check
+.PHONY: build test demo deps clean lint bench bench-network bench-build compat compat-check
 
 build:
 	go build -ldflags "$(LDFLAGS)" -o bin/pier ./cmd/pier
@@ -41,6 +41,10 @@ bench: build
 # pier vs podman on a bridge with -p; WRITE=1 records it in bench/RESULTS.md.
 bench-network: build
 	bench/network.sh
+
+# pier build vs podman build (cold and cached); WRITE=1 records it in bench/RESULTS.md.
+bench-build: build
+	bench/build.sh
 
 # podman's own system tests against bin/pier (make compat FILES='030-run.bats 040-ps.bats');
 # compat-check fails when a test of test/compat/passing.txt no longer passes.
