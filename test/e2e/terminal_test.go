@@ -162,3 +162,23 @@ func TestAttachDetachAndResize(t *testing.T) {
 		t.Errorf("run --detach-keys ctrl-1: %s", r)
 	}
 }
+
+// run -it: the pty starts at the caller's size and follows its changes
+// (SIGWINCH, through the monitor).
+func TestRunTerminalResize(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	s := startPty(t, p, 20, 60, "run", "-it", "--rm", Image, "sh")
+	s.write("stty size\r")
+	s.waitOutput("20 60")
+	if err := pty.Setsize(s.ptmx, &pty.Winsize{Rows: 41, Cols: 101}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	s.write("stty size\r")
+	s.waitOutput("41 101")
+	s.write("exit 4\r")
+	if code := s.exit(); code != 4 || s.raw() {
+		t.Errorf("run -it exit: code %d, raw %v", code, s.raw())
+	}
+}
