@@ -168,6 +168,7 @@ type InspectContainerConfig struct {
 	HealthcheckMaxLogCount     int                      `json:"HealthcheckMaxLogCount"`
 	HealthcheckMaxLogSize      int                      `json:"HealthcheckMaxLogSize"`
 	Secrets                    []InspectContainerSecret `json:"Secrets,omitempty"`
+	SystemdMode                bool                     `json:"SystemdMode,omitempty"`
 	CreateCommand              []string                 `json:"CreateCommand,omitempty"`
 	Timezone                   string                   `json:"Timezone,omitempty"`
 	Umask                      string                   `json:"Umask,omitempty"`

@@ -17,6 +17,9 @@ type Security struct {
 	// Systemd is --systemd: "true" (the default: on when the command is
 	// systemd or init), "false" or "always".
 	Systemd string `json:"systemd,omitempty"`
+	// SystemdMode is Systemd resolved at create: always, or true with a
+	// command that is init or systemd.
+	SystemdMode bool `json:"systemdMode,omitempty"`
 	// Secrets are --secret's, resolved to IDs at create.
 	Secrets []ContainerSecret `json:"secrets,omitempty"`
 }

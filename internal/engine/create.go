@@ -86,6 +86,7 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	mergeImageConfig(cfg, req, img, r.confEnv())
+	applySystemdMode(cfg, req)
 	if err := applyHealthCheck(cfg, req, img.Healthcheck); err != nil {
 		return nil, err
 	}

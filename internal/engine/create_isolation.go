@@ -178,6 +178,16 @@ func applyPrivileges(cfg *define.ContainerConfig, req *IsolationRequest) error {
 	return nil
 }
 
+// applySystemdMode decides systemd mode once the command is known (it
+// depends on the image's), and gives such a container systemd's stop
+// signal unless one was asked for.
+func applySystemdMode(cfg *define.ContainerConfig, req *CreateRequest) {
+	cfg.SystemdMode = systemdMode(cfg)
+	if cfg.SystemdMode && req.StopSignal == 0 {
+		cfg.StopSignal = specgen.SystemdStopSignal
+	}
+}
+
 // normalizeCaps accepts capabilities with or without CAP_, in any case,
 // and "all", with podman's message for an unknown one.
 func normalizeCaps(in []string) ([]string, error) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"fmt"
 	"context"
 	"os"
 	"slices"
@@ -148,7 +149,13 @@ func inspectConfig(cfg *define.ContainerConfig) *define.InspectContainerConfig {
 		sig = syscall.Signal(cfg.StopSignal)
 	}
 	sigName := unix.SignalName(sig)
-	if sigName == "" {
+	switch {
+	case sigName != "":
+	case sig >= 34 && sig <= 49:
+		sigName = fmt.Sprintf("SIGRTMIN+%d", sig-34) // podman's names for real-time signals
+	case sig > 49 && sig <= 64:
+		sigName = fmt.Sprintf("SIGRTMAX-%d", 64-sig)
+	default:
 		sigName = strings.TrimSpace(sig.String())
 	}
 	entrypoint := cfg.Entrypoint

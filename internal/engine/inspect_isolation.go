@@ -53,6 +53,9 @@ func inspectIsolation(d *define.InspectContainerData, cfg *define.ContainerConfi
 		h.Devices = append(h.Devices, define.InspectDevice{PathOnHost: dev.PathOnHost, PathInContainer: dev.PathInContainer})
 	}
 	inspectLimits(h, cfg)
+	if d.Config != nil {
+		d.Config.SystemdMode = cfg.SystemdMode
+	}
 	for _, sc := range cfg.Secrets {
 		if d.Config != nil && !sc.Env {
 			d.Config.Secrets = append(d.Config.Secrets, define.InspectContainerSecret{Name: sc.Name, ID: sc.ID, UID: sc.UID, GID: sc.GID, Mode: sc.Mode})

@@ -31,7 +31,7 @@ func (r *Runtime) prepareIsolation(ctx context.Context, c *define.Container, roo
 	}
 	h.User.AdditionalGids = append(h.User.AdditionalGids, gids...)
 	if c.Config.Privileged {
-		if h.Devices, err = specgen.PrivilegedDevices(systemdMode(&c.Config)); err != nil {
+		if h.Devices, err = specgen.PrivilegedDevices(c.Config.SystemdMode); err != nil {
 			return err
 		}
 	}

@@ -227,6 +227,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 		s.Hostname = ""
 	}
 	applyDevices(s, c, h)
+	applySystemd(s, c, h)
 	if HasUserNS(c) && h.NetNSPath != "" {
 		// The network namespace belongs to the host's user namespace:
 		// the container's root may not write its sysctls.

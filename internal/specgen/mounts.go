@@ -155,10 +155,16 @@ func mounts(c *define.ContainerConfig, h *Host) ([]spec.Mount, error) {
 	// Parents before children, otherwise a later mount on /a would hide
 	// an earlier one on /a/b. Stable, so equal depths keep the order
 	// above (podman sorts the same way).
-	slices.SortStableFunc(out, func(a, b spec.Mount) int {
+	sortMounts(out)
+	return out, nil
+}
+
+// sortMounts orders mounts parents first, keeping the order of equal
+// depths.
+func sortMounts(ms []spec.Mount) {
+	slices.SortStableFunc(ms, func(a, b spec.Mount) int {
 		return depth(a.Destination) - depth(b.Destination)
 	})
-	return out, nil
 }
 
 func depth(p string) int {
