@@ -20,7 +20,7 @@ func addNetworkCommands(root *cobra.Command, g *Globals) {
 	n := &cobra.Command{Use: "network", Short: "Manage networks", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 	root.AddCommand(n)
 	n.AddCommand(networkCreateCmd(g), networkLsCmd(g), networkInspectCmd(g), networkRmCmd(g),
-		networkPruneCmd(g), networkExistsCmd(g), networkConnectCmd(g), networkDisconnectCmd(g), networkReloadCmd(g))
+		networkPruneCmd(g), networkExistsCmd(g), networkConnectCmd(g), networkDisconnectCmd(g), networkReloadCmd(g), networkUpdateCmd(g))
 }
 
 func networkCreateCmd(g *Globals) *cobra.Command {
@@ -58,6 +58,7 @@ func networkCreateCmd(g *Globals) *cobra.Command {
 	f.BoolVar(&req.Internal, "internal", false, "restrict external access from this network")
 	f.BoolVar(&req.IPv6, "ipv6", false, "enable IPv6 networking")
 	f.BoolVar(&req.DisableDNS, "disable-dns", false, "disable dns plugin")
+	f.StringSliceVar(&req.DNSServers, "dns", nil, "DNS servers this network will use")
 	f.BoolVar(&req.Ignore, "ignore", false, "Don't fail if network already exists")
 	f.StringVar(&req.Interface, "interface-name", "", "interface name which is used by the driver")
 	f.StringArrayVar(&labels, "label", nil, "set metadata on a network")

@@ -101,3 +101,27 @@ func networkReloadCmd(g *Globals) *cobra.Command {
 	f.BoolVarP(&latest, "latest", "l", false, "Act on the latest container pier is aware of")
 	return cmd
 }
+
+func networkUpdateCmd(g *Globals) *cobra.Command {
+	var add, drop []string
+	cmd := &cobra.Command{
+		Use:   "update [options] NETWORK",
+		Short: "Update an existing podman network",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := g.Engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if _, err := rt.NetworkUpdate(cmd.Context(), args[0], add, drop); err != nil {
+				return err
+			}
+			fmt.Fprintln(g.Stdout, args[0])
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&add, "dns-add", nil, "add network level nameservers")
+	f.StringSliceVar(&drop, "dns-drop", nil, "remove network level nameservers")
+	return cmd
+}

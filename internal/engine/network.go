@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 
@@ -221,4 +222,25 @@ func (r *Runtime) NetworkPrune(ctx context.Context, filters map[string][]string)
 		removed = append(removed, n.Name)
 	}
 	return removed, nil
+}
+
+// NetworkUpdate changes a network's DNS servers (--dns-add/--dns-drop)
+// and, when pier runs an aardvark for it, tells that aardvark. podman's
+// netavark call fails when no container runs on the network (netavark
+// 1.4 finds no aardvark config); pier only updates the file then.
+func (r *Runtime) NetworkUpdate(ctx context.Context, nameOrID string, add, drop []string) (types.Network, error) {
+	l, err := r.lockNetworks(ctx)
+	if err != nil {
+		return types.Network{}, err
+	}
+	defer l.Unlock()
+	n, changed, err := r.networks().UpdateDNS(nameOrID, add, drop)
+	if err != nil || !changed {
+		return n, err
+	}
+	d := r.netDriver()
+	if _, err := os.Stat(filepath.Join(d.RunDir, "aardvark-dns", n.Name)); err != nil {
+		return n, nil
+	}
+	return n, d.UpdateDNS(ctx, n.Name, n.NetworkDNSServers)
 }

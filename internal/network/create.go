@@ -30,6 +30,7 @@ type CreateRequest struct {
 	IPRanges   []string
 	Internal   bool
 	DisableDNS bool
+	DNSServers []string // --dns: the resolvers aardvark forwards to
 	Labels     map[string]string
 	Options    map[string]string
 	Interface  string
@@ -110,6 +111,17 @@ func (c Config) newNetwork(req CreateRequest, nets []types.Network) (types.Netwo
 	}
 	if n.Name == "" {
 		n.Name = freeName(nets)
+	}
+	if len(req.DNSServers) > 0 {
+		if !n.DNSEnabled {
+			return types.Network{}, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set NetworkDNSServers if DNS is not enabled for the network: invalid argument")
+		}
+		for _, d := range req.DNSServers {
+			if net.ParseIP(d) == nil {
+				return types.Network{}, errdefs.Errorf(errdefs.ErrInvalidArgument, "unable to parse ip %s specified in NetworkDNSServers: invalid argument", d)
+			}
+		}
+		n.NetworkDNSServers = req.DNSServers
 	}
 	subnets, err := c.subnets(req, nets)
 	if err != nil {

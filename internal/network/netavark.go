@@ -85,6 +85,38 @@ func (d Driver) Teardown(ctx context.Context, nsPath string, req SetupRequest) e
 	return d.run(ctx, "teardown", nsPath, req.input(), nil)
 }
 
+// command is a netavark invocation with pier's config dir.
+func (d Driver) command(ctx context.Context, args ...string) *exec.Cmd {
+	args = append([]string{"--config", d.RunDir, "--rootless=false", "--aardvark-binary=" + d.Aardvark}, args...)
+	cmd := exec.CommandContext(context.WithoutCancel(ctx), d.Netavark, args...)
+	env := os.Environ()
+	if p := os.Getenv("PATH"); !strings.Contains(p, "/usr/sbin") {
+		env = append(env, "PATH="+p+":/usr/sbin:/sbin")
+	}
+	cmd.Env = env
+	// Its own process group: a ^C or `timeout` signals pier's whole group,
+	// and a netavark killed halfway leaves interfaces and firewall rules
+	// (an interrupted build tears its step's network down after the signal).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// UpdateDNS tells the running aardvark of network name its new
+// resolvers (netavark update).
+func (d Driver) UpdateDNS(ctx context.Context, name string, servers []string) error {
+	lk, err := lockfile.GetLockFile(hostLock)
+	if err != nil {
+		return fmt.Errorf("netavark lock: %w", err)
+	}
+	lk.Lock()
+	defer lk.Unlock()
+	out, err := d.command(ctx, "update", name, "--network-dns-servers", strings.Join(servers, ",")).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("netavark update: %s: %w", strings.TrimSpace(string(out)), err)
+	}
+	return nil
+}
+
 func (d Driver) run(ctx context.Context, verb, nsPath string, in netavarkInput, result any) error {
 	if err := os.MkdirAll(d.RunDir, 0o700); err != nil {
 		return fmt.Errorf("creating netavark config dir: %w", err)
@@ -99,21 +131,11 @@ func (d Driver) run(ctx context.Context, verb, nsPath string, in netavarkInput, 
 	}
 	lk.Lock()
 	defer lk.Unlock()
-	args := []string{"--config", d.RunDir, "--rootless=false", "--aardvark-binary=" + d.Aardvark, verb, nsPath}
-	cmd := exec.CommandContext(context.WithoutCancel(ctx), d.Netavark, args...)
+	cmd := d.command(ctx, verb, nsPath)
 	cmd.Stdin = bytes.NewReader(b)
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = os.Stderr
-	env := os.Environ()
-	if p := os.Getenv("PATH"); !strings.Contains(p, "/usr/sbin") {
-		env = append(env, "PATH="+p+":/usr/sbin:/sbin")
-	}
-	cmd.Env = env
-	// Its own process group: a ^C or `timeout` signals pier's whole group,
-	// and a netavark killed halfway leaves interfaces and firewall rules
-	// (an interrupted build tears its step's network down after the signal).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
 		var ne struct {

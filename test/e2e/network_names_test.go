@@ -74,3 +74,30 @@ func TestNetworkNamesNone(t *testing.T) {
 		t.Errorf("a refused run left a container: %s", out)
 	}
 }
+
+// network create --dns and network update --dns-add/--dns-drop change the
+// servers a network's aardvark forwards to, in the definition and, while
+// a container runs on it, in the running aardvark's config.
+func TestNetworkUpdateDNS(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("network", "create", "--dns", "192.0.2.10", "--subnet", "10.231.55.0/24", "un")
+	p.MustRun("run", "-d", "--name", "u", "--network", "un", Image, "sleep", "300")
+	if got := p.MustRun("network", "update", "--dns-add", "192.0.2.53", "--dns-drop", "192.0.2.10", "un").Out(); got != "un" {
+		t.Fatalf("update printed %q", got)
+	}
+	if got := p.MustRun("network", "inspect", "--format", "{{.NetworkDNSServers}}", "un").Out(); got != "[192.0.2.53]" {
+		t.Fatalf("servers after update: %s", got)
+	}
+	b, err := os.ReadFile(filepath.Join(p.RunRoot, "pier", "networks", "aardvark-dns", "un"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := strings.SplitN(string(b), "\n", 2)[0]; first != "10.231.55.1 192.0.2.53" {
+		t.Fatalf("aardvark config: %q", first)
+	}
+	p.ExpectEngineError(p.Run("network", "update", "--dns-add", "bad", "un"), "unable to parse ip bad specified in AddDNSServer: invalid argument")
+	p.ExpectEngineError(p.Run("network", "create", "--disable-dns", "--dns", "192.0.2.1", "x"), "cannot set NetworkDNSServers if DNS is not enabled for the network")
+	p.MustRun("rm", "-f", "-t", "0", "u")
+	p.MustRun("network", "update", "--dns-drop", "192.0.2.53", "un") // no aardvark running: the file only
+	p.MustRun("network", "rm", "un")
+}
