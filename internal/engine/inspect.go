@@ -2,8 +2,8 @@ package engine
 
 import (
 	"cmp"
-	"fmt"
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
