@@ -17,6 +17,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/config"
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/lock"
 	"github.com/pier-engine/pier/internal/logging"
@@ -255,6 +256,7 @@ func (r *Runtime) refreshAfterReboot(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", alive, err)
 	}
+	r.writeEvent(events.NewEvent(events.System, events.Refresh))
 	return f.Close()
 }
 

@@ -147,3 +147,39 @@ func TestEventsFiltersFormatsAndBackends(t *testing.T) {
 	p.ExpectEngineError(p.Run("events", "--stream=false", "--since", "yesterday"), "unable to interpret time value")
 	p.MustRun("volume", "rm", "evvol", "quiet")
 }
+
+// Concurrent pier processes each record their containers' events once
+// and whole (one JSON line each, under the log's lock).
+func TestEventsFromConcurrentProcesses(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	const n = 6
+	errs := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := p.Run("run", "--rm", "--name", "cc"+string(rune('a'+i)), Image, "true"); r.ExitCode != 0 {
+				errs <- r.String()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+	lines := p.MustRun("events", "--stream=false", "--filter", "type=container", "--format", "{{.Name}} {{.Status}}").Lines()
+	seen := map[string][]string{}
+	for _, l := range lines {
+		name, status, _ := strings.Cut(l, " ")
+		seen[name] = append(seen[name], status)
+	}
+	for i := range n {
+		name := "cc" + string(rune('a'+i))
+		if got := strings.Join(seen[name], " "); got != "create init start attach died remove" {
+			t.Errorf("%s: %q", name, got)
+		}
+	}
+}
