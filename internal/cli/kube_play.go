@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,6 +37,7 @@ type kubePlayOpts struct {
 	start, down bool
 	force       bool
 	noTrunc     bool
+	build       bool
 	quiet       bool
 }
 
@@ -66,11 +69,30 @@ func kubePlayCmd(g *Globals, use string) *cobra.Command {
 	_ = f.MarkHidden("no-trunc")
 	f.BoolVar(&o.req.NoPodPrefix, "no-pod-prefix", false, "Do not prefix container name with pod name")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress output information when pulling images")
+	f.BoolVar(&o.build, "build", false, "Build all images in a YAML (given Containerfiles exist)")
+	f.StringVar(&o.req.ContextDir, "context-dir", "", "Path to top level of context directory")
+	f.BoolVar(&o.req.ServiceContainer, "service-container", false, "Starts a service container before all pods")
+	_ = f.MarkHidden("service-container")
 	o.reg.add(f, true)
 	return cmd
 }
 
 func (o *kubePlayOpts) run(cmd *cobra.Command, g *Globals, args []string) error {
+	if o.req.ServiceContainer && !o.start {
+		return errdefs.New(errdefs.ErrInvalidArgument, "--service-container does not work with --start=stop")
+	}
+	if cmd.Flags().Changed("build") {
+		o.req.Build = kube.BuildNever
+		if o.build {
+			o.req.Build = kube.BuildAlways
+		}
+	}
+	if o.req.ContextDir != "" && o.req.Build != kube.BuildAlways {
+		return errdefs.New(errdefs.ErrInvalidArgument, "--build must be specified when using --context-dir option")
+	}
+	if !o.quiet {
+		o.req.Progress = g.Stderr
+	}
 	if o.force && !o.down {
 		return errdefs.New(errdefs.ErrInvalidArgument, "--force may be specified only with --down")
 	}
@@ -250,7 +272,7 @@ func readKubeArg(arg string) ([]byte, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return os.ReadFile(arg)
 	}
-	resp, err := http.Get(arg) //nolint:gosec,noctx // the user's URL, fetched once as podman does
+	resp, err := httpGetRetry(arg)
 	if err != nil {
 		return nil, err
 	}
@@ -259,4 +281,17 @@ func readKubeArg(arg string) ([]byte, error) {
 		return nil, errors.New("fetching " + arg + ": " + resp.Status)
 	}
 	return io.ReadAll(resp.Body)
+}
+
+// httpGetRetry fetches the user's URL; a refused connection is tried again
+// for a few seconds (a server just started may not listen yet).
+func httpGetRetry(u string) (*http.Response, error) {
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		resp, err := http.Get(u) //nolint:gosec,noctx // the user's URL
+		if err == nil || !errors.Is(err, syscall.ECONNREFUSED) || time.Now().After(deadline) {
+			return resp, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

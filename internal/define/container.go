@@ -181,6 +181,10 @@ type ContainerConfig struct {
 	IsInfra bool   `json:"isInfra,omitempty"`
 	// A member joins the infra container's namespaces through
 	// Namespaces' "container:ID" modes.
+
+	// IsService marks a kube play service container: it runs while the
+	// pods that name it (PodConfig.ServiceContainerID) run.
+	IsService bool `json:"isService,omitempty"`
 }
 
 // Kinds of objects a container can depend on.

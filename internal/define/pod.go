@@ -62,6 +62,9 @@ type PodConfig struct {
 	// restart policy of their own.
 	RestartPolicy  string `json:"restartPolicy,omitempty"`
 	RestartRetries uint   `json:"restartRetries,omitempty"`
+	// ServiceContainerID is the kube play service container (--service-
+	// container) started with the pod and stopped once all its pods are.
+	ServiceContainerID string `json:"serviceContainerId,omitempty"`
 	// CgroupParent is where the pod's cgroup is made; the pod's
 	// containers live under CgroupParent/ID, limited by Resources.
 	CgroupParent string               `json:"cgroupParent,omitempty"`

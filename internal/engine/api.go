@@ -128,6 +128,8 @@ type CreateRequest struct {
 
 	// infraOf makes the container the infra container of this pod.
 	infraOf *define.Pod
+	// isService makes it a kube play service container.
+	isService bool
 }
 
 // ContainerSummary is what `ps` needs, computed from the stored config and

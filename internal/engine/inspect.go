@@ -84,6 +84,7 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		Name:          cfg.Name,
 		Pod:           cfg.Pod,
 		IsInfra:       cfg.IsInfra,
+		IsService:     cfg.IsService,
 		RestartCount:  int32(st.RestartCount),
 		Driver:        f.driver,
 		GraphDriver:   &define.DriverData{Name: f.driver, Data: map[string]string{}},

@@ -68,6 +68,9 @@ type PodCreateRequest struct {
 	// containers).
 	Replace   bool
 	CreateCmd []string
+	// ServiceContainerID is a service container (CreateServiceContainer)
+	// that runs with the pod.
+	ServiceContainerID string
 }
 
 // PodShareDefault is what members share without --share.
@@ -136,6 +139,7 @@ func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 		HasInfra: !req.NoInfra, ExitPolicy: req.ExitPolicy,
 		RestartPolicy: req.RestartPolicy, RestartRetries: req.RestartRetries,
 		CgroupParent: cmp.Or(req.CgroupParent, defaultPodCgroupParent), Resources: req.Resources,
+		ServiceContainerID: req.ServiceContainerID,
 	}
 	if len(req.Labels) > 0 {
 		cfg.Labels = maps.Clone(req.Labels)

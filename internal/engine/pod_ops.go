@@ -78,6 +78,9 @@ func parallel(cs []*define.Container, fn func(c *define.Container) error) []erro
 // PodStart starts the pod's infra container, then its other containers.
 // Starting a running pod is a no-op, as starting a running container is.
 func (r *Runtime) PodStart(ctx context.Context, nameOrID string) (*define.Pod, error) {
+	if err := r.startService(ctx, nameOrID); err != nil {
+		return nil, err
+	}
 	return r.podEvent(events.Start)(r.podAction(ctx, nameOrID, "starting containers of pod", true, func(c *define.Container) error {
 		_, err := r.Start(ctx, c.Config.ID, StartOptions{})
 		return ignoreGoneCtr(err)
@@ -87,13 +90,19 @@ func (r *Runtime) PodStart(ctx context.Context, nameOrID string) (*define.Pod, e
 // PodStop stops the pod's containers, then its infra container; timeout
 // nil uses each container's stop timeout.
 func (r *Runtime) PodStop(ctx context.Context, nameOrID string, timeout *uint) (*define.Pod, error) {
-	return r.podEvent(events.Stop)(r.podAction(ctx, nameOrID, "stopping containers of pod", false, func(c *define.Container) error {
-		return ignoreGoneCtr(r.Stop(ctx, c.Config.ID, timeout))
+	p, err := r.podEvent(events.Stop)(r.podAction(ctx, nameOrID, "stopping containers of pod", false, func(c *define.Container) error {
+		return ignoreGoneCtr(r.stopCtr(ctx, c.Config.ID, timeout))
 	}))
+	return p, errors.Join(err, r.maybeStopService(ctx, p))
 }
 
 // PodKill sends sig to every running container of the pod.
 func (r *Runtime) PodKill(ctx context.Context, nameOrID string, sig syscall.Signal) (*define.Pod, error) {
+	p, err := r.podKill(ctx, nameOrID, sig)
+	return p, errors.Join(err, r.maybeStopService(ctx, p))
+}
+
+func (r *Runtime) podKill(ctx context.Context, nameOrID string, sig syscall.Signal) (*define.Pod, error) {
 	return r.podEvent(events.Kill)(r.podAction(ctx, nameOrID, "killing containers of pod", false, func(c *define.Container) error {
 		if !c.State.Running() {
 			return nil
@@ -145,7 +154,7 @@ func ignoreGoneCtr(err error) error {
 // when the pod's exit policy is "stop" and no other regular member runs.
 // The caller holds no lock: the stop takes the pod's.
 func (r *Runtime) applyExitPolicy(ctx context.Context, c *define.Container) error {
-	if c.Config.Pod == "" || c.Config.IsInfra || c.State.StoppedByUser {
+	if c.Config.Pod == "" || c.Config.IsInfra {
 		return nil
 	}
 	p, err := r.store.Pod(ctx, c.Config.Pod)
@@ -153,17 +162,5 @@ func (r *Runtime) applyExitPolicy(ctx context.Context, c *define.Container) erro
 		// A pod removed meanwhile has no policy left to apply.
 		return nil
 	}
-	members, err := r.podMembers(ctx, p.Config.ID)
-	if err != nil {
-		return err
-	}
-	for _, m := range members {
-		if !m.Config.IsInfra && m.State.Running() {
-			return nil
-		}
-	}
-	if _, err := r.PodStop(ctx, p.Config.ID, nil); err != nil && !errors.Is(err, define.ErrNoSuchPod) {
-		return err
-	}
-	return nil
+	return r.stopIfOnlyInfraRemains(ctx, p.Config.ID)
 }

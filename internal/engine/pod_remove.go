@@ -80,7 +80,7 @@ func (r *Runtime) PodRemove(ctx context.Context, nameOrID string, opts PodRemove
 	removed = true
 	_ = l.Remove()
 	r.podEvent(events.Remove)(p, nil)
-	return p.Config.ID, nil
+	return p.Config.ID, r.maybeRemoveService(ctx, p.Config.ServiceContainerID)
 }
 
 // PodPrune removes every pod whose containers are all stopped (or that

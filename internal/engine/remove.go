@@ -62,6 +62,11 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 	if c.Config.IsInfra && !opts.podRemoval {
 		return infraRemoveError(c)
 	}
+	if c.Config.IsService {
+		if err := r.checkServiceRemovable(ctx, c); err != nil {
+			return err
+		}
+	}
 	// Checked before anything is stopped or deleted; the store refuses
 	// again in the removing transaction.
 	if deps, err := r.store.Dependents(ctx, define.KindContainer, id); err != nil {

@@ -27,8 +27,18 @@ import (
 // As podman does, the container is "stopping" while Stop waits, and its
 // lock is released meanwhile: ps, inspect, kill and the monitor's cleanup
 // must not wait out a long stop timeout. A --rm container is removed.
-// Stopping a stopped container is a no-op.
-func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) (err error) {
+// Stopping a stopped container is a no-op. A pod member's stop applies the
+// pod's exit policy.
+func (r *Runtime) Stop(ctx context.Context, nameOrID string, timeout *uint) error {
+	if err := r.stopCtr(ctx, nameOrID, timeout); err != nil {
+		return err
+	}
+	return r.memberStopped(ctx, nameOrID)
+}
+
+// stopCtr is Stop without the exit policy, for callers that hold the
+// pod's lock (pod stop) or act on the pod themselves.
+func (r *Runtime) stopCtr(ctx context.Context, nameOrID string, timeout *uint) (err error) {
 	c, l, err := r.locked(ctx, nameOrID)
 	if err != nil {
 		return err
@@ -278,6 +288,12 @@ func (r *Runtime) Kill(ctx context.Context, nameOrID string, sig syscall.Signal)
 	}
 	if err := initOf(c, rt).signal(ctx, sig, false); err != nil {
 		return fmt.Errorf("sending signal %d to container %s: %w", sig, c.Config.Name, err)
+	}
+	// As podman: a container the user signalled is not restarted by its
+	// restart policy (always, on-failure), and a pod's exit policy applies.
+	c.State.StoppedByUser = true
+	if err := r.save(ctx, c); err != nil {
+		return err
 	}
 	r.ctrEvent(c, events.Kill)
 	return nil

@@ -2,8 +2,11 @@ package kube
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,6 +42,15 @@ type PlayRequest struct {
 	// Pull has the registry options (--creds, --tls-verify, ...); the
 	// policy comes from each container's imagePullPolicy.
 	Pull image.PullOptions
+	// ServiceContainer makes a service container (named after the YAML's
+	// digest) that runs while the pods run.
+	ServiceContainer bool
+	// Build (--build) and ContextDir (--context-dir, else the working
+	// directory) say which images are built from DIR/NAME/Containerfile.
+	Build      BuildMode
+	ContextDir string
+	// Progress receives pull and build output (stderr unless -q).
+	Progress io.Writer
 }
 
 // PlayPod is one pod that was made.
@@ -96,9 +108,21 @@ func Play(ctx context.Context, rt *engine.Runtime, req *PlayRequest) (*PlayRepor
 		}
 		rep.Volumes = append(rep.Volumes, v.Name)
 	}
-	for _, p := range plans {
-		pod, err := playPod(ctx, rt, req, p)
+	service := ""
+	if req.ServiceContainer && len(plans) > 0 {
+		c, err := rt.CreateServiceContainer(ctx, ServiceContainerName(req.Data), req.Replace)
 		if err != nil {
+			return rep, err
+		}
+		service = c.Config.ID
+	}
+	for _, p := range plans {
+		pod, err := playPod(ctx, rt, req, p, service)
+		if err != nil {
+			if service != "" && len(rep.Pods) == 0 {
+				zero := uint(0)
+				_ = rt.Remove(context.WithoutCancel(ctx), service, engine.RemoveOptions{Force: true, Timeout: &zero})
+			}
 			return rep, err
 		}
 		rep.Pods = append(rep.Pods, *pod)
@@ -106,9 +130,19 @@ func Play(ctx context.Context, rt *engine.Runtime, req *PlayRequest) (*PlayRepor
 	return rep, nil
 }
 
+// ServiceContainerName is podman's name for the service container of a
+// YAML: the first 12 hex digits of its sha256, then "-service".
+func ServiceContainerName(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])[:12] + "-service"
+}
+
 // playPod makes one pod; on failure it removes what it made of it.
-func playPod(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *PodPlan) (*PlayPod, error) {
+func playPod(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *PodPlan, service string) (*PlayPod, error) {
 	if err := makeHostPaths(p.HostPaths); err != nil {
+		return nil, err
+	}
+	if err := buildImages(ctx, rt, req, p); err != nil {
 		return nil, err
 	}
 	for i := range p.Volumes {
@@ -120,6 +154,7 @@ func playPod(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *PodPl
 	if err != nil {
 		return nil, err
 	}
+	podReq.ServiceContainerID = service
 	pod, err := rt.PodCreate(ctx, podReq)
 	if err != nil {
 		return nil, err
@@ -198,7 +233,7 @@ func createMember(ctx context.Context, rt *engine.Runtime, req *PlayRequest, pod
 // (or the kube default network, made if missing) and its ports.
 func podRequest(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *PodSpec) (*engine.PodCreateRequest, error) {
 	r := &engine.PodCreateRequest{Name: p.Name, Labels: p.Labels, Hostname: p.Hostname,
-		InfraName: p.InfraName, ExitPolicy: p.ExitPolicy, Replace: req.Replace,
+		InfraName: p.InfraName, ExitPolicy: p.ExitPolicy, Replace: req.Replace, RestartPolicy: p.RestartPolicy,
 		DNSServers: p.DNSServers, DNSSearch: p.DNSSearch, DNSOptions: p.DNSOptions, AddHosts: p.AddHosts,
 		Share: []string{define.PodNSIPC, define.PodNSNet, define.PodNSUTS}}
 	if p.SharePID {

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -199,4 +201,72 @@ func TestKubePlayBadInput(t *testing.T) {
 	if got := p.MustRun("pod", "ps", "-q").Out() + p.MustRun("ps", "-aq").Out(); got != "" {
 		t.Errorf("bad input left objects: %q", got)
 	}
+}
+
+// --service-container: a container named after the YAML's digest runs
+// while the pod runs, stops once the pod has exited, cannot be removed on
+// its own and goes with the pod.
+func TestKubePlayServiceContainer(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	y := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: svcpod\nspec:\n  containers:\n  - name: main\n    image: " + Image + "\n    command: [\"sleep\", \"1000\"]\n"
+	sum := sha256.Sum256([]byte(y))
+	svc := hex.EncodeToString(sum[:])[:12] + "-service"
+	p.MustRun("kube", "play", "--service-container", "--network", "none", writeTemp(t, y))
+	if got := p.Inspect(svc, "{{.State.Running}} {{.IsService}}"); got != "true true" {
+		t.Fatalf("service container: %q", got)
+	}
+	p.MustRun("stop", "-t", "0", "svcpod-main")
+	if !eventually(10*time.Second, func() bool {
+		return p.MustRun("pod", "inspect", "--format", "{{.State}}", "svcpod").Out() == "Exited" && p.Status(svc) != "running"
+	}) {
+		t.Errorf("after the last container stopped: pod %q, service %q", p.MustRun("pod", "inspect", "--format", "{{.State}}", "svcpod").Out(), p.Status(svc))
+	}
+	p.MustRun("pod", "start", "svcpod")
+	if got := p.Status(svc); got != "running" {
+		t.Errorf("pod start leaves the service %q", got)
+	}
+	r := p.Expect(125, "rm", "-f", svc)
+	if !strings.Contains(r.Stderr, "is the service container of pod(s)") {
+		t.Errorf("rm of the service container: %s", r)
+	}
+	p.MustRun("pod", "rm", "-f", "-t", "0", "svcpod")
+	if r := p.Run("container", "exists", svc); r.ExitCode != 1 {
+		t.Errorf("service container left after pod rm: %s", r)
+	}
+}
+
+// --build builds DIR/NAME/Containerfile for an image named NAME (DIR is
+// --context-dir); without --build only a missing image is built.
+func TestKubePlayBuild(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "kubeimg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cf := "FROM " + Image + "\nUSER 1000\nLABEL built=first\n"
+	if err := os.WriteFile(filepath.Join(dir, "kubeimg", "Containerfile"), []byte(cf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	y := writeTemp(t, "kind: Pod\nmetadata:\n  name: bp\nspec:\n  containers:\n  - name: c\n    image: localhost/kubeimg\n    command: [\"id\", \"-u\"]\n")
+	r := p.Expect(125, "kube", "play", "--context-dir", dir, y)
+	if !strings.Contains(r.Stderr, "--build must be specified when using --context-dir option") {
+		t.Errorf("--context-dir alone: %s", r)
+	}
+	p.MustRun("kube", "play", "--build", "--context-dir", dir, "--start=false", y)
+	if got := p.Inspect("bp-c", "{{.Config.User}}"); got != "1000" {
+		t.Errorf("built image's user: %q", got)
+	}
+	p.MustRun("kube", "down", y)
+	p.MustRun("rmi", "localhost/kubeimg")
+}
+
+func writeTemp(t *testing.T, content string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "kube.yaml")
+	if err := os.WriteFile(f, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
