@@ -6,12 +6,14 @@ import (
 	"os"
 	"strings"
 
+	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 func addPodCommands(root *cobra.Command, g *Globals) {
@@ -26,7 +28,8 @@ func podCreateCmd(g *Globals) *cobra.Command {
 	var req engine.PodCreateRequest
 	var labels, labelFiles []string
 	var infra bool
-	var infraCommand, share, idFile, restart string
+	var infraCommand, share, idFile, restart, shmSize string
+	var volumes []string
 	var net netFlags
 	var lim limitFlags
 	var mem memoryFlags
@@ -62,6 +65,20 @@ func podCreateCmd(g *Globals) *cobra.Command {
 			}
 			if req.Resources, err = lim.apply(req.Resources); err != nil {
 				return err
+			}
+			for _, v := range volumes {
+				m, err := specgen.ParseVolume(v)
+				if err != nil {
+					return err
+				}
+				req.Mounts = append(req.Mounts, m)
+			}
+			if shmSize != "" {
+				n, err := units.RAMInBytes(shmSize)
+				if err != nil {
+					return fmt.Errorf("invalid value for shm-size: %w", err)
+				}
+				req.ShmSize = &n
 			}
 			rt, err := g.Engine(cmd.Context())
 			if err != nil {
@@ -100,6 +117,9 @@ func podCreateCmd(g *Globals) *cobra.Command {
 	f.StringVarP(&mem.memory, "memory", "m", "", "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 	f.StringVar(&mem.swap, "memory-swap", "", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
 	f.StringVar(&req.CgroupParent, "cgroup-parent", "", "Optional parent cgroup for the container")
+	f.StringArrayVarP(&volumes, "volume", "v", nil, "Bind mount a volume into the container")
+	f.StringArrayVar(&req.VolumesFrom, "volumes-from", nil, "Mount volumes from the specified container(s)")
+	f.StringVar(&shmSize, "shm-size", "", "Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 	return cmd
 }
 

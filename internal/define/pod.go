@@ -58,6 +58,9 @@ type PodConfig struct {
 	// is InfraContainerID once created.
 	HasInfra         bool   `json:"hasInfra"`
 	InfraContainerID string `json:"infraContainerId,omitempty"`
+	// ShareVolumes says the infra container holds the pod's volumes,
+	// which every member mounts too (volumes-from the infra).
+	ShareVolumes bool `json:"shareVolumes,omitempty"`
 	// RestartPolicy and RestartRetries are given to members that set no
 	// restart policy of their own.
 	RestartPolicy  string `json:"restartPolicy,omitempty"`

@@ -36,6 +36,10 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 }
 
 func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*define.Container, error) {
+	req, err := r.withPodVolumes(ctx, req)
+	if err != nil {
+		return nil, err
+	}
 	if len(req.VolumesFrom) > 0 {
 		from, err := r.volumesFrom(ctx, req.VolumesFrom, req.Mounts)
 		if err != nil {

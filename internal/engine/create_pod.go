@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -102,4 +103,23 @@ func (r *Runtime) applyRequires(ctx context.Context, cfg *define.ContainerConfig
 		cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindContainer, ID: other.Config.ID, Reason: "requires"})
 	}
 	return nil
+}
+
+// withPodVolumes gives a member of a pod created with volumes the infra
+// container's volumes (podman adds them as volumes-from the infra); its
+// own mounts win at the same destination.
+func (r *Runtime) withPodVolumes(ctx context.Context, req *CreateRequest) (*CreateRequest, error) {
+	if req.Pod == "" || req.infraOf != nil {
+		return req, nil
+	}
+	p, err := r.LookupPod(ctx, req.Pod)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Config.ShareVolumes || p.Config.InfraContainerID == "" {
+		return req, nil
+	}
+	out := *req
+	out.VolumesFrom = append(slices.Clone(req.VolumesFrom), p.Config.InfraContainerID)
+	return &out, nil
 }

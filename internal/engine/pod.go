@@ -56,6 +56,12 @@ type PodCreateRequest struct {
 	AddHosts      []string
 	NoHosts       bool
 	HostsFile     string
+	// Mounts and VolumesFrom are the pod's volumes (-v, --mount,
+	// --volumes-from): the infra container's, and every member's.
+	Mounts      []define.Mount
+	VolumesFrom []string
+	// ShmSize is the size of the pod's shared /dev/shm (nil: default).
+	ShmSize *int64
 	// CgroupParent is where the pod's cgroup is made ("" is pier's
 	// /pier_parent); Resources limit it, and so everything in the pod.
 	CgroupParent string
@@ -138,6 +144,7 @@ func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 		Name: req.Name, Hostname: req.Hostname, CreateCmd: req.CreateCmd,
 		HasInfra: !req.NoInfra, ExitPolicy: req.ExitPolicy,
 		RestartPolicy: req.RestartPolicy, RestartRetries: req.RestartRetries,
+		ShareVolumes: len(req.Mounts)+len(req.VolumesFrom) > 0,
 		CgroupParent: cmp.Or(req.CgroupParent, defaultPodCgroupParent), Resources: req.Resources,
 		ServiceContainerID: req.ServiceContainerID,
 	}

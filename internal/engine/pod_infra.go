@@ -118,11 +118,13 @@ func (r *Runtime) createInfra(ctx context.Context, p *define.Pod, req *PodCreate
 		Publish:    slices.Clone(req.Publish),
 		DNSServers: req.DNSServers, DNSSearch: req.DNSSearch, DNSOptions: req.DNSOptions,
 		AddHosts: req.AddHosts, NoHosts: req.NoHosts, HostsFile: req.HostsFile,
+		Mounts: slices.Clone(req.Mounts), VolumesFrom: req.VolumesFrom,
 		infraOf: p,
 	}
 	if p.Config.Shares(define.PodNSUTS) {
 		creq.Hostname = p.Config.UTSHostname()
 	}
+	creq.Limits.ShmSize = req.ShmSize
 	if len(req.InfraCommand) > 0 {
 		b, err := json.Marshal(req.InfraCommand)
 		if err != nil {

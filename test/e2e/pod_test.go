@@ -257,3 +257,26 @@ func TestPodCgroupLimits(t *testing.T) {
 		t.Fatalf("pod cgroup left after pod rm: %v", err)
 	}
 }
+
+// The pod's volumes are its infra container's and every member's; a
+// member's own mount at the same place wins.
+func TestPodVolumes(t *testing.T) {
+	p := newPier(t)
+	host := t.TempDir()
+	if err := os.WriteFile(filepath.Join(host, "f"), []byte("from host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun("volume", "create", "pv")
+	p.MustRun("pod", "create", "--name", "vp", "-v", host+":/mnt/host", "-v", "pv:/data", "--shm-size", "10m")
+	if got := p.MustRun("run", "--rm", "--pod", "vp", Image, "sh", "-c", "cat /mnt/host/f; echo kept > /data/x; df -k /dev/shm | tail -1").Out(); !strings.HasPrefix(got, "from host\n") || !strings.Contains(got, " 10240 ") {
+		t.Fatalf("member's pod volumes and shm: %q", got)
+	}
+	if got := p.MustRun("run", "--rm", "--pod", "vp", "-v", t.TempDir()+":/mnt/host", Image, "sh", "-c", "ls /mnt/host; cat /data/x").Out(); got != "kept" {
+		t.Fatalf("own mount over the pod's, and the named volume: %q", got)
+	}
+	if r := p.Expect(2, "volume", "rm", "pv"); !strings.Contains(r.Stderr, "volume pv is being used") {
+		t.Fatalf("volume rm of the pod's volume: %s", r)
+	}
+	p.MustRun("pod", "rm", "vp")
+	p.MustRun("volume", "rm", "pv")
+}
