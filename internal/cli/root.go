@@ -24,6 +24,8 @@ import (
 type Globals struct {
 	Root, RunRoot, Runtime, StorageDriver, LogLevel, TmpDir string
 	VolumePath, NetworkConfigDir                            string
+	// HooksDir is --hooks-dir: OCI hooks directories over hooks_dir.
+	HooksDir []string
 	// DefaultMountsFile is podman's hidden --default-mounts-file: the
 	// mounts.conf whose subscriptions (e.g. /run/secrets) every container
 	// and RUN step gets.
@@ -80,6 +82,9 @@ func (g *Globals) Engine(ctx context.Context) (*engine.Runtime, error) {
 	conf, err := g.Config()
 	if err != nil {
 		return nil, err
+	}
+	if len(g.HooksDir) > 0 {
+		conf.Engine.HooksDir = g.HooksDir
 	}
 	flags := g.cmd.Root().PersistentFlags()
 	explicit := map[string]bool{

@@ -43,6 +43,7 @@ func addRootFlags(root *cobra.Command, g *Globals) {
 		pf.StringVar(&g.TmpDir, "tmpdir", "", "Path to the tmp directory for libpod state content")
 		pf.StringVar(&g.VolumePath, "volumepath", "", "Path to the volume directory in which volume data is stored")
 		pf.StringVar(&g.NetworkConfigDir, "network-config-dir", "", "Path of the configuration directory for networks")
+		pf.StringArrayVar(&g.HooksDir, "hooks-dir", nil, "Set the OCI hooks directory path (may be set multiple times)")
 		pf.StringVar(&g.DefaultMountsFile, "default-mounts-file", "", "Path to default mounts file")
 		_ = pf.MarkHidden("default-mounts-file")
 		pf.StringVar(&g.EventsBackend, "events-backend", "", `Events backend to use ("file"|"journald"|"none")`)

@@ -233,6 +233,9 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 	}
 	s.Mounts = append(s.Mounts, secMounts...)
 	s.Process.Env = append(s.Process.Env, secEnv...)
+	if err := r.applyHooks(ctx, s, c); err != nil {
+		return err
+	}
 	// A privileged container runs without the default profile, as in
 	// podman.
 	if c.Config.Seccomp != "unconfined" && !(c.Config.Privileged && c.Config.Seccomp == "") {
