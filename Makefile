@@ -10,7 +10,7 @@ GIT_COMMIT := $(shell git rev-parse HEAD 2>/dev/null)$(if $(shell git status --p
 VPKG := github.com/pier-engine/pier/internal/version
 LDFLAGS := -X $(VPKG).Version=$(VERSION) -X $(VPKG).buildTime=$(BUILD_TIME) -X $(VPKG).gitCommit=$(GIT_COMMIT)
 
-.PHONY: build test demo deps clean lint bench bench-network bench-build compat compat-check
+.PHONY: build test demo deps clean lint bench bench-network bench-build bench-exec compat compat-check
 
 build:
 	go build -ldflags "$(LDFLAGS)" -o bin/pier ./cmd/pier
@@ -41,6 +41,10 @@ bench: build
 # pier vs podman on a bridge with -p; WRITE=1 records it in bench/RESULTS.md.
 bench-network: build
 	bench/network.sh
+
+# exec CTR true and cp of 100 MiB in and out, pier vs podman; WRITE=1 records it in bench/RESULTS.md.
+bench-exec: build
+	bench/exec.sh
 
 # pier build vs podman build (cold and cached); WRITE=1 records it in bench/RESULTS.md.
 bench-build: build
