@@ -73,6 +73,9 @@ func (x *ctrContext) container(c *v1.Container, seen map[string]bool, restart st
 	if err := resources(req, c); err != nil {
 		return nil, err
 	}
+	if err := livenessProbe(req, c, restart); err != nil {
+		return nil, fmt.Errorf("failed to configure livenessProbe: %w", err)
+	}
 	if t := x.spec.TerminationGracePeriodSeconds; t != nil && *t >= 0 {
 		v := uint(*t)
 		req.StopTimeout = &v
@@ -137,11 +140,16 @@ func (x *ctrContext) security(req *engine.CreateRequest, c *v1.Container) error 
 	if sc.AllowPrivilegeEscalation != nil {
 		req.NoNewPrivileges = !*sc.AllowPrivilegeEscalation
 	}
-	if sc.Privileged != nil && *sc.Privileged {
-		x.warn(c, "privileged is not supported yet")
+	if sc.Privileged != nil {
+		req.Isolation.Privileged = *sc.Privileged
 	}
-	if caps := sc.Capabilities; caps != nil && len(caps.Add)+len(caps.Drop) > 0 {
-		x.warn(c, "capabilities add/drop are not supported yet")
+	if caps := sc.Capabilities; caps != nil {
+		for _, cp := range caps.Add {
+			req.Isolation.CapAdd = append(req.Isolation.CapAdd, string(cp))
+		}
+		for _, cp := range caps.Drop {
+			req.Isolation.CapDrop = append(req.Isolation.CapDrop, string(cp))
+		}
 	}
 	user := sc.RunAsUser
 	if user == nil {
@@ -160,15 +168,21 @@ func (x *ctrContext) security(req *engine.CreateRequest, c *v1.Container) error 
 		}
 		req.User += ":" + strconv.FormatInt(*group, 10)
 	}
-	if len(psc.SupplementalGroups) > 0 {
-		x.warn(c, "supplementalGroups are not supported yet")
+	for _, g := range psc.SupplementalGroups {
+		req.Isolation.GroupAdd = append(req.Isolation.GroupAdd, strconv.FormatInt(g, 10))
 	}
 	return nil
 }
 
-// resources maps memory limits and requests; CPU limits are not applied
-// by pier yet.
+// resources maps memory limits and requests, and a CPU limit to a CFS
+// quota over podman's 100 ms period.
 func resources(req *engine.CreateRequest, c *v1.Container) error {
+	res := &spec.LinuxResources{}
+	if q, ok := c.Resources.Limits[v1.ResourceCPU]; ok && q.MilliValue() > 0 {
+		period := uint64(100000)
+		quota := q.MilliValue() * int64(period) / 1000
+		res.CPU = &spec.LinuxCPU{Period: &period, Quota: &quota}
+	}
 	var mem spec.LinuxMemory
 	if q, ok := c.Resources.Limits[v1.ResourceMemory]; ok {
 		n, ok := q.AsInt64()
@@ -185,7 +199,10 @@ func resources(req *engine.CreateRequest, c *v1.Container) error {
 		mem.Reservation = &n
 	}
 	if mem.Limit != nil || mem.Reservation != nil {
-		req.Resources = &spec.LinuxResources{Memory: &mem}
+		res.Memory = &mem
+	}
+	if res.CPU != nil || res.Memory != nil {
+		req.Resources = res
 	}
 	return nil
 }
@@ -196,11 +213,8 @@ func (x *ctrContext) warn(c *v1.Container, msg string) {
 
 // warnUnsupported names the fields pier reads but cannot honour yet.
 func (x *ctrContext) warnUnsupported(c *v1.Container) {
-	if _, ok := c.Resources.Limits[v1.ResourceCPU]; ok {
-		x.warn(c, "CPU limits are not supported yet")
-	}
-	if c.LivenessProbe != nil || c.StartupProbe != nil {
-		x.warn(c, "probes (healthchecks) are not supported yet")
+	if c.StartupProbe != nil {
+		x.warn(c, "startupProbe is not supported yet")
 	}
 }
 

@@ -255,3 +255,58 @@ func TestValidateAnnotations(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+func TestPlanSecurityResourcesProbe(t *testing.T) {
+	y := `kind: Pod
+metadata:
+  name: p
+spec:
+  securityContext:
+    supplementalGroups: [10, 20]
+  restartPolicy: Always
+  containers:
+  - name: c
+    image: i
+    ports:
+    - name: web
+      containerPort: 8080
+    securityContext:
+      privileged: true
+      allowPrivilegeEscalation: false
+      capabilities:
+        add: [NET_ADMIN]
+        drop: [MKNOD]
+    resources:
+      limits:
+        cpu: 500m
+        memory: 64Mi
+    livenessProbe:
+      httpGet:
+        port: web
+        path: /healthz
+      periodSeconds: 5
+`
+	o := mustParse(t, y)
+	p, err := Plan(&o.Workloads[0], o, &Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Containers[0]
+	iso := c.Isolation
+	if !iso.Privileged || !slices.Equal(iso.CapAdd, []string{"NET_ADMIN"}) || !slices.Equal(iso.CapDrop, []string{"MKNOD"}) ||
+		!slices.Equal(iso.GroupAdd, []string{"10", "20"}) || !c.NoNewPrivileges {
+		t.Errorf("isolation: %+v nnp %v", iso, c.NoNewPrivileges)
+	}
+	r := c.Resources
+	if r == nil || r.CPU == nil || *r.CPU.Quota != 50000 || *r.CPU.Period != 100000 || *r.Memory.Limit != 64<<20 {
+		t.Errorf("resources: %+v", r)
+	}
+	hc := c.HealthCheck
+	if hc == nil || strings.Join(hc.Test, " ") != "CMD-SHELL curl -f HTTP://localhost:8080/healthz || exit 1" ||
+		hc.Interval.Seconds() != 5 || hc.Retries != 3 || c.HealthOnFailure != "restart" {
+		t.Errorf("healthcheck: %+v on failure %q", hc, c.HealthOnFailure)
+	}
+	if len(p.Warnings) != 0 {
+		t.Errorf("warnings: %q", p.Warnings)
+	}
+}
