@@ -36,6 +36,7 @@ func systemPruneCmd(g *Globals) *cobra.Command {
 			}
 			rep, err := rt.SystemPrune(cmd.Context(), opts)
 			if rep != nil {
+				printPruned(g.Stdout, "Deleted Pods", rep.Pods)
 				printPruned(g.Stdout, "Deleted Containers", rep.Containers)
 				printPruned(g.Stdout, "Deleted Volumes", rep.Volumes)
 				printPruned(g.Stdout, "Deleted Images", rep.Images)

@@ -83,8 +83,8 @@ func (r *Runtime) PodRemove(ctx context.Context, nameOrID string, opts PodRemove
 	return p.Config.ID, r.maybeRemoveService(ctx, p.Config.ServiceContainerID)
 }
 
-// PodPrune removes every pod whose containers are all stopped (or that
-// has none) and returns their IDs.
+// PodPrune removes every exited pod (all its containers stopped) and
+// returns their IDs.
 func (r *Runtime) PodPrune(ctx context.Context) ([]string, error) {
 	pods, err := r.store.Pods(ctx)
 	if err != nil {
@@ -97,11 +97,10 @@ func (r *Runtime) PodPrune(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return out, err
 		}
-		if st := podStatus(members); st != define.PodStateExited && st != define.PodStateCreated && st != define.PodStateStopped {
+		// podman prunes exited pods only: a pod never started, or with
+		// nothing in it, stays.
+		if podStatus(members) != define.PodStateExited {
 			continue
-		}
-		if st := podStatus(members); st == define.PodStateCreated && len(members) > 0 {
-			continue // created but never started: podman keeps those
 		}
 		id, err := r.PodRemove(ctx, p.Config.ID, PodRemoveOptions{Ignore: true})
 		if err != nil {

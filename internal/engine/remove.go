@@ -205,6 +205,9 @@ func (r *Runtime) pruneContainers(ctx context.Context, match func(*define.Contai
 	var removed, pending []string
 	var errs []error
 	for _, c := range cs {
+		if c.Config.IsInfra {
+			continue // goes with its pod (pod prune), as in podman
+		}
 		switch c.State.Status {
 		case define.StatusExited, define.StatusStopped, define.StatusConfigured, define.StatusCreated:
 			if match == nil || match(c) {

@@ -29,6 +29,7 @@ type SystemPruneOptions struct {
 
 // SystemPruneReport is what a system prune removed.
 type SystemPruneReport struct {
+	Pods       []string
 	Containers []string
 	Images     []string
 	Volumes    []string
@@ -49,6 +50,10 @@ func (r *Runtime) SystemPrune(ctx context.Context, opts SystemPruneOptions) (*Sy
 		return nil, err
 	}
 	rep := &SystemPruneReport{}
+	// Exited pods first, as podman: their containers go with them.
+	if rep.Pods, err = r.PodPrune(ctx); err != nil {
+		return rep, err
+	}
 	for {
 		sizes := map[string]int64{}
 		ids, err := r.pruneContainers(ctx, func(c *define.Container) bool {
@@ -146,6 +151,16 @@ func containerPruneFilter(filters []string, now time.Time) (func(*define.Contain
 // afterwards. It returns the last failure.
 func (r *Runtime) Reset(ctx context.Context) error {
 	zero := uint(0)
+	// Pods first: their infra containers go only with them.
+	if pods, err := r.store.Pods(ctx); err == nil {
+		for _, p := range pods {
+			if _, err := r.PodRemove(ctx, p.Config.ID, PodRemoveOptions{Force: true, Timeout: &zero, Ignore: true}); err != nil {
+				slog.Error("removing pod", "pod", p.Config.ID, "error", err)
+			}
+		}
+	} else {
+		slog.Error("listing pods", "error", err)
+	}
 	if cs, err := r.store.Containers(ctx); err == nil {
 		for _, c := range cs {
 			if err := r.Remove(ctx, c.Config.ID, RemoveOptions{Force: true, Timeout: &zero}); err != nil && !errors.Is(err, define.ErrNoSuchCtr) {

@@ -280,3 +280,29 @@ func TestPodVolumes(t *testing.T) {
 	p.MustRun("pod", "rm", "vp")
 	p.MustRun("volume", "rm", "pv")
 }
+
+// Prunes follow podman: container prune leaves infra containers to their
+// pods, pod prune and system prune remove exited pods only, system reset
+// removes running pods too.
+func TestPodPrune(t *testing.T) {
+	p := newPier(t)
+	exited := p.MustRun("pod", "create", "--name", "ex").Out()
+	p.MustRun("pod", "start", "ex")
+	p.MustRun("pod", "stop", "-t", "0", "ex")
+	p.MustRun("pod", "create", "--name", "fresh")
+	if got := p.MustRun("container", "prune", "-f").Out(); got != "" {
+		t.Fatalf("container prune removed %q", got)
+	}
+	if got := p.MustRun("system", "prune", "-f").Out(); !strings.HasPrefix(got, "Deleted Pods\n"+exited+"\n") {
+		t.Fatalf("system prune: %q", got)
+	}
+	if got := p.MustRun("pod", "ps", "--format", "{{.Name}}").Out(); got != "fresh" {
+		t.Fatalf("pods after prune: %q", got)
+	}
+	p.MustRun("pod", "start", "fresh")
+	p.MustRun("system", "reset", "-f")
+	if got := p.MustRun("pod", "ps", "-q").Out(); got != "" {
+		t.Fatalf("pods after reset: %q", got)
+	}
+	p.MustRun("import", "-c", `CMD ["/bin/sh"]`, imageTar, Image) // the harness's cleanup expects it
+}
