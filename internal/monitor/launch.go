@@ -85,7 +85,6 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listeni
 	// exec less per start): it is our child until we exit, then init's (or
 	// the nearest subreaper's), as a double fork would leave it too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Env = monitorEnv(os.Environ())
 	if cfg.LogDriver == LogPassthrough {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	}
@@ -372,17 +371,4 @@ func execVersion(p string) (string, error) {
 		return "", fmt.Errorf("running --version: %w", err)
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// monitorEnv is the caller's environment without pier's own test knobs
-// (PIER_FAILPOINT): the monitor and the cleanup it runs at the exit must
-// never hit a failpoint meant for the command that started them.
-func monitorEnv(env []string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "PIER_FAILPOINT=") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
