@@ -116,7 +116,19 @@ func TestNetworkStaticAddresses(t *testing.T) {
 	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "IPAM error: requested ip address 10.231.52.10 is already allocated to container ID "+id) {
 		t.Fatalf("taken address: %s", r)
 	}
-	p.MustRun("rm", "-f", "-t", "0", id)
+	p.MustRun("run", "-d", "--name", "al", "--network", "sn", "--network-alias", "web2", Image, "sleep", "300")
+	alIP := p.Inspect("al", "{{.NetworkSettings.Networks.sn.IPAddress}}")
+	var look string
+	if !eventually(10*time.Second, func() bool {
+		look = p.Run("run", "--rm", "--network", "sn", Image, "nslookup", "web2").String()
+		return strings.Contains(look, alIP)
+	}) {
+		t.Fatalf("--network-alias web2 not resolved to %s:\n%s", alIP, look)
+	}
+	if got := p.MustRun("ps", "-q", "--filter", "network=sn").Lines(); len(got) != 2 {
+		t.Errorf("ps --filter network=sn: %v", got)
+	}
+	p.MustRun("rm", "-f", "-t", "0", id, "al")
 	p.MustRun("network", "rm", "sn")
 }
 
