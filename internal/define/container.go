@@ -76,7 +76,10 @@ type ContainerConfig struct {
 	Terminal    bool              `json:"terminal,omitempty"`
 	Stdin       bool              `json:"stdin,omitempty"`
 	Mounts      []Mount           `json:"mounts,omitempty"`
-	NetworkMode string            `json:"networkMode"` // "none", "host", "bridge", "container:ID"
+	// VolumesFrom are the --volumes-from values the mounts came from, as
+	// given (inspect shows them).
+	VolumesFrom []string `json:"volumesFrom,omitempty"`
+	NetworkMode string   `json:"networkMode"` // "none", "host", "bridge", "container:ID"
 	// Networks are the networks a "bridge" container joins, by name,
 	// with its options on each (aliases, static IPs).
 	Networks map[string]types.PerNetworkOptions `json:"networks,omitempty"`

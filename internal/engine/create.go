@@ -53,6 +53,7 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 	if err != nil {
 		return nil, err
 	}
+	cfg.VolumesFrom = slices.Clone(req.VolumesFrom)
 	if err := r.resolveNetNSDep(ctx, cfg); err != nil {
 		return nil, err
 	}

@@ -209,6 +209,7 @@ func inspectHostConfig(cfg *define.ContainerConfig, logPath string) *define.Insp
 		AutoRemoveImage: cfg.AutoRemoveImage,
 		Annotations:     cfg.Annotations,
 		ContainerIDFile: cfg.CIDFile,
+		VolumesFrom:     cfg.VolumesFrom,
 		Init:            cfg.Init,
 		CapAdd:          []string{},
 		CapDrop:         []string{},

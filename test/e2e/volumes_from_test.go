@@ -31,5 +31,10 @@ func TestRunVolumesFrom(t *testing.T) {
 	p.ExpectEngineError(p.Run("run", "--rm", "--volumes-from", "src:bad", Image, "true"),
 		`invalid options "bad", can only specify 'ro', 'rw', and 'z'`)
 	p.ExpectEngineError(p.Run("run", "--rm", "--volumes-from", "nosuch", Image, "true"), "nosuch")
+	p.MustRun("create", "--name", "dst", "--volumes-from", "src:ro", Image, "true")
+	if got := p.MustRun("inspect", "--format", "{{json .HostConfig.VolumesFrom}}", "dst", "src").Out(); got != "[\"src:ro\"]\nnull" {
+		t.Errorf("inspect's HostConfig.VolumesFrom: got %q", got)
+	}
+	p.MustRun("rm", "dst")
 	p.MustRun("rm", "-v", "src")
 }
