@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"go.podman.io/common/libnetwork/types"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,10 +38,15 @@ type GenContainer struct {
 type GenPod struct {
 	Name     string
 	Hostname string
-	Labels   map[string]string
-	// HostNetwork and Ports come from the infra container.
-	HostNetwork bool
-	Ports       []v1.ContainerPort
+	Restart  string
+	SharePID bool
+	// The infra container's network: host network, published ports,
+	// extra hosts, DNS options, and its name when not the default.
+	HostNetwork                       bool
+	Ports                             []v1.ContainerPort
+	HostAliases                       []v1.HostAlias
+	DNSServers, DNSSearch, DNSOptions []string
+	InfraName                         string
 }
 
 // defaultEnv are the variables pier sets in every container; generate
@@ -80,12 +86,7 @@ func GeneratePod(pod *GenPod, ctrs []GenContainer, forService bool) (*v1.Pod, er
 		p.Spec.Volumes = append(p.Spec.Volumes, vols...)
 	}
 	if pod != nil {
-		p.Name = pod.Name
-		p.Spec.Hostname = pod.Hostname
-		hostNetwork = pod.HostNetwork
-		if len(p.Spec.Containers) > 0 {
-			p.Spec.Containers[0].Ports = append(p.Spec.Containers[0].Ports, pod.Ports...)
-		}
+		applyGenPod(p, pod, &hostNetwork, &restart)
 	} else {
 		p.Name = removeUnderscores(ctrs[0].Config.Name)
 		if slices.Contains(names, p.Name) {
@@ -96,6 +97,35 @@ func GeneratePod(pod *GenPod, ctrs []GenContainer, forService bool) (*v1.Pod, er
 	p.Spec.HostNetwork = hostNetwork
 	p.Spec.RestartPolicy = kubeRestartPolicy(restart)
 	return p, nil
+}
+
+// applyGenPod sets what a pod (rather than its containers) says.
+func applyGenPod(p *v1.Pod, pod *GenPod, hostNetwork *bool, restart *string) {
+	p.Name = pod.Name
+	p.Spec.Hostname = pod.Hostname
+	*hostNetwork = pod.HostNetwork
+	if pod.Restart != "" {
+		*restart = pod.Restart
+	}
+	if len(p.Spec.Containers) > 0 {
+		p.Spec.Containers[0].Ports = append(p.Spec.Containers[0].Ports, pod.Ports...)
+	}
+	p.Spec.HostAliases = pod.HostAliases
+	if pod.SharePID {
+		t := true
+		p.Spec.ShareProcessNamespace = &t
+	}
+	if len(pod.DNSServers)+len(pod.DNSSearch)+len(pod.DNSOptions) > 0 {
+		dc := &v1.PodDNSConfig{Nameservers: pod.DNSServers, Searches: pod.DNSSearch}
+		for _, o := range pod.DNSOptions {
+			name, val, _ := strings.Cut(o, ":")
+			dc.Options = append(dc.Options, v1.PodDNSConfigOption{Name: name, Value: &val})
+		}
+		p.Spec.DNSConfig = dc
+	}
+	if pod.InfraName != "" {
+		p.Annotations = map[string]string{InfraNameAnnotation: pod.InfraName}
+	}
 }
 
 func kubeRestartPolicy(p string) v1.RestartPolicy {
@@ -127,7 +157,20 @@ func generateContainer(g *GenContainer, forService bool, mountIndex *int) (v1.Co
 		c.WorkingDir = cfg.WorkingDir
 	}
 	c.Env = generateEnv(cfg.Env, g.ImageEnv)
-	for _, pm := range cfg.PortMappings {
+	c.Ports = containerPorts(cfg.PortMappings, forService)
+	c.SecurityContext = securityContext(cfg, g.ImageUser)
+	if m := cfg.Memory; m != nil && m.Limit != nil && *m.Limit > 0 {
+		c.Resources.Limits = v1.ResourceList{v1.ResourceMemory: *resource.NewQuantity(*m.Limit, resource.BinarySI)}
+	}
+	vols, err := generateMounts(&c, cfg.Mounts, mountIndex)
+	return c, vols, err
+}
+
+// containerPorts are published ports as a container's ports (host ports
+// left out for a Service).
+func containerPorts(pms []types.PortMapping, forService bool) []v1.ContainerPort {
+	var out []v1.ContainerPort
+	for _, pm := range pms {
 		for i := uint16(0); i < max(pm.Range, 1); i++ {
 			cp := v1.ContainerPort{HostIP: pm.HostIP, ContainerPort: int32(pm.ContainerPort + i)}
 			switch strings.ToLower(pm.Protocol) {
@@ -139,15 +182,10 @@ func generateContainer(g *GenContainer, forService bool, mountIndex *int) (v1.Co
 			if !forService {
 				cp.HostPort = int32(pm.HostPort + i)
 			}
-			c.Ports = append(c.Ports, cp)
+			out = append(out, cp)
 		}
 	}
-	c.SecurityContext = securityContext(cfg, g.ImageUser)
-	if m := cfg.Memory; m != nil && m.Limit != nil && *m.Limit > 0 {
-		c.Resources.Limits = v1.ResourceList{v1.ResourceMemory: *resource.NewQuantity(*m.Limit, resource.BinarySI)}
-	}
-	vols, err := generateMounts(&c, cfg.Mounts, mountIndex)
-	return c, vols, err
+	return out
 }
 
 func generateEnv(env, imageEnv []string) []v1.EnvVar {

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	v1 "k8s.io/api/core/v1"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
@@ -35,19 +38,15 @@ const generateNote = `
 // as Kubernetes YAML, podman's layout.
 func Generate(ctx context.Context, rt *engine.Runtime, names []string, opts GenerateOptions) ([]byte, error) {
 	var ctrs []GenContainer
+	var pods []*v1.Pod
 	var vols [][]byte
 	for _, name := range names {
-		c, err := rt.Lookup(ctx, name)
-		if err == nil {
-			g, err := genContainer(ctx, rt, c)
+		kind, err := generateOne(ctx, rt, name, opts, &ctrs, &pods)
+		if err != nil || kind != "" {
 			if err != nil {
 				return nil, err
 			}
-			ctrs = append(ctrs, *g)
 			continue
-		}
-		if !errors.Is(err, define.ErrNoSuchCtr) {
-			return nil, err
 		}
 		v, err := rt.VolumeInspect(ctx, name)
 		if err != nil {
@@ -62,6 +61,13 @@ func Generate(ctx context.Context, rt *engine.Runtime, names []string, opts Gene
 		}
 		vols = append(vols, y)
 	}
+	if len(ctrs) > 0 {
+		pod, err := GeneratePod(nil, ctrs, opts.Service)
+		if err != nil {
+			return nil, err
+		}
+		pods = append(pods, pod)
+	}
 	var out bytes.Buffer
 	fmt.Fprintf(&out, generateHeader, version.Version)
 	for i, v := range vols {
@@ -70,8 +76,8 @@ func Generate(ctx context.Context, rt *engine.Runtime, names []string, opts Gene
 		}
 		out.Write(v)
 	}
-	if len(ctrs) > 0 {
-		if err := writePod(&out, ctrs, opts, len(vols) > 0); err != nil {
+	if len(pods) > 0 {
+		if err := writePods(&out, pods, opts, len(vols) > 0); err != nil {
 			return nil, err
 		}
 	}
@@ -79,31 +85,113 @@ func Generate(ctx context.Context, rt *engine.Runtime, names []string, opts Gene
 	return out.Bytes(), nil
 }
 
-// writePod writes the note, the Service (with --service) and the Pod.
-func writePod(out *bytes.Buffer, ctrs []GenContainer, opts GenerateOptions, after bool) error {
-	pod, err := GeneratePod(nil, ctrs, opts.Service)
-	if err != nil {
-		return err
+// generateOne adds name if it is a container or a pod, and says which;
+// "" means neither (a volume, or nothing).
+func generateOne(ctx context.Context, rt *engine.Runtime, name string, opts GenerateOptions, ctrs *[]GenContainer, pods *[]*v1.Pod) (string, error) {
+	c, err := rt.Lookup(ctx, name)
+	if err == nil {
+		if c.Config.Pod != "" {
+			return "", errdefs.Errorf(errdefs.ErrInvalidArgument, "container %s is in a pod: generate the pod instead", c.Config.Name)
+		}
+		g, err := genContainer(ctx, rt, c)
+		if err != nil {
+			return "", err
+		}
+		*ctrs = append(*ctrs, *g)
+		return "container", nil
 	}
-	y, err := Marshal(pod, true)
-	if err != nil {
-		return err
+	if !errors.Is(err, define.ErrNoSuchCtr) {
+		return "", err
 	}
+	p, err := rt.LookupPod(ctx, name)
+	if errors.Is(err, define.ErrNoSuchPod) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	pod, err := genPod(ctx, rt, p, opts.Service)
+	if err != nil {
+		return "", err
+	}
+	*pods = append(*pods, pod)
+	return "pod", nil
+}
+
+// writePods writes the note, then per pod its Service (with --service)
+// and the Pod.
+func writePods(out *bytes.Buffer, pods []*v1.Pod, opts GenerateOptions, after bool) error {
 	if after {
 		out.WriteString("---\n")
 	}
 	out.WriteString(generateNote)
-	out.WriteString("---\n")
-	if opts.Service {
-		svc, err := Marshal(GenerateService(pod), true)
+	for _, pod := range pods {
+		out.WriteString("---\n")
+		if opts.Service {
+			svc, err := Marshal(GenerateService(pod), true)
+			if err != nil {
+				return err
+			}
+			out.Write(svc)
+			out.WriteString("---\n")
+		}
+		y, err := Marshal(pod, true)
 		if err != nil {
 			return err
 		}
-		out.Write(svc)
-		out.WriteString("---\n")
+		out.Write(y)
 	}
-	out.Write(y)
 	return nil
+}
+
+// genPod describes a pod: its regular containers, with the infra
+// container's ports, host network, extra hosts and DNS options.
+func genPod(ctx context.Context, rt *engine.Runtime, p *define.Pod, forService bool) (*v1.Pod, error) {
+	reports, err := rt.Pods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var members []*define.Container
+	for _, r := range reports {
+		if r.Pod.Config.ID == p.Config.ID {
+			members = r.Containers
+		}
+	}
+	gp := &GenPod{Name: removeUnderscores(p.Config.Name), Restart: p.Config.RestartPolicy,
+		SharePID: p.Config.Shares(define.PodNSPID)}
+	var ctrs []GenContainer
+	for _, c := range members {
+		if c.Config.IsInfra {
+			infraToGenPod(gp, p, c, forService)
+			continue
+		}
+		if h := c.Config.Hostname; gp.Hostname == "" && h != "" && h != p.Config.Name && !strings.HasPrefix(c.Config.ID, h) {
+			gp.Hostname = h
+		}
+		g, err := genContainer(ctx, rt, c)
+		if err != nil {
+			return nil, err
+		}
+		ctrs = append(ctrs, *g)
+	}
+	if len(ctrs) == 0 {
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "pod %s only has an infra container", p.Config.ID)
+	}
+	return GeneratePod(gp, ctrs, forService)
+}
+
+func infraToGenPod(gp *GenPod, p *define.Pod, infra *define.Container, forService bool) {
+	cfg := &infra.Config
+	gp.HostNetwork = cfg.NetworkMode == "host"
+	gp.Ports = containerPorts(cfg.PortMappings, forService)
+	for _, h := range cfg.AddHosts {
+		name, ip, _ := strings.Cut(h, ":")
+		gp.HostAliases = append(gp.HostAliases, v1.HostAlias{IP: ip, Hostnames: []string{name}})
+	}
+	gp.DNSServers, gp.DNSSearch, gp.DNSOptions = cfg.DNSServers, cfg.DNSSearch, cfg.DNSOptions
+	if cfg.Name != p.Config.ID[:12]+"-infra" {
+		gp.InfraName = cfg.Name
+	}
 }
 
 // genContainer gathers a container's config and what its image says.

@@ -270,3 +270,29 @@ func writeTemp(t *testing.T, content string) string {
 	}
 	return f
 }
+
+// generate of a played pod gives YAML that plays back to the same
+// containers (round trip: play, generate, down, play).
+func TestKubeGenerateRoundTrip(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	y := "kind: Pod\nmetadata:\n  name: rt\nspec:\n  containers:\n  - name: app\n    image: " + Image +
+		"\n    command: [\"sleep\", \"1000\"]\n    env:\n    - name: COLOR\n      value: blue\n    workingDir: /tmp\n"
+	p.MustRun("kube", "play", "--network", "none", writeTemp(t, y))
+	gen := p.MustRun("kube", "generate", "rt").Stdout
+	for _, want := range []string{"kind: Pod\n", "  name: rt\n", "    name: rt-app\n", "    - name: COLOR\n      value: blue\n", "workingDir: /tmp", "restartPolicy: Always"} {
+		if !strings.Contains(gen, want) {
+			t.Errorf("generate lacks %q:\n%s", want, gen)
+		}
+	}
+	f := writeTemp(t, gen)
+	p.MustRun("kube", "down", f) // same pod name: removes the played pod
+	if got := p.MustRun("pod", "ps", "-q").Out(); got != "" {
+		t.Fatalf("pods left: %q", got)
+	}
+	p.MustRun("kube", "play", "--network", "none", f)
+	if got := p.MustRun("exec", "rt-rt-app", "sh", "-c", "echo $COLOR $(pwd)").Out(); got != "blue /tmp" {
+		t.Errorf("played back: %q", got)
+	}
+	p.MustRun("kube", "down", f)
+}
