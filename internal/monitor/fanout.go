@@ -17,22 +17,28 @@ const (
 )
 
 // client is one attach connection with its own writer: the pumps only
-// append to its queue, so a slow reader slows nobody else.
+// append to its queue, so a slow reader slows nobody else. The primary
+// client (the one that started the process: run, start -a, exec) is the
+// exception: when it falls maxPending behind, the output waits for it,
+// as a pipe would, so that it loses nothing.
 type client struct {
-	f    *os.File
-	mu   sync.Mutex
-	buf  []byte // frames waiting to be written
-	free []byte // the other buffer, reused once written
+	f       *os.File
+	primary bool
+	mu      sync.Mutex
+	buf     []byte // frames waiting to be written
+	free    []byte // the other buffer, reused once written
 	// closing: no more frames; the writer ends after writing buf, and
 	// closes f unless keepOpen (the cleaning client still talks to us).
 	closing, keepOpen bool
+	dead              bool // the writer failed: drop the client
 	wake              chan struct{}
+	drained           chan struct{} // the writer wrote a batch
 	done              chan struct{} // closed when the writer ends
 	once              sync.Once
 }
 
-func newClient(f *os.File) *client {
-	c := &client{f: f, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newClient(f *os.File, primary bool) *client {
+	c := &client{f: f, primary: primary, wake: make(chan struct{}, 1), drained: make(chan struct{}, 1), done: make(chan struct{})}
 	go c.writer()
 	return c
 }
@@ -41,11 +47,14 @@ func newClient(f *os.File) *client {
 // behind and must be dropped.
 func (c *client) enqueue(frame []byte) bool {
 	c.mu.Lock()
-	if c.closing {
+	if c.primary && len(c.buf)+len(frame) > maxPending {
+		c.waitDrained(len(frame))
+	}
+	switch {
+	case c.closing:
 		c.mu.Unlock()
 		return true
-	}
-	if len(c.buf)+len(frame) > maxPending {
+	case c.dead || len(c.buf)+len(frame) > maxPending:
 		c.mu.Unlock()
 		return false
 	}
@@ -53,6 +62,23 @@ func (c *client) enqueue(frame []byte) bool {
 	c.mu.Unlock()
 	c.signal()
 	return true
+}
+
+// waitDrained waits, within clientTimeout, for the writer to make room
+// for n more bytes. Called and returns with c.mu held.
+func (c *client) waitDrained(n int) {
+	t := time.NewTimer(clientTimeout)
+	defer t.Stop()
+	for len(c.buf)+n > maxPending && !c.dead && !c.closing {
+		c.mu.Unlock()
+		select {
+		case <-c.drained:
+		case <-t.C:
+			c.mu.Lock()
+			return
+		}
+		c.mu.Lock()
+	}
 }
 
 // last queues a final frame (nil for none) and lets the writer end.
@@ -107,7 +133,12 @@ func (c *client) writer() {
 		_, err := c.f.Write(out)
 		c.mu.Lock()
 		c.free = out[:0]
+		c.dead = err != nil
 		c.mu.Unlock()
+		select {
+		case c.drained <- struct{}{}:
+		default:
+		}
 		if err != nil {
 			c.close() // the reader side notices and drops it
 			return

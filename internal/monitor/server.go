@@ -434,10 +434,11 @@ func (s *server) pump(f *os.File) {
 		typ, stream = frameStderr, logs.Stderr
 	}
 	buf := make([]byte, frameHeader+readBuf)
+	var scratch []*client
 	for {
 		n, err := f.Read(buf[frameHeader:])
 		if n > 0 {
-			s.output(typ, stream, buf[:frameHeader+n])
+			scratch = s.output(typ, stream, buf[:frameHeader+n], scratch[:0])
 		}
 		if err != nil {
 			return
@@ -445,9 +446,12 @@ func (s *server) pump(f *os.File) {
 	}
 }
 
-// output logs data and sends it to every client. frame has room for the
-// header in front of the data.
-func (s *server) output(typ byte, stream string, frame []byte) {
+// output logs data and queues it for every client. frame has room for
+// the header in front of the data. The clients are enqueued outside mu:
+// the primary one may hold the output back (a slow reader of run or
+// exec), and attaching, detaching and claiming must go on meanwhile.
+// scratch is the caller's, returned for reuse (no allocation per read).
+func (s *server) output(typ byte, stream string, frame []byte, scratch []*client) []*client {
 	data := frame[frameHeader:]
 	if s.log != nil {
 		s.logMu.Lock()
@@ -458,13 +462,22 @@ func (s *server) output(typ byte, stream string, frame []byte) {
 	}
 	appendFrameHeader(frame[:0], typ, len(data))
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for f, c := range s.clients {
+	for _, c := range s.clients {
+		scratch = append(scratch, c)
+	}
+	s.mu.Unlock()
+	for _, c := range scratch {
 		if !c.enqueue(frame) {
-			delete(s.clients, f) // too far behind: it must not hold up the rest
+			// Too far behind (or gone): it must not hold up the rest.
+			s.mu.Lock()
+			if s.clients[c.f] == c {
+				delete(s.clients, c.f)
+			}
+			s.mu.Unlock()
 			c.close()
 		}
 	}
+	return scratch
 }
 
 // drain waits for the outputs to reach EOF, within drainTimeout.
@@ -608,7 +621,7 @@ func (s *server) acceptFirst() (*os.File, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	s.clients[c] = newClient(c)
+	s.clients[c] = newClient(c, true)
 	s.mu.Unlock()
 	return c, nil
 }
@@ -634,7 +647,7 @@ func (s *server) acceptLoop() {
 		}
 		// Ready goes first, before any output can be queued.
 		_, _ = c.Write(appendFrameHeader(nil, frameReady, 0))
-		s.clients[c] = newClient(c)
+		s.clients[c] = newClient(c, false)
 		s.mu.Unlock()
 		go s.serveClient(c)
 	}

@@ -54,3 +54,30 @@ func TestAttachStalledClient(t *testing.T) {
 	}
 	p.MustRun("rm", "-f", "-t", "0", "c")
 }
+
+// slowWriter takes its time over every write, as a slow pipe reader.
+type slowWriter struct{ countWriter }
+
+func (s *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(2 * time.Millisecond)
+	return s.countWriter.Write(p)
+}
+
+// The client that started the command (exec, run, start -a) holds the
+// output back when it reads slowly: nothing is lost, however far behind.
+func TestExecSlowReaderGetsEverything(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "c", Image, "sleep", "1000")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := p.Command(ctx, RunOpts{}, "exec", "c", "dd", "if=/dev/zero", "bs=1M", "count=24")
+	var out slowWriter
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("exec: %v", err)
+	}
+	if n := out.n.Load(); n != 24<<20 {
+		t.Errorf("a slow reader got %d bytes of %d", n, 24<<20)
+	}
+}
