@@ -9,6 +9,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/signal"
 )
 
@@ -73,7 +74,7 @@ func podOpCmd(g *Globals, op podOp) *cobra.Command {
 					continue
 				}
 				if err != nil {
-					errs = append(errs, err)
+					errs = append(errs, splitJoined(err)...)
 					continue
 				}
 				if op.byName && !all && !latest {
@@ -82,7 +83,7 @@ func podOpCmd(g *Globals, op podOp) *cobra.Command {
 					fmt.Fprintln(g.Stdout, p.Config.ID)
 				}
 			}
-			return outputErrors(g.Stderr, errs)
+			return podExit(outputErrors(g.Stderr, errs))
 		},
 	}
 	f := cmd.Flags()
@@ -117,12 +118,12 @@ func podKillCmd(g *Globals) *cobra.Command {
 			for _, name := range pods {
 				p, err := rt.PodKill(cmd.Context(), name, sig)
 				if err != nil {
-					errs = append(errs, err)
+					errs = append(errs, splitJoined(err)...)
 					continue
 				}
 				fmt.Fprintln(g.Stdout, p.Config.ID)
 			}
-			return outputErrors(g.Stderr, errs)
+			return podExit(outputErrors(g.Stderr, errs))
 		},
 	}
 	f := cmd.Flags()
@@ -133,3 +134,21 @@ func podKillCmd(g *Globals) *cobra.Command {
 }
 
 func isNoSuchPod(err error) bool { return err != nil && errors.Is(err, define.ErrNoSuchPod) }
+
+// splitJoined returns the errors of an errors.Join (a pod operation's, one
+// per container), each printed on its own "Error:" line as podman does.
+func splitJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// podExit is a pod command's exit: 125 whatever failed in a container (a
+// command not found in a member is not the pod command's 127).
+func podExit(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errdefs.WithExitCode(errdefs.ExitEngine, err)
+}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"syscall"
 
@@ -14,8 +13,8 @@ import (
 // podAction runs fn on each of the pod's containers under the pod's lock:
 // the infra container first when starting, last otherwise, regular ones in
 // parallel (a slow stop must not wait out another). It returns the pod and
-// the errors joined.
-func (r *Runtime) podAction(ctx context.Context, nameOrID, what string, infraFirst bool,
+// the containers' errors joined.
+func (r *Runtime) podAction(ctx context.Context, nameOrID string, infraFirst bool,
 	fn func(c *define.Container) error) (*define.Pod, error) {
 	p, l, err := r.lockedPod(ctx, nameOrID)
 	if err != nil {
@@ -38,7 +37,7 @@ func (r *Runtime) podAction(ctx context.Context, nameOrID, what string, infraFir
 	var errs []error
 	if infra != nil && infraFirst {
 		if err := fn(infra); err != nil {
-			return p, fmt.Errorf("%s pod %s: %w", what, p.Config.ID, err)
+			return p, err
 		}
 	}
 	errs = append(errs, parallel(regular, fn)...)
@@ -47,10 +46,9 @@ func (r *Runtime) podAction(ctx context.Context, nameOrID, what string, infraFir
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) > 0 {
-		return p, fmt.Errorf("%s %s: %w", what, p.Config.ID, errors.Join(errs...))
-	}
-	return p, nil
+	// One error per container, as podman reports them (errors.Join keeps
+	// them apart for the caller).
+	return p, errors.Join(errs...)
 }
 
 // parallel runs fn on every container at once and collects the errors in
@@ -81,7 +79,7 @@ func (r *Runtime) PodStart(ctx context.Context, nameOrID string) (*define.Pod, e
 	if err := r.startService(ctx, nameOrID); err != nil {
 		return nil, err
 	}
-	return r.podEvent(events.Start)(r.podAction(ctx, nameOrID, "starting containers of pod", true, func(c *define.Container) error {
+	return r.podEvent(events.Start)(r.podAction(ctx, nameOrID, true, func(c *define.Container) error {
 		_, err := r.Start(ctx, c.Config.ID, StartOptions{})
 		return ignoreGoneCtr(err)
 	}))
@@ -90,7 +88,7 @@ func (r *Runtime) PodStart(ctx context.Context, nameOrID string) (*define.Pod, e
 // PodStop stops the pod's containers, then its infra container; timeout
 // nil uses each container's stop timeout.
 func (r *Runtime) PodStop(ctx context.Context, nameOrID string, timeout *uint) (*define.Pod, error) {
-	p, err := r.podEvent(events.Stop)(r.podAction(ctx, nameOrID, "stopping containers of pod", false, func(c *define.Container) error {
+	p, err := r.podEvent(events.Stop)(r.podAction(ctx, nameOrID, false, func(c *define.Container) error {
 		return ignoreGoneCtr(r.stopCtr(ctx, c.Config.ID, timeout))
 	}))
 	return p, errors.Join(err, r.maybeStopService(ctx, p))
@@ -103,7 +101,7 @@ func (r *Runtime) PodKill(ctx context.Context, nameOrID string, sig syscall.Sign
 }
 
 func (r *Runtime) podKill(ctx context.Context, nameOrID string, sig syscall.Signal) (*define.Pod, error) {
-	return r.podEvent(events.Kill)(r.podAction(ctx, nameOrID, "killing containers of pod", false, func(c *define.Container) error {
+	return r.podEvent(events.Kill)(r.podAction(ctx, nameOrID, false, func(c *define.Container) error {
 		if !c.State.Running() {
 			return nil
 		}
@@ -117,7 +115,7 @@ func (r *Runtime) podKill(ctx context.Context, nameOrID string, sig syscall.Sign
 
 // PodPause freezes every running container of the pod.
 func (r *Runtime) PodPause(ctx context.Context, nameOrID string) (*define.Pod, error) {
-	return r.podEvent(events.Pause)(r.podAction(ctx, nameOrID, "pausing containers of pod", false, func(c *define.Container) error {
+	return r.podEvent(events.Pause)(r.podAction(ctx, nameOrID, false, func(c *define.Container) error {
 		if c.State.Status != define.StatusRunning {
 			return nil
 		}
@@ -127,7 +125,7 @@ func (r *Runtime) PodPause(ctx context.Context, nameOrID string) (*define.Pod, e
 
 // PodUnpause thaws every paused container of the pod.
 func (r *Runtime) PodUnpause(ctx context.Context, nameOrID string) (*define.Pod, error) {
-	return r.podEvent(events.Unpause)(r.podAction(ctx, nameOrID, "unpausing containers of pod", true, func(c *define.Container) error {
+	return r.podEvent(events.Unpause)(r.podAction(ctx, nameOrID, true, func(c *define.Container) error {
 		if c.State.Status != define.StatusPaused {
 			return nil
 		}

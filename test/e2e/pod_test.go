@@ -306,3 +306,23 @@ func TestPodPrune(t *testing.T) {
 	}
 	p.MustRun("import", "-c", `CMD ["/bin/sh"]`, imageTar, Image) // the harness's cleanup expects it
 }
+
+// A container that fails to start makes pod start fail with 125 and one
+// "Error:" line per failing container; the others still start.
+func TestPodStartPartialFailure(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("pod", "create", "--name", "pf")
+	p.MustRun("create", "--pod", "pf", "--name", "good", Image, "sleep", "100")
+	p.MustRun("create", "--pod", "pf", "--name", "bad1", Image, "/nonexistent")
+	p.MustRun("create", "--pod", "pf", "--name", "bad2", Image, "/nonexistent")
+	r := p.Expect(125, "pod", "start", "pf")
+	if n := strings.Count(r.Stderr, "Error: starting container bad"); n != 2 {
+		t.Fatalf("want one error line per failing container: %s", r)
+	}
+	if got := p.Status("good"); got != "running" {
+		t.Fatalf("the good container is %s", got)
+	}
+	if got := p.MustRun("pod", "inspect", "--format", "{{.State}}", "pf").Out(); got != "Degraded" {
+		t.Fatalf("pod state: %q", got)
+	}
+}
