@@ -85,11 +85,22 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listeni
 	// exec less per start): it is our child until we exit, then init's (or
 	// the nearest subreaper's), as a double fork would leave it too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	var errLog *os.File
 	if cfg.LogDriver == LogPassthrough {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	} else if cfg.ErrorLog != "" {
+		// What the monitor cannot say on the sync pipe (a Go runtime
+		// fatal error, a panic) must land where users look for its
+		// errors, not in /dev/null.
+		if errLog, err = os.OpenFile(cfg.ErrorLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
+			cmd.Stderr = errLog
+		}
 	}
 	err = cmd.Start()
 	w.Close()
+	if errLog != nil {
+		errLog.Close()
+	}
 	if err != nil {
 		return 0, 0, nil, fmt.Errorf("starting %s: %w", monitorPath, err)
 	}
@@ -147,7 +158,10 @@ func (l *launch) await(ctx context.Context, r *os.File) (pid int, err error) {
 					if werr != nil {
 						err = fmt.Errorf("it failed: %w", werr)
 					}
-				case <-time.After(time.Second):
+				case <-time.After(5 * time.Second): // a loaded machine reaps late
+				}
+				if l.cfg.ErrorLog != "" {
+					err = fmt.Errorf("%w (its errors go to %s)", err, l.cfg.ErrorLog)
 				}
 			}
 			return 0, l.abort(ctx, fmt.Errorf("monitor %s for container %s: %w", l.monitorPath, l.cfg.ID, err))
