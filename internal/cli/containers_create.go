@@ -163,6 +163,14 @@ func (o *createOpts) typedValues(req *engine.CreateRequest) error {
 		if err != nil {
 			return err
 		}
+		if m.Type == "glob" {
+			ms, err := specgen.ExpandGlob(m)
+			if err != nil {
+				return err
+			}
+			req.Mounts = append(req.Mounts, ms...)
+			continue
+		}
 		req.Mounts = append(req.Mounts, m)
 	}
 	for _, v := range o.tmpfs {

@@ -287,6 +287,9 @@ func inspectMount(m define.Mount) define.InspectMount {
 			im.Options = append(im.Options, o)
 		}
 	}
+	if m.Type == "devpts" {
+		im.Type, im.Propagation = "bind", "" // as podman 5 shows it
+	}
 	return im
 }
 

@@ -222,6 +222,9 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 	if cfg.Mounts, err = r.prepareVolumes(ctx, c, rootfs); err != nil {
 		return err
 	}
+	if err := prepareMountOptions(&cfg, paths.RunDir, host); err != nil {
+		return err
+	}
 	s, err := specgen.Generate(&cfg, host)
 	if err != nil {
 		return err

@@ -70,6 +70,9 @@ type Host struct {
 	// devices for a privileged container and --device's, each already
 	// looked up on the host (see HostDevice).
 	Devices []spec.LinuxDevice
+	// OverlayDir holds the upper and work directories of -v ...:O mounts
+	// (see OverlayDir), made by the engine.
+	OverlayDir string
 	// NSPaths are the namespace files that "container:" modes join (see
 	// NamespaceFile), resolved by the engine from the running containers.
 	NSPaths map[spec.LinuxNamespaceType]string

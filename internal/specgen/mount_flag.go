@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -13,9 +14,11 @@ import (
 // mountKeys says which --mount keys each type takes (podman's
 // parseMountOptions); keys of no type are "invalid mount option".
 var mountKeys = map[string]map[string]bool{
-	"bind":   setOf("src", "source", "bind-propagation", "bind-nonrecursive", "relabel", "consistency"),
-	"volume": setOf("src", "source", "volume-nocopy", "relabel", "consistency"),
+	"bind":   setOf("src", "source", "bind-propagation", "bind-nonrecursive", "relabel", "consistency", "U", "chown"),
+	"volume": setOf("src", "source", "volume-nocopy", "relabel", "consistency", "U", "chown"),
 	"tmpfs":  setOf("tmpfs-size", "tmpfs-mode", "tmpcopyup", "notmpcopyup"),
+	"devpts": setOf("uid", "gid", "mode", "max"),
+	"glob":   setOf("src", "source", "bind-propagation", "bind-nonrecursive", "relabel", "consistency"),
 }
 
 var commonMountKeys = setOf("type", "dst", "destination", "target", "ro", "readonly", "rw",
@@ -23,10 +26,13 @@ var commonMountKeys = setOf("type", "dst", "destination", "target", "ro", "reado
 
 var allMountKeys = func() map[string]bool {
 	all := setOf("U", "chown", "idmap", "volume-opt", "tmpfs-noswap", "noswap")
-	for _, keys := range []map[string]bool{commonMountKeys, mountKeys["bind"], mountKeys["volume"], mountKeys["tmpfs"]} {
+	for _, keys := range mountKeys {
 		for k := range keys {
 			all[k] = true
 		}
+	}
+	for k := range commonMountKeys {
+		all[k] = true
 	}
 	return all
 }()
@@ -41,8 +47,9 @@ func setOf(keys ...string) map[string]bool {
 
 // ParseMount parses a --mount value, "type=TYPE,key=value,...", into the
 // same mount -v or --tmpfs would give, with podman's texts for bad input.
-// The type defaults to volume, as in podman 5. Types image, devpts, glob,
-// ramfs and artifact are refused as not implemented yet.
+// The type defaults to volume, as in podman 5. A glob mount is one bind
+// per match (see ExpandGlob). Types image, ramfs and artifact are refused
+// as not implemented yet.
 func ParseMount(s string) (define.Mount, error) {
 	fields, err := csv.NewReader(strings.NewReader(s)).Read()
 	if err != nil {
@@ -55,8 +62,8 @@ func ParseMount(s string) (define.Mount, error) {
 		}
 	}
 	switch typ {
-	case "bind", "volume", "tmpfs":
-	case "image", "devpts", "glob", "ramfs", "artifact":
+	case "bind", "volume", "tmpfs", "devpts", "glob":
+	case "image", "ramfs", "artifact":
 		return define.Mount{}, fmt.Errorf("mount type %q is not supported yet: %w", typ, errdefs.ErrNotImplemented)
 	default:
 		return define.Mount{}, invalidf("invalid filesystem type %q", typ)
@@ -70,7 +77,7 @@ func ParseMount(s string) (define.Mount, error) {
 			return define.Mount{}, invalidf("%s: invalid mount option", key)
 		}
 		if !commonMountKeys[key] && !mountKeys[typ][key] {
-			if key == "U" || key == "chown" || key == "idmap" || key == "volume-opt" || strings.HasSuffix(key, "noswap") {
+			if key == "idmap" || key == "volume-opt" || strings.HasSuffix(key, "noswap") {
 				return define.Mount{}, fmt.Errorf("--mount option %q is not supported yet: %w", key, errdefs.ErrNotImplemented)
 			}
 			return define.Mount{}, invalidf("%q option not supported for %q mount types", key, typ)
@@ -155,6 +162,17 @@ func mountKeyOption(m *define.Mount, key, val string, hasVal bool, recursive *bo
 		return "", invalidf("%s mount option must be 'private' or 'shared'", key)
 	case "volume-nocopy":
 		return "nocopy", nil
+	case "U", "chown":
+		on := !hasVal || val == "true"
+		if hasVal && !on && val != "false" {
+			return "", invalidf("invalid %s value %q", key, val)
+		}
+		if on {
+			return "U", nil
+		}
+		return "", nil
+	case "uid", "gid", "mode", "max":
+		return key + "=" + val, need()
 	case "tmpfs-size":
 		return "size=" + val, need()
 	case "tmpfs-mode":
@@ -192,10 +210,53 @@ func finishMount(m define.Mount, recursive bool) (define.Mount, error) {
 		if m.Source != "" {
 			return define.Mount{}, invalidf("invalid volume name %q: named volumes cannot be paths", m.Source)
 		}
+	case "devpts":
+		m.Source = "devpts"
+		return m, validateDevptsOptions(m.Options)
+	case "glob":
+		if m.Source == "" {
+			return define.Mount{}, invalidf("must set source for glob mounts")
+		}
+		if !recursive {
+			m.Options = append(m.Options, "bind")
+		}
 	}
 	opts, err := validateVolumeOptions(m.Options)
 	if len(opts) > 0 {
 		m.Options = opts
 	}
 	return m, err
+}
+
+// validateDevptsOptions checks a devpts mount's uid, gid, mode and max.
+func validateDevptsOptions(opts []string) error {
+	for _, o := range opts {
+		k, v, _ := strings.Cut(o, "=")
+		base := 10
+		if k == "mode" {
+			base = 8
+		}
+		if _, err := strconv.ParseUint(v, base, 32); err != nil {
+			return invalidf("invalid devpts option %q", o)
+		}
+	}
+	return nil
+}
+
+// ExpandGlob turns a glob mount into a bind mount of every file matching
+// its source, at DESTINATION/BASENAME, as podman does; no match is an
+// error with podman's text.
+func ExpandGlob(m define.Mount) ([]define.Mount, error) {
+	matches, err := filepath.Glob(m.Source)
+	if err != nil {
+		return nil, invalidf("invalid glob %q: %w", m.Source, err)
+	}
+	if len(matches) == 0 {
+		return nil, invalidf("no file paths matching glob %q", m.Source)
+	}
+	out := make([]define.Mount, 0, len(matches))
+	for _, p := range matches {
+		out = append(out, define.Mount{Type: "bind", Source: p, Destination: filepath.Join(m.Destination, filepath.Base(p)), Options: m.Options})
+	}
+	return out, nil
 }

@@ -110,6 +110,9 @@ func mounts(c *define.ContainerConfig, h *Host) ([]spec.Mount, error) {
 		if err != nil {
 			return nil, err
 		}
+		if slices.Contains(m.Options, "O") {
+			sm = OverlayMount(sm, h.OverlayDir)
+		}
 		if userDest[sm.Destination] {
 			return nil, invalidf("%s: duplicate mount destination", sm.Destination)
 		}
@@ -189,6 +192,9 @@ func userMount(m define.Mount) (spec.Mount, error) {
 		return spec.Mount{Destination: dest, Type: "bind", Source: m.Source, Options: mountOptions(m.Options, false)}, nil
 	case "tmpfs":
 		return spec.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs", Options: mountOptions(m.Options, true)}, nil
+	case "devpts":
+		// podman's: a new instance with the user's uid, gid, mode, max.
+		return spec.Mount{Destination: dest, Type: "devpts", Source: "devpts", Options: append([]string{"rw", "newinstance"}, m.Options...)}, nil
 	default:
 		return spec.Mount{}, invalidf("mount on %s: unsupported mount type %q", dest, m.Type)
 	}
@@ -217,6 +223,8 @@ func mountOptions(in []string, tmpfs bool) []string {
 		case "notmpcopyup":
 			foundCopyUp = true
 			continue // podman's own option, the runtime does not know it
+		case "U", "O":
+			continue // done by the engine (chown) and OverlayMount
 		case "tmpcopyup":
 			foundCopyUp = true
 		case "rw", "ro":
@@ -264,4 +272,32 @@ func mountOptions(in []string, tmpfs bool) []string {
 		out = append(out, "rbind")
 	}
 	return out
+}
+
+// OverlayDir is where the upper and work directories of a -v ...:O mount
+// on dest live, under the container's overlayRoot; the engine makes them
+// before the start.
+func OverlayDir(overlayRoot, dest string) string {
+	return filepath.Join(overlayRoot, strings.ReplaceAll(strings.Trim(dest, "/"), "/", "_"))
+}
+
+// OverlayMount turns a bind mount into podman's -v ...:O: an overlay with
+// the source as its read-only lower layer, so the container may write
+// there while the source stays as it was; the writes are dropped at the
+// next start.
+func OverlayMount(m spec.Mount, overlayRoot string) spec.Mount {
+	dir := OverlayDir(overlayRoot, m.Destination)
+	opts := []string{
+		"lowerdir=" + m.Source,
+		"upperdir=" + filepath.Join(dir, "upper"),
+		"workdir=" + filepath.Join(dir, "work"),
+		"private",
+	}
+	for _, o := range m.Options {
+		switch o {
+		case "ro", "nosuid", "nodev", "noexec":
+			opts = append(opts, o)
+		}
+	}
+	return spec.Mount{Destination: m.Destination, Type: "overlay", Source: "overlay", Options: opts}
 }

@@ -101,7 +101,8 @@ func validateCtrDir(dst string) error {
 // given, with podman's name for the set.
 var volumeOptionGroups = map[string]string{
 	"rw": "'rw' or 'ro'", "ro": "'rw' or 'ro'",
-	"z": "'z', 'Z', or 'O'", "Z": "'z', 'Z', or 'O'",
+	"z": "'z', 'Z', or 'O'", "Z": "'z', 'Z', or 'O'", "O": "'z', 'Z', or 'O'",
+	"U":    "'U'",
 	"bind": "'[r]bind'", "rbind": "'[r]bind'",
 	"exec": "'noexec' or 'exec'", "noexec": "'noexec' or 'exec'",
 	"suid": "'nosuid' or 'suid'", "nosuid": "'nosuid' or 'suid'",
@@ -125,7 +126,7 @@ func validateVolumeOptions(opts []string) ([]string, error) {
 		case "cached", "delegated":
 			// macOS-only docker options: podman drops them silently.
 			continue
-		case "U", "O", "idmap":
+		case "idmap":
 			return nil, fmt.Errorf("volume option %q is not supported yet: %w", o, errdefs.ErrNotImplemented)
 		}
 		group, ok := volumeOptionGroups[o]
@@ -221,7 +222,9 @@ func ValidateMount(m define.Mount) error {
 	case "volume":
 		_, err := validateVolumeOptions(m.Options)
 		return err
+	case "devpts":
+		return validateDevptsOptions(m.Options)
 	default:
-		return invalidf("invalid mount type %q: only bind, tmpfs and volume are supported", m.Type)
+		return invalidf("invalid mount type %q: only bind, tmpfs, volume and devpts are supported", m.Type)
 	}
 }

@@ -34,7 +34,9 @@ func TestParseVolume(t *testing.T) {
 		{in: "/src:/dst:ro,rw", wantErr: `invalid options "ro, rw", can only specify 1 'rw' or 'ro' option`, class: errdefs.ErrInvalidArgument},
 		{in: "/src:/dst:shared,rslave", wantErr: `invalid options "shared, rslave", can only specify 1 '[r]shared', '[r]private', '[r]slave' or '[r]unbindable' option`, class: errdefs.ErrInvalidArgument},
 		{in: "/src:/dst:z,Z", wantErr: `invalid options "z, Z", can only specify 1 'z', 'Z', or 'O' option`, class: errdefs.ErrInvalidArgument},
-		{in: "/src:/dst:U", wantErr: `volume option "U" is not supported yet: not implemented`, class: errdefs.ErrNotImplemented},
+		{in: "/src:/dst:U,O", want: define.Mount{Type: "bind", Source: "/src", Destination: "/dst", Options: []string{"U", "O"}}},
+		{in: "/src:/dst:z,O", wantErr: `invalid options "z, O", can only specify 1 'z', 'Z', or 'O' option`, class: errdefs.ErrInvalidArgument},
+		{in: "/src:/dst:idmap", wantErr: `volume option "idmap" is not supported yet: not implemented`, class: errdefs.ErrNotImplemented},
 		{in: "myvol:/dst/:ro,nocopy", want: define.Mount{Type: "volume", Name: "myvol", Destination: "/dst", Options: []string{"ro", "nocopy"}}},
 		{in: "/dst/", want: define.Mount{Type: "volume", Destination: "/dst"}},
 	}
