@@ -16,7 +16,8 @@ import (
 // healthFlags are create's and run's --health-* flags.
 type healthFlags struct {
 	cmd, interval, timeout, startPeriod, onFailure string
-	retries                                        uint
+	logDestination                                 string
+	retries, maxLogCount, maxLogSize               uint
 	none                                           bool
 }
 
@@ -28,11 +29,23 @@ func (o *healthFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&o.timeout, "health-timeout", "30s", "the maximum time allowed to complete the healthcheck before an interval is considered failed")
 	f.StringVar(&o.onFailure, "health-on-failure", "none", "action to take once the container turns unhealthy")
 	f.BoolVar(&o.none, "no-healthcheck", false, "Disable healthchecks on container")
+	f.StringVar(&o.logDestination, "health-log-destination", "local", "set the destination of the HealthCheck log. Directory path, local or events_logger (local use container state file)")
+	f.UintVar(&o.maxLogCount, "health-max-log-count", 5, "set maximum number of attempts in the HealthCheck log file. ('0' value means an infinite number of attempts in the log file)")
+	f.UintVar(&o.maxLogSize, "health-max-log-size", 500, "set maximum length in characters of stored HealthCheck log. ('0' value means an infinite log length)")
 }
 
 // apply parses the flags into the request as podman does: a JSON array
 // or a command line becomes CMD or CMD-SHELL.
 func (o *healthFlags) apply(f *pflag.FlagSet, req *engine.CreateRequest) error {
+	if f.Changed("health-log-destination") {
+		req.HealthLogDestination = o.logDestination
+	}
+	if f.Changed("health-max-log-count") {
+		req.HealthMaxLogCount = &o.maxLogCount
+	}
+	if f.Changed("health-max-log-size") {
+		req.HealthMaxLogSize = &o.maxLogSize
+	}
 	switch o.onFailure {
 	case define.HealthActionNone, define.HealthActionKill, define.HealthActionRestart, define.HealthActionStop:
 		req.HealthOnFailure = o.onFailure

@@ -154,6 +154,12 @@ type ContainerConfig struct {
 	// the image's); HealthOnFailure what an unhealthy result does.
 	HealthCheck     *HealthConfig `json:"healthCheck,omitempty"`
 	HealthOnFailure string        `json:"healthOnFailure,omitempty"`
+	// Where the results go ("" or "local": the run directory; a
+	// directory; "events_logger": also into health_status events) and how
+	// many runs and characters are kept (nil: 5 and 500; 0: no limit).
+	HealthLogDestination string `json:"healthLogDestination,omitempty"`
+	HealthMaxLogCount    *uint  `json:"healthMaxLogCount,omitempty"`
+	HealthMaxLogSize     *uint  `json:"healthMaxLogSize,omitempty"`
 	// Security options (--security-opt): no_new_privs for the process,
 	// "unconfined" to run without the default seccomp profile, and
 	// label=disable (pier applies no SELinux labels either way).

@@ -21,11 +21,17 @@ const (
 	HealthActionStop    = "stop"
 )
 
-// Podman's limits on the kept results: the last 5 runs, 500 characters
-// of output each.
+// Podman's default limits on the kept results: the last 5 runs, 500
+// characters of output each.
 const (
 	HealthMaxLogCount = 5
 	HealthMaxLogSize  = 500
+)
+
+// Health log destinations besides a directory.
+const (
+	HealthLogLocal  = "local"
+	HealthLogEvents = "events_logger"
 )
 
 // HealthCheckResults are the recorded results, podman's inspect shape.

@@ -165,8 +165,8 @@ type InspectContainerConfig struct {
 	// every container, as podman 5.
 	HealthcheckOnFailureAction string                   `json:"HealthcheckOnFailureAction"`
 	HealthLogDestination       string                   `json:"HealthLogDestination"`
-	HealthcheckMaxLogCount     int                      `json:"HealthcheckMaxLogCount"`
-	HealthcheckMaxLogSize      int                      `json:"HealthcheckMaxLogSize"`
+	HealthMaxLogCount          uint                     `json:"HealthcheckMaxLogCount"`
+	HealthMaxLogSize           uint                     `json:"HealthcheckMaxLogSize"`
 	Secrets                    []InspectContainerSecret `json:"Secrets,omitempty"`
 	SystemdMode                bool                     `json:"SystemdMode,omitempty"`
 	CreateCommand              []string                 `json:"CreateCommand,omitempty"`

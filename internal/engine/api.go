@@ -112,6 +112,10 @@ type CreateRequest struct {
 	HealthOverrides *define.HealthConfig
 	NoHealthCheck   bool
 	HealthOnFailure string
+	// HealthLogDestination is "local", "events_logger" or an existing
+	// directory; HealthMaxLogCount/Size nil keep podman's defaults.
+	HealthLogDestination                string
+	HealthMaxLogCount, HealthMaxLogSize *uint
 	// Isolation is namespaces, ID mappings, groups and privileges.
 	Isolation IsolationRequest
 	// Limits is the cgroup parent, /dev/shm size and OOM score.

@@ -78,13 +78,56 @@ func applyHealthCheck(cfg *define.ContainerConfig, req *CreateRequest, fromImage
 	if hc.Retries < 1 {
 		return errdefs.New(errdefs.ErrInvalidArgument, "healthcheck-retries must be greater than 0")
 	}
+	if err := checkHealthLogDestination(req.HealthLogDestination); err != nil {
+		return err
+	}
 	cfg.HealthCheck = hc
+	cfg.HealthLogDestination = req.HealthLogDestination
+	cfg.HealthMaxLogCount, cfg.HealthMaxLogSize = req.HealthMaxLogCount, req.HealthMaxLogSize
 	return nil
 }
 
 // healthFile holds a run's results: in the run directory, so a start
-// begins as "starting" again and rm takes it away.
-func (r *Runtime) healthFile(id string) string { return filepath.Join(r.ctrRunDir(id), "health.json") }
+// begins as "starting" again and rm takes it away; in the directory
+// --health-log-destination names, as podman's <ID>-healthcheck.log.
+func (r *Runtime) healthFile(c *define.Container) string {
+	if d := c.Config.HealthLogDestination; d != "" && d != define.HealthLogLocal && d != define.HealthLogEvents {
+		return filepath.Join(d, c.Config.ID+"-healthcheck.log")
+	}
+	return filepath.Join(r.ctrRunDir(c.Config.ID), "health.json")
+}
+
+func healthMaxLogCount(cfg *define.ContainerConfig) uint {
+	if cfg.HealthMaxLogCount == nil {
+		return define.HealthMaxLogCount
+	}
+	return *cfg.HealthMaxLogCount
+}
+
+func healthMaxLogSize(cfg *define.ContainerConfig) uint {
+	if cfg.HealthMaxLogSize == nil {
+		return define.HealthMaxLogSize
+	}
+	return *cfg.HealthMaxLogSize
+}
+
+// checkHealthLogDestination is podman's check of --health-log-destination.
+func checkHealthLogDestination(d string) error {
+	if d == "" || d == define.HealthLogLocal || d == define.HealthLogEvents {
+		return nil
+	}
+	st, err := os.Stat(d)
+	if err == nil && !st.IsDir() {
+		err = fmt.Errorf("%s is not a directory", d)
+	}
+	if err == nil && !filepath.IsAbs(d) {
+		err = fmt.Errorf("%s is not an absolute path", d)
+	}
+	if err != nil {
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "running container create option: HealthCheck Log '%s' destination error: %w", d, err)
+	}
+	return nil
+}
 
 // loadHealth fills c.State.Health for a container with a healthcheck.
 func (r *Runtime) loadHealth(c *define.Container) {
@@ -92,7 +135,7 @@ func (r *Runtime) loadHealth(c *define.Container) {
 		return
 	}
 	h := &define.HealthCheckResults{Status: define.HealthStarting}
-	if b, err := os.ReadFile(r.healthFile(c.Config.ID)); err == nil {
+	if b, err := os.ReadFile(r.healthFile(c)); err == nil {
 		_ = json.Unmarshal(b, h)
 	}
 	c.State.Health = h
@@ -124,6 +167,11 @@ func (r *Runtime) HealthCheckRun(ctx context.Context, nameOrID string) (failed b
 	if r.conf.Engine.HealthcheckEvents {
 		e := containerEvent(c, events.HealthStatus)
 		e.HealthStatus, e.HealthFailingStreak = after.Status, after.FailingStreak
+		if c.Config.HealthLogDestination == define.HealthLogEvents {
+			if b, err := json.Marshal(entry); err == nil {
+				e.HealthLog = string(b)
+			}
+		}
 		r.writeEvent(e)
 	}
 	if after.Status == define.HealthUnhealthy {
@@ -159,8 +207,8 @@ func (r *Runtime) runHealthCommand(ctx context.Context, c *define.Container, hc 
 		code = 1 // the runtime could not run it: a failed check
 	}
 	output := out.String()
-	if len(output) > define.HealthMaxLogSize {
-		output = output[:define.HealthMaxLogSize]
+	if n := int(healthMaxLogSize(&c.Config)); n > 0 && len(output) > n {
+		output = output[:n]
 	}
 	return define.HealthCheckLog{Start: start.Format(time.RFC3339Nano), End: end.Format(time.RFC3339Nano), ExitCode: code, Output: output}
 }
@@ -169,7 +217,7 @@ func (r *Runtime) runHealthCommand(ctx context.Context, c *define.Container, hc 
 // podman 5's rules: a success makes the container healthy; failures
 // outside the start period count, and Retries in a row make it unhealthy.
 func (r *Runtime) recordHealth(c *define.Container, entry define.HealthCheckLog, inStartPeriod bool) (define.HealthCheckResults, error) {
-	path := r.healthFile(c.Config.ID)
+	path := r.healthFile(c)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return define.HealthCheckResults{}, fmt.Errorf("recording the health of %s: %w", c.Config.Name, err)
@@ -191,8 +239,8 @@ func (r *Runtime) recordHealth(c *define.Container, entry define.HealthCheckLog,
 		}
 	}
 	h.Log = append(h.Log, entry)
-	if len(h.Log) > define.HealthMaxLogCount {
-		h.Log = h.Log[len(h.Log)-define.HealthMaxLogCount:]
+	if n := int(healthMaxLogCount(&c.Config)); n > 0 && len(h.Log) > n {
+		h.Log = h.Log[len(h.Log)-n:]
 	}
 	b, err := json.Marshal(h)
 	if err != nil {

@@ -17,7 +17,7 @@ func TestRecordHealth(t *testing.T) {
 	c := &define.Container{}
 	c.Config.ID = "abc"
 	c.Config.HealthCheck = &define.HealthConfig{Test: []string{"CMD", "x"}, Retries: 2}
-	if err := os.MkdirAll(filepath.Dir(r.healthFile("abc")), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(r.healthFile(c)), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	run := func(code int, inStart bool) define.HealthCheckResults {

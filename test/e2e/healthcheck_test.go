@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -97,4 +99,38 @@ func TestHealthcheckRunCommand(t *testing.T) {
 		t.Errorf("wait --condition healthy: %q", got)
 	}
 	p.ExpectEngineError(p.Run("wait", "--condition", "unhealthy", "plain"), `cannot use condition "unhealthy": container `)
+}
+
+// --health-log-destination DIR keeps the results in DIR/<ID>-healthcheck.log,
+// --health-max-log-count/size cap them; events_logger adds each run's log
+// to its health_status event.
+func TestHealthcheckLogOptions(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	dir := p.WorkDir()
+	id := p.MustRun("run", "-d", "--name", "hl", "--health-cmd", "echo hi", "--health-interval", "1h",
+		"--health-log-destination", dir, "--health-max-log-count", "2", "--health-max-log-size", "1", Image, "sleep", "1000").Out()
+	for range 3 {
+		p.MustRun("healthcheck", "run", "hl")
+	}
+	data, err := os.ReadFile(filepath.Join(dir, id+"-healthcheck.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct{ Log []struct{ Output string } }
+	if err := json.Unmarshal(data, &h); err != nil || len(h.Log) != 2 || h.Log[0].Output != "h" {
+		t.Errorf("results in %s: %s %v", dir, data, err)
+	}
+	if got := p.Inspect("hl", "{{.Config.HealthLogDestination}} {{.Config.HealthMaxLogCount}} {{.Config.HealthMaxLogSize}} {{len .State.Health.Log}}"); got != dir+" 2 1 2" {
+		t.Errorf("inspect: %s", got)
+	}
+	p.MustRun("run", "-d", "--name", "he", "--health-cmd", "echo hi", "--health-interval", "1h",
+		"--health-log-destination", "events_logger", Image, "sleep", "1000")
+	p.MustRun("healthcheck", "run", "he")
+	ev := p.MustRun("events", "--stream=false", "--filter", "container=he", "--filter", "event=health_status").Out()
+	if !strings.Contains(ev, `health_log={"Start":"`) || !strings.Contains(ev, `"ExitCode":0,"Output":"hi\n"}`) {
+		t.Errorf("health_status with the log: %s", ev)
+	}
+	p.ExpectEngineError(p.Run("create", "--health-cmd", "true", "--health-log-destination", "/nonexistent", Image),
+		"HealthCheck Log '/nonexistent' destination error: stat /nonexistent: no such file or directory")
 }
