@@ -177,6 +177,12 @@ func printPlayReport(g *Globals, rep *kube.PlayReport) error {
 		}
 		fmt.Fprintln(g.Stdout, v)
 	}
+	for i, s := range rep.Secrets {
+		if i == 0 {
+			fmt.Fprintln(g.Stdout, "Secrets:")
+		}
+		fmt.Fprintln(g.Stdout, s)
+	}
 	failed := 0
 	for _, p := range rep.Pods {
 		fmt.Fprintf(g.Stdout, "Pod:\n%s\n", p.ID)
@@ -238,7 +244,7 @@ func kubeDown(cmd *cobra.Command, g *Globals, data []byte, force bool) error {
 	for _, sec := range []struct {
 		title string
 		ids   []string
-	}{{"Pods stopped:", rep.StoppedPods}, {"Pods removed:", rep.RemovedPods}, {"Secrets removed:", nil}, {"Volumes removed:", rep.RemovedVolumes}} {
+	}{{"Pods stopped:", rep.StoppedPods}, {"Pods removed:", rep.RemovedPods}, {"Secrets removed:", rep.RemovedSecrets}, {"Volumes removed:", rep.RemovedVolumes}} {
 		fmt.Fprintln(g.Stdout, sec.title)
 		for _, id := range sec.ids {
 			fmt.Fprintln(g.Stdout, id)

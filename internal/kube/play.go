@@ -64,6 +64,7 @@ type PlayPod struct {
 // PlayReport is what `kube play` prints.
 type PlayReport struct {
 	Volumes  []string
+	Secrets  []string
 	Pods     []PlayPod
 	Skipped  []string
 	Warnings []string
@@ -84,6 +85,9 @@ func Play(ctx context.Context, rt *engine.Runtime, req *PlayRequest) (*PlayRepor
 		}
 		return nil, errdefs.New(errdefs.ErrInvalidArgument, "YAML document does not contain any supported kube kind")
 	}
+	if err := loadStoreSecrets(ctx, rt, objs); err != nil {
+		return nil, err
+	}
 	rep := &PlayReport{Skipped: objs.Skipped, Warnings: objs.Warnings}
 	plans := make([]*PodPlan, 0, len(objs.Workloads))
 	for i := range objs.Workloads {
@@ -101,6 +105,9 @@ func Play(ctx context.Context, rt *engine.Runtime, req *PlayRequest) (*PlayRepor
 			return nil, err
 		}
 		pvcs = append(pvcs, v)
+	}
+	if rep.Secrets, err = storeSecrets(ctx, rt, objs.Secrets); err != nil {
+		return rep, err
 	}
 	for _, v := range pvcs {
 		if _, err := rt.VolumeCreate(ctx, *v); err != nil {
@@ -329,6 +336,7 @@ func fillVolume(ctx context.Context, rt *engine.Runtime, v *VolumeSpec) error {
 type DownReport struct {
 	StoppedPods    []string
 	RemovedPods    []string
+	RemovedSecrets []string
 	RemovedVolumes []string
 	// Errors are per-object failures; the rest still went.
 	Errors []error
@@ -345,9 +353,6 @@ func Down(ctx context.Context, rt *engine.Runtime, data []byte, force bool) (*Do
 	var pods, vols []string
 	for _, w := range objs.Workloads {
 		pods = append(pods, w.Name)
-		if w.Kind != "Pod" {
-			continue
-		}
 		for _, v := range w.Template.Spec.Volumes {
 			switch vs := v.VolumeSource; {
 			case vs.PersistentVolumeClaim != nil:
@@ -380,6 +385,16 @@ func Down(ctx context.Context, rt *engine.Runtime, data []byte, force bool) (*Do
 			rep.Errors = append(rep.Errors, err)
 		case id != "":
 			rep.RemovedPods = append(rep.RemovedPods, id)
+		}
+	}
+	for _, s := range objs.Secrets {
+		id, err := rt.SecretRemove(ctx, s.Name)
+		switch {
+		case errors.Is(err, define.ErrNoSuchSecret):
+		case err != nil:
+			rep.Errors = append(rep.Errors, err)
+		default:
+			rep.RemovedSecrets = append(rep.RemovedSecrets, id)
 		}
 	}
 	if !force {

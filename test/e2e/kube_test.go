@@ -296,3 +296,87 @@ func TestKubeGenerateRoundTrip(t *testing.T) {
 	}
 	p.MustRun("kube", "down", f)
 }
+
+// A Deployment (2 replicas: one pod, with podman's warning) with a Service,
+// a Secret and a ConfigMap: the Secret goes into pier's secret store and
+// reaches the container as env and as files; kube down removes the pod and
+// the secret, and leaves no container behind.
+func TestKubePlayDeploymentSecret(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	y := `apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+stringData:
+  password: hunter2
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  MODE: fast
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+  - port: 80
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: app
+        image: ` + Image + `
+        command: ["sleep", "1000"]
+        envFrom:
+        - configMapRef:
+            name: settings
+        env:
+        - name: PW
+          valueFrom:
+            secretKeyRef:
+              name: creds
+              key: password
+        volumeMounts:
+        - name: creds
+          mountPath: /etc/creds
+      volumes:
+      - name: creds
+        secret:
+          secretName: creds
+`
+	f := writeTemp(t, y)
+	r := p.MustRun("kube", "play", "--network", "none", f)
+	if !strings.HasPrefix(r.Stdout, "Secrets:\n") || !strings.Contains(r.Stderr, "Limiting replica count to 1") {
+		t.Errorf("play: %s", r)
+	}
+	if got := p.MustRun("pod", "ps", "--format", "{{.Name}}").Out(); got != "web-pod" {
+		t.Errorf("pods: %q", got)
+	}
+	if got := p.MustRun("exec", "web-pod-app", "sh", "-c", "echo $MODE $PW $(cat /etc/creds/password)").Out(); got != "fast hunter2 hunter2" {
+		t.Errorf("env and secret file: %q", got)
+	}
+	if got := p.MustRun("secret", "ls", "--format", "{{.Name}}").Out(); got != "creds" {
+		t.Errorf("secret store: %q", got)
+	}
+	down := p.MustRun("kube", "down", "--force", f).Out()
+	if !strings.Contains(down, "Secrets removed:\n") || strings.Contains(down, "Secrets removed:\nVolumes") {
+		t.Errorf("down: %q", down)
+	}
+	if got := p.MustRun("pod", "ps", "-q").Out() + p.MustRun("ps", "-aq").Out() + p.MustRun("secret", "ls", "-q").Out(); got != "" {
+		t.Errorf("left after down: %q", got)
+	}
+}
