@@ -6,14 +6,12 @@ import (
 	"os"
 	"strings"
 
-	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/errdefs"
-	"github.com/pier-engine/pier/internal/specgen"
 )
 
 func addPodCommands(root *cobra.Command, g *Globals) {
@@ -22,105 +20,6 @@ func addPodCommands(root *cobra.Command, g *Globals) {
 	p.AddCommand(podCreateCmd(g), podPsCmd(g), podRmCmd(g), podInspectCmd(g), podExistsCmd(g), podPruneCmd(g),
 		podKillCmd(g), podTopCmd(g), podLogsCmd(g), podStatsCmd(g))
 	p.AddCommand(podLifecycleCmds(g)...)
-}
-
-func podCreateCmd(g *Globals) *cobra.Command {
-	var req engine.PodCreateRequest
-	var labels, labelFiles []string
-	var infra bool
-	var infraCommand, share, idFile, restart, shmSize string
-	var volumes []string
-	var net netFlags
-	var lim limitFlags
-	var mem memoryFlags
-	cmd := &cobra.Command{
-		Use:   "create [options] [NAME]",
-		Short: "Create a new empty pod",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				if req.Name != "" {
-					return errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot specify --name and NAME at the same time")
-				}
-				req.Name = args[0]
-			}
-			var err error
-			if req.Labels, err = buildLabels(labelFiles, labels); err != nil {
-				return err
-			}
-			if req.RestartPolicy, req.RestartRetries, err = parseRestart(restart); err != nil {
-				return err
-			}
-			req.NoInfra = !infra
-			if infraCommand != "" {
-				req.InfraCommand = []string{infraCommand}
-			}
-			if cmd.Flags().Changed("share") {
-				req.Share = []string{share}
-			}
-			net.applyPod(&req)
-			req.CreateCmd = os.Args
-			if req.Resources, err = mem.resources(); err != nil {
-				return err
-			}
-			if req.Resources, err = lim.apply(req.Resources); err != nil {
-				return err
-			}
-			for _, v := range volumes {
-				m, err := specgen.ParseVolume(v)
-				if err != nil {
-					return err
-				}
-				req.Mounts = append(req.Mounts, m)
-			}
-			if shmSize != "" {
-				n, err := units.RAMInBytes(shmSize)
-				if err != nil {
-					return fmt.Errorf("invalid value for shm-size: %w", err)
-				}
-				req.ShmSize = &n
-			}
-			rt, err := g.Engine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := rt.PodCreate(cmd.Context(), &req)
-			if err != nil {
-				return err
-			}
-			if idFile != "" {
-				if err := os.WriteFile(idFile, []byte(p.Config.ID), 0o644); err != nil {
-					return fmt.Errorf("writing pod ID file: %w", err)
-				}
-			}
-			fmt.Fprintln(g.Stdout, p.Config.ID)
-			return nil
-		},
-	}
-	f := cmd.Flags()
-	f.Bool("help", false, "Show help") // -h is --hostname, as in podman
-	f.StringVarP(&req.Name, "name", "n", "", "Assign a name to the pod")
-	f.StringArrayVarP(&labels, "label", "l", nil, "Set metadata on pod (default [])")
-	f.StringArrayVar(&labelFiles, "label-file", nil, "Read in a line delimited file of labels")
-	f.StringVarP(&req.Hostname, "hostname", "h", "", "Set the pod's hostname")
-	f.BoolVar(&infra, "infra", true, "Create an infra container associated with the pod to share namespaces with")
-	f.StringVar(&req.InfraImage, "infra-image", "", "Image to use to override builtin infra container")
-	f.StringVar(&infraCommand, "infra-command", "", "Overwrite the default ENTRYPOINT of the image")
-	f.StringVar(&req.InfraName, "infra-name", "", "Assign a name to the infra container")
-	f.StringVar(&share, "share", "ipc,net,uts", "A comma delimited list of kernel namespaces the pod will share")
-	f.StringVar(&req.ExitPolicy, "exit-policy", "continue", "Behaviour when the last container exits")
-	f.StringVar(&restart, "restart", "", `Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")`)
-	f.StringVar(&idFile, "pod-id-file", "", "Write the pod ID to the file")
-	f.BoolVar(&req.Replace, "replace", false, "If a pod with the same name exists, replace it")
-	net.addPod(f)
-	lim.add(f)
-	f.StringVarP(&mem.memory, "memory", "m", "", "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
-	f.StringVar(&mem.swap, "memory-swap", "", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
-	f.StringVar(&req.CgroupParent, "cgroup-parent", "", "Optional parent cgroup for the container")
-	f.StringArrayVarP(&volumes, "volume", "v", nil, "Bind mount a volume into the container")
-	f.StringArrayVar(&req.VolumesFrom, "volumes-from", nil, "Mount volumes from the specified container(s)")
-	f.StringVar(&shmSize, "shm-size", "", "Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
-	return cmd
 }
 
 // podNames resolves pod arguments, --all and --latest into pod IDs or the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/events"
 )
 
@@ -73,6 +74,7 @@ func (r *Runtime) PodRemove(ctx context.Context, nameOrID string, opts PodRemove
 			return "", fmt.Errorf("removing infra container of pod %s: %w", p.Config.ID, err)
 		}
 	}
+	failpoint.Hit("pod-remove-before-state")
 	if err := r.store.RemovePod(ctx, p.Config.ID); err != nil && !errors.Is(err, define.ErrNoSuchPod) {
 		return "", err
 	}

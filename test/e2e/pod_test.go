@@ -144,6 +144,7 @@ func TestPodExitPolicy(t *testing.T) {
 func TestPodCreateKilled(t *testing.T) {
 	p := newPier(t)
 	for _, fp := range []string{"pod-create-after-state", "pod-create-after-infra"} {
+		// (pod-remove-before-state is TestPodRemoveKilled's.)
 		r := p.RunWith(RunOpts{Env: []string{"PIER_FAILPOINT=" + fp}}, "pod", "create", "--name", "half")
 		if r.Signal != syscall.SIGKILL {
 			t.Fatalf("%s: pod create was not killed: %s", fp, r)
@@ -325,4 +326,21 @@ func TestPodStartPartialFailure(t *testing.T) {
 	if got := p.MustRun("pod", "inspect", "--format", "{{.State}}", "pf").Out(); got != "Degraded" {
 		t.Fatalf("pod state: %q", got)
 	}
+}
+
+// A pod rm killed after its containers went and before the pod's row
+// leaves an empty pod that the next pod rm removes completely.
+func TestPodRemoveKilled(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("pod", "create", "--name", "rk")
+	p.MustRun("run", "-d", "--pod", "rk", Image, "sleep", "100")
+	r := p.RunWith(RunOpts{Env: []string{"PIER_FAILPOINT=pod-remove-before-state"}}, "pod", "rm", "-f", "-t", "0", "rk")
+	if r.Signal != syscall.SIGKILL {
+		t.Fatalf("pod rm was not killed: %s", r)
+	}
+	if got := p.MustRun("pod", "ps", "--format", "{{.Name}} {{.NumberOfContainers}}").Out(); got != "rk 0" {
+		t.Fatalf("pod after a killed rm: %q", got)
+	}
+	p.MustRun("pod", "rm", "rk")
+	p.CheckClean("after the second pod rm")
 }
