@@ -40,7 +40,10 @@ func (o *isolationFlags) add(f *pflag.FlagSet) {
 
 // apply parses the values the engine takes typed and fills the request.
 func (o *isolationFlags) apply(req *engine.IsolationRequest) error {
+	// --security-opt's mask and unmask were parsed into req already.
+	mask, unmask := req.Mask, req.Unmask
 	*req = engine.IsolationRequest{
+		Mask: mask, Unmask: unmask,
 		PID: o.pid, IPC: o.ipc, UTS: o.uts, CgroupNS: o.cgroupns, UserNS: o.userns,
 		UIDMap: o.uidmap, GIDMap: o.gidmap, SubUIDName: o.subuidname, SubGIDName: o.subgidname,
 		GroupAdd: o.groupAdd, Privileged: o.privileged, CapAdd: o.capAdd, CapDrop: o.capDrop,

@@ -102,7 +102,7 @@ func (o *runFlags) apply(req *engine.CreateRequest) error {
 
 // applySecurityOpts parses --security-opt as podman does ("key=value" or
 // docker's older "key:value"); pier supports no-new-privileges,
-// seccomp=unconfined and label=disable, and says so for the rest.
+// seccomp, label=disable, mask and unmask, and says so for the rest.
 func (o *runFlags) applySecurityOpts(req *engine.CreateRequest) error {
 	for _, opt := range o.securityOpts {
 		sep := ":"
@@ -130,7 +130,14 @@ func (o *runFlags) applySecurityOpts(req *engine.CreateRequest) error {
 				return fmt.Errorf("security option %q: pier applies no SELinux labels, only label=disable is accepted: %w", opt, errdefs.ErrNotImplemented)
 			}
 			req.LabelDisable = true
-		case "apparmor", "mask", "unmask", "proc-opts":
+		case "mask", "unmask":
+			paths := strings.Split(val, ":")
+			if key == "mask" {
+				req.Isolation.Mask = append(req.Isolation.Mask, paths...)
+			} else {
+				req.Isolation.Unmask = append(req.Isolation.Unmask, paths...)
+			}
+		case "apparmor", "proc-opts":
 			return fmt.Errorf("security option %q is not supported yet: %w", opt, errdefs.ErrNotImplemented)
 		default:
 			return fmt.Errorf("invalid --security-opt 2: %q", opt)

@@ -20,6 +20,10 @@ type Security struct {
 	// SystemdMode is Systemd resolved at create: always, or true with a
 	// command that is init or systemd.
 	SystemdMode bool `json:"systemdMode,omitempty"`
+	// Mask and Unmask change the masked and read-only paths
+	// (--security-opt mask=, unmask=; "ALL" unmasks every one).
+	Mask   []string `json:"mask,omitempty"`
+	Unmask []string `json:"unmask,omitempty"`
 	// Secrets are --secret's, resolved to IDs at create.
 	Secrets []ContainerSecret `json:"secrets,omitempty"`
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 
 	spec "github.com/opencontainers/runtime-spec/specs-go"
@@ -35,6 +36,9 @@ type IsolationRequest struct {
 	Systemd                         string
 	// Secrets are --secret's (see specgen.ParseSecret); they must exist.
 	Secrets []define.ContainerSecret
+	// Mask and Unmask are --security-opt mask= and unmask= paths
+	// (absolute; unmask also "ALL").
+	Mask, Unmask []string
 }
 
 // nsFlags pairs each namespace type with the request's mode and the
@@ -166,6 +170,12 @@ func applyPrivileges(cfg *define.ContainerConfig, req *IsolationRequest) error {
 			return errdefs.New(errdefs.ErrInvalidArgument, err.Error())
 		}
 	}
+	for _, p := range append(slices.Clone(req.Mask), req.Unmask...) {
+		if p != "ALL" && !filepath.IsAbs(p) {
+			return errdefs.New(errdefs.ErrInvalidArgument, fmt.Sprintf("%q is not an absolute path: invalid --security-opt mask or unmask path", p))
+		}
+	}
+	cfg.Mask, cfg.Unmask = slices.Clone(req.Mask), slices.Clone(req.Unmask)
 	cfg.Secrets = slices.Clone(req.Secrets)
 	cfg.Devices = slices.Clone(req.Devices)
 	cfg.DeviceRules = slices.Clone(req.DeviceRules)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,7 @@ import (
 // in podman, and sees the host's paths unmasked and writable.
 func applyDevices(s *spec.Spec, c *define.ContainerConfig, h *Host) {
 	s.Linux.Devices = append(s.Linux.Devices, h.Devices...)
+	applyMasks(s, c)
 	if c.Privileged {
 		s.Linux.Resources.Devices = []spec.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
 		s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil
@@ -154,4 +156,22 @@ func ParseDeviceCgroupRule(s string) (spec.LinuxDeviceCgroup, error) {
 		return spec.LinuxDeviceCgroup{}, bad
 	}
 	return r, nil
+}
+
+// applyMasks applies --security-opt unmask= (paths, or ALL for every
+// masked and read-only path) and mask= (more masked paths).
+func applyMasks(s *spec.Spec, c *define.ContainerConfig) {
+	for _, u := range c.Unmask {
+		if u == "ALL" {
+			s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil
+			continue
+		}
+		s.Linux.MaskedPaths = slices.DeleteFunc(s.Linux.MaskedPaths, func(p string) bool { return p == u })
+		s.Linux.ReadonlyPaths = slices.DeleteFunc(s.Linux.ReadonlyPaths, func(p string) bool { return p == u })
+	}
+	for _, m := range c.Mask {
+		if !slices.Contains(s.Linux.MaskedPaths, m) {
+			s.Linux.MaskedPaths = append(s.Linux.MaskedPaths, m)
+		}
+	}
 }
