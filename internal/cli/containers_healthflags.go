@@ -19,6 +19,9 @@ type healthFlags struct {
 	logDestination                                 string
 	retries, maxLogCount, maxLogSize               uint
 	none                                           bool
+	// The startup healthcheck's (--health-startup-*).
+	startupCmd, startupInterval, startupTimeout string
+	startupRetries, startupSuccess              uint
 }
 
 func (o *healthFlags) add(f *pflag.FlagSet) {
@@ -32,11 +35,25 @@ func (o *healthFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&o.logDestination, "health-log-destination", "local", "set the destination of the HealthCheck log. Directory path, local or events_logger (local use container state file)")
 	f.UintVar(&o.maxLogCount, "health-max-log-count", 5, "set maximum number of attempts in the HealthCheck log file. ('0' value means an infinite number of attempts in the log file)")
 	f.UintVar(&o.maxLogSize, "health-max-log-size", 500, "set maximum length in characters of stored HealthCheck log. ('0' value means an infinite log length)")
+	f.StringVar(&o.startupCmd, "health-startup-cmd", "", "Set a startup healthcheck command for the container")
+	f.StringVar(&o.startupInterval, "health-startup-interval", "30s", "Set an interval for the startup healthcheck. Changing this setting resets the timer, depending on the state of the container.")
+	f.UintVar(&o.startupRetries, "health-startup-retries", 0, "Set the maximum number of retries before the startup healthcheck will restart the container")
+	f.UintVar(&o.startupSuccess, "health-startup-success", 0, "Set the number of consecutive successes before the startup healthcheck is marked as successful and the normal healthcheck begins (0 indicates any success will start the regular healthcheck)")
+	f.StringVar(&o.startupTimeout, "health-startup-timeout", "30s", "Set the maximum amount of time that the startup healthcheck may take before it is considered failed")
 }
 
 // apply parses the flags into the request as podman does: a JSON array
 // or a command line becomes CMD or CMD-SHELL.
 func (o *healthFlags) apply(f *pflag.FlagSet, req *engine.CreateRequest) error {
+	if o.startupCmd != "" {
+		// The startup check's retries may be 0 (no limit).
+		hc, err := healthConfig(healthTest(o.startupCmd), o.startupInterval, 1, o.startupTimeout, "0s")
+		if err != nil {
+			return err
+		}
+		hc.Retries = int(o.startupRetries)
+		req.StartupHealthCheck = &define.StartupHealthConfig{HealthConfig: *hc, Successes: int(o.startupSuccess)}
+	}
 	if f.Changed("health-log-destination") {
 		req.HealthLogDestination = o.logDestination
 	}

@@ -152,8 +152,10 @@ type ContainerConfig struct {
 	AutoRemoveImage bool `json:"autoRemoveImage,omitempty"`
 	// HealthCheck is the healthcheck its monitor runs (--health-*, else
 	// the image's); HealthOnFailure what an unhealthy result does.
-	HealthCheck     *HealthConfig `json:"healthCheck,omitempty"`
-	HealthOnFailure string        `json:"healthOnFailure,omitempty"`
+	HealthCheck *HealthConfig `json:"healthCheck,omitempty"`
+	// StartupHealthCheck runs before HealthCheck until it passes.
+	StartupHealthCheck *StartupHealthConfig `json:"startupHealthCheck,omitempty"`
+	HealthOnFailure    string               `json:"healthOnFailure,omitempty"`
 	// Where the results go ("" or "local": the run directory; a
 	// directory; "events_logger": also into health_status events) and how
 	// many runs and characters are kept (nil: 5 and 500; 0: no limit).

@@ -6,6 +6,14 @@ import "go.podman.io/image/v5/manifest"
 // Test is ["CMD", args...], ["CMD-SHELL", script] or ["NONE"].
 type HealthConfig = manifest.Schema2HealthConfig
 
+// StartupHealthConfig is a startup healthcheck (--health-startup-*): it
+// runs instead of the regular one until it passed Successes times in a
+// row (0: once); Retries failures (0: no limit) restart the container.
+type StartupHealthConfig struct {
+	HealthConfig
+	Successes int `json:",omitempty"`
+}
+
 // Health statuses, podman's words.
 const (
 	HealthStarting  = "starting"

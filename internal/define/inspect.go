@@ -141,26 +141,27 @@ type InspectHostPort struct {
 
 // InspectContainerConfig is how the container was configured.
 type InspectContainerConfig struct {
-	Hostname     string              `json:"Hostname"`
-	DomainName   string              `json:"Domainname"`
-	User         string              `json:"User"`
-	AttachStdin  bool                `json:"AttachStdin"`
-	AttachStdout bool                `json:"AttachStdout"`
-	AttachStderr bool                `json:"AttachStderr"`
-	Tty          bool                `json:"Tty"`
-	OpenStdin    bool                `json:"OpenStdin"`
-	StdinOnce    bool                `json:"StdinOnce"`
-	Env          []string            `json:"Env"`
-	Cmd          []string            `json:"Cmd"`
-	Image        string              `json:"Image"`
-	Volumes      map[string]struct{} `json:"Volumes"`
-	WorkingDir   string              `json:"WorkingDir"`
-	Entrypoint   []string            `json:"Entrypoint"`
-	OnBuild      *string             `json:"OnBuild"`
-	Labels       map[string]string   `json:"Labels"`
-	Annotations  map[string]string   `json:"Annotations"`
-	StopSignal   string              `json:"StopSignal"`
-	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
+	Hostname           string               `json:"Hostname"`
+	DomainName         string               `json:"Domainname"`
+	User               string               `json:"User"`
+	AttachStdin        bool                 `json:"AttachStdin"`
+	AttachStdout       bool                 `json:"AttachStdout"`
+	AttachStderr       bool                 `json:"AttachStderr"`
+	Tty                bool                 `json:"Tty"`
+	OpenStdin          bool                 `json:"OpenStdin"`
+	StdinOnce          bool                 `json:"StdinOnce"`
+	Env                []string             `json:"Env"`
+	Cmd                []string             `json:"Cmd"`
+	Image              string               `json:"Image"`
+	Volumes            map[string]struct{}  `json:"Volumes"`
+	WorkingDir         string               `json:"WorkingDir"`
+	Entrypoint         []string             `json:"Entrypoint"`
+	OnBuild            *string              `json:"OnBuild"`
+	Labels             map[string]string    `json:"Labels"`
+	Annotations        map[string]string    `json:"Annotations"`
+	StopSignal         string               `json:"StopSignal"`
+	Healthcheck        *HealthConfig        `json:"Healthcheck,omitempty"`
+	StartupHealthCheck *StartupHealthConfig `json:"StartupHealthCheck,omitempty"`
 	// HealthcheckOnFailureAction and the log settings are shown for
 	// every container, as podman 5.
 	HealthcheckOnFailureAction string                   `json:"HealthcheckOnFailureAction"`

@@ -108,10 +108,12 @@ type CreateRequest struct {
 	// HealthOverrides, without Test, adjusts the image's timings;
 	// NoHealthCheck drops any. HealthOnFailure is none, kill, restart
 	// or stop.
-	HealthCheck     *define.HealthConfig
-	HealthOverrides *define.HealthConfig
-	NoHealthCheck   bool
-	HealthOnFailure string
+	HealthCheck *define.HealthConfig
+	// StartupHealthCheck (--health-startup-*) needs a regular one.
+	StartupHealthCheck *define.StartupHealthConfig
+	HealthOverrides    *define.HealthConfig
+	NoHealthCheck      bool
+	HealthOnFailure    string
 	// HealthLogDestination is "local", "events_logger" or an existing
 	// directory; HealthMaxLogCount/Size nil keep podman's defaults.
 	HealthLogDestination                string

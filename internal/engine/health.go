@@ -53,6 +53,9 @@ func applyHealthCheck(cfg *define.ContainerConfig, req *CreateRequest, fromImage
 	var hc *define.HealthConfig
 	switch {
 	case req.NoHealthCheck:
+		if req.StartupHealthCheck != nil {
+			return errdefs.New(errdefs.ErrInvalidArgument, "cannot set a startup healthcheck when there is no regular healthcheck: invalid argument")
+		}
 		return nil
 	case req.HealthCheck != nil:
 		c := *req.HealthCheck
@@ -73,6 +76,9 @@ func applyHealthCheck(cfg *define.ContainerConfig, req *CreateRequest, fromImage
 			hc.Retries = 3
 		}
 	default:
+		if req.StartupHealthCheck != nil {
+			return errdefs.New(errdefs.ErrInvalidArgument, "cannot set a startup healthcheck when there is no regular healthcheck: invalid argument")
+		}
 		return nil
 	}
 	if hc.Retries < 1 {
@@ -81,6 +87,7 @@ func applyHealthCheck(cfg *define.ContainerConfig, req *CreateRequest, fromImage
 	if err := checkHealthLogDestination(req.HealthLogDestination); err != nil {
 		return err
 	}
+	cfg.StartupHealthCheck = req.StartupHealthCheck
 	cfg.HealthCheck = hc
 	cfg.HealthLogDestination = req.HealthLogDestination
 	cfg.HealthMaxLogCount, cfg.HealthMaxLogSize = req.HealthMaxLogCount, req.HealthMaxLogSize
@@ -156,6 +163,9 @@ func (r *Runtime) HealthCheckRun(ctx context.Context, nameOrID string) (failed b
 	}
 	if !hasHealthCheck(c) {
 		return false, errdefs.Errorf(errdefs.ErrInvalidArgument, "container %s has no defined healthcheck", c.Config.ID)
+	}
+	if r.inStartup(c) {
+		return r.startupCheckRun(ctx, c)
 	}
 	hc := c.Config.HealthCheck
 	entry := r.runHealthCommand(ctx, c, hc)
@@ -291,4 +301,59 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// startupFile counts a run's startup checks; startupDoneFile, once there,
+// says the startup check passed (the monitor then keeps the regular
+// interval). Both live in the run directory: every start begins anew.
+func (r *Runtime) startupFile(id string) string {
+	return filepath.Join(r.ctrRunDir(id), "startup.json")
+}
+
+func (r *Runtime) startupDoneFile(id string) string {
+	return filepath.Join(r.ctrRunDir(id), "startup-passed")
+}
+
+func (r *Runtime) inStartup(c *define.Container) bool {
+	if c.Config.StartupHealthCheck == nil {
+		return false
+	}
+	_, err := os.Stat(r.startupDoneFile(c.Config.ID))
+	return err != nil
+}
+
+// startupCheckRun runs the startup check: its results go to the same log
+// (without counting failures towards unhealthy); Successes passes in a row
+// end the startup phase, Retries failures restart the container.
+func (r *Runtime) startupCheckRun(ctx context.Context, c *define.Container) (bool, error) {
+	sc := c.Config.StartupHealthCheck
+	entry := r.runHealthCommand(ctx, c, &sc.HealthConfig)
+	if _, err := r.recordHealth(c, entry, entry.ExitCode != 0); err != nil {
+		return false, err
+	}
+	var n struct{ Successes, Failures int }
+	path := r.startupFile(c.Config.ID)
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &n)
+	}
+	if entry.ExitCode == 0 {
+		n.Successes, n.Failures = n.Successes+1, 0
+	} else {
+		n.Successes, n.Failures = 0, n.Failures+1
+	}
+	b, _ := json.Marshal(n)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return false, fmt.Errorf("recording the startup check of %s: %w", c.Config.Name, err)
+	}
+	if entry.ExitCode == 0 && n.Successes >= max(sc.Successes, 1) {
+		if err := os.WriteFile(r.startupDoneFile(c.Config.ID), nil, 0o600); err != nil {
+			return false, err
+		}
+	}
+	if entry.ExitCode != 0 && sc.Retries > 0 && n.Failures >= sc.Retries {
+		if err := r.Restart(ctx, c.Config.ID, nil); err != nil {
+			return true, fmt.Errorf("restarting container after its startup healthcheck failed: %w", err)
+		}
+	}
+	return entry.ExitCode != 0, nil
 }

@@ -177,6 +177,7 @@ func inspectConfig(cfg *define.ContainerConfig) *define.InspectContainerConfig {
 		Annotations:                cfg.Annotations,
 		StopSignal:                 sigName,
 		Healthcheck:                cfg.HealthCheck,
+		StartupHealthCheck:         cfg.StartupHealthCheck,
 		HealthcheckOnFailureAction: cmp.Or(cfg.HealthOnFailure, define.HealthActionNone),
 		HealthLogDestination:       cmp.Or(cfg.HealthLogDestination, define.HealthLogLocal),
 		HealthMaxLogCount:          healthMaxLogCount(cfg),

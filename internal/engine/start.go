@@ -272,9 +272,14 @@ func (r *Runtime) monitorConfig(ctx context.Context, c *define.Container, rt *oc
 		MonitorPidFile: c.Config.MonitorPidFile, PidFile: c.Config.PidFile,
 		Timeout: c.Config.Timeout,
 	}
-	if hasHealthCheck(c) && c.Config.HealthCheck.Interval > 0 {
-		mcfg.HealthCommand = r.healthCommandLine(id)
+	if hasHealthCheck(c) {
 		mcfg.HealthInterval = c.Config.HealthCheck.Interval
+		if sc := c.Config.StartupHealthCheck; sc != nil && sc.Interval > 0 {
+			mcfg.StartupInterval, mcfg.StartupDoneFile = sc.Interval, r.startupDoneFile(id)
+		}
+		if mcfg.HealthInterval > 0 || mcfg.StartupInterval > 0 {
+			mcfg.HealthCommand = r.healthCommandLine(id)
+		}
 	}
 	if err := monitor.CheckInheritedFDs(mcfg.PreserveFDs); err != nil {
 		// run checked them before creating; a later start whose caller

@@ -127,6 +127,10 @@ type Config struct {
 	// runs: the monitor is the healthcheck timer, no systemd needed.
 	HealthCommand  []string      `json:"healthCommand,omitempty"`
 	HealthInterval time.Duration `json:"healthInterval,omitempty"`
+	// StartupInterval is the interval while StartupDoneFile does not
+	// exist (a startup healthcheck has not passed yet).
+	StartupInterval time.Duration `json:"startupInterval,omitempty"`
+	StartupDoneFile string        `json:"startupDoneFile,omitempty"`
 
 	// ExecProcess makes this the monitor of an exec session rather than of
 	// the container: with Start, the runtime's `exec --detach --process

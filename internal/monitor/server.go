@@ -793,23 +793,32 @@ func logf(format string, args ...any) {
 // nowhere: the command records its results itself.
 func (s *server) startHealthTimer() (stop func()) {
 	cfg := s.cfg
-	if len(cfg.HealthCommand) == 0 || cfg.HealthInterval <= 0 {
+	if len(cfg.HealthCommand) == 0 {
 		return func() {}
+	}
+	// The startup check's interval until it passed, then the regular
+	// one; none left (a regular interval of 0) ends the timer.
+	next := func() time.Duration {
+		if cfg.StartupInterval > 0 {
+			if _, err := os.Stat(cfg.StartupDoneFile); err != nil {
+				return cfg.StartupInterval
+			}
+		}
+		return cfg.HealthInterval
 	}
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTimer(cfg.HealthInterval)
-		defer t.Stop()
-		for {
+		for d := next(); d > 0; d = next() {
+			t := time.NewTimer(d)
 			select {
 			case <-done:
+				t.Stop()
 				return
 			case <-t.C:
 			}
 			cmd := exec.Command(cfg.HealthCommand[0], cfg.HealthCommand[1:]...)
 			cmd.Dir = "/"
 			_ = cmd.Run()
-			t.Reset(cfg.HealthInterval)
 		}
 	}()
 	var once sync.Once

@@ -134,3 +134,28 @@ func TestHealthcheckLogOptions(t *testing.T) {
 	p.ExpectEngineError(p.Run("create", "--health-cmd", "true", "--health-log-destination", "/nonexistent", Image),
 		"HealthCheck Log '/nonexistent' destination error: stat /nonexistent: no such file or directory")
 }
+
+// A startup healthcheck runs on its own interval until it passes, then
+// the monitor runs the regular one; one that keeps failing restarts the
+// container after its retries.
+func TestHealthcheckStartup(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "su", "--health-cmd", "echo reg", "--health-interval", "1s",
+		"--health-startup-cmd", "test -e /ready && echo start", "--health-startup-interval", "1s",
+		Image, "sh", "-c", "sleep 2; touch /ready; sleep 1000")
+	if !eventually(20*time.Second, func() bool {
+		out := p.Inspect("su", "{{range .State.Health.Log}}{{.ExitCode}}:{{.Output}}{{end}}")
+		return strings.Contains(out, "0:start") && strings.HasSuffix(out, "0:reg")
+	}) {
+		t.Fatalf("startup then regular checks: %s", p.Inspect("su", "{{json .State.Health}}"))
+	}
+	p.ExpectEngineError(p.Run("create", "--health-startup-cmd", "true", Image), "cannot set a startup healthcheck when there is no regular healthcheck")
+
+	p.MustRun("run", "-d", "--name", "never", "--stop-timeout", "1", "--health-cmd", "true", "--health-interval", "1h",
+		"--health-startup-cmd", "false", "--health-startup-interval", "1s", "--health-startup-retries", "2",
+		Image, "sleep", "1000")
+	if !eventually(20*time.Second, func() bool { return p.Inspect("never", "{{.RestartCount}}") != "0" }) {
+		t.Fatalf("not restarted after its startup check failed twice: %s", p.Inspect("never", "{{.State.Status}} {{json .State.Health}}"))
+	}
+}
