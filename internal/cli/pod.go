@@ -114,10 +114,13 @@ func podInspectCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var reps []any
+			reps := []any{}
 			var errs []error
 			for _, p := range pods {
 				rep, err := rt.PodInspect(cmd.Context(), p)
+				if errors.Is(err, define.ErrNoSuchPod) {
+					err = errdefs.Errorf(errdefs.ErrNotFound, "no such pod %s", p)
+				}
 				if err != nil {
 					errs = append(errs, err)
 					continue
@@ -203,6 +206,9 @@ func podTopCmd(g *Globals) *cobra.Command {
 				return errdefs.Errorf(errdefs.ErrNotFound, "no pods to show")
 			}
 			rows, err := rt.PodTop(cmd.Context(), pods[0], args)
+			if errors.Is(err, define.ErrNoSuchPod) {
+				return fmt.Errorf("unable to look up requested container: %w", err)
+			}
 			if err != nil {
 				return err
 			}

@@ -280,7 +280,7 @@ func sortPods(pods []*engine.PodReport, by string) error {
 	case "status":
 		cmp = func(a, b *engine.PodReport) int { return strings.Compare(a.Status, b.Status) }
 	default:
-		return errdefs.Errorf(errdefs.ErrInvalidArgument, "invalid option for --sort, options are: id, names, or number")
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "invalid option for --sort, options are: created, id, name, number, or status")
 	}
 	slices.SortStableFunc(pods, cmp)
 	return nil

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -30,7 +31,7 @@ func podStatsCmd(g *Globals) *cobra.Command {
 			for _, p := range pods {
 				members, err := rt.PodContainers(ctx, p)
 				if err != nil {
-					return err
+					return fmt.Errorf("unable to get list of pods: %w", err)
 				}
 				for _, c := range members {
 					if c.State.Status == define.StatusRunning {

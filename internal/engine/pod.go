@@ -137,7 +137,7 @@ func (r *Runtime) undoPod(ctx context.Context, p *define.Pod, l *lock.Lock, err 
 func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 	if req.Name != "" {
 		if err := validateName(req.Name); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("running pod create option: %w", err)
 		}
 	}
 	cfg := &define.PodConfig{
@@ -168,13 +168,8 @@ func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 	}
 	if cfg.HasInfra {
 		cfg.SharedNamespaces = share
-	} else if req.Share != nil && len(share) > 0 {
-		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "you must have an infra container to share namespaces")
-	}
-	if !cfg.HasInfra && (req.InfraImage != "" || len(req.InfraCommand) > 0 || req.InfraName != "" ||
-		len(req.Publish) > 0 || req.NetworkMode != "" || len(req.ExtraNetworks) > 0 || req.Static.IP+req.Static.IP6+req.Static.MAC != "" ||
-		len(req.DNSServers)+len(req.DNSSearch)+len(req.DNSOptions)+len(req.AddHosts)+len(req.Static.Aliases) > 0 || req.NoHosts || req.HostsFile != "") {
-		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set infra options or network options on a pod without an infra container")
+	} else if err := checkNoInfra(req, share); err != nil {
+		return nil, err
 	}
 	if req.Hostname != "" && cfg.HasInfra && !slices.Contains(share, define.PodNSUTS) {
 		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set hostname when the pod does not share the UTS namespace")
@@ -185,6 +180,40 @@ func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 		DNSServers: req.DNSServers, DNSSearch: req.DNSSearch, DNSOptions: req.DNSOptions, AddHosts: req.AddHosts,
 	}
 	return cfg, nil
+}
+
+// checkNoInfra refuses, in podman's words, what only an infra container
+// could hold; the infra image, command and name are ignored, as podman
+// ignores them.
+func checkNoInfra(req *PodCreateRequest, share []string) error {
+	if req.Share != nil && len(share) > 0 {
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set share(%s) namespaces without an infra container", strings.Join(req.Share, ","))
+	}
+	if len(req.Publish) > 0 {
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "you must have an infra container to publish port bindings to the host")
+	}
+	if req.NetworkMode != "" || len(req.ExtraNetworks) > 0 {
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "NoInfra and network modes cannot be used together")
+	}
+	for _, o := range []struct {
+		name string
+		set  bool
+	}{
+		{"StaticIP", req.Static.IP != "" || req.Static.IP6 != ""},
+		{"StaticMAC", req.Static.MAC != ""},
+		{"DNSServer", len(req.DNSServers) > 0},
+		{"DNSSearch", len(req.DNSSearch) > 0},
+		{"DNSOption", len(req.DNSOptions) > 0},
+		{"HostAdd", len(req.AddHosts) > 0},
+		{"NoManageHosts", req.NoHosts},
+		{"HostsFile", req.HostsFile != ""},
+		{"NetworkAlias", len(req.Static.Aliases) > 0},
+	} {
+		if o.set {
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "NoInfra and %s are mutually exclusive pod options: invalid pod spec", o.name)
+		}
+	}
+	return nil
 }
 
 // parseShare checks --share values; nil is podman's default. A value with

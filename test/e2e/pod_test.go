@@ -103,6 +103,12 @@ func TestPodBadInput(t *testing.T) {
 	if r := p.MustRun("pod", "rm", "-f", "bogus"); r.Out() != "" {
 		t.Fatalf("pod rm -f bogus: %s", r)
 	}
+	p.ExpectEngineError(p.Expect(125, "pod", "create", "--infra=false", "--share", "pid"), "cannot set share(pid) namespaces without an infra container")
+	p.ExpectEngineError(p.Expect(125, "pod", "create", "--infra=false", "-p", "8080:80"), "you must have an infra container to publish port bindings to the host")
+	p.ExpectEngineError(p.Expect(125, "pod", "create", "--name", "bad/name"), "running pod create option: names must match")
+	if r := p.Expect(125, "pod", "inspect", "nosuch"); r.Out() != "[]" || !strings.Contains(r.Stderr, "Error: no such pod nosuch") {
+		t.Fatalf("pod inspect nosuch: %s", r)
+	}
 	if got := p.MustRun("pod", "ps", "-q").Out(); got != "" {
 		t.Fatalf("pods after bad input: %q", got)
 	}
