@@ -350,23 +350,7 @@ func Down(ctx context.Context, rt *engine.Runtime, data []byte, force bool) (*Do
 	if err != nil {
 		return nil, err
 	}
-	var pods, vols []string
-	for _, w := range objs.Workloads {
-		pods = append(pods, w.Name)
-		for _, v := range w.Template.Spec.Volumes {
-			switch vs := v.VolumeSource; {
-			case vs.PersistentVolumeClaim != nil:
-				vols = append(vols, vs.PersistentVolumeClaim.ClaimName)
-			case vs.ConfigMap != nil:
-				vols = append(vols, vs.ConfigMap.Name)
-			case vs.Secret != nil:
-				vols = append(vols, vs.Secret.SecretName)
-			}
-		}
-	}
-	for _, pvc := range objs.PVCs {
-		vols = append(vols, pvc.Name)
-	}
+	pods, vols := downTargets(objs)
 	rep := &DownReport{}
 	for _, name := range pods {
 		p, err := rt.PodStop(ctx, name, nil)
@@ -416,4 +400,25 @@ func Down(ctx context.Context, rt *engine.Runtime, data []byte, force bool) (*Do
 		}
 	}
 	return rep, nil
+}
+
+// downTargets are the pods and the volumes the YAML's objects made.
+func downTargets(objs *Objects) (pods, vols []string) {
+	for _, w := range objs.Workloads {
+		pods = append(pods, w.Name)
+		for _, v := range w.Template.Spec.Volumes {
+			switch vs := v.VolumeSource; {
+			case vs.PersistentVolumeClaim != nil:
+				vols = append(vols, vs.PersistentVolumeClaim.ClaimName)
+			case vs.ConfigMap != nil:
+				vols = append(vols, vs.ConfigMap.Name)
+			case vs.Secret != nil:
+				vols = append(vols, vs.Secret.SecretName)
+			}
+		}
+	}
+	for _, pvc := range objs.PVCs {
+		vols = append(vols, pvc.Name)
+	}
+	return pods, vols
 }
