@@ -260,6 +260,9 @@ type ContainerState struct {
 	// ExecSessions are the container's exec sessions by ID, kept while
 	// they are attached or (exec -d) until the container starts again.
 	ExecSessions map[string]*ExecSession `json:"execSessions,omitempty"`
+	// ImageMounts are the images this run mounted for --mount
+	// type=image, released at cleanup.
+	ImageMounts []string `json:"imageMounts,omitempty"`
 }
 
 // ExecSession is one `exec` into a running container. Its monitor's run

@@ -90,6 +90,9 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 	if err != nil {
 		return nil, err
 	}
+	if err := resolveImageMounts(ctx, images, cfg); err != nil {
+		return nil, err
+	}
 	mergeImageConfig(cfg, req, img, r.confEnv())
 	applySystemdMode(cfg, req)
 	if err := applyHealthCheck(cfg, req, img.Healthcheck); err != nil {

@@ -101,6 +101,7 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 	}
 	failpoint.Hit("remove-after-storage")
 	r.releaseHostMounts(c)
+	r.unmountImages(ctx, c)
 	for _, d := range []string{r.ctrRunDir(id), r.ctrPaths(id).DataDir} {
 		if err := os.RemoveAll(d); err != nil {
 			return fmt.Errorf("removing %s: %w", d, err)
@@ -149,6 +150,7 @@ func (r *Runtime) teardown(ctx context.Context, c *define.Container, mayRun bool
 			return err
 		}
 		r.releaseHostMounts(c)
+		r.unmountImages(ctx, c)
 		if err := images.DeleteContainer(c.Config.ID); err != nil {
 			return fmt.Errorf("removing storage of container %s: %w", c.Config.Name, err)
 		}

@@ -225,6 +225,9 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 	if err := prepareMountOptions(&cfg, paths.RunDir, host); err != nil {
 		return err
 	}
+	if cfg.Mounts, err = r.mountImages(ctx, c, cfg.Mounts); err != nil {
+		return err
+	}
 	s, err := specgen.Generate(&cfg, host)
 	if err != nil {
 		return err
@@ -318,6 +321,7 @@ func (r *Runtime) launchCreated(ctx context.Context, c *define.Container, rt *oc
 		Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
 		NetNS: c.State.NetNS, NetworkStatus: c.State.NetworkStatus,
 		SlirpPID: c.State.SlirpPID, SlirpSubnet: c.State.SlirpSubnet,
+		ImageMounts: c.State.ImageMounts,
 	}
 	if err := r.save(ctx, c); err != nil {
 		_ = rt.Delete(context.WithoutCancel(ctx), id, true)
@@ -376,6 +380,7 @@ func (r *Runtime) runDetached(ctx context.Context, c *define.Container, rt *oci.
 			Mounted: true, Mountpoint: rootfs, RestartCount: c.State.RestartCount,
 			NetNS: c.State.NetNS, NetworkStatus: c.State.NetworkStatus,
 			SlirpPID: c.State.SlirpPID, SlirpSubnet: c.State.SlirpSubnet,
+			ImageMounts: c.State.ImageMounts,
 		}
 		if err := r.save(ctx, c); err != nil {
 			return err
@@ -460,6 +465,7 @@ func (r *Runtime) mountStorage(ctx context.Context, c *define.Container) (string
 // user made with `mount` stay. It is best effort: remove force-unmounts.
 func (r *Runtime) unmountStorage(ctx context.Context, c *define.Container) {
 	r.releaseHostMounts(c)
+	r.unmountImages(ctx, c)
 	if !c.State.Mounted {
 		return
 	}

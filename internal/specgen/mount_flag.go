@@ -19,6 +19,7 @@ var mountKeys = map[string]map[string]bool{
 	"tmpfs":  setOf("tmpfs-size", "tmpfs-mode", "tmpcopyup", "notmpcopyup"),
 	"devpts": setOf("uid", "gid", "mode", "max"),
 	"glob":   setOf("src", "source", "bind-propagation", "bind-nonrecursive", "relabel", "consistency"),
+	"image":  setOf("src", "source"),
 }
 
 var commonMountKeys = setOf("type", "dst", "destination", "target", "ro", "readonly", "rw",
@@ -48,8 +49,9 @@ func setOf(keys ...string) map[string]bool {
 // ParseMount parses a --mount value, "type=TYPE,key=value,...", into the
 // same mount -v or --tmpfs would give, with podman's texts for bad input.
 // The type defaults to volume, as in podman 5. A glob mount is one bind
-// per match (see ExpandGlob). Types image, ramfs and artifact are refused
-// as not implemented yet.
+// per match (see ExpandGlob); an image mount names the image, which the
+// engine resolves. Types ramfs and artifact are refused as not
+// implemented yet.
 func ParseMount(s string) (define.Mount, error) {
 	fields, err := csv.NewReader(strings.NewReader(s)).Read()
 	if err != nil {
@@ -62,8 +64,8 @@ func ParseMount(s string) (define.Mount, error) {
 		}
 	}
 	switch typ {
-	case "bind", "volume", "tmpfs", "devpts", "glob":
-	case "image", "ramfs", "artifact":
+	case "bind", "volume", "tmpfs", "devpts", "glob", "image":
+	case "ramfs", "artifact":
 		return define.Mount{}, fmt.Errorf("mount type %q is not supported yet: %w", typ, errdefs.ErrNotImplemented)
 	default:
 		return define.Mount{}, invalidf("invalid filesystem type %q", typ)
@@ -213,6 +215,17 @@ func finishMount(m define.Mount, recursive bool) (define.Mount, error) {
 	case "devpts":
 		m.Source = "devpts"
 		return m, validateDevptsOptions(m.Options)
+	case "image":
+		if m.Source == "" {
+			return define.Mount{}, invalidf("must set source image for image mounts")
+		}
+		for _, o := range m.Options {
+			if o == "rw" {
+				return define.Mount{}, fmt.Errorf("writable image mounts (rw=true) are not supported yet: %w", errdefs.ErrNotImplemented)
+			}
+		}
+		m.Options = []string{"ro"}
+		return m, nil
 	case "glob":
 		if m.Source == "" {
 			return define.Mount{}, invalidf("must set source for glob mounts")

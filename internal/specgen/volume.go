@@ -224,7 +224,12 @@ func ValidateMount(m define.Mount) error {
 		return err
 	case "devpts":
 		return validateDevptsOptions(m.Options)
+	case "image":
+		if m.Source == "" {
+			return invalidf("must set source image for image mounts")
+		}
+		return nil
 	default:
-		return invalidf("invalid mount type %q: only bind, tmpfs, volume and devpts are supported", m.Type)
+		return invalidf("invalid mount type %q: only bind, tmpfs, volume, devpts and image are supported", m.Type)
 	}
 }

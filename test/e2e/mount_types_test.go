@@ -69,3 +69,27 @@ func mustStatOwner(t *testing.T, path string) string {
 	st := fi.Sys().(*syscall.Stat_t)
 	return fmt.Sprintf("%d:%d", st.Uid, st.Gid)
 }
+
+// --mount type=image: the image's root filesystem, read-only, mounted for
+// the run and released at its cleanup.
+func TestRunMountImage(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	out := p.MustRun("run", "--rm", "--mount", "type=image,source="+Image+",destination=/img", Image, "sh", "-c",
+		"test -x /img/bin/busybox && echo found; touch /img/x 2>/dev/null || echo readonly").Lines()
+	if strings.Join(out, " ") != "found readonly" {
+		t.Errorf("--mount type=image: want the image read-only at /img, got %q", out)
+	}
+	id := p.MustRun("run", "-d", "--mount", "type=image,src="+Image+",dst=/img", Image, "sleep", "100").Out()
+	if got := p.MustRun("image", "mount").Out(); got == "" {
+		t.Error("a running image mount should show in image mount")
+	}
+	if got := p.Inspect(id, "{{range .Mounts}}{{.Type}} {{.Destination}} {{.RW}}{{end}}"); got != "image /img false" {
+		t.Errorf("inspect Mounts: %q", got)
+	}
+	p.MustRun("rm", "-f", "-t", "0", id)
+	if got := p.MustRun("image", "mount").Out(); got != "" {
+		t.Errorf("rm should release the image mount, still mounted: %q", got)
+	}
+	p.ExpectEngineError(p.Run("run", "--rm", "--mount", "type=image,src=nosuchimage,dst=/i", Image, "true"), "nosuchimage")
+}
