@@ -28,7 +28,6 @@ type ctrContext struct {
 	configMaps []v1.ConfigMap
 	secrets    []v1.Secret
 	volumes    map[string]podVolume
-	warnings   []string
 }
 
 // container translates one container of the pod; seen catches a name
@@ -74,7 +73,7 @@ func (x *ctrContext) container(c *v1.Container, seen map[string]bool, restart st
 		return nil, err
 	}
 	if err := livenessProbe(req, c, restart); err != nil {
-		return nil, fmt.Errorf("failed to configure livenessProbe: %w", err)
+		return nil, fmt.Errorf("failed to configure probes: %w", err)
 	}
 	if t := x.spec.TerminationGracePeriodSeconds; t != nil && *t >= 0 {
 		v := uint(*t)
@@ -87,7 +86,6 @@ func (x *ctrContext) container(c *v1.Container, seen map[string]bool, restart st
 		}
 		req.StopSignal = sig
 	}
-	x.warnUnsupported(c)
 	return req, nil
 }
 
@@ -205,17 +203,6 @@ func resources(req *engine.CreateRequest, c *v1.Container) error {
 		req.Resources = res
 	}
 	return nil
-}
-
-func (x *ctrContext) warn(c *v1.Container, msg string) {
-	x.warnings = append(x.warnings, fmt.Sprintf("container %s: %s, ignored", c.Name, msg))
-}
-
-// warnUnsupported names the fields pier reads but cannot honour yet.
-func (x *ctrContext) warnUnsupported(c *v1.Container) {
-	if c.StartupProbe != nil {
-		x.warn(c, "startupProbe is not supported yet")
-	}
 }
 
 var (

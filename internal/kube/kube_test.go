@@ -285,6 +285,10 @@ spec:
         port: web
         path: /healthz
       periodSeconds: 5
+    startupProbe:
+      exec:
+        command: [ready]
+      successThreshold: 2
 `
 	o := mustParse(t, y)
 	p, err := Plan(&o.Workloads[0], o, &Options{})
@@ -306,7 +310,7 @@ spec:
 		hc.Interval.Seconds() != 5 || hc.Retries != 3 || c.HealthOnFailure != "restart" {
 		t.Errorf("healthcheck: %+v on failure %q", hc, c.HealthOnFailure)
 	}
-	if len(p.Warnings) != 0 {
-		t.Errorf("warnings: %q", p.Warnings)
+	if s := c.StartupHealthCheck; s == nil || strings.Join(s.Test, " ") != "CMD ready" || s.Successes != 2 {
+		t.Errorf("startup healthcheck: %+v", s)
 	}
 }

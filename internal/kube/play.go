@@ -95,7 +95,6 @@ func Play(ctx context.Context, rt *engine.Runtime, req *PlayRequest) (*PlayRepor
 		if err != nil {
 			return nil, err
 		}
-		rep.Warnings = append(rep.Warnings, p.Warnings...)
 		plans = append(plans, p)
 	}
 	pvcs := make([]*engine.VolumeCreateRequest, 0, len(objs.PVCs))

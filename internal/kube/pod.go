@@ -87,8 +87,6 @@ type PodPlan struct {
 	HostPaths      []HostPath
 	InitContainers []*engine.CreateRequest
 	Containers     []*engine.CreateRequest
-	// Warnings name what the YAML asks for that pier does not do.
-	Warnings []string
 }
 
 // PVCVolume turns a PersistentVolumeClaim into a volume request; podman's
@@ -164,7 +162,6 @@ func Plan(w *Workload, objs *Objects, opts *Options) (*PodPlan, error) {
 		}
 		plan.Containers = append(plan.Containers, req)
 	}
-	plan.Warnings = ctx.warnings
 	return plan, nil
 }
 

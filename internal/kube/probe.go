@@ -13,22 +13,48 @@ import (
 	"github.com/pier-engine/pier/internal/errdefs"
 )
 
-// livenessProbe becomes the container's healthcheck as podman makes it:
-// exec runs the command, httpGet curls and tcpSocket nc's localhost; with
-// restart policy always or on-failure an unhealthy container is restarted.
+// livenessProbe and startupProbe become the container's healthchecks as
+// podman makes them: exec runs the command, httpGet curls and tcpSocket
+// nc's localhost; a startup probe alone gets an "exit 0" regular check;
+// with restart policy always or on-failure an unhealthy container is
+// restarted.
 func livenessProbe(req *engine.CreateRequest, c *v1.Container, restart string) error {
-	p := c.LivenessProbe
-	if p == nil {
-		return nil
+	for _, p := range []*v1.Probe{c.LivenessProbe, c.StartupProbe} {
+		if p == nil {
+			continue
+		}
+		hc, err := probeHealth(p, c.Ports)
+		if err != nil || hc == nil {
+			return err
+		}
+		if p == c.StartupProbe {
+			if req.HealthCheck == nil {
+				regular := *hc
+				regular.Test = []string{"CMD-SHELL", "exit", "0"}
+				req.HealthCheck = &regular
+			}
+			req.StartupHealthCheck = &define.StartupHealthConfig{HealthConfig: *hc, Successes: int(p.SuccessThreshold)}
+		} else {
+			req.HealthCheck = hc
+		}
+		if restart == "always" || restart == "on-failure" {
+			req.HealthOnFailure = define.HealthActionRestart
+		}
 	}
+	return nil
+}
+
+// probeHealth is one probe as a healthcheck; nil for a probe without a
+// handler.
+func probeHealth(p *v1.Probe, ports []v1.ContainerPort) (*define.HealthConfig, error) {
 	var test []string
 	switch h := p.ProbeHandler; {
 	case h.Exec != nil:
 		test = append([]string{"CMD"}, h.Exec.Command...)
 	case h.HTTPGet != nil:
-		port, err := probePort(h.HTTPGet.Port, c.Ports)
+		port, err := probePort(h.HTTPGet.Port, ports)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		scheme, host, path := "HTTP", "localhost", "/"
 		if h.HTTPGet.Scheme != "" {
@@ -42,9 +68,9 @@ func livenessProbe(req *engine.CreateRequest, c *v1.Container, restart string) e
 		}
 		test = []string{"CMD-SHELL", "curl", "-f", fmt.Sprintf("%s://%s:%d%s", scheme, host, port, path), "||", "exit", "1"}
 	case h.TCPSocket != nil:
-		port, err := probePort(h.TCPSocket.Port, c.Ports)
+		port, err := probePort(h.TCPSocket.Port, ports)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		host := "localhost"
 		if h.TCPSocket.Host != "" {
@@ -52,21 +78,18 @@ func livenessProbe(req *engine.CreateRequest, c *v1.Container, restart string) e
 		}
 		test = []string{"CMD-SHELL", "nc", "-z", "-v", host, fmt.Sprint(port), "||", "exit", "1"}
 	default:
-		return nil
+		return nil, nil
 	}
-	req.HealthCheck = &define.HealthConfig{Test: test,
+	hc := &define.HealthConfig{Test: test,
 		Interval:    secondsOr(p.PeriodSeconds, 10),
-		Retries:     int(max(p.FailureThreshold, 0)),
+		Retries:     int(p.FailureThreshold),
 		Timeout:     secondsOr(p.TimeoutSeconds, 1),
 		StartPeriod: time.Duration(max(p.InitialDelaySeconds, 0)) * time.Second,
 	}
-	if req.HealthCheck.Retries < 1 {
-		req.HealthCheck.Retries = 3
+	if hc.Retries < 1 {
+		hc.Retries = 3
 	}
-	if restart == "always" || restart == "on-failure" {
-		req.HealthOnFailure = define.HealthActionRestart
-	}
-	return nil
+	return hc, nil
 }
 
 func secondsOr(n, def int32) time.Duration {
