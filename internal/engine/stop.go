@@ -50,6 +50,12 @@ func (r *Runtime) stopCtr(ctx context.Context, nameOrID string, timeout *uint) (
 	claim := r.claimCleanup(ctx, c)
 	defer func() { releaseCleanup(claim, err) }()
 	p, err := r.beginStop(ctx, c, timeout, claim)
+	if err == nil {
+		// Recorded when asked (podman records it once the process is
+		// gone, unless its cleanup got there first): it precedes "died"
+		// either way. restart and rm -f record none, as podman.
+		r.ctrEvent(c, events.Stop)
+	}
 	l.Unlock()
 	if err != nil {
 		return err
@@ -182,9 +188,6 @@ func (r *Runtime) beginStop(ctx context.Context, c *define.Container, timeout *u
 	if err := r.save(ctx, c); err != nil {
 		return stopPlan{}, err
 	}
-	// Recorded when asked (podman records it once the process is gone,
-	// unless the cleanup got there first): it precedes "died" either way.
-	r.ctrEvent(c, events.Stop)
 	return p, nil
 }
 

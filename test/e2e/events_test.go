@@ -183,3 +183,19 @@ func TestEventsFromConcurrentProcesses(t *testing.T) {
 		}
 	}
 }
+
+// As podman: stop records "stop" before the exit; restart and rm -f of a
+// running container record none.
+func TestEventsStopOnlyForStop(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "rr", Image, "sleep", "1000")
+	p.MustRun("restart", "-t", "0", "rr")
+	p.MustRun("stop", "-t", "0", "rr")
+	p.MustRun("start", "rr")
+	p.MustRun("rm", "-f", "-t", "0", "rr")
+	got := strings.Join(p.MustRun("events", "--stream=false", "--filter", "container=rr", "--format", "{{.Status}}").Lines(), " ")
+	if want := "create init start restart died init start stop died cleanup init start died remove"; got != want {
+		t.Errorf("events:\n got %s\nwant %s", got, want)
+	}
+}
