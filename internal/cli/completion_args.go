@@ -11,7 +11,7 @@ import (
 // completeArgs gives every command without its own argument completion
 // one derived from its usage line, as podman's commands have: container
 // names (IDs once two characters are typed) for CONTAINER, image names
-// for IMAGE, network and volume names for NETWORK and VOLUME, files for PATH, FILE, COMMAND and ARG, nothing otherwise and
+// for IMAGE, network, volume and pod names for NETWORK, VOLUME and POD, files for PATH, FILE, COMMAND and ARG, nothing otherwise and
 // nothing past the last argument.
 func completeArgs(root *cobra.Command, g *Globals) {
 	var walk func(*cobra.Command)
@@ -56,6 +56,8 @@ func argCompletion(g *Globals, words []string) cobra.CompletionFunc {
 			return networkNames(cmd, g, toComplete), cobra.ShellCompDirectiveNoFileComp
 		case strings.Contains(w, "VOLUME"):
 			return volumeNames(cmd, g, toComplete), cobra.ShellCompDirectiveNoFileComp
+		case strings.Contains(w, "POD"):
+			return podNames(cmd, g, toComplete), cobra.ShellCompDirectiveNoFileComp
 		}
 		for _, k := range []string{"PATH", "FILE", "COMMAND", "ARG", "CONTEXT", "URI"} {
 			if strings.Contains(w, k) {

@@ -295,3 +295,23 @@ func matchName(name, v string) bool {
 	}
 	return re.MatchString(name)
 }
+
+// podNames completes pod names starting with prefix.
+func podNames(cmd *cobra.Command, g *Globals, prefix string) []string {
+	g.cmd = cmd
+	rt, err := g.Engine(cmd.Context())
+	if err != nil {
+		return nil
+	}
+	pods, err := rt.Pods(cmd.Context())
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, p := range pods {
+		if strings.HasPrefix(p.Pod.Config.Name, prefix) {
+			out = append(out, p.Pod.Config.Name)
+		}
+	}
+	return out
+}

@@ -46,6 +46,9 @@ func TestPodSharedNamespaces(t *testing.T) {
 	if got := p.MustRun("pod", "inspect", "--format", "{{.Name}} {{.State}} {{.NumContainers}} {{.SharedNamespaces}}", "web").Out(); got != "web Running 2 [ipc net uts]" {
 		t.Fatalf("pod inspect: %q", got)
 	}
+	if got := p.MustRun("__completeNoDesc", "pod", "stop", "w").Lines(); len(got) == 0 || got[0] != "web" {
+		t.Fatalf("pod name completion: %q", got)
+	}
 }
 
 // pod rm refuses a pod with a running container; with -f it removes the
