@@ -7,8 +7,8 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
-	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/events"
+	"github.com/pier-engine/pier/internal/failpoint"
 )
 
 // PodRemoveOptions mirror `pod rm` flags.
