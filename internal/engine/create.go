@@ -287,13 +287,18 @@ func (r *Runtime) applyTypedValues(cfg *define.ContainerConfig, req *CreateReque
 	if err != nil {
 		return fmt.Errorf("containers.conf default_ulimits: %w", err)
 	}
+	rl = specgen.ClampRlimits(rl)
+	canRaise := hasCapSysResource()
 	for _, l := range req.Ulimits {
 		if err := specgen.ValidateRlimit(l); err != nil {
 			return err
 		}
+		if err := specgen.CheckRlimitAllowed(l, canRaise); err != nil {
+			return err
+		}
 		rl = replaceRlimit(rl, l)
 	}
-	cfg.Rlimits = specgen.ClampRlimits(rl)
+	cfg.Rlimits = rl
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/moby/sys/capability"
+
 	spec "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -126,4 +128,14 @@ func mergeBlockIO(old, n *spec.LinuxBlockIO) *spec.LinuxBlockIO {
 		out.ThrottleWriteIOPSDevice = n.ThrottleWriteIOPSDevice
 	}
 	return &out
+}
+
+// hasCapSysResource reports whether pier may raise hard rlimits for its
+// containers (CAP_SYS_RESOURCE in its effective set).
+func hasCapSysResource() bool {
+	c, err := capability.NewPid2(0)
+	if err != nil || c.Load() != nil {
+		return false
+	}
+	return c.Get(capability.EFFECTIVE, capability.CAP_SYS_RESOURCE)
 }

@@ -181,3 +181,23 @@ func FormatUlimit(l spec.POSIXRlimit) string {
 	}
 	return strings.ToLower(strings.TrimPrefix(l.Type, "RLIMIT_")) + "=" + v(l.Soft) + ":" + v(l.Hard)
 }
+
+// CheckRlimitAllowed refuses a --ulimit whose hard limit is above pier's
+// own when pier lacks CAP_SYS_RESOURCE to raise it: runc would fail the
+// start with "operation not permitted"; this says so at create, naming
+// the limit. Defaults are clamped instead (ClampRlimits).
+func CheckRlimitAllowed(l spec.POSIXRlimit, canRaise bool) error {
+	name := strings.ToLower(strings.TrimPrefix(l.Type, "RLIMIT_"))
+	res, ok := rlimitResources[name]
+	if !ok || canRaise {
+		return nil
+	}
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(res, &rl); err != nil {
+		return nil
+	}
+	if l.Hard > rl.Max {
+		return invalidf("ulimit %s: hard limit %d is above the engine's own hard limit %d, which it cannot raise without CAP_SYS_RESOURCE", name, l.Hard, rl.Max)
+	}
+	return nil
+}

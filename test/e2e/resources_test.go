@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"os"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -84,4 +87,43 @@ func TestUpdateRunning(t *testing.T) {
 	p.ExpectEngineError(p.Run("update", "--memory", "1k", id), "minimum memory limit allowed is 6MB")
 	r = p.Run("update", "--cpus", "1", "nosuchctr")
 	p.ExpectEngineError(r, "nosuchctr")
+}
+
+// --ulimit: a value the engine may give is set; a hard limit above the
+// engine's own, which it cannot raise, is refused at create with a clear
+// message instead of failing in the runtime.
+func TestRunUlimitHardLimit(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	if got := p.MustRun("run", "--rm", "--ulimit", "nofile=100:200", Image, "sh", "-c", "ulimit -Sn; ulimit -Hn").Lines(); strings.Join(got, " ") != "100 200" {
+		t.Errorf("--ulimit nofile=100:200: %q", got)
+	}
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		t.Fatal(err)
+	}
+	if rl.Max == ^uint64(0) || os.Geteuid() == 0 && hasCapResource() {
+		t.Skip("this engine may raise any nofile limit")
+	}
+	above := strconv.FormatUint(rl.Max+1, 10)
+	p.ExpectEngineError(p.Run("run", "--rm", "--ulimit", "nofile="+above+":"+above, Image, "true"), "hard limit "+above+" is above the engine's own hard limit")
+	if ids := p.PsIDs(); len(ids) != 0 {
+		t.Errorf("a refused --ulimit created %v", ids)
+	}
+}
+
+// hasCapResource reads CAP_SYS_RESOURCE (24) from the test's own
+// effective set.
+func hasCapResource() bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapEff:"); ok {
+			n, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return n&(1<<24) != 0
+		}
+	}
+	return false
 }
