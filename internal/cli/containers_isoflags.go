@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/spf13/pflag"
+	"tags.cncf.io/container-device-interface/pkg/parser"
 
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/specgen"
@@ -14,7 +15,7 @@ type isolationFlags struct {
 	subuidname, subgidname, systemd    string
 	uidmap, gidmap, groupAdd           []string
 	capAdd, capDrop, devices, devRules []string
-	secrets                            []string
+	secrets, gpus                      []string
 	privileged                         bool
 }
 
@@ -35,6 +36,7 @@ func (o *isolationFlags) add(f *pflag.FlagSet) {
 	f.StringArrayVar(&o.devices, "device", nil, "Add a host device to the container")
 	f.StringSliceVar(&o.devRules, "device-cgroup-rule", nil, "Add a rule to the cgroup allowed devices list")
 	f.StringArrayVar(&o.secrets, "secret", nil, "Add secret to container")
+	f.StringSliceVar(&o.gpus, "gpus", nil, "GPU devices to add to the container ('all' to pass all GPUs)")
 	f.StringVar(&o.systemd, "systemd", "true", `Run container in systemd mode ("true"|"false"|"always")`)
 }
 
@@ -49,7 +51,15 @@ func (o *isolationFlags) apply(req *engine.IsolationRequest) error {
 		GroupAdd: o.groupAdd, Privileged: o.privileged, CapAdd: o.capAdd, CapDrop: o.capDrop,
 		Systemd: o.systemd,
 	}
+	for _, g := range o.gpus {
+		// podman's --gpus: NVIDIA's CDI devices.
+		req.CDIDevices = append(req.CDIDevices, "nvidia.com/gpu="+g)
+	}
 	for _, d := range o.devices {
+		if parser.IsQualifiedName(d) {
+			req.CDIDevices = append(req.CDIDevices, d)
+			continue
+		}
 		dev, err := specgen.ParseDevice(d)
 		if err != nil {
 			return err

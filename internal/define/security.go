@@ -14,6 +14,9 @@ type Security struct {
 	// its cgroup rule; DeviceRules are --device-cgroup-rule's.
 	Devices     []Device                 `json:"devices,omitempty"`
 	DeviceRules []spec.LinuxDeviceCgroup `json:"deviceRules,omitempty"`
+	// CDIDevices are --device's CDI names (vendor.com/class=name) and
+	// --gpus's, resolved through the CDI spec directories at start.
+	CDIDevices []string `json:"cdiDevices,omitempty"`
 	// Systemd is --systemd: "true" (the default: on when the command is
 	// systemd or init), "false" or "always".
 	Systemd string `json:"systemd,omitempty"`

@@ -69,6 +69,9 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 	if err := r.resolveSecrets(cfg); err != nil {
 		return nil, err
 	}
+	if err := r.checkCDIDevices(cfg); err != nil {
+		return nil, err
+	}
 	// A container that could never start is not created: check the
 	// runtime and the monitor up front.
 	if _, err := r.findRuntime(cfg.Runtime); err != nil {

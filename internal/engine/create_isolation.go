@@ -36,6 +36,9 @@ type IsolationRequest struct {
 	Systemd                         string
 	// Secrets are --secret's (see specgen.ParseSecret); they must exist.
 	Secrets []define.ContainerSecret
+	// CDIDevices are CDI device names (--device vendor.com/class=name,
+	// --gpus).
+	CDIDevices []string
 	// Mask and Unmask are --security-opt mask= and unmask= paths
 	// (absolute; unmask also "ALL").
 	Mask, Unmask []string
@@ -178,6 +181,7 @@ func applyPrivileges(cfg *define.ContainerConfig, req *IsolationRequest) error {
 	cfg.Mask, cfg.Unmask = slices.Clone(req.Mask), slices.Clone(req.Unmask)
 	cfg.Secrets = slices.Clone(req.Secrets)
 	cfg.Devices = slices.Clone(req.Devices)
+	cfg.CDIDevices = slices.Clone(req.CDIDevices)
 	cfg.DeviceRules = slices.Clone(req.DeviceRules)
 	switch req.Systemd {
 	case "", "true", "false", "always":

@@ -239,6 +239,9 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 	}
 	s.Mounts = append(s.Mounts, secMounts...)
 	s.Process.Env = append(s.Process.Env, secEnv...)
+	if err := r.injectCDIDevices(s, c); err != nil {
+		return err
+	}
 	if err := r.applyHooks(ctx, s, c); err != nil {
 		return err
 	}
