@@ -129,69 +129,108 @@ type launch struct {
 	listening   func(monitorPID int) error
 }
 
+// syncEvent is one message of the sync pipe, or its end (with the read
+// error, nil at EOF). One ordered channel: with a second one for the end,
+// select could see the end first while the monitor's last message (its
+// PID, sent just before it closes the pipe) still waited in the first.
+type syncEvent struct {
+	m   syncMsg
+	end bool
+	err error
+}
+
+// readerStarted lets a test hold await back until the monitor's reply and
+// the pipe's end have both been read, the interleaving a loaded machine
+// produces.
+var readerStarted = func() {}
+
 // await reads the sync pipe until the monitor reports the create's outcome.
 func (l *launch) await(ctx context.Context, r *os.File) (pid int, err error) {
-	msgs := make(chan syncMsg, 8) // never blocks the reader: at most 3 messages
-	readErr := make(chan error, 1)
+	events := make(chan syncEvent, 8) // never blocks the reader: at most 3 messages and the end
 	go func() {
 		sc := bufio.NewScanner(r)
 		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
 			var m syncMsg
 			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-				readErr <- fmt.Errorf("malformed message %q: %w", sc.Bytes(), err)
+				events <- syncEvent{end: true, err: fmt.Errorf("malformed message %q: %w", sc.Bytes(), err)}
 				return
 			}
-			msgs <- m
+			events <- syncEvent{m: m}
 		}
-		readErr <- sc.Err()
+		events <- syncEvent{end: true, err: sc.Err()}
 	}()
+	readerStarted()
 	for {
+		var ev syncEvent
 		select {
 		case <-ctx.Done():
 			return 0, l.abort(ctx, fmt.Errorf("waiting for the monitor of %s: %w", l.cfg.ID, ctx.Err()))
-		case err := <-readErr:
-			if err == nil {
-				err = errors.New("it exited without a reply")
-				select {
-				case werr := <-l.waited:
-					if werr != nil {
-						err = fmt.Errorf("it failed: %w", werr)
-					}
-				case <-time.After(5 * time.Second): // a loaded machine reaps late
-				}
-				if l.cfg.ErrorLog != "" {
-					err = fmt.Errorf("%w (its errors go to %s)", err, l.cfg.ErrorLog)
-				}
-			}
-			return 0, l.abort(ctx, fmt.Errorf("monitor %s for container %s: %w", l.monitorPath, l.cfg.ID, err))
-		case m := <-msgs:
-			switch {
-			case m.Listening && l.cfg.WaitAttach && l.att == nil:
-				if l.listening != nil {
-					if err := l.listening(l.pgid); err != nil {
-						return 0, l.abort(ctx, err)
-					}
-				}
-				if l.att, err = DialAttach(ctx, l.cfg.RunDir); err != nil {
-					return 0, l.abort(ctx, fmt.Errorf("attaching to container %s: %w", l.cfg.ID, err))
-				}
-				l.att.cleans = l.cfg.FirstClientCleans
-			case m.PID > 0:
-				return m.PID, nil
-			case m.Error != "" || m.RuntimeErr != "":
-				// The monitor cleans up and exits after an error; wait for
-				// that (its end of the pipe closes) so none is left behind.
-				select {
-				case <-readErr:
-				case <-time.After(10 * time.Second):
-					_ = syscall.Kill(-l.pgid, syscall.SIGKILL)
-				case <-ctx.Done():
-					_ = syscall.Kill(-l.pgid, syscall.SIGKILL)
-				}
-				return 0, l.failure(m)
-			}
+		case ev = <-events:
 		}
+		if ev.end {
+			return 0, l.abort(ctx, fmt.Errorf("monitor %s for container %s: %w", l.monitorPath, l.cfg.ID, l.endError(ev.err)))
+		}
+		m := ev.m
+		switch {
+		case m.Listening && l.cfg.WaitAttach && l.att == nil:
+			if l.listening != nil {
+				if err := l.listening(l.pgid); err != nil {
+					return 0, l.abort(ctx, err)
+				}
+			}
+			if l.att, err = DialAttach(ctx, l.cfg.RunDir); err != nil {
+				return 0, l.abort(ctx, fmt.Errorf("attaching to container %s: %w", l.cfg.ID, err))
+			}
+			l.att.cleans = l.cfg.FirstClientCleans
+		case m.PID > 0:
+			return m.PID, nil
+		case m.Error != "" || m.RuntimeErr != "":
+			// The monitor cleans up and exits after an error; wait for
+			// that (its end of the pipe closes) so none is left behind.
+			l.awaitEnd(ctx, events)
+			return 0, l.failure(m)
+		}
+	}
+}
+
+// endError explains a sync pipe that ended before the monitor's reply.
+func (l *launch) endError(err error) error {
+	if err != nil {
+		return err
+	}
+	err = errors.New("it exited without a reply")
+	select {
+	case werr := <-l.waited:
+		if werr != nil {
+			err = fmt.Errorf("it failed: %w", werr)
+		}
+	case <-time.After(5 * time.Second): // a loaded machine reaps late
+	}
+	if l.cfg.ErrorLog != "" {
+		err = fmt.Errorf("%w (its errors go to %s)", err, l.cfg.ErrorLog)
+	}
+	return err
+}
+
+// awaitEnd waits for the monitor to close the pipe, killing it if it
+// takes too long or the caller gives up.
+func (l *launch) awaitEnd(ctx context.Context, events <-chan syncEvent) {
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-events:
+			if !ev.end {
+				continue
+			}
+			return
+		case <-timeout:
+		case <-ctx.Done():
+		}
+		if l.pgid > 0 {
+			_ = syscall.Kill(-l.pgid, syscall.SIGKILL)
+		}
+		return
 	}
 }
 
@@ -219,7 +258,9 @@ func (l *launch) failure(m syncMsg) error {
 // abort kills the monitor's whole process group and removes whatever the
 // runtime's create got to make.
 func (l *launch) abort(ctx context.Context, err error) error {
-	_ = syscall.Kill(-l.pgid, syscall.SIGKILL)
+	if l.pgid > 0 { // -0 would be our own process group
+		_ = syscall.Kill(-l.pgid, syscall.SIGKILL)
+	}
 	if l.cfg.ExecProcess != "" {
 		return err // the container is not the session's to delete
 	}
