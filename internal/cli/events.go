@@ -76,7 +76,7 @@ func eventPrinter(w io.Writer, f string, changed, truncate bool) (func(*events.E
 		}, nil
 	}
 	if changed {
-		tmpl, err := format.Compile(f)
+		tmpl, err := format.Compile("events", f)
 		if err != nil {
 			return nil, err
 		}

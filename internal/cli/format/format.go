@@ -277,6 +277,17 @@ func IsTerminal(f any) bool {
 
 // Compile parses a user template to run once per object as it comes
 // (podman's report.OriginUnknown: `events --format`), ending in a newline.
-func Compile(f string) (*template.Template, error) {
-	return parseEscaped(withNewline(escapes.Replace(f)), f)
+// name is the template's in error messages (podman names it after the
+// command: "template: events:1:2: ...").
+func Compile(name, f string) (*template.Template, error) {
+	newT := func() *template.Template { return template.New(name).Funcs(Funcs()) }
+	t, err := newT().Parse(withNewline(escapes.Replace(f)))
+	if err != nil {
+		// As parseEscaped: a "\n" inside an action was the template's own.
+		if t, rawErr := newT().Parse(f); rawErr == nil {
+			return t, nil
+		}
+		return nil, err
+	}
+	return t, nil
 }
