@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	units "github.com/docker/go-units"
 	spec "github.com/opencontainers/runtime-spec/specs-go"
@@ -175,6 +176,7 @@ func (o *limitFlags) blockIO() (*spec.LinuxBlockIO, error) {
 // cgroup lives and its /dev/shm size and OOM score.
 type cgroupFlags struct {
 	cgroupParent, cgroups, shmSize string
+	cgroupConf                     []string
 	oomScoreAdj                    int
 	set                            func(string) bool
 }
@@ -182,6 +184,7 @@ type cgroupFlags struct {
 func (o *cgroupFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&o.cgroupParent, "cgroup-parent", "", "Optional parent cgroup for the container")
 	f.StringVar(&o.cgroups, "cgroups", "enabled", `control container cgroup configuration ("enabled"|"disabled"|"no-conmon"|"split")`)
+	f.StringSliceVar(&o.cgroupConf, "cgroup-conf", nil, "Configure cgroup v2 (key=value)")
 	f.StringVar(&o.shmSize, "shm-size", "65536k", "Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 	f.IntVar(&o.oomScoreAdj, "oom-score-adj", 0, "Tune the host's OOM preferences (-1000 to 1000)")
 	o.set = f.Changed
@@ -189,6 +192,16 @@ func (o *cgroupFlags) add(f *pflag.FlagSet) {
 
 func (o *cgroupFlags) apply(req *engine.LimitsRequest) error {
 	req.CgroupParent, req.Cgroups = o.cgroupParent, o.cgroups
+	for _, kv := range o.cgroupConf {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("--cgroup-conf must be formatted KEY=VALUE: %q", kv)
+		}
+		if req.CgroupConf == nil {
+			req.CgroupConf = map[string]string{}
+		}
+		req.CgroupConf[k] = v
+	}
 	if o.set("shm-size") {
 		n, err := units.RAMInBytes(o.shmSize)
 		if err != nil {

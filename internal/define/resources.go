@@ -14,4 +14,6 @@ type Limits struct {
 	// CgroupsMode is --cgroups: "" or "enabled", or "no-conmon" (the
 	// monitor is never in the container's cgroup with pier anyway).
 	CgroupsMode string `json:"cgroupsMode,omitempty"`
+	// CgroupConf are cgroup v2 files and values (--cgroup-conf).
+	CgroupConf map[string]string `json:"cgroupConf,omitempty"`
 }

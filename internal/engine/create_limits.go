@@ -2,9 +2,11 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 
 	"github.com/moby/sys/capability"
+	"golang.org/x/sys/unix"
 
 	spec "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -20,6 +22,8 @@ type LimitsRequest struct {
 	Cgroups      string // "", "enabled", "no-conmon"; "disabled" and "split" are refused
 	ShmSize      *int64
 	OOMScoreAdj  *int
+	// CgroupConf are --cgroup-conf's cgroup v2 files and values.
+	CgroupConf map[string]string
 }
 
 // applyLimits checks and stores the request's limits beyond memory.
@@ -28,8 +32,11 @@ func applyLimits(cfg *define.ContainerConfig, req *CreateRequest) error {
 	switch l.Cgroups {
 	case "", "enabled", "no-conmon":
 		cfg.CgroupsMode = l.Cgroups
-	case "disabled", "split":
-		return fmt.Errorf("--cgroups=%s is not supported: pier runs runc on cgroupfs, where every container has its cgroup: %w", l.Cgroups, errdefs.ErrNotImplemented)
+	case "disabled":
+		// podman's text for runc, which cannot run without cgroups.
+		return errdefs.New(errdefs.ErrInvalidArgument, fmt.Sprintf("requested OCI runtime %s is not compatible with NoCgroups: invalid argument", cfg.Runtime))
+	case "split":
+		return fmt.Errorf("--cgroups=split needs systemd, which pier does not use: %w", errdefs.ErrNotImplemented)
 	default:
 		return errdefs.New(errdefs.ErrInvalidArgument, fmt.Sprintf("running container create option: invalid cgroup mode %q: invalid argument", l.Cgroups))
 	}
@@ -52,8 +59,21 @@ func applyLimits(cfg *define.ContainerConfig, req *CreateRequest) error {
 		n := *l.OOMScoreAdj
 		cfg.OOMScoreAdj = &n
 	}
+	if len(l.CgroupConf) > 0 {
+		if !cgroupV2() {
+			return errdefs.New(errdefs.ErrInvalidArgument, "cannot use --cgroup-conf without cgroup v2")
+		}
+		cfg.CgroupConf = maps.Clone(l.CgroupConf)
+	}
 	setLimits(cfg, req.Resources)
 	return nil
+}
+
+// cgroupV2 reports whether the host has the unified cgroup hierarchy
+// alone.
+func cgroupV2() bool {
+	var st unix.Statfs_t
+	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
 }
 
 // setLimits stores the CPU, block IO and pids limits of res (memory is

@@ -73,6 +73,9 @@ func inspectIsolation(d *define.InspectContainerData, cfg *define.ContainerConfi
 // limits, and devices are named by their /dev path.
 func inspectLimits(h *define.InspectContainerHostConfig, cfg *define.ContainerConfig) {
 	h.CgroupParent = cfg.CgroupParent
+	if len(cfg.CgroupConf) > 0 {
+		h.CgroupConf = cfg.CgroupConf
+	}
 	if m := cfg.Memory; m != nil {
 		if m.Swappiness != nil {
 			h.MemorySwappiness = int64(*m.Swappiness)

@@ -214,6 +214,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 				Pids:    pidsLimit(c.PidsLimit),
 				CPU:     c.CPU,
 				BlockIO: c.BlockIO,
+				Unified: maps.Clone(c.CgroupConf),
 			},
 			Sysctl:        maps.Clone(c.Sysctls),
 			CgroupsPath:   h.CgroupsPath,

@@ -127,3 +127,20 @@ func hasCapResource() bool {
 	}
 	return false
 }
+
+// --cgroups and --cgroup-conf as podman refuses them with runc on a
+// cgroup v1 host.
+func TestRunCgroupsFlags(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.ExpectEngineError(p.Run("run", "--rm", "--cgroups=disabled", Image, "true"), "requested OCI runtime runc is not compatible with NoCgroups")
+	p.ExpectEngineError(p.Run("run", "--rm", "--cgroups=bogus", Image, "true"), `invalid cgroup mode "bogus"`)
+	if got := p.MustRun("run", "--rm", "--cgroups=no-conmon", Image, "echo", "ok").Out(); got != "ok" {
+		t.Errorf("--cgroups=no-conmon: %q", got)
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs("/sys/fs/cgroup", &st); err == nil && st.Type == 0x63677270 {
+		t.Skip("cgroup v2 host: --cgroup-conf is allowed")
+	}
+	p.ExpectEngineError(p.Run("run", "--rm", "--cgroup-conf", "memory.high=1000000", Image, "true"), "cannot use --cgroup-conf without cgroup v2")
+}
