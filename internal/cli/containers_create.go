@@ -300,6 +300,9 @@ func (o *createOpts) confDefaults(cmd *cobra.Command, conf *config.Config) {
 		o.httpProxy = conf.Containers.HTTPProxy
 	}
 	ct := conf.Containers
+	if conf.Common != nil {
+		o.iso.confDefaults(f, &conf.Common.Containers)
+	}
 	if !f.Changed("env-host") {
 		o.run.envHost = ct.EnvHost
 	}

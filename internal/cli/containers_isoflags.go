@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/spf13/pflag"
+	cconfig "go.podman.io/common/pkg/config"
 	"tags.cncf.io/container-device-interface/pkg/parser"
 
 	"github.com/pier-engine/pier/internal/engine"
@@ -81,4 +82,30 @@ func (o *isolationFlags) apply(req *engine.IsolationRequest) error {
 		req.DeviceRules = append(req.DeviceRules, rule)
 	}
 	return nil
+}
+
+// confDefaults takes containers.conf's namespace modes, privileged and
+// devices as the flags' defaults, as podman does. A mode equal to
+// podman's built-in default stays unset, so that inspect and cgroup v1
+// hosts (where podman ignores the default cgroupns "private") behave as
+// podman's.
+func (o *isolationFlags) confDefaults(f *pflag.FlagSet, ct *cconfig.ContainersConfig) {
+	for _, d := range []struct {
+		flag, conf, dflt string
+		dst              *string
+	}{
+		{"ipc", ct.IPCNS, "shareable", &o.ipc},
+		{"pid", ct.PidNS, "private", &o.pid},
+		{"uts", ct.UTSNS, "private", &o.uts},
+		{"cgroupns", ct.CgroupNS, "private", &o.cgroupns},
+		{"userns", ct.UserNS, "host", &o.userns},
+	} {
+		if !f.Changed(d.flag) && d.conf != "" && d.conf != d.dflt {
+			*d.dst = d.conf
+		}
+	}
+	if !f.Changed("privileged") {
+		o.privileged = ct.Privileged
+	}
+	o.devices = append(ct.Devices.Get(), o.devices...)
 }

@@ -208,3 +208,18 @@ func TestRunDevice(t *testing.T) {
 		t.Errorf("a bad device created %v", ids)
 	}
 }
+
+// containers.conf's ipcns, pidns and devices are the flags' defaults; a
+// flag still wins.
+func TestRunConfNamespaces(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.WriteConf("[containers]\nipcns = \"host\"\npidns = \"host\"\ndevices = [\"/dev/fuse\"]\n")
+	out := p.MustRun("run", "--rm", Image, "sh", "-c", "readlink /proc/self/ns/ipc; readlink /proc/self/ns/pid; test -c /dev/fuse && echo fuse").Lines()
+	if len(out) != 3 || out[0] != hostNS(t, "ipc") || out[1] != hostNS(t, "pid") || out[2] != "fuse" {
+		t.Errorf("containers.conf ipcns/pidns host and devices: %q", out)
+	}
+	if got := p.MustRun("run", "--rm", "--pid", "private", Image, "readlink", "/proc/self/ns/pid").Out(); got == hostNS(t, "pid") {
+		t.Error("--pid private should win over containers.conf's pidns")
+	}
+}
