@@ -124,11 +124,19 @@ mkdir -p "$bundle/rootfs" "$bundle/files"
 tar -xf "$work/busybox.tar" -C "$bundle/rootfs" || die "extracting the rootfs"
 eng pier run -d --network none --name specsrc "$IMG" sleep 100 >/dev/null 2>"$work/err" || die "pier run -d: $(cat "$work/err")"
 specdir=$work/pier/run/pier/containers/$(eng pier inspect --format '{{.Id}}' specsrc)
-cp "$specdir"/config.json "$work/spec.json" && cp "$specdir"/{hostname,hosts,resolv.conf} "$bundle/files/" ||
-	die "copying pier's bundle from $specdir"
+# The files pier bind-mounts from the run dir (which ones depends on the
+# network mode); its /dev/shm, a host tmpfs pier mounts per container,
+# becomes the runtime's own tmpfs.
+cp "$specdir"/config.json "$work/spec.json" || die "copying pier's bundle from $specdir"
+for f in hostname hosts resolv.conf .containerenv; do
+	[ ! -e "$specdir/$f" ] || cp "$specdir/$f" "$bundle/files/" || die "copying $f from $specdir"
+done
 eng pier rm -f -t 0 specsrc >/dev/null 2>&1
 jq --arg f "$bundle/files" '.root.path = "rootfs" | .process.args = ["true"] | .linux.cgroupsPath = "/pier-bench-floor" |
-	.mounts |= map(if .type == "bind" and (.source | test("/containers/")) then .source = ($f + "/" + (.source | split("/") | last)) else . end)' \
+	.mounts |= map(if .type == "bind" and (.source | test("/containers/")) then .source = ($f + "/" + (.source | split("/") | last))
+		elif .type == "bind" and .destination == "/dev/shm" then {destination: "/dev/shm", type: "tmpfs", source: "shm",
+			options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]}
+		else . end)' \
 	"$work/spec.json" >"$bundle/config.json" || die "writing the floor's config.json"
 floor() { "$RUNC" --root "$work/runc-floor" run --bundle "$bundle" "floor$1"; }
 floor 0 >/dev/null 2>"$work/err" || die "runc run of the floor bundle: $(cat "$work/err")"
