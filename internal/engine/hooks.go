@@ -30,7 +30,9 @@ func (r *Runtime) applyHooks(ctx context.Context, s *rspec.Spec, c *define.Conta
 		return fmt.Errorf("matching OCI hooks for container %s: %w", c.Config.Name, err)
 	}
 	if pre := ext["precreate"]; len(pre) > 0 {
-		hookErr, err := hooksexec.RuntimeConfigFilter(ctx, pre, s, hooksexec.DefaultPostKillTimeout)
+		hookErr, err := hooksexec.RuntimeConfigFilterWithOptions(ctx, hooksexec.RuntimeConfigFilterOptions{
+			Hooks: pre, Config: s, PostKillTimeout: hooksexec.DefaultPostKillTimeout,
+		})
 		if err != nil {
 			return fmt.Errorf("running precreate hooks of container %s: %w", c.Config.Name, err)
 		}
