@@ -273,7 +273,7 @@ func (r *Runtime) monitorConfig(ctx context.Context, c *define.Container, rt *oc
 		ID: id, Bundle: runDir, RunDir: runDir, Runtime: *rt,
 		Terminal: c.Config.Terminal, Stdin: c.Config.Stdin,
 		LogDriver: c.Config.LogDriver, LogPath: logPath, LogSizeMax: c.Config.LogSizeMax,
-		ExitCommand: r.exitCommand(id), ErrorLog: r.monitorLog(), Version: version.Version,
+		ExitCommand: r.exitCommand(id), ExitEnv: failpoint.Env(), ErrorLog: r.monitorLog(), Version: version.Version,
 		PreserveFDs:    int(c.Config.PreserveFDs),
 		MonitorPidFile: c.Config.MonitorPidFile, PidFile: c.Config.PidFile,
 		Timeout: c.Config.Timeout,

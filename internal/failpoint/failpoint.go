@@ -9,7 +9,20 @@ import (
 	"syscall"
 )
 
-var enabled = parse(os.Getenv("PIER_FAILPOINT"))
+// Var is the environment variable that names the enabled steps.
+const Var = "PIER_FAILPOINT"
+
+var enabled = parse(os.Getenv(Var))
+
+// Env is what hands this process's failpoints to a pier process started
+// on its behalf by a process that must not carry them itself (the
+// monitor's exit command): nil when none is set.
+func Env() []string {
+	if v := os.Getenv(Var); v != "" {
+		return []string{Var + "=" + v}
+	}
+	return nil
+}
 
 func parse(v string) map[string]bool {
 	if v == "" {

@@ -85,6 +85,7 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listeni
 	// exec less per start): it is our child until we exit, then init's (or
 	// the nearest subreaper's), as a double fork would leave it too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Env = withoutTestVars(os.Environ())
 	var errLog *os.File
 	if cfg.LogDriver == LogPassthrough {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -426,4 +427,18 @@ func execVersion(p string) (string, error) {
 		return "", fmt.Errorf("running --version: %w", err)
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// withoutTestVars is the caller's environment without pier's test knobs
+// (PIER_FAILPOINT): like conmon, the monitor knows nothing of them, and a
+// failpoint meant for the CLI must never fire in the monitor or in what it
+// runs; the exit command gets them back through Config.ExitEnv.
+func withoutTestVars(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "PIER_FAILPOINT=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

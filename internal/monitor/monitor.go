@@ -106,6 +106,10 @@ type Config struct {
 	FirstClientCleans bool `json:"firstClientCleans,omitempty"`
 
 	ExitCommand []string `json:"exitCommand,omitempty"` // run after the exit file is written
+	// ExitEnv is added to the exit command's environment: the monitor's
+	// own is the caller's without pier's test variables (PIER_FAILPOINT),
+	// which crash tests still hand to the cleanup through here.
+	ExitEnv []string `json:"exitEnv,omitempty"`
 	// ErrorLog is appended with what goes wrong after the sync pipe is
 	// closed (a failed exit command and its output): the monitor has no
 	// terminal, so this file is where users find it.

@@ -253,6 +253,7 @@ func (s *server) run(syncf *os.File) int {
 		// cleanup is done too, which is what callers that watch the
 		// monitor's PID rely on.
 		cmd := exec.Command(cfg.ExitCommand[0], cfg.ExitCommand[1:]...)
+		cmd.Env = append(os.Environ(), cfg.ExitEnv...)
 		cmd.Dir = "/"
 		if out, err := cmd.CombinedOutput(); err != nil {
 			logf("exit command %v: %v: %s", cfg.ExitCommand, err, bytes.TrimSpace(out))
