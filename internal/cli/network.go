@@ -12,6 +12,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/network"
 )
@@ -101,35 +102,16 @@ type networkRow struct {
 }
 
 func networkLsCmd(g *Globals) *cobra.Command {
-	var tmpl string
-	var filters []string
-	var quiet, noHeading bool
-	cmd := &cobra.Command{
-		Use:     "ls [options]",
-		Aliases: []string{"list"},
-		Short:   "List networks",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, fm, err := g.engineWithFilters(cmd.Context(), filters)
-			if err != nil {
-				return err
-			}
-			nets, err := rt.NetworkList(cmd.Context(), fm)
-			if err != nil {
-				return err
-			}
-			return printNetworks(g, nets, tmpl, quiet, noHeading)
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&tmpl, "format", "", "Pretty-print networks to JSON or using a Go template")
-	f.StringArrayVarP(&filters, "filter", "f", nil, "Provide filter values (e.g. 'name=podman')")
-	f.BoolVarP(&quiet, "quiet", "q", false, "display only names")
-	f.BoolVar(&noHeading, "noheading", false, "Do not print headers")
-	return cmd
+	return objectLsCmd(g, lsText{
+		short:  "List networks",
+		format: "Pretty-print networks to JSON or using a Go template",
+		filter: "Provide filter values (e.g. 'name=podman')",
+		quiet:  "display only names",
+	}, (*engine.Runtime).NetworkList, printNetworks)
 }
 
-func printNetworks(g *Globals, nets []types.Network, tmpl string, quiet, noHeading bool) error {
+func printNetworks(g *Globals, nets []types.Network, o *lsOpts) error {
+	tmpl, quiet, noHeading := o.format, o.quiet, o.noHeading
 	if format.IsJSON(tmpl) {
 		if nets == nil {
 			nets = []types.Network{}

@@ -91,48 +91,34 @@ type secretRow struct {
 }
 
 func secretLsCmd(g *Globals) *cobra.Command {
-	var tmpl string
-	var filters []string
-	var quiet, noHeading bool
-	cmd := &cobra.Command{
-		Use:     "ls [options]",
-		Aliases: []string{"list"},
-		Short:   "List secrets",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, fm, err := g.engineWithFilters(cmd.Context(), filters)
-			if err != nil {
-				return err
-			}
-			secs, err := rt.SecretList(cmd.Context(), fm)
-			if err != nil {
-				return err
-			}
-			if quiet {
-				for _, s := range secs {
-					fmt.Fprintln(g.Stdout, s.ID)
-				}
-				return nil
-			}
-			rows := make([]any, 0, len(secs))
-			now := time.Now()
-			for _, s := range secs {
-				rows = append(rows, secretRow{ID: s.ID, Name: s.Spec.Name, Driver: s.Spec.Driver.Name, Labels: s.Spec.Labels,
-					CreatedAt: format.HumanAgo(now, s.CreatedAt), UpdatedAt: format.HumanAgo(now, s.UpdatedAt)})
-			}
-			if tmpl == "" {
-				tmpl = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.CreatedAt}}\t{{.UpdatedAt}}"
-			}
-			headers := format.Headers(secretRow{}, map[string]string{"CreatedAt": "CREATED", "UpdatedAt": "UPDATED"})
-			return format.Template(g.Stdout, tmpl, headers, rows, noHeading)
-		},
+	return objectLsCmd(g, lsText{
+		short:          "List secrets",
+		format:         "Format secret output using Go template",
+		filter:         "Filter secret output",
+		quiet:          "Print secret IDs only",
+		noHeadingShort: "n",
+	}, (*engine.Runtime).SecretList, printSecrets)
+}
+
+func printSecrets(g *Globals, secs []*define.InspectSecret, o *lsOpts) error {
+	if o.quiet {
+		for _, s := range secs {
+			fmt.Fprintln(g.Stdout, s.ID)
+		}
+		return nil
 	}
-	f := cmd.Flags()
-	f.StringArrayVarP(&filters, "filter", "f", nil, "Filter secret output")
-	f.StringVar(&tmpl, "format", "", "Format secret output using Go template")
-	f.BoolVarP(&noHeading, "noheading", "n", false, "Do not print headers")
-	f.BoolVarP(&quiet, "quiet", "q", false, "Print secret IDs only")
-	return cmd
+	rows := make([]any, 0, len(secs))
+	now := time.Now()
+	for _, s := range secs {
+		rows = append(rows, secretRow{ID: s.ID, Name: s.Spec.Name, Driver: s.Spec.Driver.Name, Labels: s.Spec.Labels,
+			CreatedAt: format.HumanAgo(now, s.CreatedAt), UpdatedAt: format.HumanAgo(now, s.UpdatedAt)})
+	}
+	tmpl := o.format
+	if tmpl == "" {
+		tmpl = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.CreatedAt}}\t{{.UpdatedAt}}"
+	}
+	headers := format.Headers(secretRow{}, map[string]string{"CreatedAt": "CREATED", "UpdatedAt": "UPDATED"})
+	return format.Template(g.Stdout, tmpl, headers, rows, o.noHeading)
 }
 
 func secretInspectCmd(g *Globals) *cobra.Command {

@@ -57,35 +57,17 @@ func volumeCreateCmd(g *Globals) *cobra.Command {
 }
 
 func volumeLsCmd(g *Globals) *cobra.Command {
-	var tmpl string
-	var filters []string
-	var quiet, noHeading bool
-	cmd := &cobra.Command{
-		Use:     "ls [options]",
-		Aliases: []string{"list"},
-		Short:   "List volumes",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, fm, err := g.engineWithFilters(cmd.Context(), filters)
-			if err != nil {
-				return err
-			}
-			vols, err := rt.VolumeList(cmd.Context(), fm)
-			if err != nil {
-				return err
-			}
-			return printVolumes(g, vols, tmpl, quiet, noHeading)
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&tmpl, "format", "", "Format volume output using Go template")
-	f.StringArrayVarP(&filters, "filter", "f", nil, "Filter volume output")
-	f.BoolVarP(&quiet, "quiet", "q", false, "Print volume output in quiet mode")
-	f.BoolVarP(&noHeading, "noheading", "n", false, "Do not print headers")
-	return cmd
+	return objectLsCmd(g, lsText{
+		short:          "List volumes",
+		format:         "Format volume output using Go template",
+		filter:         "Filter volume output",
+		quiet:          "Print volume output in quiet mode",
+		noHeadingShort: "n",
+	}, (*engine.Runtime).VolumeList, printVolumes)
 }
 
-func printVolumes(g *Globals, vols []*engine.VolumeReport, tmpl string, quiet, noHeading bool) error {
+func printVolumes(g *Globals, vols []*engine.VolumeReport, o *lsOpts) error {
+	tmpl, quiet, noHeading := o.format, o.quiet, o.noHeading
 	if format.IsJSON(tmpl) {
 		return format.JSON(g.Stdout, vols, "  ")
 	}
