@@ -116,3 +116,19 @@ func systemResetCmd(g *Globals) *cobra.Command {
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
 	return cmd
 }
+
+func systemRenumberCmd(g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "renumber",
+		Short: "Migrate lock numbers",
+		Long:  "Migrate lock numbers to handle a change in maximum number of locks.\nMandatory after the number of locks in containers.conf is changed.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rt, err := g.Engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return rt.Renumber(cmd.Context())
+		},
+	}
+}

@@ -73,6 +73,7 @@ func (r *Runtime) Build(ctx context.Context, req BuildRequest) (string, error) {
 	}()
 	select {
 	case res := <-done:
+		r.buildEvent(res.id)
 		return res.id, buildError(res.err)
 	case <-ctx.Done():
 		killBuildSteps(rt.Args[1])

@@ -110,18 +110,25 @@ func (r *Runtime) podEvent(s events.Status) func(*define.Pod, error) (*define.Po
 	}
 }
 
-// imageEvent records an image verb; name is what podman reports (the
-// reference or path the user gave, or the name untagged).
-func (r *Runtime) imageEvent(id, name string, s events.Status) {
-	e := events.NewEvent(events.Image, s)
-	e.ID, e.Name = id, name
-	r.writeEvent(e)
-}
-
 // volumeEvent records a volume verb.
 func (r *Runtime) volumeEvent(name string, s events.Status) {
 	e := events.NewEvent(events.Volume, s)
 	e.Name = name
+	r.writeEvent(e)
+}
+
+// secretEvent records a secret verb: podman's carry the secret's ID alone.
+func (r *Runtime) secretEvent(id string, s events.Status) {
+	e := events.NewEvent(events.Secret, s)
+	e.ID = id
+	r.writeEvent(e)
+}
+
+// buildEvent records a finished build as podman does: the new image's ID
+// as the event's name (empty when the build failed), no ID.
+func (r *Runtime) buildEvent(id string) {
+	e := events.NewEvent(events.Image, events.Build)
+	e.Name = id
 	r.writeEvent(e)
 }
 
@@ -133,6 +140,14 @@ func (r *Runtime) networkEvent(id, network, driver string, s events.Status) {
 	if driver != "" {
 		e.Attributes = map[string]string{"driver": driver}
 	}
+	r.writeEvent(e)
+}
+
+// netConnEvent records a container's connect or disconnect: podman's
+// carry the container's ID and name and the network's name.
+func (r *Runtime) netConnEvent(c *define.Container, network string, s events.Status) {
+	e := events.NewEvent(events.Network, s)
+	e.ID, e.Name, e.Network = c.Config.ID, c.Config.Name, network
 	r.writeEvent(e)
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/network"
 )
@@ -80,7 +81,11 @@ func (r *Runtime) NetworkConnect(ctx context.Context, nameOrID, netName string, 
 		nets = map[string]types.PerNetworkOptions{}
 	}
 	nets[n.Name] = opts
-	return r.store.SaveNetworks(ctx, c.Config.ID, nets)
+	if err := r.store.SaveNetworks(ctx, c.Config.ID, nets); err != nil {
+		return err
+	}
+	r.netConnEvent(c, n.Name, events.NetworkConnect)
+	return nil
 }
 
 // connectLive runs netavark for the one new network and records its
@@ -174,7 +179,11 @@ func (r *Runtime) NetworkDisconnect(ctx context.Context, nameOrID, netName strin
 	}
 	nets := maps.Clone(c.Config.Networks)
 	delete(nets, n.Name)
-	return r.store.SaveNetworks(ctx, c.Config.ID, nets)
+	if err := r.store.SaveNetworks(ctx, c.Config.ID, nets); err != nil {
+		return err
+	}
+	r.netConnEvent(c, n.Name, events.NetworkDisconnect)
+	return nil
 }
 
 func (r *Runtime) disconnectLive(ctx context.Context, c *define.Container, n types.Network, opts types.PerNetworkOptions) error {

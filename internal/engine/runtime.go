@@ -181,7 +181,7 @@ func (r *Runtime) Images(ctx context.Context) (*image.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	images.SetEventFunc(r.imageEvent)
+	images.SetEventFunc(r.writeEvent)
 	r.images = images
 	return images, nil
 }

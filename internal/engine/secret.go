@@ -15,6 +15,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // SecretCreateOptions mirror `secret create`'s flags.
@@ -72,6 +73,7 @@ func (r *Runtime) SecretCreate(ctx context.Context, name string, data []byte, o 
 	if err != nil {
 		return "", errdefs.New(errdefs.ErrInvalidArgument, err.Error())
 	}
+	r.secretEvent(id, events.Create)
 	return id, nil
 }
 
@@ -167,6 +169,7 @@ func (r *Runtime) SecretRemove(ctx context.Context, nameOrID string) (string, er
 	if err != nil {
 		return "", noSuchSecret(nameOrID, err)
 	}
+	r.secretEvent(id, events.Remove)
 	return id, nil
 }
 

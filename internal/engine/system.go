@@ -13,6 +13,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/image"
 )
 
@@ -229,5 +230,17 @@ func removeTree(dir string) error {
 	if err := os.RemoveAll(clean); err != nil {
 		return fmt.Errorf("removing %s: %w", clean, err)
 	}
+	return nil
+}
+
+// Renumber is `system renumber`. podman reassigns its numbered locks
+// there; pier's locks are files named after their objects, so nothing
+// needs a new number: it removes the lock files of objects that no longer
+// exist and records podman's renumber event.
+func (r *Runtime) Renumber(ctx context.Context) error {
+	if err := r.CollectGarbage(ctx); err != nil {
+		return fmt.Errorf("renumbering locks: %w", err)
+	}
+	r.writeEvent(events.NewEvent(events.System, events.Renumber))
 	return nil
 }

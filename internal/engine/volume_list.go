@@ -11,6 +11,7 @@ import (
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 type volumeFilter func(v *define.Volume, users int) bool
@@ -144,6 +145,7 @@ func (r *Runtime) VolumePrune(ctx context.Context, filters map[string][]string) 
 			}
 			return removed, err
 		}
+		r.volumeEvent(v.Name, events.Prune)
 		removed = append(removed, v.Name)
 	}
 	return removed, nil

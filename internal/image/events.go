@@ -2,17 +2,32 @@ package image
 
 import "github.com/pier-engine/pier/internal/events"
 
-// EventFunc records an image event: the image's ID and the name podman
-// reports with the verb (the reference, destination or path the user
-// gave, or the name untagged).
-type EventFunc func(id, name string, s events.Status)
+// EventFunc records an image event (the engine's eventer).
+type EventFunc func(e events.Event)
 
-// SetEventFunc makes every image verb of s record its event through fn
-// (the engine's eventer). Unset, nothing is recorded.
+// SetEventFunc makes every image verb of s record its event through fn.
+// Unset, nothing is recorded.
 func (s *Store) SetEventFunc(fn EventFunc) { s.onEvent = fn }
 
+// event records an image verb: the image's ID and the name podman reports
+// with it (the reference, destination or path the user gave, or the name
+// untagged; none for mount and unmount).
 func (s *Store) event(id, name string, st events.Status) {
-	if s.onEvent != nil {
-		s.onEvent(id, name, st)
+	if s.onEvent == nil {
+		return
 	}
+	e := events.NewEvent(events.Image, st)
+	e.ID, e.Name = id, name
+	s.onEvent(e)
+}
+
+// pullErrorEvent records a failed pull as podman's libimage does: the name
+// as the user gave it and the error, no ID.
+func (s *Store) pullErrorEvent(name string, err error) {
+	if s.onEvent == nil || err == nil {
+		return
+	}
+	e := events.NewEvent(events.Image, events.PullError)
+	e.Name, e.Error = name, err.Error()
+	s.onEvent(e)
 }

@@ -8,6 +8,7 @@ import (
 	"go.podman.io/storage"
 
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // MountedImage is an image whose root filesystem is mounted.
@@ -34,6 +35,7 @@ func (s *Store) MountImage(ctx context.Context, ref string) (*MountedImage, erro
 	if err != nil {
 		return nil, fmt.Errorf("mounting image %s: %w", simg.ID, err)
 	}
+	s.event(simg.ID, "", events.Mount)
 	return s.mounted(simg, p), nil
 }
 
@@ -56,6 +58,7 @@ func (s *Store) UnmountImage(ctx context.Context, ref string, force bool) (strin
 	if _, err := s.store.UnmountImage(simg.ID, force); err != nil {
 		return simg.ID, false, fmt.Errorf("unmounting image %s: %w", simg.ID, err)
 	}
+	s.event(simg.ID, "", events.Unmount)
 	return simg.ID, true, nil
 }
 

@@ -66,6 +66,7 @@ func (o PullOptions) report() io.Writer {
 func (s *Store) Pull(ctx context.Context, ref string, o PullOptions) (*Image, error) {
 	imgs, err := s.pull(ctx, ref, o, false)
 	if err != nil {
+		s.pullErrorEvent(ref, err)
 		return nil, err
 	}
 	s.event(imgs[0].ID, ref, events.Pull)
@@ -76,6 +77,7 @@ func (s *Store) Pull(ctx context.Context, ref string, o PullOptions) (*Image, er
 // --all-tags), in the registry's order.
 func (s *Store) PullAllTags(ctx context.Context, ref string, o PullOptions) ([]*Image, error) {
 	imgs, err := s.pull(ctx, ref, o, true)
+	s.pullErrorEvent(ref, err)
 	for _, img := range imgs {
 		s.event(img.ID, ref, events.Pull)
 	}
