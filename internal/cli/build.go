@@ -31,10 +31,17 @@ type buildFlags struct {
 // addBuildCommands adds `build`, `image build` and `buildx build` (podman's
 // alias for docker compatibility).
 func addBuildCommands(root, img *cobra.Command, g *Globals) {
-	buildx := &cobra.Command{Use: "buildx", Short: "Build images using Buildah, as docker buildx", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
-	buildx.AddCommand(buildCmd(g))
-	root.AddCommand(buildCmd(g), buildx)
-	img.AddCommand(buildCmd(g))
+	if g.wants("buildx") {
+		buildx := &cobra.Command{Use: "buildx", Short: "Build images using Buildah, as docker buildx", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
+		buildx.AddCommand(buildCmd(g))
+		root.AddCommand(buildx)
+	}
+	if g.wants("build") {
+		root.AddCommand(buildCmd(g))
+	}
+	if g.wants("image") {
+		img.AddCommand(buildCmd(g))
+	}
 }
 
 func buildCmd(g *Globals) *cobra.Command {

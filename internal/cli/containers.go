@@ -28,27 +28,38 @@ func addContainerCommands(root *cobra.Command, g *Globals) {
 			return cmd.Help()
 		},
 	}
-	shared := []func(*Globals) *cobra.Command{
-		newCreateCommand, newRunCommand, newStartCommand, newStopCommand,
-		newKillCommand, newRestartCommand, newRmCommand, newPsCommand,
-		newLogsCommand, newWaitCommand, newRenameCommand, newAttachCommand, newPortCommand,
-		newExecCommand, newPauseCommand, newUnpauseCommand, newCpCommand, newTopCommand, newStatsCommand, newInitCommand,
-		newUpdateCommand,
+	shared := []namedCommand{
+		{[]string{"create"}, newCreateCommand}, {[]string{"run"}, newRunCommand},
+		{[]string{"start"}, newStartCommand}, {[]string{"stop"}, newStopCommand},
+		{[]string{"kill"}, newKillCommand}, {[]string{"restart"}, newRestartCommand},
+		{[]string{"rm", "remove"}, newRmCommand}, {[]string{"ps"}, newPsCommand},
+		{[]string{"logs"}, newLogsCommand}, {[]string{"wait"}, newWaitCommand},
+		{[]string{"rename"}, newRenameCommand}, {[]string{"attach"}, newAttachCommand},
+		{[]string{"port"}, newPortCommand}, {[]string{"exec"}, newExecCommand},
+		{[]string{"pause"}, newPauseCommand}, {[]string{"unpause"}, newUnpauseCommand},
+		{[]string{"cp"}, newCpCommand}, {[]string{"top"}, newTopCommand},
+		{[]string{"stats"}, newStatsCommand}, {[]string{"init"}, newInitCommand},
+		{[]string{"update"}, newUpdateCommand},
 	}
-	for _, mk := range shared {
-		root.AddCommand(mk(g))
-		ctr.AddCommand(mk(g))
-	}
+	addWanted(root, g, shared)
 	// `container inspect` only knows containers; top-level `inspect`
 	// tries every object type.
-	root.AddCommand(newInspectCommand(g, inspectAll))
+	if g.wants("inspect") {
+		root.AddCommand(newInspectCommand(g, inspectAll))
+	}
+	root.AddCommand(ctr)
+	if !g.wants("container") {
+		return
+	}
+	for _, c := range shared {
+		ctr.AddCommand(c.mk(g))
+	}
 	ctr.AddCommand(newInspectCommand(g, inspectContainer))
 	list := newPsCommand(g)
 	list.Use = "list [options]"
 	list.Aliases = []string{"ls"}
 	ctr.AddCommand(list)
 	ctr.AddCommand(newExistsCommand(g), newPruneCommand(g), newCleanupCommand(g), newRunlabelCommand(g))
-	root.AddCommand(ctr)
 }
 
 // outputErrors prints all errors but the last, which it returns for the

@@ -24,14 +24,21 @@ import (
 func addImageCommands(root *cobra.Command, g *Globals) {
 	img := &cobra.Command{Use: "image", Short: "Manage images", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 	root.AddCommand(img)
+	addWanted(root, g, []namedCommand{
+		{[]string{"images"}, imagesCmd}, {[]string{"rmi"}, rmiCmd}, {[]string{"import"}, importCmd},
+		{[]string{"load"}, loadCmd}, {[]string{"save"}, saveCmd}, {[]string{"tag"}, tagCmd},
+		{[]string{"untag"}, untagCmd},
+	})
+	addBuildCommands(root, img, g)
+	if !g.wants("image") {
+		return
+	}
 	ls := imagesCmd(g)
 	ls.Use, ls.Aliases = "list [options] [IMAGE]", []string{"ls"}
 	rm := rmiCmd(g)
 	rm.Use = "rm [options] IMAGE [IMAGE...]"
 	img.AddCommand(ls, rm, importCmd(g), loadCmd(g), saveCmd(g), tagCmd(g), untagCmd(g),
 		imageInspectCmd(g), imageExistsCmd(g), imagePruneCmd(g), imageTrustCmd(g))
-	root.AddCommand(imagesCmd(g), rmiCmd(g), importCmd(g), loadCmd(g), saveCmd(g), tagCmd(g), untagCmd(g))
-	addBuildCommands(root, img, g)
 }
 
 func importCmd(g *Globals) *cobra.Command {

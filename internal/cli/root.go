@@ -53,6 +53,10 @@ type Globals struct {
 	// CONTAINER_CONNECTION): pier has no remote client, so only help works.
 	remote bool
 
+	// only is the top-level command this process runs, "" for all (see
+	// root_lazy.go).
+	only string
+
 	cmd  *cobra.Command
 	conf *config.Config
 	rt   *engine.Runtime
@@ -172,6 +176,13 @@ func (g *Globals) close() {
 // NewRoot builds the whole command tree for a program called name (podman
 // names itself after argv[0] in usage and errors, and so does pier).
 func NewRoot(name string, g *Globals) *cobra.Command {
+	root := newBareRoot(name, g)
+	addCommands(root, g)
+	return root
+}
+
+// newBareRoot is the root command with its flags and no subcommands.
+func newBareRoot(name string, g *Globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:               name + " [options]",
 		Long:              "Manage containers and images, daemonless",
@@ -186,6 +197,11 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nSee '%s --help'", err, c.CommandPath())
 	})
+	return root
+}
+
+// addCommands adds every command g wants to root.
+func addCommands(root *cobra.Command, g *Globals) {
 	for _, add := range []func(*cobra.Command, *Globals){
 		addContainerCommands,
 		addImageCommands,
@@ -207,7 +223,6 @@ func NewRoot(name string, g *Globals) *cobra.Command {
 	podmanStyle(root)
 	completeFormats(root)
 	completeArgs(root, g)
-	return root
 }
 
 // subcommand is root's direct child called name, nil if there is none:
@@ -284,7 +299,13 @@ func progName() string {
 func Execute(args []string) int {
 	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	g.remote = remoteRequested(args, os.LookupEnv)
-	root := NewRoot(progName(), g)
+	root := newBareRoot(progName(), g)
+	g.only = invokedCommand(root, args)
+	addCommands(root, g)
+	if g.only != "" && !hasChild(root, g.only) {
+		g.only = ""
+		root = NewRoot(progName(), g)
+	}
 	root.SetArgs(args)
 	root.SetOut(g.Stdout)
 	root.SetErr(g.Stderr)
