@@ -36,6 +36,7 @@ type createOpts struct {
 	iso                                                                  isolationFlags
 	lim                                                                  limitFlags
 	cg                                                                   cgroupFlags
+	sb                                                                   sandboxFlags
 }
 
 func (o *createOpts) addFlags(f *pflag.FlagSet) {
@@ -75,6 +76,7 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	o.lim.add(f)
 	o.lim.addCreateOnly(f)
 	o.cg.add(f)
+	o.sb.add(f)
 }
 
 // proxyVars are the host variables --http-proxy copies, as podman does.
@@ -107,6 +109,9 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 		CreateCmd:  os.Args,
 	}
 	o.net.apply(req)
+	if err := o.sb.apply(req); err != nil {
+		return nil, err
+	}
 	if cmd.Flags().Changed("entrypoint") {
 		ep := o.entrypoint
 		req.Entrypoint = &ep
@@ -333,6 +338,9 @@ func (o *createOpts) fullRequest(cmd *cobra.Command, g *Globals, args []string) 
 		return nil, err
 	}
 	if req.Pull, err = o.reg.pullOptions(cmd, g, o.pull, o.quiet); err != nil {
+		return nil, err
+	}
+	if err := o.sb.pullOptions(req.Pull); err != nil {
 		return nil, err
 	}
 	return req, nil

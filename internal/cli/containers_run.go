@@ -23,6 +23,7 @@ func newRunCommand(g *Globals) *cobra.Command {
 	var attach []string
 	var keysFlag string
 	var preserveFDs uint
+	var preserveFD []uint
 	cmd := &cobra.Command{
 		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
 		Short: "Run a command in a new container",
@@ -40,6 +41,9 @@ func newRunCommand(g *Globals) *cobra.Command {
 			if err := engine.CheckInheritedFDs(preserveFDs); err != nil {
 				return err
 			}
+			if err := engine.CheckInheritedFD(preserveFD); err != nil {
+				return err
+			}
 			req, err := o.fullRequest(cmd, g, args) // loads containers.conf first: its errors are podman's exit 1
 			if err != nil {
 				return err
@@ -49,7 +53,7 @@ func newRunCommand(g *Globals) *cobra.Command {
 				// podman's run reports it as a failed start.
 				return errdefs.WithExitCode(errdefs.ExitCannotInvoke, err)
 			}
-			req.AutoRemoveImage, req.PreserveFDs = rmi, preserveFDs
+			req.AutoRemoveImage, req.PreserveFDs, req.Sandbox.PreserveFD = rmi, preserveFDs, preserveFD
 			if o.interactive && o.tty && !term.IsTerminal(os.Stdin.Fd()) {
 				fmt.Fprintln(g.Stderr, "The input device is not a TTY. The --tty and --interactive flags might not work properly")
 			}
@@ -103,6 +107,7 @@ func newRunCommand(g *Globals) *cobra.Command {
 	addDetachKeysFlag(f, &keysFlag)
 	f.BoolVar(&rmi, "rmi", false, "Remove image unless used by other containers, implies --rm")
 	f.UintVar(&preserveFDs, "preserve-fds", 0, "Pass a number of additional file descriptors into the container")
+	f.UintSliceVar(&preserveFD, "preserve-fd", nil, "Pass a file descriptor into the container")
 	return cmd
 }
 

@@ -181,6 +181,7 @@ type ContainerConfig struct {
 	Namespaces
 	Security
 	Limits
+	Sandbox
 
 	// Dependencies are objects the container needs while it exists; the
 	// store refuses to remove them first.

@@ -83,6 +83,9 @@ type CreateRequest struct {
 	Init        bool   // run the command under catatonit (--init)
 	InitPath    string // another init binary (--init-path)
 	PreserveFDs uint   // pass fds 3..3+N-1 of the starting process (run --preserve-fds)
+	// Sandbox are --personality, --rdt-class, --seccomp-policy,
+	// --preserve-fd and --rootfs.
+	Sandbox SandboxRequest
 	// RestartPolicy is "", "no", "on-failure", "always" or
 	// "unless-stopped"; RestartRetries only with on-failure.
 	RestartPolicy  string
@@ -191,6 +194,9 @@ type WaitConditions []define.Status
 // CheckInheritedFDs reports whether this process inherited fds 3..3+n-1,
 // which run --preserve-fds passes to the container, with podman's error.
 func CheckInheritedFDs(n uint) error { return monitor.CheckInheritedFDs(int(n)) }
+
+// CheckInheritedFD is CheckInheritedFDs for run --preserve-fd's list.
+func CheckInheritedFD(fds []uint) error { return monitor.CheckInheritedFD(fdInts(fds)) }
 
 // IsRuntimeError reports whether err is the OCI runtime's own failure.
 func IsRuntimeError(err error) bool {

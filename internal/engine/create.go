@@ -84,12 +84,7 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 	if err != nil {
 		return nil, err
 	}
-	var img *image.Image
-	if req.Pull != nil && req.Pull.Policy != image.PullNever {
-		img, err = images.Pull(ctx, req.Image, *req.Pull)
-	} else {
-		img, err = images.Lookup(ctx, req.Image)
-	}
+	img, err := createImage(ctx, images, req)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +92,9 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	mergeImageConfig(cfg, req, img, r.confEnv())
+	if err := imageSeccomp(cfg, img); err != nil {
+		return nil, err
+	}
 	applySystemdMode(cfg, req)
 	if err := applyHealthCheck(cfg, req, img.Healthcheck); err != nil {
 		return nil, err
@@ -200,7 +198,7 @@ func (r *Runtime) addWithName(ctx context.Context, c *define.Container, random, 
 // configFromRequest checks and converts everything that does not need the
 // image, so bad input is rejected before storage is even opened.
 func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig, error) {
-	if req.Image == "" {
+	if req.Image == "" && req.Sandbox.Rootfs == "" {
 		return nil, fmt.Errorf("an image name is required: %w", errdefs.ErrInvalidArgument)
 	}
 	if req.Name != "" {
@@ -259,6 +257,9 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 		return nil, err
 	}
 	if err := applyLimits(cfg, req); err != nil {
+		return nil, err
+	}
+	if err := applySandbox(cfg, req); err != nil {
 		return nil, err
 	}
 	return cfg, nil

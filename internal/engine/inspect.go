@@ -98,6 +98,7 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		HostConfig:              inspectHostConfig(cfg, f.logPath),
 	}
 	inspectIsolation(d, cfg)
+	d.Rootfs = cfg.Rootfs
 	if cfg.Runtime != "" {
 		d.OCIRuntime = cfg.Runtime // a path stays a path, as in podman
 	}

@@ -151,6 +151,7 @@ func (r *Runtime) teardown(ctx context.Context, c *define.Container, mayRun bool
 		}
 		r.releaseHostMounts(c)
 		r.unmountImages(ctx, c)
+		dropRootfsOverlay(images, c)
 		if err := images.DeleteContainer(c.Config.ID); err != nil {
 			return fmt.Errorf("removing storage of container %s: %w", c.Config.Name, err)
 		}

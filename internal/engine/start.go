@@ -248,7 +248,7 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 	// A privileged container runs without the default profile, as in
 	// podman.
 	if c.Config.Seccomp != "unconfined" && !(c.Config.Privileged && c.Config.Seccomp == "") {
-		if err := specgen.ApplySeccomp(s, c.Config.Seccomp); err != nil {
+		if err := specgen.ApplySeccompProfile(s, c.Config.Seccomp, c.Config.SeccompImageProfile); err != nil {
 			return err
 		}
 	}
@@ -287,7 +287,10 @@ func (r *Runtime) monitorConfig(ctx context.Context, c *define.Container, rt *oc
 			mcfg.HealthCommand = r.healthCommandLine(id)
 		}
 	}
-	if err := monitor.CheckInheritedFDs(mcfg.PreserveFDs); err != nil {
+	if err := preserveFD(mcfg, c.Config.PreserveFD); err != nil {
+		return nil, err
+	}
+	if err := monitor.CheckInheritedFDs(mcfg.PreserveFDs); len(mcfg.PreserveFD) == 0 && err != nil {
 		// run checked them before creating; a later start whose caller
 		// passes none starts the container without them.
 		slog.DebugContext(ctx, "not passing preserved fds", "container", id, "error", err)
@@ -444,6 +447,9 @@ func (r *Runtime) mountStorage(ctx context.Context, c *define.Container) (string
 	if err != nil {
 		return "", err
 	}
+	if c.Config.Rootfs != "" {
+		return r.mountRootfs(ctx, c, images)
+	}
 	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, storageOptions(&c.Config)); err != nil {
 		return "", fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
 	}
@@ -470,6 +476,10 @@ func (r *Runtime) unmountStorage(ctx context.Context, c *define.Container) {
 	r.releaseHostMounts(c)
 	r.unmountImages(ctx, c)
 	if !c.State.Mounted {
+		return
+	}
+	if c.Config.Rootfs != "" {
+		unmountRootfs(c)
 		return
 	}
 	images, err := r.Images(ctx)

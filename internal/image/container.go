@@ -182,3 +182,13 @@ func (s *Store) UnmountOnce(id string, force bool) error {
 	}
 	return nil
 }
+
+// ContainerDir is the container's own directory in storage, removed with
+// it (storage's userdata directory).
+func (s *Store) ContainerDir(id string) (string, error) {
+	dir, err := s.store.ContainerDirectory(id)
+	if err != nil {
+		return "", fmt.Errorf("finding the storage directory of container %s: %w", id, err)
+	}
+	return dir, nil
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	encconfig "github.com/containers/ocicrypt/config"
+	enchelpers "github.com/containers/ocicrypt/helpers"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/directory"
 	"go.podman.io/image/v5/docker"
@@ -48,6 +50,23 @@ type PullOptions struct {
 	// the CLI sets it only when stdin and stdout are terminals. nil
 	// makes enforcing mode fail as podman does without a TTY.
 	Prompt func(candidates []string) (string, error)
+	// DecryptConfig holds the keys for encrypted layers (--decryption-key,
+	// see ParseDecryptionKeys); nil pulls them as they are.
+	DecryptConfig *encconfig.DecryptConfig
+}
+
+// ParseDecryptionKeys turns --decryption-key values (key[:passphrase])
+// into the decrypt configuration of a pull, with podman's text for a key
+// that cannot be read.
+func ParseDecryptionKeys(keys []string) (*encconfig.DecryptConfig, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	cc, err := enchelpers.CreateCryptoConfig(nil, keys)
+	if err != nil {
+		return nil, fmt.Errorf("invalid decryption keys: %w", err)
+	}
+	return encconfig.CombineCryptoConfigs([]encconfig.CryptoConfig{cc}).DecryptConfig, nil
 }
 
 func (o PullOptions) report() io.Writer {
@@ -291,7 +310,7 @@ func (s *Store) pullOne(ctx context.Context, name string, policy PullPolicy, sys
 		var img *Image
 		err = withRetry(ctx, o, func() error {
 			var err error
-			img, err = s.copyIn(ctx, srcRef, cand.String(), sys, rep)
+			img, err = s.copyIn(ctx, srcRef, cand.String(), sys, rep, o.DecryptConfig)
 			return err
 		})
 		if err != nil {
@@ -355,7 +374,8 @@ func remoteDiffers(ctx context.Context, sys *types.SystemContext, ref types.Imag
 // ID) with the signature policy of sys, and returns the stored image.
 // Layers come in parallel (containers/image's default of 6 at a time) and
 // layers already in storage are not fetched again.
-func (s *Store) copyIn(ctx context.Context, src types.ImageReference, destName string, sys *types.SystemContext, rep io.Writer) (*Image, error) {
+// dec decrypts encrypted layers (--decryption-key); nil leaves them.
+func (s *Store) copyIn(ctx context.Context, src types.ImageReference, destName string, sys *types.SystemContext, rep io.Writer, dec *encconfig.DecryptConfig) (*Image, error) {
 	pc, err := signaturePolicy(sys)
 	if err != nil {
 		return nil, err
@@ -383,6 +403,7 @@ func (s *Store) copyIn(ctx context.Context, src types.ImageReference, destName s
 		DestinationCtx:          s.SystemContext(),
 		ImageListSelection:      copy.CopySystemImage,
 		ReportResolvedReference: &resolved,
+		OciDecryptConfig:        dec,
 	})
 	if err != nil {
 		return nil, classifyRegistryError(err)
@@ -481,7 +502,7 @@ func (s *Store) pullFromTransport(ctx context.Context, src types.ImageReference,
 	if len(names) > 0 {
 		first = names[0]
 	}
-	img, err := s.copyIn(ctx, src, first, sys, rep)
+	img, err := s.copyIn(ctx, src, first, sys, rep, o.DecryptConfig)
 	if err != nil {
 		return nil, fmt.Errorf("unable to perform copy: %w", err)
 	}

@@ -77,7 +77,12 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listeni
 		verb = "exec"
 	}
 	cmd := exec.Command(monitorPath, verb, cfg.ID, filepath.Join(cfg.RunDir, configFile))
-	cmd.ExtraFiles = append([]*os.File{w}, preservedFiles(cfg.PreserveFDs)...) // fd 3, then 4..
+	preserved, err := preservedFiles(cfg.PreserveFDs, cfg.PreserveFD)
+	if err != nil {
+		w.Close()
+		return 0, 0, nil, err
+	}
+	cmd.ExtraFiles = append([]*os.File{w}, preserved...) // fd 3, then 4..
 	cmd.Dir = "/"
 	// A new session: the terminal's signals and hangups of the CLI never
 	// reach the monitor or (without a tty) the container. The monitor is
@@ -99,6 +104,11 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listeni
 	}
 	err = cmd.Start()
 	w.Close()
+	for _, f := range preserved {
+		if f.Name() == os.DevNull {
+			f.Close() // the gap fillers are ours; the user's fds stay open
+		}
+	}
 	if errLog != nil {
 		errLog.Close()
 	}
@@ -272,13 +282,35 @@ func (l *launch) abort(ctx context.Context, err error) error {
 }
 
 // preservedFiles are our fds 3..3+n-1, which the caller checked are ours
-// to pass on (inherited, not pier's own).
-func preservedFiles(n int) []*os.File {
+// to pass on (inherited, not pier's own). With only, the fds not in it
+// are /dev/null: the runtime passes a range, and a closed fd in it would
+// fail its exec.
+func preservedFiles(n int, only []int) ([]*os.File, error) {
 	fs := make([]*os.File, 0, n)
 	for fd := 3; fd < 3+n; fd++ {
+		if len(only) > 0 && !slices.Contains(only, fd) {
+			null, err := os.Open(os.DevNull)
+			if err != nil {
+				return nil, fmt.Errorf("opening %s for fd %d: %w", os.DevNull, fd, err)
+			}
+			fs = append(fs, null)
+			continue
+		}
 		fs = append(fs, os.NewFile(uintptr(fd), "preserved-fd-"+strconv.Itoa(fd)))
 	}
-	return fs
+	return fs, nil
+}
+
+// CheckInheritedFD is CheckInheritedFDs for the fds run --preserve-fd
+// names, with podman's text for that flag.
+func CheckInheritedFD(fds []int) error {
+	for _, fd := range fds {
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC != 0 {
+			return errdefs.New(errdefs.ErrInvalidArgument, fmt.Sprintf("file descriptor %d is not available - the preserve-fd option requires that file descriptors must be passed", fd))
+		}
+	}
+	return nil
 }
 
 // CheckInheritedFDs reports the first of fds 3..3+n-1 that this process

@@ -120,6 +120,10 @@ type Config struct {
 	// (as its fds 3..3+N-1); the monitor holds them at 4..4+N-1, after
 	// the sync pipe, until the runtime's create has them.
 	PreserveFDs int `json:"preserveFds,omitempty"`
+	// PreserveFD, when set, are the only fds of 3..3+PreserveFDs-1 passed
+	// on (run --preserve-fd); the others become /dev/null, so the
+	// runtime's fd numbers stay those the user gave.
+	PreserveFD []int `json:"preserveFd,omitempty"`
 	// MonitorPidFile and PidFile, when set, receive the monitor's and the
 	// container's PIDs (podman's --conmon-pidfile and --pidfile).
 	MonitorPidFile string `json:"monitorPidFile,omitempty"`

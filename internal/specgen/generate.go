@@ -232,6 +232,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 	}
 	applyDevices(s, c, h)
 	applySystemd(s, c, h)
+	applySandbox(s, &c.Sandbox)
 	if HasUserNS(c) && h.NetNSPath != "" {
 		// The network namespace belongs to the host's user namespace:
 		// the container's root may not write its sysctls.

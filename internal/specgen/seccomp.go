@@ -44,3 +44,21 @@ func ApplySeccomp(s *spec.Spec, path string) error {
 	s.Linux.Seccomp = p
 	return nil
 }
+
+// ApplySeccompProfile is ApplySeccomp, or with imageProfile (the JSON of
+// an image's io.containers.seccomp.profile label, --seccomp-policy=image)
+// that profile, which wins over the path as in podman.
+func ApplySeccompProfile(s *spec.Spec, path, imageProfile string) error {
+	if imageProfile == "" {
+		return ApplySeccomp(s, path)
+	}
+	p, err := seccomp.LoadProfile(imageProfile, s)
+	if err != nil {
+		return fmt.Errorf("loading seccomp profile failed: %w", err)
+	}
+	if s.Linux == nil {
+		s.Linux = &spec.Linux{}
+	}
+	s.Linux.Seccomp = p
+	return nil
+}

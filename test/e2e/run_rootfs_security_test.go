@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rootfsDir unpacks the test image's rootfs into a directory of its own.
+func rootfsDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "rootfs")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("tar", "-C", dir, "-xf", imageTar).CombinedOutput(); err != nil {
+		t.Fatalf("unpacking the rootfs: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// --rootfs runs from a directory: writes land in it without :O, stay in
+// the container (across restarts) with :O, and rm leaves the directory.
+func TestRunRootfs(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	dir := rootfsDir(t)
+	p.MustRun("run", "--rm", "--rootfs", dir, "touch", "/written")
+	if _, err := os.Stat(filepath.Join(dir, "written")); err != nil {
+		t.Errorf("a write in a --rootfs container should land in the directory: %v", err)
+	}
+
+	p.MustRun("create", "--name", "ov", "--rootfs", dir+":O", "sh", "-c", "cat /o 2>/dev/null; echo x > /o")
+	if got := p.MustRun("start", "-a", "ov").Out(); got != "" {
+		t.Errorf("first run should not see /o, got %q", got)
+	}
+	if got := p.MustRun("start", "-a", "ov").Out(); got != "x" {
+		t.Errorf("second run should see its own write, got %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "o")); !os.IsNotExist(err) {
+		t.Errorf("an :O rootfs must stay untouched, stat /o: %v", err)
+	}
+	if got := p.Inspect("ov", "{{.Rootfs}}|{{.Image}}|{{.ImageName}}"); got != dir+"||" {
+		t.Errorf("inspect Rootfs|Image|ImageName: want %q, got %q", dir+"||", got)
+	}
+	p.MustRun("rm", "ov")
+	if _, err := os.Stat(filepath.Join(dir, "bin", "busybox")); err != nil {
+		t.Errorf("rm must leave the rootfs directory: %v", err)
+	}
+	p.ExpectEngineError(p.Run("create", "--rootfs", dir+"-missing", "true"), "faccessat "+dir+"-missing: no such file or directory")
+}
+
+// ociSpec reads the runtime spec a started container was given.
+func ociSpec(t *testing.T, p *Pier, ctr string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(p.Inspect(ctr, "{{.OCIConfigPath}}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// --personality and --rdt-class reach the spec as given (runc 1.1 here
+// applies neither, and podman 5.8.2 with it runs the container as well).
+func TestRunPersonalityRdt(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "--name", "pr", "--personality", "LINUX32", "--rdt-class", "cos1", Image, "true")
+	linux, _ := ociSpec(t, p, "pr")["linux"].(map[string]any)
+	b, _ := json.Marshal([]any{linux["personality"], linux["intelRdt"]})
+	if want := `[{"domain":"LINUX32"},{"closID":"cos1"}]`; string(b) != want {
+		t.Errorf("spec personality, intelRdt: want %s, got %s", want, b)
+	}
+}
+
+// --seccomp-policy=image takes the profile in the image's label; an image
+// without one, or an unknown policy, is podman's error.
+func TestRunSeccompPolicyImage(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	prof := `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`
+	p.MustRun("import", "-c", "LABEL io.containers.seccomp.profile="+prof, imageTar, "localhost/seccomp-label")
+	r := p.Run("run", "--rm", "--seccomp-policy", "image", "localhost/seccomp-label", "mkdir", "/tmp/d")
+	if r.ExitCode != 1 || !strings.Contains(r.Stderr, "Operation not permitted") {
+		t.Errorf("the image's profile should refuse mkdir: %s", r)
+	}
+	p.MustRun("run", "--rm", "localhost/seccomp-label", "mkdir", "/tmp/d")
+	p.ExpectEngineError(p.Run("create", "--seccomp-policy", "image", Image, "true"), "no seccomp policy defined by image")
+	p.ExpectEngineError(p.Run("create", "--seccomp-policy", "bogus", Image, "true"), `invalid seccomp policy "bogus": valid policies are ["default" "image"]`)
+}
+
+// --preserve-fd passes the named fds at their numbers; the others of the
+// range are not the caller's.
+func TestRunPreserveFD(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	f, err := os.CreateTemp(t.TempDir(), "fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("from fd 4\n")
+	f.Seek(0, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := p.Command(ctx, RunOpts{}, "run", "--rm", "--preserve-fd", "4", Image, "sh", "-c", "cat <&4; readlink /proc/self/fd/3")
+	other, _ := os.Open(os.Args[0])
+	defer other.Close()
+	cmd.ExtraFiles = []*os.File{other, f} // fds 3 and 4
+	out, err := cmd.Output()
+	if got := string(out); err != nil || got != "from fd 4\n/dev/null\n" {
+		t.Errorf("--preserve-fd 4: want fd 4's content and /dev/null at fd 3, got %q (%v)", got, err)
+	}
+	p.ExpectEngineError(p.Run("run", "--rm", "--preserve-fd", "9", Image, "true"), "file descriptor 9 is not available - the preserve-fd option requires that file descriptors must be passed")
+	r := p.Run("run", "--rm", "--preserve-fd", "1", Image, "true")
+	if r.ExitCode != 126 || !strings.Contains(r.Stderr, "cannot preserve FD 1, consider using the passthrough log-driver") {
+		t.Errorf("--preserve-fd 1: want podman's exit 126 and text: %s", r)
+	}
+}
+
+// --decryption-key is read as podman reads it, even when nothing is
+// pulled; --disable-content-trust is accepted and does nothing.
+func TestRunDecryptionKey(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.ExpectEngineError(p.Run("create", "--decryption-key", "/nonexistent.pem", Image, "true"), "invalid decryption keys: open /nonexistent.pem: no such file or directory")
+	key := filepath.Join(t.TempDir(), "key.pem")
+	if out, err := exec.Command("openssl", "genrsa", "-out", key, "2048").CombinedOutput(); err != nil {
+		t.Fatalf("openssl: %v %s", err, out)
+	}
+	if got := p.MustRun("run", "--rm", "--disable-content-trust", "--decryption-key", key, Image, "echo", "ok").Out(); got != "ok" {
+		t.Errorf("want ok, got %q", got)
+	}
+}
