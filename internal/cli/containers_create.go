@@ -337,6 +337,7 @@ func (o *createOpts) fullRequest(cmd *cobra.Command, g *Globals, args []string) 
 	if err != nil {
 		return nil, err
 	}
+	req.SdNotifySocket = g.notifySocket
 	if req.Pull, err = o.reg.pullOptions(cmd, g, o.pull, o.quiet); err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ type runFlags struct {
 	requires                                     []string
 	mem                                          memoryFlags
 	timeout                                      uint
+	sdNotify                                     string
 }
 
 func (o *runFlags) add(f *pflag.FlagSet) {
@@ -49,6 +50,7 @@ func (o *runFlags) add(f *pflag.FlagSet) {
 	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Logging driver options")
 	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security Options")
 	o.mem.add(f)
+	f.StringVar(&o.sdNotify, "sdnotify", "container", `control sd-notify behavior ("container"|"conmon"|"healthy"|"ignore")`)
 	f.UintVar(&o.timeout, "timeout", 0, "Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.")
 }
 
@@ -56,6 +58,7 @@ func (o *runFlags) add(f *pflag.FlagSet) {
 func (o *runFlags) apply(req *engine.CreateRequest) error {
 	req.Replace, req.Init, req.Timezone, req.Timeout = o.replace, o.init, o.tz, o.timeout
 	req.Pod, req.Requires = o.pod, o.requires
+	req.SdNotifyMode = o.sdNotify
 	if o.podIDFile != "" {
 		if o.pod != "" {
 			return errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot specify both --pod and --pod-id-file")

@@ -48,6 +48,10 @@ type Globals struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 
+	// notifySocket is the NOTIFY_SOCKET pier was started with (see
+	// takeNotifySocket).
+	notifySocket string
+
 	// remote is set when the command line or the environment asks for a
 	// podman service (--remote, --url, --connection, CONTAINER_HOST,
 	// CONTAINER_CONNECTION): pier has no remote client, so only help works.
@@ -112,6 +116,7 @@ func (g *Globals) Engine(ctx context.Context) (*engine.Runtime, error) {
 		Explicit:          explicit,
 		GlobalArgs:        g.globalArgs(),
 		EventsBackend:     g.EventsBackend,
+		NotifySocket:      g.notifySocket,
 	})
 	if err != nil {
 		return nil, err
@@ -297,7 +302,7 @@ func progName() string {
 
 // Execute runs pier with args and returns the process exit code.
 func Execute(args []string) int {
-	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, notifySocket: takeNotifySocket()}
 	g.remote = remoteRequested(args, os.LookupEnv)
 	root := newBareRoot(progName(), g)
 	g.only = invokedCommand(root, args)
@@ -320,4 +325,14 @@ func Execute(args []string) int {
 		fmt.Fprintln(g.Stderr, "Error:", err)
 	}
 	return errdefs.ExitCode(err)
+}
+
+// takeNotifySocket returns NOTIFY_SOCKET and removes it from pier's
+// environment, as podman keeps it from conmon and the OCI runtime: runc
+// would otherwise proxy it itself (and its start would wait for READY=1),
+// and nothing else pier runs may talk to the service manager in its name.
+func takeNotifySocket() string {
+	s := os.Getenv("NOTIFY_SOCKET")
+	os.Unsetenv("NOTIFY_SOCKET")
+	return s
 }

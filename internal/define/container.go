@@ -176,6 +176,11 @@ type ContainerConfig struct {
 	// Timeout is --timeout: seconds after which the monitor kills the
 	// container (exit code -1); 0 is none.
 	Timeout uint `json:"timeout,omitempty"`
+	// SdNotifyMode is --sdnotify (container, conmon, healthy, ignore; ""
+	// is container); SdNotifySocket the NOTIFY_SOCKET pier was given at
+	// create, to which the start reports (none with ignore).
+	SdNotifyMode   string `json:"sdNotifyMode,omitempty"`
+	SdNotifySocket string `json:"sdNotifySocket,omitempty"`
 	// Memory is the container's memory cgroup limits, nil without any.
 	Memory *spec.LinuxMemory `json:"memory,omitempty"`
 	Namespaces

@@ -175,6 +175,8 @@ type InspectContainerConfig struct {
 	Umask                      string                   `json:"Umask,omitempty"`
 	Timeout                    uint                     `json:"Timeout"`
 	StopTimeout                uint                     `json:"StopTimeout"`
+	SdNotifyMode               string                   `json:"sdNotifyMode,omitempty"`
+	SdNotifySocket             string                   `json:"sdNotifySocket,omitempty"`
 }
 
 // InspectContainerHostConfig is docker's HostConfig as podman fills it.

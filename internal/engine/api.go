@@ -117,6 +117,9 @@ type CreateRequest struct {
 	HealthOverrides    *define.HealthConfig
 	NoHealthCheck      bool
 	HealthOnFailure    string
+	// SdNotifyMode is --sdnotify; SdNotifySocket the NOTIFY_SOCKET of
+	// the caller's environment (kept unless the mode is ignore).
+	SdNotifyMode, SdNotifySocket string
 	// HealthLogDestination is "local", "events_logger" or an existing
 	// directory; HealthMaxLogCount/Size nil keep podman's defaults.
 	HealthLogDestination                string

@@ -99,6 +99,9 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 	if err := applyHealthCheck(cfg, req, img.Healthcheck); err != nil {
 		return nil, err
 	}
+	if err := applySdNotify(cfg, req); err != nil {
+		return nil, err
+	}
 	addImageVolumes(cfg, img)
 	if err := publishAll(cfg, img); err != nil {
 		return nil, err
@@ -205,6 +208,9 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 		if err := validateName(req.Name); err != nil {
 			return nil, err
 		}
+	}
+	if err := validateSdNotifyMode(req.SdNotifyMode); err != nil {
+		return nil, err
 	}
 	cfg := &define.ContainerConfig{
 		Name:        req.Name,

@@ -188,6 +188,8 @@ func inspectConfig(cfg *define.ContainerConfig) *define.InspectContainerConfig {
 		StopTimeout:                cfg.StopTimeout,
 		Timezone:                   cfg.Timezone,
 		Timeout:                    cfg.Timeout,
+		SdNotifyMode:               cfg.SdNotifyMode,
+		SdNotifySocket:             cfg.SdNotifySocket,
 	}
 }
 

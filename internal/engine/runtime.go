@@ -54,6 +54,11 @@ type Options struct {
 	// EventsBackend overrides containers.conf's events_logger
 	// (--events-backend): file, journald or none.
 	EventsBackend string
+	// NotifySocket is the NOTIFY_SOCKET pier was started with (the CLI
+	// takes it out of the environment, so that neither the OCI runtime
+	// nor the monitor acts on it): a start reports there for containers
+	// created without one.
+	NotifySocket string
 }
 
 // Runtime is one opened engine. It is cheap to open: image storage is only

@@ -40,8 +40,22 @@ func (r *Runtime) Start(ctx context.Context, nameOrID string, opts StartOptions)
 	}
 	att, err := r.startLocked(ctx, c, opts.Attach, opts.ConsoleSize)
 	l.Unlock()
-	if err != nil || att == nil {
+	if err != nil {
 		return nil, err
+	}
+	if c.Config.SdNotifyMode == define.SdNotifyHealthy {
+		// As podman: a detached start returns once the container is
+		// healthy; an attached one streams meanwhile.
+		if att == nil {
+			if err := r.waitHealthyNotify(ctx, c.Config.ID); err != nil {
+				return nil, err
+			}
+		} else {
+			go func() { _ = r.waitHealthyNotify(context.WithoutCancel(ctx), c.Config.ID) }()
+		}
+	}
+	if att == nil {
+		return nil, nil
 	}
 	return &AttachSession{id: c.Config.ID, name: c.Config.Name, conn: att}, nil
 }
@@ -68,6 +82,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 			att, err := r.startCreated(ctx, c, attach)
 			if err == nil {
 				r.ctrEvent(c, events.Start)
+				r.notifyStarted(c)
 			}
 			return att, err
 		}
@@ -87,6 +102,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	if err == nil {
 		r.ctrEvent(c, events.Init)
 		r.ctrEvent(c, events.Start)
+		r.notifyStarted(c)
 		if attach {
 			r.ctrEvent(c, events.Attach)
 		}
@@ -239,6 +255,9 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 	}
 	s.Mounts = append(s.Mounts, secMounts...)
 	s.Process.Env = append(s.Process.Env, secEnv...)
+	if err := addNotifyMount(s, c, paths.RunDir); err != nil {
+		return err
+	}
 	if err := r.injectCDIDevices(s, c); err != nil {
 		return err
 	}
@@ -277,6 +296,9 @@ func (r *Runtime) monitorConfig(ctx context.Context, c *define.Container, rt *oc
 		PreserveFDs:    int(c.Config.PreserveFDs),
 		MonitorPidFile: c.Config.MonitorPidFile, PidFile: c.Config.PidFile,
 		Timeout: c.Config.Timeout,
+	}
+	if proxiesNotify(c) {
+		mcfg.NotifySocket = c.Config.SdNotifySocket
 	}
 	if hasHealthCheck(c) {
 		mcfg.HealthInterval = c.Config.HealthCheck.Interval

@@ -147,6 +147,11 @@ type Config struct {
 	// the container, and it runs as `pier-monitor exec ID CONFIG`, so the
 	// container's stale-monitor check (KillStale) never matches it.
 	ExecProcess string `json:"execProcess,omitempty"`
+	// NotifySocket, when set, is the service manager's NOTIFY_SOCKET: the
+	// monitor binds RunDir/notify/notify.sock (the container's
+	// /run/notify/notify.sock) and relays READY=1 and WATCHDOG=1 from it
+	// there, as conmon's --sdnotify-socket.
+	NotifySocket string `json:"notifySocket,omitempty"`
 }
 
 // File names inside RunDir.

@@ -284,6 +284,11 @@ func (s *server) create(syncf *os.File) (int, error) {
 			s.claimer = s.first
 		}
 	}
+	if cfg.NotifySocket != "" {
+		if err := listenNotify(cfg.RunDir, cfg.NotifySocket); err != nil {
+			return fail(err)
+		}
+	}
 	if cfg.LogDriver == "" || cfg.LogDriver == LogK8sFile {
 		if s.log, err = logs.NewWriter(cfg.LogPath, cfg.LogSizeMax); err != nil {
 			return fail(err)
