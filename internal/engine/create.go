@@ -125,13 +125,19 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	defer l.Unlock()
+	if err := autoUserNS(ctx, images, cfg); err != nil {
+		_ = l.Remove()
+		return nil, err
+	}
 	anon, err := r.attachVolumes(ctx, cfg)
 	if err != nil {
+		dropAutoStorage(images, cfg)
 		_ = l.Remove()
 		return nil, err
 	}
 	c := &define.Container{Config: *cfg, State: define.ContainerState{Status: define.StatusConfigured}}
 	if err := r.addWithName(ctx, c, req.Name == "", req.Replace); err != nil {
+		dropAutoStorage(images, cfg)
 		r.removeVolumes(ctx, anon)
 		_ = l.Remove()
 		return nil, err

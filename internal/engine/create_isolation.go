@@ -115,7 +115,12 @@ func applyUserNS(cfg *define.ContainerConfig, req *IsolationRequest) error {
 		cfg.UserNSMode = ""
 		return nil
 	case define.NSAuto:
-		return fmt.Errorf("--userns=auto is not supported yet: %w", errdefs.ErrNotImplemented)
+		if len(req.UIDMap)+len(req.GIDMap) > 0 || req.SubUIDName != "" || req.SubGIDName != "" {
+			return errdefs.New(errdefs.ErrInvalidArgument, "--userns and --uidmap/--gidmap/--subuidname/--subgidname are mutually exclusive")
+		}
+		// The ranges are storage's to pick, at create (autoUserNS).
+		_, err := parseAutoUserNS(cfg.UserNSMode)
+		return err
 	}
 	if len(req.UIDMap)+len(req.GIDMap) == 0 && req.SubUIDName == "" && req.SubGIDName == "" {
 		if kind == define.NSPrivate {

@@ -25,6 +25,9 @@ type ContainerOptions struct {
 	// UIDMap and GIDMap are the container's user namespace mappings;
 	// storage shifts the rootfs's owners into them. None: the host's IDs.
 	UIDMap, GIDMap []spec.LinuxIDMapping
+	// AutoUserNs has storage pick unused ranges of the auto userns user's
+	// subordinate IDs (--userns=auto); ContainerMappings reads them back.
+	AutoUserNs *storagetypes.AutoUserNsOptions
 }
 
 // idMappings converts the spec's mappings to storage's.
@@ -35,6 +38,9 @@ func (o ContainerOptions) idMappings() storagetypes.IDMappingOptions {
 			out = append(out, idtools.IDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)})
 		}
 		return out
+	}
+	if o.AutoUserNs != nil {
+		return storagetypes.IDMappingOptions{AutoUserNs: true, AutoUserNsOpts: *o.AutoUserNs}
 	}
 	return storagetypes.IDMappingOptions{
 		HostUIDMapping: len(o.UIDMap) == 0, HostGIDMapping: len(o.GIDMap) == 0,
@@ -191,4 +197,21 @@ func (s *Store) ContainerDir(id string) (string, error) {
 		return "", fmt.Errorf("finding the storage directory of container %s: %w", id, err)
 	}
 	return dir, nil
+}
+
+// ContainerMappings are the user namespace mappings of the container's
+// storage (those storage picked for --userns=auto).
+func (s *Store) ContainerMappings(id string) (uids, gids []spec.LinuxIDMapping, err error) {
+	c, err := s.store.Container(id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("looking up storage of container %s: %w", id, err)
+	}
+	conv := func(in []idtools.IDMap) []spec.LinuxIDMapping {
+		out := make([]spec.LinuxIDMapping, 0, len(in))
+		for _, m := range in {
+			out = append(out, spec.LinuxIDMapping{ContainerID: uint32(m.ContainerID), HostID: uint32(m.HostID), Size: uint32(m.Size)})
+		}
+		return out
+	}
+	return conv(c.UIDMap), conv(c.GIDMap), nil
 }

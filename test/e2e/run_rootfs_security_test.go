@@ -140,3 +140,50 @@ func TestRunDecryptionKey(t *testing.T) {
 		t.Errorf("want ok, got %q", got)
 	}
 }
+
+// withSubIDs runs pier in a mount namespace of its own where /etc/subuid
+// and /etc/subgid hold subids, so the host's files stay untouched.
+func withSubIDs(t *testing.T, p *Pier, subids string, args ...string) Result {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "subid")
+	if err := os.WriteFile(f, []byte(subids), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `mount --bind "$1" /etc/subuid && mount --bind "$1" /etc/subgid && shift && exec "$@"`
+	cmd := exec.Command("unshare", append([]string{"-m", "sh", "-c", script, "sh", f, p.Bin}, p.Args(args...)...)...)
+	cmd.Env, cmd.Dir = p.env(nil), p.Dir
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code, _ := exitStatus(cmd, err)
+	return Result{Args: args, Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: code}
+}
+
+// --userns=auto: storage picks unused ranges of the "containers" user's
+// subordinate IDs, per container; without such an entry, podman's error.
+func TestRunUsernsAuto(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	subids := "containers:300000:100000\n"
+	r := withSubIDs(t, p, subids, "run", "--name", "a1", "--userns=auto:size=500", Image, "cat", "/proc/self/uid_map")
+	if got := strings.Fields(r.Stdout); r.ExitCode != 0 || strings.Join(got, " ") != "0 300000 500" {
+		t.Errorf("auto:size=500: want the map 0 300000 500: %s", r)
+	}
+	r = withSubIDs(t, p, subids, "run", "--rm", "--userns=auto:size=100,uidmapping=0:450000:1", Image, "cat", "/proc/self/uid_map")
+	if got := strings.Join(strings.Fields(r.Stdout), " "); r.ExitCode != 0 || got != "1 300500 99 0 450000 1" {
+		t.Errorf("a second container must get the next free range, uid 0 from uidmapping: %s", r)
+	}
+	// The ranges are fixed at create: a restart keeps them.
+	if got := strings.Join(strings.Fields(p.MustRun("start", "-a", "a1").Stdout), " "); got != "0 300000 500" {
+		t.Errorf("restart of a1: want the same map, got %q", got)
+	}
+	r = withSubIDs(t, p, "", "run", "--rm", "--userns=auto", Image, "true")
+	if r.ExitCode != 125 || !strings.Contains(r.Stderr, "Error: creating container storage: not enough unused IDs in user namespace") {
+		t.Errorf("no containers entry: want podman's error: %s", r)
+	}
+	p.ExpectEngineError(p.Run("create", "--userns=auto:foo=1", Image), `unknown option specified: "foo"`)
+	p.ExpectEngineError(p.Run("create", "--userns=auto", "--uidmap", "0:1:1", Image), "mutually exclusive")
+	if ids := p.PsIDs(); len(ids) != 1 {
+		t.Errorf("only a1 should exist, got %v", ids)
+	}
+}
