@@ -23,6 +23,7 @@ type podCreateOpts struct {
 	net                                           netFlags
 	lim                                           limitFlags
 	mem                                           memoryFlags
+	iso                                           podIsoFlags
 }
 
 func podCreateCmd(g *Globals) *cobra.Command {
@@ -74,6 +75,7 @@ func (o *podCreateOpts) add(f *pflag.FlagSet) {
 	f.StringVar(&o.idFile, "pod-id-file", "", "Write the pod ID to the file")
 	f.BoolVar(&req.Replace, "replace", false, "If a pod with the same name exists, replace it")
 	o.net.addPod(f)
+	o.iso.add(f)
 	o.lim.add(f)
 	f.StringVarP(&o.mem.memory, "memory", "m", "", "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 	f.StringVar(&o.mem.swap, "memory-swap", "", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
@@ -107,6 +109,9 @@ func (o *podCreateOpts) request(cmd *cobra.Command, args []string) (*engine.PodC
 		req.Share = []string{o.share}
 	}
 	o.net.applyPod(&req)
+	if err := o.iso.apply(&req); err != nil {
+		return nil, err
+	}
 	req.CreateCmd = os.Args
 	if req.Resources, err = o.mem.resources(); err != nil {
 		return nil, err

@@ -109,7 +109,9 @@ type ContainerConfig struct {
 	// default set; an empty one means none. An empty Umask means 0022.
 	Capabilities []string          `json:"capabilities"`
 	Sysctls      map[string]string `json:"sysctls,omitempty"`
-	Umask        string            `json:"umask,omitempty"`
+	// NoHostname: no /etc/hostname is mounted (--no-hostname).
+	NoHostname bool   `json:"noHostname,omitempty"`
+	Umask      string `json:"umask,omitempty"`
 	// PidsLimit, ShmSize and OOMScoreAdj are fixed at create the same way
 	// (pids_limit, shm_size, oom_score_adj). PidsLimit <= 0 means no
 	// limit; ShmSize 0 means podman's 65536k; a nil OOMScoreAdj leaves the

@@ -36,6 +36,9 @@ const (
 	PodNSUTS    = "uts"
 	PodNSPID    = "pid"
 	PodNSCgroup = "cgroup"
+	// PodNSUser is shared when the infra container has a user namespace
+	// of its own (pod create --userns, --uidmap): members join it.
+	PodNSUser = "user"
 )
 
 // PodConfig is a pod's record; it changes only when the infra container is
@@ -75,6 +78,14 @@ type PodConfig struct {
 	// Infra is what the infra container was created with, shown by
 	// pod inspect.
 	Infra PodInfraConfig `json:"infra"`
+	// NoShareParent (--share-parent=false) leaves members out of the
+	// pod's cgroup: no pod cgroup is made.
+	NoShareParent bool `json:"noShareParent,omitempty"`
+	// Devices and CDIDevices are added to the infra and every member.
+	Devices    []Device `json:"devices,omitempty"`
+	CDIDevices []string `json:"cdiDevices,omitempty"`
+	// NoHostname: neither the infra nor members get /etc/hostname.
+	NoHostname bool `json:"noHostname,omitempty"`
 }
 
 // PodInfraConfig is the network setup the pod's infra container holds for
@@ -93,6 +104,13 @@ type PodInfraConfig struct {
 	MacAddress    string   `json:"macAddress,omitempty"`
 	PidFile       string   `json:"pidFile,omitempty"`
 	ConmonPidFile string   `json:"conmonPidFile,omitempty"`
+	// PIDNS, UTSNS and UserNS are the infra container's modes as given
+	// ("" is podman's private for pid and uts, host for the user
+	// namespace); SecurityOpt its --security-opt values.
+	PIDNS       string   `json:"pidNS,omitempty"`
+	UTSNS       string   `json:"utsNS,omitempty"`
+	UserNS      string   `json:"userNS,omitempty"`
+	SecurityOpt []string `json:"securityOpt,omitempty"`
 }
 
 // Pod is what the state store keeps for one pod; its status is derived

@@ -137,6 +137,12 @@ type CreateRequest struct {
 	// Pod is the pod the container joins (name or ID), or "new:NAME" to
 	// create one with it.
 	Pod string
+	// Sysctls are --sysctl's KEY=VALUE entries, over containers.conf's
+	// default_sysctls; a namespace the container shares with the host
+	// refuses its sysctls.
+	Sysctls []string
+	// NoHostname leaves the image's /etc/hostname (--no-hostname).
+	NoHostname bool
 
 	// infraOf makes the container the infra container of this pod.
 	infraOf *define.Pod

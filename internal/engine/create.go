@@ -268,6 +268,10 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 	if err := r.applyIsolation(cfg, &req.Isolation); err != nil {
 		return nil, err
 	}
+	if err := applySysctls(cfg, req.Sysctls); err != nil {
+		return nil, err
+	}
+	cfg.NoHostname = req.NoHostname
 	if err := applyLimits(cfg, req); err != nil {
 		return nil, err
 	}

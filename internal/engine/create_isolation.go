@@ -241,6 +241,11 @@ func (r *Runtime) resolveNSDeps(ctx context.Context, cfg *define.ContainerConfig
 			}
 		}
 		*f.dest = define.NSContainer + ":" + other.Config.ID
+		if f.typ == spec.UserNamespace {
+			// The joined namespace's mappings: storage gives the rootfs
+			// to those IDs, and the runtime needs them with the path.
+			cfg.UIDMap, cfg.GIDMap = slices.Clone(other.Config.UIDMap), slices.Clone(other.Config.GIDMap)
+		}
 		if !slices.ContainsFunc(cfg.Dependencies, func(d define.Dependency) bool { return d.ID == other.Config.ID }) {
 			cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindContainer, ID: other.Config.ID, Reason: lowerNS(what) + "ns"})
 		}

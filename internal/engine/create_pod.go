@@ -42,7 +42,9 @@ func (r *Runtime) applyPod(ctx context.Context, cfg *define.ContainerConfig, req
 	cfg.IsService = req.isService
 	if p := req.infraOf; p != nil {
 		cfg.Pod, cfg.IsInfra = p.Config.ID, true
-		cfg.CgroupParent = podCgroupPath(&p.Config)
+		if !p.Config.NoShareParent {
+			cfg.CgroupParent = podCgroupPath(&p.Config)
+		}
 		cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindPod, ID: p.Config.ID, Reason: "infra"})
 		return nil
 	}
@@ -55,13 +57,16 @@ func (r *Runtime) applyPod(ctx context.Context, cfg *define.ContainerConfig, req
 	}
 	cfg.Pod = p.Config.ID
 	cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindPod, ID: p.Config.ID, Reason: "pod"})
-	if cfg.CgroupParent == "" {
+	if cfg.CgroupParent == "" && !p.Config.NoShareParent {
 		// Under the pod's cgroup, inside its limits (podman's
 		// --share-parent, on by default).
 		cfg.CgroupParent = podCgroupPath(&p.Config)
 	}
 	if req.RestartPolicy == "" && p.Config.RestartPolicy != "" {
 		cfg.RestartPolicy, cfg.RestartRetries = p.Config.RestartPolicy, p.Config.RestartRetries
+	}
+	if err := r.applyPodIsolation(ctx, cfg, req, p); err != nil {
+		return err
 	}
 	if !p.Config.HasInfra || p.Config.InfraContainerID == "" {
 		return nil

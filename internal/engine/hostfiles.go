@@ -28,7 +28,9 @@ func (r *Runtime) prepareHost(ctx context.Context, c *define.Container, rootfs s
 		ResolvConfPath: paths.ResolvConf,
 		CgroupsPath:    cgroupPath(&c.Config),
 	}
-	if err := os.WriteFile(h.HostnamePath, []byte(hostname+"\n"), 0o644); err != nil {
+	if c.Config.NoHostname {
+		h.HostnamePath = ""
+	} else if err := os.WriteFile(h.HostnamePath, []byte(hostname+"\n"), 0o644); err != nil {
 		return nil, fmt.Errorf("writing hostname: %w", err)
 	}
 	var err error

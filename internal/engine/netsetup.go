@@ -103,6 +103,9 @@ func (r *Runtime) createNetNS(ctx context.Context, c *define.Container) error {
 	// A namespace of this name that the state forgot (a reboot refresh
 	// that was no reboot) goes first.
 	_ = netns.UnmountNS(c.State.NetNS)
+	if pinsUserNS(&c.Config) {
+		return createUserNetNS(c, c.State.NetNS)
+	}
 	ns, err := netns.NewNSAtPath(c.State.NetNS)
 	if err != nil {
 		return fmt.Errorf("creating network namespace for container %s: %w", c.Config.ID, err)
@@ -207,6 +210,9 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
 	failpoint.Hit("network-teardown-before-netns")
 	if err := netns.UnmountNS(c.State.NetNS); err != nil && !errors.Is(err, os.ErrNotExist) {
 		slog.WarnContext(ctx, fmt.Sprintf("removing network namespace of container %s: %v", c.Config.ID, err))
+	}
+	if pinsUserNS(&c.Config) {
+		unpinUserNS(c.Config.ID)
 	}
 	c.State.NetNS, c.State.NetworkStatus = "", nil
 }

@@ -77,6 +77,34 @@ type PodCreateRequest struct {
 	// ServiceContainerID is a service container (CreateServiceContainer)
 	// that runs with the pod.
 	ServiceContainerID string
+	// Isolation is the infra container's: its PID, UTS and user namespace
+	// modes and ID mappings (members join a user namespace it has),
+	// --security-opt mask and unmask paths, and Devices and CDIDevices,
+	// which every member gets too. Other fields must be empty.
+	Isolation IsolationRequest
+	// Security is --security-opt, applied to the infra container as
+	// podman 5 applies it (members keep their own).
+	Security PodSecurity
+	// Sysctls (KEY=VALUE) are set in the infra container's namespaces,
+	// which the members share.
+	Sysctls []string
+	// NoShareParent (--share-parent=false) makes no pod cgroup: members
+	// live under their own cgroup parents.
+	NoShareParent bool
+	// NoHostname gives neither the infra nor members an /etc/hostname.
+	NoHostname bool
+	// InfraMonitorPidFile receives the infra container's monitor PID
+	// (--infra-conmon-pidfile).
+	InfraMonitorPidFile string
+}
+
+// PodSecurity is pod create --security-opt, parsed: Opts as given (pod
+// inspect's security_opt), the others as CreateRequest's fields.
+type PodSecurity struct {
+	Opts            []string
+	NoNewPrivileges bool
+	Seccomp         string
+	LabelDisable    bool
 }
 
 // PodShareDefault is what members share without --share.
@@ -168,6 +196,10 @@ func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 	}
 	if cfg.HasInfra {
 		cfg.SharedNamespaces = share
+		if podHasUserNS(&req.Isolation) {
+			cfg.SharedNamespaces = append(slices.Clone(share), define.PodNSUser)
+			slices.Sort(cfg.SharedNamespaces)
+		}
 	} else if err := checkNoInfra(req, share); err != nil {
 		return nil, err
 	}
@@ -178,7 +210,11 @@ func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 		Image: req.InfraImage, Command: req.InfraCommand, Name: req.InfraName,
 		NetworkMode: req.NetworkMode, Publish: req.Publish,
 		DNSServers: req.DNSServers, DNSSearch: req.DNSSearch, DNSOptions: req.DNSOptions, AddHosts: req.AddHosts,
+		PIDNS: req.Isolation.PID, UTSNS: req.Isolation.UTS, UserNS: req.Isolation.UserNS,
+		SecurityOpt: slices.Clone(req.Security.Opts), ConmonPidFile: req.InfraMonitorPidFile,
 	}
+	cfg.NoShareParent, cfg.NoHostname = req.NoShareParent, req.NoHostname
+	cfg.Devices, cfg.CDIDevices = slices.Clone(req.Isolation.Devices), slices.Clone(req.Isolation.CDIDevices)
 	return cfg, nil
 }
 

@@ -36,6 +36,9 @@ func (r *Runtime) ensurePodCgroup(ctx context.Context, c *define.Container) erro
 	if err != nil {
 		return err
 	}
+	if p.Config.NoShareParent {
+		return nil
+	}
 	m, err := podCgroupManager(&p.Config)
 	if err != nil {
 		return err

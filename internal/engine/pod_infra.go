@@ -121,10 +121,11 @@ func (r *Runtime) createInfra(ctx context.Context, p *define.Pod, req *PodCreate
 		Mounts: slices.Clone(req.Mounts), VolumesFrom: req.VolumesFrom,
 		infraOf: p,
 	}
-	if p.Config.Shares(define.PodNSUTS) {
+	if p.Config.Shares(define.PodNSUTS) && req.Isolation.UTS != define.NSHost {
 		creq.Hostname = p.Config.UTSHostname()
 	}
 	creq.Limits.ShmSize = req.ShmSize
+	infraIsolation(creq, req)
 	if len(req.InfraCommand) > 0 {
 		b, err := json.Marshal(req.InfraCommand)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // PodContainerInfo is one container of a pod in inspect's shape.
@@ -34,7 +35,7 @@ type PodInfraInspect struct {
 	Networks           []string                            `json:"Networks"`
 	NetworkOptions     map[string][]string                 `json:"NetworkOptions"`
 	PidNS              string                              `json:"pid_ns"`
-	Userns             string                              `json:"userns"`
+	UserNS             string                              `json:"userns"`
 	UtsNS              string                              `json:"uts_ns"`
 }
 
@@ -50,7 +51,7 @@ type PodInspectReport struct {
 	Labels           map[string]string  `json:"Labels,omitempty"`
 	CreateCgroup     bool               `json:"CreateCgroup"`
 	CgroupParent     string             `json:"CgroupParent"`
-	CgroupPath       string             `json:"CgroupPath"`
+	CgroupPath       string             `json:"CgroupPath,omitempty"`
 	CreateInfra      bool               `json:"CreateInfra"`
 	InfraContainerID string             `json:"InfraContainerID,omitempty"`
 	InfraConfig      *PodInfraInspect   `json:"InfraConfig,omitempty"`
@@ -58,13 +59,14 @@ type PodInspectReport struct {
 	NumContainers    uint               `json:"NumContainers"`
 	Containers       []PodContainerInfo `json:"Containers"`
 	// The pod cgroup's limits, under podman's JSON names.
-	CPUPeriod   uint64 `json:"cpu_period,omitempty"`
-	CPUQuota    int64  `json:"cpu_quota,omitempty"`
-	CPUSetCPUs  string `json:"cpuset_cpus,omitempty"`
-	CPUSetMems  string `json:"cpuset_mems,omitempty"`
-	MemoryLimit uint64 `json:"memory_limit,omitempty"`
-	MemorySwap  uint64 `json:"memory_swap,omitempty"`
-	LockNumber  uint32 `json:"LockNumber"`
+	CPUPeriod   uint64   `json:"cpu_period,omitempty"`
+	CPUQuota    int64    `json:"cpu_quota,omitempty"`
+	CPUSetCPUs  string   `json:"cpuset_cpus,omitempty"`
+	CPUSetMems  string   `json:"cpuset_mems,omitempty"`
+	MemoryLimit uint64   `json:"memory_limit,omitempty"`
+	MemorySwap  uint64   `json:"memory_swap,omitempty"`
+	SecurityOpt []string `json:"security_opt,omitempty"`
+	LockNumber  uint32   `json:"LockNumber"`
 }
 
 // PodReport is one pod as `pod ps` lists it: the pod, its containers and
@@ -129,11 +131,14 @@ func (r *Runtime) PodInspect(ctx context.Context, nameOrID string) (*PodInspectR
 	out := &PodInspectReport{
 		ID: cfg.ID, Name: cfg.Name, Created: cfg.Created, CreateCommand: cfg.CreateCmd,
 		ExitPolicy: cfg.ExitPolicy, State: rep.Status, Hostname: cfg.Hostname, Labels: cfg.Labels,
-		CreateCgroup: true, CgroupParent: cfg.CgroupParent, CgroupPath: podCgroupPath(cfg),
+		CreateCgroup: !cfg.NoShareParent, CgroupParent: cfg.CgroupParent,
 		CreateInfra: cfg.HasInfra, InfraContainerID: cfg.InfraContainerID,
-		SharedNamespaces: cfg.SharedNamespaces,
-		NumContainers:    uint(len(rep.Containers)),
-		Containers:       []PodContainerInfo{},
+		SharedNamespaces: cfg.SharedNamespaces, SecurityOpt: cfg.Infra.SecurityOpt,
+		NumContainers: uint(len(rep.Containers)),
+		Containers:    []PodContainerInfo{},
+	}
+	if !cfg.NoShareParent {
+		out.CgroupPath = podCgroupPath(cfg)
 	}
 	if res := cfg.Resources; res != nil {
 		if c := res.CPU; c != nil {
@@ -147,6 +152,13 @@ func (r *Runtime) PodInspect(ctx context.Context, nameOrID string) (*PodInspectR
 		out.Containers = append(out.Containers, PodContainerInfo{ID: c.Config.ID, Name: c.Config.Name, State: c.State.Status.String()})
 		if c.Config.IsInfra {
 			out.InfraConfig = infraInspect(c, rep.Networks)
+			out.InfraConfig.PidNS = nsInspect(cfg.Infra.PIDNS, "private")
+			out.InfraConfig.UtsNS = nsInspect(cfg.Infra.UTSNS, "private")
+			out.InfraConfig.UserNS = nsInspect(cfg.Infra.UserNS, "host")
+			if len(c.Config.UIDMap) > 0 {
+				out.InfraConfig.UserNS = "private"
+			}
+			out.InfraConfig.NoManageHostname = cfg.NoHostname
 		}
 	}
 	return out, nil
@@ -159,7 +171,7 @@ func infraInspect(c *define.Container, networks []string) *PodInfraInspect {
 		DNSServer:    c.Config.DNSServers, DNSSearch: c.Config.DNSSearch, DNSOption: c.Config.DNSOptions,
 		HostAdd:  c.Config.AddHosts,
 		Networks: networks,
-		PidNS:    "private", Userns: "host", UtsNS: "private",
+		PidNS:    "private", UserNS: "host", UtsNS: "private",
 	}
 	if in.PortBindings == nil {
 		in.PortBindings = map[string][]define.InspectHostPort{}
@@ -215,4 +227,17 @@ func (r *Runtime) PodContainers(ctx context.Context, nameOrID string) ([]*define
 		return nil, err
 	}
 	return r.podMembers(ctx, p.Config.ID)
+}
+
+// nsInspect is a namespace mode as pod inspect shows it: podman's kind
+// ("host", "private", ...), def when none was given.
+func nsInspect(mode, def string) string {
+	if mode == "" {
+		return def
+	}
+	kind, _ := specgen.SplitNamespace(mode)
+	if kind == define.NSKeepID {
+		return "private"
+	}
+	return kind
 }

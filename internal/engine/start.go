@@ -235,6 +235,9 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 	}
 	cfg := c.Config
 	cfg.Hostname = containerHostname(&c.Config)
+	if p := pinnedUserNS(&c.Config); p != "" {
+		cfg.UserNSMode = define.NSPath + ":" + p
+	}
 	if cfg.Mounts, err = r.prepareVolumes(ctx, c, rootfs); err != nil {
 		return err
 	}

@@ -51,3 +51,12 @@ func sysctlAllowed(k string) bool {
 	}
 	return false
 }
+
+// SysctlNamespace names the namespace a permitted sysctl belongs to, in
+// podman's words for its errors ("Network" or "IPC").
+func SysctlNamespace(name string) string {
+	if strings.HasPrefix(name, "net.") {
+		return "Network"
+	}
+	return "IPC"
+}
