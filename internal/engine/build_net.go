@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"go.podman.io/common/libnetwork/types"
@@ -59,16 +60,20 @@ func (b *buildNetwork) Setup(nsPath string, o types.SetupOptions) (map[string]ty
 			return nil, err
 		}
 		opts := n.PerNetworkOptions
-		if opts.StaticIPs, err = network.Allocate(netw, opts.StaticIPs, used[n.Name]); err != nil {
-			return nil, err
-		}
+		opts.StaticIPs = slices.Clone(opts.StaticIPs)
 		req.Networks = append(req.Networks, network.Attachment{Network: netw, Opts: opts})
 	}
+	ipam := b.r.ipam()
+	if err := ipam.Allocate(o.ContainerID, req.Networks, used); err != nil {
+		return nil, err
+	}
 	if err := b.reserve(o.ContainerID, req); err != nil {
+		_ = ipam.Release(o.ContainerID, req.NetworkNames())
 		return nil, err
 	}
 	status, err := b.r.netDriver().Setup(b.ctx, nsPath, req)
 	if err != nil {
+		_ = ipam.Release(o.ContainerID, req.NetworkNames())
 		_ = os.Remove(b.reservation(o.ContainerID))
 		return nil, fmt.Errorf("setting up network for build container %s: %w", o.ContainerName, err)
 	}
@@ -115,6 +120,9 @@ func (b *buildNetwork) teardown(id, nsPath string) error {
 		return fmt.Errorf("reading build network reservation: %w", err)
 	}
 	err = b.r.netDriver().Teardown(b.ctx, nsPath, res.Req)
+	if rerr := b.r.ipam().Release(id, res.Req.NetworkNames()); rerr != nil && err == nil {
+		err = rerr
+	}
 	if rerr := os.Remove(path); rerr != nil && err == nil {
 		err = rerr
 	}
@@ -146,7 +154,8 @@ func (b *buildNetwork) reserve(id string, req network.SetupRequest) error {
 }
 
 // buildReservations adds the addresses RUN steps hold to used; those of a
-// pier that died before its teardown are dropped.
+// pier that died before its teardown are freed in the IPAM database and
+// dropped.
 func (r *Runtime) buildReservations(used map[string]network.Used) {
 	files, _ := filepath.Glob(filepath.Join(r.runDir, "build-networks", "*.json"))
 	for _, f := range files {
@@ -159,7 +168,9 @@ func (r *Runtime) buildReservations(used map[string]network.Used) {
 			continue
 		}
 		if !proc.Alive(res.Owner, res.OwnerStart) {
-			_ = os.Remove(f)
+			if r.ipam().Release(res.Req.ContainerID, res.Req.NetworkNames()) == nil {
+				_ = os.Remove(f)
+			}
 			continue
 		}
 		req := res.Req

@@ -42,8 +42,17 @@ func TestBuildReservationsDropDeadOwners(t *testing.T) {
 	dead.Wait()
 	stale := write("stale", dead.Process.Pid, deadStart, "10.88.0.6")
 
+	sub, _ := types.ParseCIDR("10.88.0.0/16")
+	withSubnet := types.Network{Name: "podman", Subnets: []types.Subnet{{Subnet: sub}}}
+	if err := r.ipam().Allocate("stale", []network.Attachment{{Network: withSubnet}}, nil); err != nil {
+		t.Fatal(err)
+	}
+
 	used := map[string]network.Used{}
 	r.buildReservations(used)
+	if ips, err := r.ipam().Assigned("stale", "podman"); err != nil || len(ips) != 0 {
+		t.Errorf("a dead build's address should be freed in ipam.db: %v %v", ips, err)
+	}
 	if _, ok := used["podman"]["10.88.0.5"]; !ok {
 		t.Errorf("a live build's address should be used: %v", used)
 	}

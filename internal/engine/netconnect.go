@@ -101,12 +101,14 @@ func (r *Runtime) connectLive(ctx context.Context, c *define.Container, n types.
 	if err != nil {
 		return err
 	}
-	if opts.StaticIPs, err = network.Allocate(n, opts.StaticIPs, used[n.Name]); err != nil {
-		return err
-	}
+	opts.StaticIPs = slices.Clone(opts.StaticIPs)
 	opts.Aliases = append(slices.Clone(opts.Aliases), extraAliases(c)...)
 	req := r.baseRequest(c)
 	req.Networks = []network.Attachment{{Network: n, Opts: opts}}
+	ipam := r.ipam()
+	if err := ipam.Allocate(c.Config.ID, req.Networks, used); err != nil {
+		return err
+	}
 	hostNames := []string{containerHostname(&c.Config), c.Config.Name}
 	old := etchosts.GetNetworkHostEntries(c.State.NetworkStatus, hostNames...)
 	if c.State.NetworkStatus == nil {
@@ -121,6 +123,7 @@ func (r *Runtime) connectLive(ctx context.Context, c *define.Container, n types.
 	status, err := r.netDriver().Setup(ctx, c.State.NetNS, req)
 	if err != nil {
 		_ = r.netDriver().Teardown(ctx, c.State.NetNS, req)
+		_ = ipam.Release(c.Config.ID, []string{n.Name})
 		delete(c.State.NetworkStatus, n.Name)
 		_ = r.save(ctx, c)
 		return fmt.Errorf("connecting container %s to network %s: %w", c.Config.Name, n.Name, err)
@@ -193,6 +196,9 @@ func (r *Runtime) disconnectLive(ctx context.Context, c *define.Container, n typ
 	req := r.baseRequest(c)
 	req.Networks = []network.Attachment{{Network: n, Opts: opts}}
 	if err := r.netDriver().Teardown(ctx, c.State.NetNS, req); err != nil {
+		return fmt.Errorf("disconnecting container %s from network %s: %w", c.Config.Name, n.Name, err)
+	}
+	if err := r.ipam().Release(c.Config.ID, []string{n.Name}); err != nil {
 		return fmt.Errorf("disconnecting container %s from network %s: %w", c.Config.Name, n.Name, err)
 	}
 	delete(c.State.NetworkStatus, n.Name)

@@ -24,11 +24,21 @@ import (
 // podman and `ip netns` keep them.
 const netnsDir = "/run/netns"
 
+func (r *Runtime) netavarkRunDir() string {
+	if r.netRunDir == "" { // a Runtime made by a unit test
+		return filepath.Join(r.runDir, "networks")
+	}
+	return r.netRunDir
+}
+
+// ipam is podman's address database, shared with podman.
+func (r *Runtime) ipam() network.IPAM { return network.IPAMIn(r.netavarkRunDir()) }
+
 func (r *Runtime) netDriver() network.Driver {
 	d := network.Driver{
 		Netavark: "/usr/lib/podman/netavark",
 		Aardvark: "/usr/lib/podman/aardvark-dns",
-		RunDir:   filepath.Join(r.runDir, "networks"),
+		RunDir:   r.netavarkRunDir(),
 	}
 	if c := r.conf.Common; c != nil {
 		if p, err := c.FindHelperBinary("netavark", true); err == nil {
@@ -115,7 +125,8 @@ func (r *Runtime) createNetNS(ctx context.Context, c *define.Container) error {
 }
 
 // setupRequest allocates the container an address on each network (the
-// caller holds the network lock) outside used.
+// caller holds the network lock) in podman's IPAM database, also outside
+// used (addresses pier's states record).
 func (r *Runtime) setupRequest(c *define.Container, used map[string]network.Used) (network.SetupRequest, error) {
 	req := r.baseRequest(c)
 	names := make([]string, 0, len(c.Config.Networks))
@@ -132,18 +143,17 @@ func (r *Runtime) setupRequest(c *define.Container, used map[string]network.Used
 		if opts.InterfaceName == "" {
 			opts.InterfaceName = fmt.Sprintf("eth%d", i)
 		}
-		if opts.StaticIPs, err = network.Allocate(n, opts.StaticIPs, used[name]); err != nil {
-			return req, err
-		}
+		opts.StaticIPs = slices.Clone(opts.StaticIPs)
 		opts.Aliases = append(slices.Clone(opts.Aliases), extraAliases(c)...)
 		req.Networks = append(req.Networks, network.Attachment{Network: n, Opts: opts})
 	}
-	return req, nil
+	return req, r.ipam().Allocate(c.Config.ID, req.Networks, used)
 }
 
 // usedAddresses maps each network to the addresses containers other than
-// self hold on it (pier's IPAM record is the containers' NetworkStatus),
-// and returns the host ports those with a network namespace forward.
+// self hold on it by their NetworkStatus (the IPAM database is the record
+// shared with podman; these also cover containers started before pier
+// used it), and returns the host ports those with a network namespace forward.
 func (r *Runtime) usedAddresses(ctx context.Context, self string) (map[string]network.Used, []types.PortMapping, error) {
 	ctrs, err := r.store.Containers(ctx)
 	if err != nil {
@@ -207,6 +217,9 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
 			}
 		}
 	}
+	if err := r.ipam().Release(c.Config.ID, r.attachedNetworks(c)); err != nil {
+		slog.WarnContext(ctx, fmt.Sprintf("freeing addresses of container %s: %v", c.Config.ID, err))
+	}
 	failpoint.Hit("network-teardown-before-netns")
 	if err := netns.UnmountNS(c.State.NetNS); err != nil && !errors.Is(err, os.ErrNotExist) {
 		slog.WarnContext(ctx, fmt.Sprintf("removing network namespace of container %s: %v", c.Config.ID, err))
@@ -215,6 +228,19 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
 		unpinUserNS(c.Config.ID)
 	}
 	c.State.NetNS, c.State.NetworkStatus = "", nil
+}
+
+// attachedNetworks names the networks c may hold addresses on: its
+// config's and any its status names (a connect that crashed halfway).
+func (r *Runtime) attachedNetworks(c *define.Container) []string {
+	names := slices.Collect(maps.Keys(c.Config.Networks))
+	for name := range c.State.NetworkStatus {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // teardownRequest rebuilds setup's input from the recorded status; a

@@ -186,6 +186,9 @@ func (r *Runtime) NetworkRemove(ctx context.Context, nameOrID string, force bool
 	if err := r.networks().Remove(n); err != nil {
 		return n.Name, err
 	}
+	if err := r.ipam().RemoveNetwork(n.Name); err != nil {
+		return n.Name, err
+	}
 	r.networkEvent(n.ID, n.Name, n.Driver, events.Remove)
 	return n.Name, nil
 }
@@ -217,6 +220,9 @@ func (r *Runtime) NetworkPrune(ctx context.Context, filters map[string][]string)
 			continue
 		}
 		if err := r.networks().Remove(n); err != nil {
+			return removed, err
+		}
+		if err := r.ipam().RemoveNetwork(n.Name); err != nil {
 			return removed, err
 		}
 		removed = append(removed, n.Name)

@@ -21,6 +21,7 @@ import (
 	"github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/lock"
 	"github.com/pier-engine/pier/internal/logging"
+	"github.com/pier-engine/pier/internal/network"
 	"github.com/pier-engine/pier/internal/oci"
 	"github.com/pier-engine/pier/internal/state"
 )
@@ -64,15 +65,18 @@ type Options struct {
 // Runtime is one opened engine. It is cheap to open: image storage is only
 // opened by operations that need it, so `ps` never pays for it.
 type Runtime struct {
-	conf    *config.Config
-	opts    Options
-	paths   state.Paths
-	store   state.Store
-	locks   *lock.Manager
-	runDir  string // <runroot>/pier
-	dataDir string // <graphroot>/pier (or static_dir)
-	selfExe string
-	imgOpts image.Options
+	conf   *config.Config
+	opts   Options
+	paths  state.Paths
+	store  state.Store
+	locks  *lock.Manager
+	runDir string // <runroot>/pier
+	// netRunDir is netavark's config dir (aardvark-dns config, ipam.db):
+	// podman's, so both engines share one IPAM and one aardvark.
+	netRunDir string
+	dataDir   string // <graphroot>/pier (or static_dir)
+	selfExe   string
+	imgOpts   image.Options
 	// Lazily found drivers. Only successes are kept: a long-lived engine
 	// (an API server) must see a storage or monitor fixed after a failure.
 	imgMu   sync.Mutex
@@ -137,6 +141,7 @@ func Open(ctx context.Context, o Options) (*Runtime, error) {
 	r := &Runtime{
 		conf: conf, opts: o, paths: paths, store: store, locks: locks,
 		runDir: runDir, dataDir: dataDir, selfExe: self, imgOpts: imgOpts,
+		netRunDir: network.RunDir(imgOpts.RunRoot),
 	}
 	if err := r.refreshAfterReboot(ctx); err != nil {
 		_ = r.Close()

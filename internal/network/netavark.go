@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -30,6 +31,23 @@ type Driver struct {
 // and podman, and pier engines with different roots, take turns.
 const hostLock = "/run/lock/netavark.lock"
 
+// rootRunDir is podman's netavark config dir as root (libnetwork's
+// netavarkRunDir, fixed, not per --runroot): there is one host network
+// namespace, so every engine on the host shares its ipam.db and aardvark.
+const rootRunDir = "/run/containers/networks"
+
+// RunDir is the netavark config dir podman uses: rootRunDir as root,
+// <runroot>/networks rootless (a namespace of its own per user).
+func RunDir(runRoot string) string {
+	if os.Geteuid() == 0 {
+		return rootRunDir
+	}
+	return filepath.Join(runRoot, "networks")
+}
+
+// IPAMIn is the address database of netavark run dir dir.
+func IPAMIn(dir string) IPAM { return IPAM{Path: filepath.Join(dir, "ipam.db")} }
+
 // Attachment is one network a container joins, with what netavark needs.
 type Attachment struct {
 	Network types.Network
@@ -43,6 +61,15 @@ type SetupRequest struct {
 	Networks      []Attachment
 	Ports         []types.PortMapping
 	DNSServers    []string
+}
+
+// NetworkNames names the request's networks.
+func (r SetupRequest) NetworkNames() []string {
+	names := make([]string, 0, len(r.Networks))
+	for _, a := range r.Networks {
+		names = append(names, a.Network.Name)
+	}
+	return names
 }
 
 // netavarkInput is netavark 1.4's stdin: networks is a map there (newer

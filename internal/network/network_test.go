@@ -1,7 +1,6 @@
 package network
 
 import (
-	"net"
 	"testing"
 
 	"go.podman.io/common/libnetwork/types"
@@ -29,39 +28,6 @@ func TestParsePublish(t *testing.T) {
 	}
 	if got := FormatPorts([]types.PortMapping{{HostPort: 9000, ContainerPort: 90, Range: 2, Protocol: "tcp"}}); got != "0.0.0.0:9000-9001->90-91/tcp" {
 		t.Errorf("FormatPorts: %q", got)
-	}
-}
-
-func TestAllocate(t *testing.T) {
-	sub, _ := types.ParseCIDR("10.9.0.0/29")
-	n := types.Network{Name: "n", Subnets: []types.Subnet{{Subnet: sub, Gateway: net.ParseIP("10.9.0.1")}}}
-	used := Used{"10.9.0.2": "c0"}
-	var got []string
-	for range 4 {
-		ips, err := Allocate(n, nil, used)
-		if err != nil {
-			t.Fatal(err)
-		}
-		used[ips[0].String()] = "c"
-		got = append(got, ips[0].String())
-	}
-	if want := "10.9.0.3 10.9.0.4 10.9.0.5 10.9.0.6"; join(got) != want {
-		t.Fatalf("got %s, want %s", join(got), want)
-	}
-	if _, err := Allocate(n, nil, used); err == nil {
-		t.Fatal("a full subnet gave an address (the broadcast?)")
-	}
-	for ip, want := range map[string]string{
-		"10.9.0.2": "IPAM error: requested ip address 10.9.0.2 is already allocated to container ID c0",
-		"10.9.0.1": "IPAM error: address already in use: requested static IP 10.9.0.1 matches the subnet gateway",
-	} {
-		if _, err := Allocate(n, []net.IP{net.ParseIP(ip)}, used); err == nil || err.Error() != want {
-			t.Errorf("static %s: %v", ip, err)
-		}
-	}
-	delete(used, "10.9.0.4")
-	if ips, err := Allocate(n, []net.IP{net.ParseIP("10.9.0.4")}, used); err != nil || !ips[0].Equal(net.ParseIP("10.9.0.4")) {
-		t.Errorf("free static address: %v %v", ips, err)
 	}
 }
 
