@@ -164,6 +164,7 @@ func (r *Runtime) failStart(ctx context.Context, c *define.Container, err error)
 	c.State.Error = err.Error()
 	c.State.PID, c.State.MonitorPID = 0, 0
 	r.teardownNetwork(ctx, c)
+	r.leaveSharedHosts(ctx, c)
 	r.unmountStorage(ctx, c)
 	_ = r.save(ctx, c)
 	return nil, err

@@ -414,6 +414,7 @@ func (r *Runtime) cleanupLocked(ctx context.Context, c *define.Container) error 
 		}
 	}
 	r.unmountShm(c)
+	r.leaveSharedHosts(ctx, c)
 	c.State.PID, c.State.MonitorPID, c.State.PIDStart, c.State.MonitorStart = 0, 0, 0, 0
 	return r.save(ctx, c)
 }
