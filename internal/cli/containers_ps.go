@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.podman.io/common/libnetwork/types"
 
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/network"
+	"github.com/pier-engine/pier/internal/report"
 )
 
 type psOpts struct {
@@ -204,123 +204,24 @@ func hasFilter(filters []string, key string) bool {
 	return false
 }
 
-// psContainer is podman's entities.ListContainer: the JSON shape of
-// `ps --format json` and the fields --format templates see.
+// psContainer is a ps row: podman's ListContainer plus the PORTS column
+// (a pod member's shows its infra container's ports).
 type psContainer struct {
-	AutoRemove   bool
-	Command      []string
-	Created      time.Time
-	CreatedAt    string
-	CIDFile      string
-	Exited       bool
-	ExitedAt     int64
-	ExitCode     int32
-	ExposedPorts map[uint16][]string
-	ID           string `json:"Id"`
-	Image        string
-	ImageID      string
-	IsInfra      bool
-	Labels       map[string]string
-	Mounts       []string
-	Names        []string
-	Namespaces   psNamespaces
-	Networks     []string
-	Pid          int
-	Pod          string
-	PodName      string
-	Ports        []psPort
-	Restarts     uint
-	Size         *psSize
-	StartedAt    int64
-	State        string
-	Status       string
-	portsColumn  string
+	report.ListContainer
+	portsColumn string
 }
 
-func sortedNetworks(m map[string]types.PerNetworkOptions) []string {
-	out := []string{}
-	for n := range m {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
-type psNamespaces struct {
-	MNT    string `json:"Mnt,omitempty"`
-	Cgroup string `json:"Cgroup,omitempty"`
-	IPC    string `json:"Ipc,omitempty"`
-	NET    string `json:"Net,omitempty"`
-	PIDNS  string `json:"Pidns,omitempty"`
-	UTS    string `json:"Uts,omitempty"`
-	User   string `json:"User,omitempty"`
-}
-
-// psPort is podman's PortMapping.
-type psPort = types.PortMapping
-
-type psSize struct {
-	RootFsSize int64 `json:"rootFsSize"`
-	RwSize     int64 `json:"rwSize"`
-}
+type psSize = report.ListSize
 
 func newPsContainer(c *define.Container, now time.Time) psContainer {
-	cfg, st := &c.Config, &c.State
-	p := psContainer{
-		AutoRemove: cfg.AutoRemove,
-		Command:    cfg.Cmd,
-		Created:    cfg.Created,
-		CreatedAt:  format.HumanAgo(now, cfg.Created),
-		Exited:     st.Status == define.StatusExited || st.Status == define.StatusStopped,
-		ExitedAt:   st.FinishedAt.Unix(),
-		ExitCode:   st.ExitCode,
-		ID:         cfg.ID,
-		Image:      cfg.Image,
-		ImageID:    cfg.ImageID,
-		IsInfra:    cfg.IsInfra,
-		Labels:     cfg.Labels,
-		Pod:        cfg.Pod,
-		Names:      []string{cfg.Name},
-		Networks:   []string{},
-		Pid:        st.PID,
-		Restarts:   st.RestartCount,
-		StartedAt:  st.StartedAt.Unix(),
-		State:      st.Status.String(),
+	return psContainer{
+		ListContainer: report.NewListContainer(c, now),
+		portsColumn:   network.PortsColumn(c.Config.PortMappings, c.Config.ExposedPorts),
 	}
-	p.Ports = cfg.PortMappings
-	p.portsColumn = network.PortsColumn(cfg.PortMappings, cfg.ExposedPorts)
-	p.Networks = sortedNetworks(cfg.Networks)
-	for _, m := range cfg.Mounts {
-		if m.Type != "tmpfs" {
-			p.Mounts = append(p.Mounts, m.Destination)
-		}
-	}
-	p.Status = psStatus(p.State, st.StartedAt, st.FinishedAt, st.ExitCode, now)
-	if st.Health != nil && p.Status != "" {
-		p.Status += " (" + st.Health.Status + ")"
-	}
-	if st.Status == define.StatusStorage {
-		// podman lists another tool's container with no times or networks.
-		p.StartedAt, p.ExitedAt, p.Networks = 0, 0, nil
-	}
-	return p
 }
 
-// psStatus is ps's STATUS column: "Up 2 seconds", "Exited (0) 3 seconds
-// ago", "Created".
 func psStatus(state string, started, finished time.Time, code int32, now time.Time) string {
-	switch state {
-	case "running":
-		return "Up " + format.HumanDuration(now.Sub(started))
-	case "exited", "stopped":
-		return fmt.Sprintf("Exited (%d) %s ago", code, format.HumanDuration(now.Sub(finished)))
-	case "paused":
-		return "Paused"
-	}
-	if state == "" {
-		return ""
-	}
-	return strings.ToUpper(state[:1]) + state[1:]
+	return report.Status(state, started, finished, code, now)
 }
 
 // psReporter adds podman's template methods; they shadow the fields of the
@@ -332,21 +233,21 @@ type psReporter struct {
 }
 
 func (r psReporter) ID() string {
-	if r.noTrunc || len(r.psContainer.ID) < 12 {
-		return r.psContainer.ID
+	if r.noTrunc || len(r.ListContainer.ID) < 12 {
+		return r.ListContainer.ID
 	}
-	return r.psContainer.ID[:12]
+	return r.ListContainer.ID[:12]
 }
 
 func (r psReporter) ImageID() string {
-	if r.noTrunc || len(r.psContainer.ImageID) < 12 {
-		return r.psContainer.ImageID
+	if r.noTrunc || len(r.ListContainer.ImageID) < 12 {
+		return r.ListContainer.ImageID
 	}
-	return r.psContainer.ImageID[:12]
+	return r.ListContainer.ImageID[:12]
 }
 
 // Command is truncated to 17 characters plus "..." as podman does.
-func (r psReporter) Command() string { return truncCommand(r.psContainer.Command, r.noTrunc) }
+func (r psReporter) Command() string { return truncCommand(r.ListContainer.Command, r.noTrunc) }
 
 func truncCommand(cmd []string, noTrunc bool) string {
 	s := strings.Join(cmd, " ")
@@ -357,30 +258,30 @@ func truncCommand(cmd []string, noTrunc bool) string {
 }
 
 func (r psReporter) Names() string {
-	if len(r.psContainer.Names) == 0 {
+	if len(r.ListContainer.Names) == 0 {
 		return ""
 	}
-	return r.psContainer.Names[0]
+	return r.ListContainer.Names[0]
 }
 
-func (r psReporter) Label(name string) string { return r.psContainer.Labels[name] }
-func (r psReporter) Networks() string         { return strings.Join(r.psContainer.Networks, ",") }
+func (r psReporter) Label(name string) string { return r.ListContainer.Labels[name] }
+func (r psReporter) Networks() string         { return strings.Join(r.ListContainer.Networks, ",") }
 func (r psReporter) Ports() string            { return r.portsColumn }
 func (r psReporter) CreatedAt() string        { return r.Created.String() }
 func (r psReporter) CreatedHuman() string     { return format.HumanAgo(r.now, r.Created) }
 func (r psReporter) RunningFor() string       { return r.CreatedHuman() }
-func (r psReporter) Restarts() string         { return fmt.Sprint(r.psContainer.Restarts) }
+func (r psReporter) Restarts() string         { return fmt.Sprint(r.ListContainer.Restarts) }
 func (r psReporter) Pod() string {
-	if !r.noTrunc && len(r.psContainer.Pod) > 12 {
-		return r.psContainer.Pod[:12]
+	if !r.noTrunc && len(r.ListContainer.Pod) > 12 {
+		return r.ListContainer.Pod[:12]
 	}
-	return r.psContainer.Pod
+	return r.ListContainer.Pod
 }
 func (r psReporter) Size() string {
-	if r.psContainer.Size == nil {
+	if r.ListContainer.Size == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s (virtual %s)", format.HumanSizeCompact(r.psContainer.Size.RwSize), format.HumanSizeCompact(r.psContainer.Size.RootFsSize))
+	return fmt.Sprintf("%s (virtual %s)", format.HumanSizeCompact(r.ListContainer.Size.RwSize), format.HumanSizeCompact(r.ListContainer.Size.RootFsSize))
 }
 func (r psReporter) Cgroup() string { return r.Namespaces.Cgroup }
 func (r psReporter) IPC() string    { return r.Namespaces.IPC }
@@ -433,7 +334,7 @@ func psTable(w io.Writer, o *psOpts, userFmt bool, list []psContainer, now time.
 	for _, c := range list {
 		rows = append(rows, psReporter{c, o.noTrunc, now})
 	}
-	headers := format.Headers(psContainer{}, psHeaderOverrides)
+	headers := format.Headers(report.ListContainer{}, psHeaderOverrides)
 	return format.Template(w, psFormat(o, userFmt), headers, rows, o.noHeading)
 }
 

@@ -11,32 +11,14 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.podman.io/image/v5/docker/reference"
-	"go.podman.io/image/v5/manifest"
 
 	"github.com/pier-engine/pier/internal/cli/format"
 	"github.com/pier-engine/pier/internal/image"
+	"github.com/pier-engine/pier/internal/report"
 )
 
-// ImageSummary is podman's entities.ImageSummary: the fields of `images
-// --format json` in podman's order, and of templates.
-type ImageSummary struct {
-	ID             string `json:"Id"`
-	ParentId       string //nolint:revive // podman's JSON key
-	RepoTags       []string
-	RepoDigests    []string
-	Created        int64 `json:"-"`
-	Size           int64
-	SharedSize     int
-	VirtualSize    int64 `json:",omitempty"`
-	Labels         map[string]string
-	Containers     int
-	ReadOnly       bool     `json:",omitempty"`
-	Dangling       bool     `json:",omitempty"`
-	Digest         string   `json:",omitempty"`
-	History        []string `json:",omitempty"`
-	Names          []string `json:",omitempty"`
-	IsManifestList *bool    `json:",omitempty"`
-}
+// ImageSummary is podman's entities.ImageSummary (report's).
+type ImageSummary = report.ImageSummary
 
 // imageRow is one row of `images`: one per tagged name, as podman's
 // imageReporter. Its methods shadow the summary's fields in templates.
@@ -186,19 +168,7 @@ func repoTag(name string) (string, string) {
 	return cmp.Or(named.Name(), "<none>"), tag
 }
 
-func summarize(img *image.Image) ImageSummary {
-	s := ImageSummary{
-		ID: img.ID, RepoTags: img.Names, RepoDigests: nonNilStrings(img.RepoDigests()),
-		Created: img.Created.Unix(), Size: img.Size, VirtualSize: img.Size,
-		Labels: img.Config.Config.Labels, Containers: img.Containers, ReadOnly: img.ReadOnly,
-		Dangling: img.Dangling(), Digest: img.Digest, History: img.NamesHistory, Names: img.Names,
-	}
-	if manifest.MIMETypeIsMultiImage(img.ManifestType) {
-		t := true
-		s.IsManifestList = &t
-	}
-	return s
-}
+func summarize(img *image.Image) ImageSummary { return report.SummarizeImage(img) }
 
 func printImages(w io.Writer, imgs []*image.Image, o *imagesOpts, userFormat bool) error {
 	rows := imageRows(imgs, o.sort.value, o.noTrunc, time.Now())

@@ -98,3 +98,21 @@ func (e *classedf) Is(target error) bool { return target == e.class }
 func Errorf(class error, format string, args ...any) error {
 	return &classedf{err: fmt.Errorf(format, args...), class: class}
 }
+
+// HTTPStatus is the REST API's status for err, from the same classes as
+// ExitCode: the one place an error class becomes a number.
+func HTTPStatus(err error) int {
+	switch {
+	case err == nil:
+		return 200
+	case errors.Is(err, ErrNotFound):
+		return 404
+	case errors.Is(err, ErrConflict), errors.Is(err, ErrInvalidState):
+		return 409
+	case errors.Is(err, ErrInvalidArgument):
+		return 400
+	case errors.Is(err, ErrNotImplemented):
+		return 501
+	}
+	return 500
+}

@@ -1,0 +1,199 @@
+package api
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	mobynet "github.com/moby/moby/api/types/network"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/report"
+)
+
+// listContainers returns the containers a list request asks for: all
+// with all=true, else the running ones; limit keeps the newest N.
+func (s *Server) listContainers(r *http.Request) ([]*define.Container, error) {
+	cs, err := s.rt.Containers(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	all := boolQuery(r, "all")
+	out := cs[:0:0]
+	for _, c := range cs {
+		if all || c.State.Status == define.StatusRunning || c.State.Status == define.StatusPaused {
+			out = append(out, c)
+		}
+	}
+	// Newest first, as podman and Docker list them.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Config.Created.After(out[j].Config.Created) })
+	if n, err := strconv.Atoi(r.Form.Get("limit")); err == nil && n > 0 && n < len(out) {
+		out = out[:n]
+	}
+	return out, nil
+}
+
+// libpodListContainers is `pier ps --format json`'s shape.
+func (s *Server) libpodListContainers(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.listContainers(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	now := time.Now()
+	out := make([]report.ListContainer, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, report.NewListContainer(c, now))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// compatListContainers is Docker's container list.
+func (s *Server) compatListContainers(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.listContainers(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	now := time.Now()
+	out := make([]container.Summary, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, compatSummary(c, now))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func compatSummary(c *define.Container, now time.Time) container.Summary {
+	row := report.NewListContainer(c, now)
+	cfg := &c.Config
+	sum := container.Summary{
+		ID:      cfg.ID,
+		Names:   []string{"/" + cfg.Name},
+		Image:   cfg.Image,
+		ImageID: "sha256:" + cfg.ImageID,
+		Command: strings.Join(append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...), " "),
+		Created: cfg.Created.Unix(),
+		Labels:  cfg.Labels,
+		State:   dockerState(c.State.Status),
+		Status:  row.Status,
+		Ports:   []container.PortSummary{},
+		Mounts:  []container.MountPoint{},
+		NetworkSettings: &container.NetworkSettingsSummary{
+			Networks: map[string]*mobynet.EndpointSettings{},
+		},
+	}
+	if sum.Labels == nil {
+		sum.Labels = map[string]string{}
+	}
+	sum.HostConfig.NetworkMode = cfg.NetworkMode
+	for _, p := range cfg.PortMappings {
+		for i := uint16(0); i < max(p.Range, 1); i++ {
+			sum.Ports = append(sum.Ports, container.PortSummary{
+				PrivatePort: p.ContainerPort + i, PublicPort: p.HostPort + i, Type: p.Protocol,
+			})
+		}
+	}
+	for name := range cfg.Networks {
+		sum.NetworkSettings.Networks[name] = &mobynet.EndpointSettings{}
+	}
+	for _, m := range cfg.Mounts {
+		sum.Mounts = append(sum.Mounts, container.MountPoint{Type: mount.Type(m.Type), Source: m.Source, Destination: m.Destination})
+	}
+	return sum
+}
+
+// dockerState maps pier's states onto Docker's: "stopped" and
+// "configured" have no Docker name.
+func dockerState(st define.Status) container.ContainerState {
+	switch st {
+	case define.StatusExited, define.StatusStopped:
+		return container.StateExited
+	case define.StatusRunning:
+		return container.StateRunning
+	case define.StatusPaused:
+		return container.StatePaused
+	case define.StatusRemoving:
+		return container.StateRemoving
+	}
+	return container.StateCreated
+}
+
+// libpodInspectContainer is `pier container inspect`'s object.
+func (s *Server) libpodInspectContainer(w http.ResponseWriter, r *http.Request) {
+	data, err := s.rt.Inspect(r.Context(), param(r, "name"), engine.InspectOptions{Size: boolQuery(r, "size")})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, data)
+}
+
+// compatInspectContainer is Docker's inspect, from the same data.
+func (s *Server) compatInspectContainer(w http.ResponseWriter, r *http.Request) {
+	d, err := s.rt.Inspect(r.Context(), param(r, "name"), engine.InspectOptions{Size: boolQuery(r, "size")})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, compatInspect(d))
+}
+
+func compatInspect(d *define.InspectContainerData) container.InspectResponse {
+	out := container.InspectResponse{
+		ID: d.ID, Created: d.Created.Format(time.RFC3339Nano), Path: d.Path, Args: d.Args,
+		Image: "sha256:" + d.Image, ResolvConfPath: d.ResolvConfPath, HostnamePath: d.HostnamePath,
+		HostsPath: d.HostsPath, Name: "/" + d.Name, RestartCount: int(d.RestartCount),
+		Driver: d.Driver, Platform: "linux", MountLabel: d.MountLabel, ProcessLabel: d.ProcessLabel,
+		AppArmorProfile: d.AppArmorProfile, ExecIDs: d.ExecIDs, SizeRw: d.SizeRw,
+		Mounts: []container.MountPoint{}, HostConfig: &container.HostConfig{},
+		NetworkSettings: &container.NetworkSettings{},
+	}
+	if d.SizeRootFs != 0 {
+		out.SizeRootFs = &d.SizeRootFs
+	}
+	if st := d.State; st != nil {
+		out.State = &container.State{
+			Status: container.ContainerState(dockerStateName(st.Status)), Running: st.Running,
+			Paused: st.Paused, Restarting: st.Restarting, OOMKilled: st.OOMKilled, Dead: st.Dead,
+			Pid: st.Pid, ExitCode: int(st.ExitCode), Error: st.Error,
+			StartedAt: st.StartedAt.Format(time.RFC3339Nano), FinishedAt: st.FinishedAt.Format(time.RFC3339Nano),
+		}
+	}
+	if c := d.Config; c != nil {
+		out.Config = &container.Config{
+			Hostname: c.Hostname, Domainname: c.DomainName, User: c.User, AttachStdin: c.AttachStdin,
+			AttachStdout: c.AttachStdout, AttachStderr: c.AttachStderr, Tty: c.Tty, OpenStdin: c.OpenStdin,
+			StdinOnce: c.StdinOnce, Env: c.Env, Cmd: c.Cmd, Image: c.Image, Volumes: c.Volumes,
+			WorkingDir: c.WorkingDir, Entrypoint: c.Entrypoint, Labels: c.Labels, StopSignal: c.StopSignal,
+		}
+	}
+	for _, m := range d.Mounts {
+		out.Mounts = append(out.Mounts, container.MountPoint{
+			Type: mount.Type(m.Type), Name: m.Name, Source: m.Source, Destination: m.Destination,
+			Driver: m.Driver, Mode: m.Mode, RW: m.RW, Propagation: mount.Propagation(m.Propagation),
+		})
+	}
+	return out
+}
+
+// dockerStateName is dockerState for inspect's status text.
+func dockerStateName(status string) string {
+	switch status {
+	case "stopped", "exited":
+		return "exited"
+	case "configured", "initialized":
+		return "created"
+	}
+	return status
+}
+
+// boolQuery reads a query flag as podman's decoder does: "1" and "true".
+func boolQuery(r *http.Request, name string) bool {
+	b, _ := strconv.ParseBool(r.Form.Get(name))
+	return b
+}
