@@ -1,0 +1,314 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// apiService is a running `pier system service` and a client for it.
+type apiService struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stderr *strings.Builder
+	client *http.Client
+	base   string // http://host or http://d for a unix socket
+}
+
+// startService runs `pier system service` with args and waits until it
+// answers _ping.
+func startService(t *testing.T, p *Pier, network, addr string, args ...string) *apiService {
+	t.Helper()
+	uri := "tcp:" + addr
+	if network == "unix" {
+		uri = "unix://" + addr
+	}
+	cmd, stderr := p.Background(append(append([]string{"--log-level=info", "system", "service"}, args...), uri)...)
+	s := &apiService{t: t, cmd: cmd, stderr: stderr, base: "http://" + addr}
+	tr := &http.Transport{}
+	if network == "unix" {
+		s.base = "http://d"
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", addr)
+		}
+	}
+	s.client = &http.Client{Transport: tr, Timeout: time.Minute}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	if !eventually(20*time.Second, func() bool {
+		resp, err := s.client.Get(s.base + "/_ping")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	}) {
+		t.Fatalf("service never answered on %s; stderr:\n%s", uri, stderr.String())
+	}
+	return s
+}
+
+// do sends a request and returns the status, headers and body.
+func (s *apiService) do(method, path string, body any) (int, http.Header, []byte) {
+	s.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, out
+}
+
+// want fails the test unless the request answers status; it returns the body.
+func (s *apiService) want(status int, method, path string, body any) []byte {
+	s.t.Helper()
+	got, _, out := s.do(method, path, body)
+	if got != status {
+		s.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, got, status, out)
+	}
+	return out
+}
+
+func freeTCPAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// A container created and started through the Docker-compatible API runs
+// for pier's CLI, and its logs, wait and delete work through the API.
+func TestAPIContainerLifecycleUnix(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	s := startService(t, p, "unix", filepath.Join(p.Dir, "api.sock"), "--time=0")
+
+	var created struct{ Id string }
+	out := s.want(201, "POST", "/v1.41/containers/create?name=apictr", map[string]any{
+		"Image": Image, "Cmd": []string{"sh", "-c", "echo hello-api; sleep 100"},
+	})
+	if err := json.Unmarshal(out, &created); err != nil || len(created.Id) != 64 {
+		t.Fatalf("create answered %s", out)
+	}
+	s.want(204, "POST", "/v1.41/containers/apictr/start", nil)
+	if ps := p.MustRun("ps", "--format", "{{.Names}} {{.Status}}").Out(); !strings.HasPrefix(ps, "apictr Up") {
+		t.Fatalf("pier ps after an API start: %q", ps)
+	}
+	s.want(304, "POST", "/v1.41/containers/apictr/start", nil)
+	p.WaitLogs("apictr", "hello-api", 10*time.Second)
+
+	// Docker's multiplexed log frame: stream 1, length, text.
+	logs := s.want(200, "GET", "/v1.41/containers/apictr/logs?stdout=1", nil)
+	if want := append([]byte{1, 0, 0, 0, 0, 0, 0, 10}, "hello-api\n"...); !bytes.Equal(logs, want) {
+		t.Errorf("logs = %q, want %q", logs, want)
+	}
+
+	var list []map[string]any
+	json.Unmarshal(s.want(200, "GET", "/v1.41/containers/json", nil), &list)
+	if len(list) != 1 || list[0]["Id"] != created.Id || list[0]["State"] != "running" {
+		t.Errorf("compat list = %v", list)
+	}
+	var insp map[string]any
+	json.Unmarshal(s.want(200, "GET", "/v5.0.0/libpod/containers/apictr/json", nil), &insp)
+	if insp["Id"] != created.Id || insp["Name"] != "apictr" {
+		t.Errorf("libpod inspect: Id %v Name %v", insp["Id"], insp["Name"])
+	}
+
+	s.want(204, "POST", "/v1.41/containers/apictr/kill?signal=KILL", nil)
+	var wait struct{ StatusCode int }
+	json.Unmarshal(s.want(200, "POST", "/v1.41/containers/apictr/wait", nil), &wait)
+	if wait.StatusCode != 137 {
+		t.Errorf("wait StatusCode = %d, want 137", wait.StatusCode)
+	}
+	if st := p.Status("apictr"); st != "exited" {
+		t.Errorf("status after API kill = %q", st)
+	}
+	s.want(204, "DELETE", "/v1.41/containers/apictr", nil)
+	if ids := p.PsIDs(); len(ids) != 0 {
+		t.Errorf("containers left after API delete: %v", ids)
+	}
+	// A missing container is podman's JSON error.
+	var e struct {
+		Cause, Message string
+		Response       int
+	}
+	json.Unmarshal(s.want(404, "GET", "/v1.41/containers/apictr/json", nil), &e)
+	if e.Cause != "no such container" || e.Response != 404 || !strings.Contains(e.Message, "apictr") {
+		t.Errorf("404 body = %+v", e)
+	}
+}
+
+// The libpod tree creates (a SpecGenerator), lists, stops and removes.
+func TestAPILibpodContainers(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	s := startService(t, p, "tcp", freeTCPAddr(t), "--time=0")
+
+	s.want(201, "POST", "/v5.0.0/libpod/containers/create", map[string]any{
+		"name": "lp", "image": Image, "command": []string{"sleep", "100"}, "labels": map[string]string{"a": "b"},
+	})
+	// A SpecGenerator field pier does not apply is refused, not ignored.
+	s.want(400, "POST", "/v5.0.0/libpod/containers/create", map[string]any{"image": Image, "privileged": true})
+	s.want(204, "POST", "/v5.0.0/libpod/containers/lp/start", nil)
+	var list []struct {
+		Names  []string
+		State  string
+		Labels map[string]string
+	}
+	json.Unmarshal(s.want(200, "GET", "/v5.0.0/libpod/containers/json", nil), &list)
+	if len(list) != 1 || list[0].Names[0] != "lp" || list[0].State != "running" || list[0].Labels["a"] != "b" {
+		t.Errorf("libpod list = %+v", list)
+	}
+	s.want(204, "POST", "/v5.0.0/libpod/containers/lp/stop?timeout=0", nil)
+	s.want(304, "POST", "/v5.0.0/libpod/containers/lp/stop", nil)
+	if st := p.Status("lp"); st != "exited" {
+		t.Errorf("status after API stop = %q", st)
+	}
+	out := s.want(200, "DELETE", "/v5.0.0/libpod/containers/lp", nil)
+	if !strings.Contains(string(out), `"Id"`) {
+		t.Errorf("libpod delete answered %s", out)
+	}
+	if ids := p.PsIDs(); len(ids) != 0 {
+		t.Errorf("containers left: %v", ids)
+	}
+}
+
+// Images pulled through both trees are listed by the API and by pier.
+func TestAPIImagesPullListRemove(t *testing.T) {
+	t.Parallel()
+	reg := startRegistry(t, registryMode{})
+	reg.PushImage("api/busybox", "1", newTestImage(t, runtime.GOARCH, busyboxLayer(t)))
+	p := regPier(t, false)
+	s := startService(t, p, "tcp", freeTCPAddr(t), "--time=0")
+	ref := reg.Host + "/api/busybox:1"
+
+	out := s.want(200, "POST", "/v5.0.0/libpod/images/pull?tlsVerify=false&reference="+ref, nil)
+	var last struct {
+		ID     string `json:"id"`
+		Images []string
+		Error  string `json:"error"`
+	}
+	lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
+	json.Unmarshal(lines[len(lines)-1], &last)
+	if last.Error != "" || len(last.ID) != 64 {
+		t.Fatalf("libpod pull stream:\n%s", out)
+	}
+	if ids := p.ImageIDs(); len(ids) != 1 || ids[0] != last.ID {
+		t.Errorf("pier images after API pull: %v, want %s", ids, last.ID)
+	}
+	var imgs []struct {
+		Id       string
+		RepoTags []string
+	}
+	json.Unmarshal(s.want(200, "GET", "/v1.41/images/json", nil), &imgs)
+	if len(imgs) != 1 || imgs[0].Id != "sha256:"+last.ID || imgs[0].RepoTags[0] != ref {
+		t.Errorf("compat images = %+v", imgs)
+	}
+	s.want(200, "GET", "/v1.41/images/"+ref+"/json", nil)
+	s.want(200, "DELETE", "/v1.41/images/"+ref, nil)
+	if ids := p.ImageIDs(); len(ids) != 0 {
+		t.Errorf("images left after API delete: %v", ids)
+	}
+	// Docker's pull (images/create) streams and stores the image too.
+	out = s.want(200, "POST", "/v1.41/images/create?fromImage="+reg.Host+"/api/busybox&tag=1&tlsVerify=false", nil)
+	if bytes.Contains(out, []byte(`"error"`)) || len(p.ImageIDs()) != 1 {
+		t.Errorf("compat pull:\n%s", out)
+	}
+}
+
+// CORS headers come with --cors only; _ping carries podman's headers; an
+// unknown path is podman's bare 404.
+func TestAPIPingCORS(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	plain := startService(t, p, "tcp", freeTCPAddr(t), "--time=0")
+	_, h, body := plain.do("GET", "/_ping", nil)
+	if string(body) != "OK" || h.Get("Libpod-Api-Version") == "" || h.Get("Api-Version") == "" || h.Get("Cache-Control") != "no-cache" {
+		t.Errorf("ping: %q %v", body, h)
+	}
+	if v := h.Get("Access-Control-Allow-Origin"); v != "" {
+		t.Errorf("CORS header without --cors: %q", v)
+	}
+	if st, _, body := plain.do("GET", "/v1.41/no/such/endpoint", nil); st != 404 || string(body) != "Not Found\n" {
+		t.Errorf("unknown endpoint: %d %q", st, body)
+	}
+
+	q := newPierNoImage(t)
+	cors := startService(t, q, "tcp", freeTCPAddr(t), "--time=0", "--cors=https://example.com")
+	_, h, _ = cors.do("HEAD", "/libpod/_ping", nil)
+	if v := h.Get("Access-Control-Allow-Origin"); v != "https://example.com" {
+		t.Errorf("Access-Control-Allow-Origin = %q", v)
+	}
+}
+
+// The service exits 0 after --time seconds without a connection, and
+// not while a client is connected.
+func TestAPIIdleTimeout(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	sock := filepath.Join(p.Dir, "idle.sock")
+	start := time.Now()
+	r := p.Run("--log-level=debug", "system", "service", "--time=1", "--cors=*", "unix://"+sock)
+	if r.ExitCode != 0 || !strings.Contains(r.Stderr, `CORS Headers were set to \"*\"`) {
+		t.Fatalf("idle service: %v", r)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("idle service took %s to exit", d)
+	}
+
+	s := startService(t, p, "unix", sock, "--time=2")
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(conn, "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n")
+	select {
+	case <-done:
+		t.Fatalf("service exited with a client connected:\n%s", s.stderr.String())
+	case <-time.After(3 * time.Second): // longer than --time
+	}
+	conn.Close()
+	s.client.Transport.(*http.Transport).CloseIdleConnections()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("service exit: %v\n%s", err, s.stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("service did not exit after its idle time")
+	}
+}
