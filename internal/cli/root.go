@@ -173,7 +173,7 @@ func (g *Globals) globalArgs() []string {
 
 func (g *Globals) close() {
 	if g.rt != nil {
-		_ = g.rt.Close()
+		_ = g.rt.CloseForExit()
 		g.rt = nil
 	}
 }

@@ -152,6 +152,22 @@ func Open(ctx context.Context, o Options) (*Runtime, error) {
 
 // Close releases the state and, if opened, image storage.
 func (r *Runtime) Close() error {
+	return r.close(true)
+}
+
+// CloseForExit is Close for a process about to exit: the state database is
+// left for the exit to close. Closing it checkpoints SQLite's write-ahead
+// log into the database and deletes it, and the next process creates it
+// again: four fsyncs (log, directory, log, database) for every pier
+// command, milliseconds each, more under I/O load. Left open, the log
+// persists as after a crash, which WAL mode is made for (committed
+// transactions are in it; the next opener reads them), and SQLite
+// checkpoints it when it reaches wal_autocheckpoint pages.
+func (r *Runtime) CloseForExit() error {
+	return r.close(false)
+}
+
+func (r *Runtime) close(state bool) error {
 	var errs []error
 	r.imgMu.Lock()
 	defer r.imgMu.Unlock()
@@ -159,7 +175,9 @@ func (r *Runtime) Close() error {
 		errs = append(errs, r.images.Shutdown(false))
 		r.images = nil // a second Close (after Reset) must not touch it again
 	}
-	errs = append(errs, r.store.Close())
+	if state {
+		errs = append(errs, r.store.Close())
+	}
 	return errors.Join(errs...)
 }
 

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,5 +55,30 @@ func TestNoCleanupProcessAfterRunRmAndStop(t *testing.T) {
 		return strings.Contains(string(b), id)
 	}) {
 		t.Errorf("the control's cleanup was not logged: the test cannot see cleanups")
+	}
+}
+
+// A pier command leaves the state's write-ahead log for the next one
+// rather than checkpointing and deleting it at exit (four fsyncs per
+// command); what it committed is still there for the next process, and
+// the log is checkpointed once it grows (wal_autocheckpoint).
+func TestStateLogOutlivesEachCommand(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	wal := filepath.Join(p.Root, "pier", "state.db-wal")
+	p.MustRun("create", "--name", "walctr", Image, "true")
+	st, err := os.Stat(wal)
+	if err != nil || st.Size() == 0 {
+		t.Fatalf("after create the write-ahead log should hold the commit: %v %v", st, err)
+	}
+	if got := p.Inspect("walctr", "{{.Name}}"); got != "walctr" {
+		t.Fatalf("the next command does not see the commit: %q", got)
+	}
+	for i := 0; i < 10; i++ {
+		p.MustRun("rename", "walctr", fmt.Sprintf("walctr%d", i%2))
+		p.MustRun("rename", fmt.Sprintf("walctr%d", i%2), "walctr")
+	}
+	if got := p.Inspect("walctr", "{{.Name}}"); got != "walctr" {
+		t.Fatalf("after 20 renames: %q", got)
 	}
 }
