@@ -18,7 +18,7 @@ func addPodCommands(root *cobra.Command, g *Globals) {
 	p := &cobra.Command{Use: "pod", Short: "Manage pods", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 	root.AddCommand(p)
 	p.AddCommand(podCreateCmd(g), podPsCmd(g), podRmCmd(g), podInspectCmd(g), podExistsCmd(g), podPruneCmd(g),
-		podKillCmd(g), podTopCmd(g), podLogsCmd(g), podStatsCmd(g))
+		podKillCmd(g), podTopCmd(g), podLogsCmd(g), podStatsCmd(g), podCloneCmd(g))
 	p.AddCommand(podLifecycleCmds(g)...)
 }
 

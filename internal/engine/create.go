@@ -116,6 +116,13 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 		}
 	}
 
+	return r.saveNewContainer(ctx, cfg, images, req.Name == "", req.Replace)
+}
+
+// saveNewContainer gives cfg an ID and saves it with its volumes and
+// storage (create's second half, which clone shares); a failure leaves
+// nothing.
+func (r *Runtime) saveNewContainer(ctx context.Context, cfg *define.ContainerConfig, images *image.Store, random, replace bool) (*define.Container, error) {
 	cfg.ID, cfg.Created = newID(), time.Now()
 	if err := r.confLogPath(cfg); err != nil {
 		return nil, err
@@ -136,7 +143,7 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	c := &define.Container{Config: *cfg, State: define.ContainerState{Status: define.StatusConfigured}}
-	if err := r.addWithName(ctx, c, req.Name == "", req.Replace); err != nil {
+	if err := r.addWithName(ctx, c, random, replace); err != nil {
 		dropAutoStorage(images, cfg)
 		r.removeVolumes(ctx, anon)
 		_ = l.Remove()

@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	spec "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
+	"github.com/pier-engine/pier/internal/image"
+)
+
+// PodCloneRequest is `pod clone`: a copy of a pod and its containers.
+// Zero values keep the source's settings.
+type PodCloneRequest struct {
+	Source string // the pod to clone, name or ID
+	Name   string // "" is the source's name with "-clone" (numbered if taken)
+	// Labels, when set, replace the pod's labels; Hostname its UTS
+	// hostname; InfraName the infra container's name.
+	Labels    map[string]string
+	Hostname  string
+	InfraName string
+	// CgroupParent and Resources replace the pod cgroup's parent and limits.
+	CgroupParent string
+	Resources    *spec.LinuxResources
+	CreateCmd    []string
+	// Destroy removes the source pod (with its containers) once the clone
+	// exists; Start starts the clone.
+	Destroy, Start bool
+}
+
+// PodClone copies a pod: its settings, its infra container and every
+// member, each with a new ID, name ("-clone", numbered if taken) and
+// storage from the same image. The copies are created, not started,
+// unless req.Start. A failure removes what was made.
+func (r *Runtime) PodClone(ctx context.Context, req *PodCloneRequest) (*define.Pod, error) {
+	src, err := r.LookupPod(ctx, req.Source)
+	if err != nil {
+		return nil, err
+	}
+	members, err := r.podMembers(ctx, src.Config.ID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.clonePodRow(ctx, src, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.cloneMembers(ctx, src, p, members, req.InfraName); err != nil {
+		zero := uint(0)
+		_, _ = r.PodRemove(context.WithoutCancel(ctx), p.Config.ID, PodRemoveOptions{Force: true, Timeout: &zero})
+		return nil, err
+	}
+	if req.Destroy {
+		if _, err := r.PodRemove(ctx, src.Config.ID, PodRemoveOptions{Force: true}); err != nil {
+			return nil, err
+		}
+	}
+	if req.Start {
+		// podman's clone reports the clone even when it cannot start
+		// (its pod start errors are per container, and dropped).
+		if _, err := r.PodStart(ctx, p.Config.ID); err != nil {
+			slog.WarnContext(ctx, fmt.Sprintf("starting pod %s: %v", p.Config.Name, err))
+		}
+	}
+	return r.store.Pod(ctx, p.Config.ID)
+}
+
+// clonePodRow saves the new pod: the source's config with the request's
+// changes, a new ID and name, no infra container yet.
+func (r *Runtime) clonePodRow(ctx context.Context, src *define.Pod, req *PodCloneRequest) (*define.Pod, error) {
+	var cfg define.PodConfig
+	if err := deepCopy(&cfg, &src.Config); err != nil {
+		return nil, err
+	}
+	cfg.ID, cfg.Created, cfg.InfraContainerID = newID(), time.Now(), ""
+	cfg.CreateCmd = req.CreateCmd
+	if req.Labels != nil {
+		cfg.Labels = maps.Clone(req.Labels)
+	}
+	if req.Hostname != "" {
+		if !cfg.Shares(define.PodNSUTS) {
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set hostname when the pod does not share the UTS namespace")
+		}
+		cfg.Hostname = req.Hostname
+	}
+	cfg.CgroupParent = cmp.Or(req.CgroupParent, cfg.CgroupParent)
+	if req.Resources != nil {
+		cfg.Resources = req.Resources
+	}
+	if req.Name != "" {
+		if err := validateName(req.Name); err != nil {
+			return nil, fmt.Errorf("running pod create option: %w", err)
+		}
+	}
+	l, err := r.lockPod(ctx, cfg.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	p := &define.Pod{Config: cfg}
+	names := []string{req.Name}
+	if req.Name == "" {
+		names = r.cloneNames(ctx, src.Config.Name)
+	}
+	for _, name := range names {
+		p.Config.Name = name
+		if err = r.addPodWithName(ctx, p, false); err == nil {
+			return r.podEvent(events.Create)(p, nil)
+		}
+		if !errors.Is(err, define.ErrPodExists) && !errors.Is(err, define.ErrNameInUse) {
+			break
+		}
+	}
+	_ = l.Remove()
+	return nil, err
+}
+
+// cloneNames are the names a clone of name tries in turn, as podman
+// names clones: NAME-clone, NAME-clone1, ...
+func (r *Runtime) cloneNames(ctx context.Context, name string) []string {
+	out := []string{name + "-clone"}
+	for i := 1; i < 100; i++ {
+		out = append(out, fmt.Sprintf("%s-clone%d", name, i))
+	}
+	return out
+}
+
+// cloneMembers copies the source pod's containers into p, infra first,
+// pointing what referred to the source pod and its containers at their
+// copies.
+func (r *Runtime) cloneMembers(ctx context.Context, src, p *define.Pod, members []*define.Container, infraName string) error {
+	images, err := r.Images(ctx)
+	if err != nil {
+		return err
+	}
+	ids := map[string]string{src.Config.ID: p.Config.ID}
+	for _, m := range members {
+		name := ""
+		if m.Config.IsInfra && infraName != "" {
+			name = infraName
+		}
+		c, err := r.cloneContainer(ctx, images, m, src, p, name, ids)
+		if err != nil {
+			return err
+		}
+		ids[m.Config.ID] = c.Config.ID
+		if m.Config.IsInfra {
+			p.Config.InfraContainerID = c.Config.ID
+			if err := r.store.SavePod(ctx, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// cloneContainer saves a copy of m in pod p under name ("" is m's name
+// with "-clone", numbered if taken); ids maps the source's IDs to their
+// copies'.
+func (r *Runtime) cloneContainer(ctx context.Context, images *image.Store, m *define.Container, src, p *define.Pod, name string, ids map[string]string) (*define.Container, error) {
+	var cfg define.ContainerConfig
+	if err := deepCopy(&cfg, &m.Config); err != nil {
+		return nil, err
+	}
+	remapClone(&cfg, ids)
+	// attachVolumes records the volumes again.
+	cfg.Dependencies = slices.DeleteFunc(cfg.Dependencies, func(d define.Dependency) bool { return d.Kind == define.KindVolume })
+	cfg.RunFiles = define.RunFiles{}
+	if strings.Contains(cfg.LogPath, m.Config.ID) {
+		cfg.LogPath = ""
+	}
+	if cfg.CgroupParent == podCgroupPath(&src.Config) {
+		cfg.CgroupParent = podCgroupPath(&p.Config)
+	}
+	if p.Config.Shares(define.PodNSUTS) && cfg.Hostname == src.Config.UTSHostname() {
+		cfg.Hostname = p.Config.UTSHostname()
+	}
+	names := []string{name}
+	if name == "" {
+		names = r.cloneNames(ctx, m.Config.Name)
+	}
+	var err error
+	for _, n := range names {
+		cfg.Name = n
+		var c *define.Container
+		if c, err = r.saveNewContainer(ctx, &cfg, images, false, false); err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, define.ErrNameInUse) {
+			break
+		}
+	}
+	return nil, fmt.Errorf("cloning container %s: %w", m.Config.Name, err)
+}
+
+// remapClone points a copied config's pod, dependencies and joined
+// namespaces at the copies of what the source referred to.
+func remapClone(cfg *define.ContainerConfig, ids map[string]string) {
+	if id, ok := ids[cfg.Pod]; ok {
+		cfg.Pod = id
+	}
+	for i, d := range cfg.Dependencies {
+		if id, ok := ids[d.ID]; ok {
+			cfg.Dependencies[i].ID = id
+		}
+	}
+	for _, mode := range []*string{&cfg.UTSMode, &cfg.IPCMode, &cfg.PIDMode, &cfg.UserNSMode, &cfg.CgroupNSMode, &cfg.NetworkMode} {
+		for old, id := range ids {
+			*mode = strings.Replace(*mode, old, id, 1)
+		}
+	}
+	for i, v := range cfg.VolumesFrom {
+		ref, opts, _ := strings.Cut(v, ":")
+		if id, ok := ids[ref]; ok {
+			cfg.VolumesFrom[i] = strings.TrimSuffix(id+":"+opts, ":")
+		}
+	}
+}
+
+// deepCopy copies a stored record through its JSON form, the form the
+// store keeps it in.
+func deepCopy[T any](dst, src *T) error {
+	b, err := json.Marshal(src)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, dst)
+}

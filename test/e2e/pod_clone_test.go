@@ -1,0 +1,38 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// pod clone copies the pod and its containers ("-clone" names, numbered
+// when taken); the copies share the clone's own infra namespaces;
+// --destroy removes the original, --start starts the clone.
+func TestPodClone(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("pod", "create", "--name", "orig", "--label", "a=b")
+	p.MustRun("create", "--pod", "orig", "--name", "c1", Image, "sleep", "100")
+	p.MustRun("run", "-d", "--pod", "orig", "--name", "c2", Image, "sleep", "100")
+	p.MustRun("pod", "clone", "orig")
+	got := p.MustRun("pod", "ps", "--format", "{{.Name}} {{.Labels}} {{.ContainerNames}}", "--filter", "name=orig-clone").Out()
+	if !strings.HasPrefix(got, "orig-clone map[a:b] ") || !strings.Contains(got, "c1-clone") || !strings.Contains(got, "c2-clone") {
+		t.Fatalf("clone: %q", got)
+	}
+	id := p.MustRun("pod", "clone", "--start", "-l", "x=y", "orig", "second").Out()
+	if got := p.MustRun("pod", "inspect", "-f", "{{.ID}} {{.Name}} {{.State}} {{.Labels}}", "second").Out(); got != id+" second Running map[x:y]" {
+		t.Fatalf("clone --start: %q", got)
+	}
+	const show = "readlink /proc/self/ns/net; hostname"
+	a := p.MustRun("exec", "c1-clone1", "sh", "-c", show).Out()
+	b := p.MustRun("exec", "c2-clone1", "sh", "-c", show).Out()
+	o := p.MustRun("exec", "c2", "sh", "-c", show).Out()
+	if a != b || a == o || !strings.HasSuffix(a, "\nsecond") {
+		t.Fatalf("clone members' namespaces: %q %q, original's %q", a, b, o)
+	}
+	p.MustRun("pod", "clone", "--destroy", "orig", "third")
+	p.Expect(1, "pod", "exists", "orig")
+	if got := p.MustRun("ps", "-a", "--format", "{{.Names}}", "--filter", "name=^c2").Out(); strings.Contains(got, "c2\n") || strings.HasSuffix(got, "c2") {
+		t.Fatalf("the original's containers after --destroy: %q", got)
+	}
+	p.ExpectEngineError(p.Expect(125, "pod", "clone", "nosuch"), "no pod with name or ID nosuch found: no such pod")
+}
