@@ -77,6 +77,9 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 	if _, err := r.findRuntime(cfg.Runtime); err != nil {
 		return nil, err
 	}
+	if err := r.checkIDMapMounts(ctx, cfg); err != nil {
+		return nil, err
+	}
 	if _, err := r.monitorPath(); err != nil {
 		return nil, err
 	}

@@ -14,8 +14,8 @@ import (
 // mountKeys says which --mount keys each type takes (podman's
 // parseMountOptions); keys of no type are "invalid mount option".
 var mountKeys = map[string]map[string]bool{
-	"bind":   setOf("src", "source", "bind-propagation", "bind-nonrecursive", "relabel", "consistency", "U", "chown"),
-	"volume": setOf("src", "source", "volume-nocopy", "relabel", "consistency", "U", "chown"),
+	"bind":   setOf("src", "source", "bind-propagation", "bind-nonrecursive", "relabel", "consistency", "U", "chown", "idmap"),
+	"volume": setOf("src", "source", "volume-nocopy", "relabel", "consistency", "U", "chown", "idmap"),
 	"tmpfs":  setOf("tmpfs-size", "tmpfs-mode", "tmpcopyup", "notmpcopyup"),
 	"devpts": setOf("uid", "gid", "mode", "max"),
 	"glob":   setOf("src", "source", "bind-propagation", "bind-nonrecursive", "relabel", "consistency"),
@@ -175,6 +175,12 @@ func mountKeyOption(m *define.Mount, key, val string, hasVal bool, recursive *bo
 		return "", nil
 	case "uid", "gid", "mode", "max":
 		return key + "=" + val, need()
+	case "idmap":
+		if !hasVal {
+			return "idmap", nil
+		}
+		_, _, err := IDMapMappings("idmap="+val, nil, nil)
+		return "idmap=" + val, err
 	case "tmpfs-size":
 		return "size=" + val, need()
 	case "tmpfs-mode":

@@ -110,6 +110,9 @@ func mounts(c *define.ContainerConfig, h *Host) ([]spec.Mount, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := applyIDMap(&sm, m, c); err != nil {
+			return nil, err
+		}
 		if slices.Contains(m.Options, "O") {
 			sm = OverlayMount(sm, h.OverlayDir)
 		}
@@ -223,8 +226,8 @@ func mountOptions(in []string, tmpfs bool) []string {
 		case "notmpcopyup":
 			foundCopyUp = true
 			continue // podman's own option, the runtime does not know it
-		case "U", "O":
-			continue // done by the engine (chown) and OverlayMount
+		case "U", "O", "idmap":
+			continue // done by the engine (chown), OverlayMount and applyIDMap
 		case "tmpcopyup":
 			foundCopyUp = true
 		case "rw", "ro":

@@ -126,14 +126,16 @@ func validateVolumeOptions(opts []string) ([]string, error) {
 		case "cached", "delegated":
 			// macOS-only docker options: podman drops them silently.
 			continue
-		case "idmap":
-			return nil, fmt.Errorf("volume option %q is not supported yet: %w", o, errdefs.ErrNotImplemented)
+		}
+		if IsIDMapOption(o) {
+			if _, _, err := IDMapMappings(o, nil, nil); err != nil {
+				return nil, err
+			}
+			out = append(out, o)
+			continue
 		}
 		group, ok := volumeOptionGroups[o]
 		if !ok {
-			if strings.HasPrefix(o, "idmap=") {
-				return nil, fmt.Errorf("volume option %q is not supported yet: %w", o, errdefs.ErrNotImplemented)
-			}
 			return nil, invalidf("invalid option type %q", o)
 		}
 		if seen[group] {

@@ -36,7 +36,8 @@ func TestParseVolume(t *testing.T) {
 		{in: "/src:/dst:z,Z", wantErr: `invalid options "z, Z", can only specify 1 'z', 'Z', or 'O' option`, class: errdefs.ErrInvalidArgument},
 		{in: "/src:/dst:U,O", want: define.Mount{Type: "bind", Source: "/src", Destination: "/dst", Options: []string{"U", "O"}}},
 		{in: "/src:/dst:z,O", wantErr: `invalid options "z, O", can only specify 1 'z', 'Z', or 'O' option`, class: errdefs.ErrInvalidArgument},
-		{in: "/src:/dst:idmap", wantErr: `volume option "idmap" is not supported yet: not implemented`, class: errdefs.ErrNotImplemented},
+		{in: "/src:/dst:idmap", want: define.Mount{Type: "bind", Source: "/src", Destination: "/dst", Options: []string{"idmap"}}},
+		{in: "/src:/dst:idmap=bogus", wantErr: `unknown option "bogus"`, class: errdefs.ErrInvalidArgument},
 		{in: "myvol:/dst/:ro,nocopy", want: define.Mount{Type: "volume", Name: "myvol", Destination: "/dst", Options: []string{"ro", "nocopy"}}},
 		{in: "/dst/", want: define.Mount{Type: "volume", Destination: "/dst"}},
 	}

@@ -187,3 +187,47 @@ func TestRunUsernsAuto(t *testing.T) {
 		t.Errorf("only a1 should exist, got %v", ids)
 	}
 }
+
+// Idmapped mounts: with this host's runc (no idmap in `runc features`) a
+// mapping mount is refused at create; with a runtime that supports them
+// the spec gets the container's (or the given) mappings, and the idmap
+// option itself never reaches the runtime.
+func TestRunIDMapMounts(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	src := t.TempDir()
+	p.ExpectEngineError(p.Run("create", "--uidmap", "0:100000:65536", "-v", src+":/x:idmap", Image, "true"),
+		"idmapped mount on /x: the OCI runtime runc does not support idmapped mounts")
+	p.ExpectEngineError(p.Run("create", "-v", src+":/x:idmap=bogus", Image, "true"), `unknown option "bogus"`)
+	if ids := p.PsIDs(); len(ids) != 0 {
+		t.Fatalf("refused creates must leave nothing: %v", ids)
+	}
+	// Outside a user namespace plain idmap maps nothing, as in podman.
+	p.MustRun("run", "--rm", "-v", src+":/x:idmap", Image, "true")
+
+	wrapper := filepath.Join(p.Dir, "idmap-runc") // outlives the test's cleanup rm
+	script := "#!/bin/sh\nfor a; do [ \"$a\" = features ] && { echo '{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.1.0\",\"linux\":{\"mountExtensions\":{\"idmap\":{\"enabled\":true}}}}'; exit 0; }; done\nexec " + runcBin + " \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun("create", "--runtime", wrapper, "--name", "im", "--uidmap", "0:100000:65536",
+		"--mount", "type=bind,src="+src+",dst=/x,idmap", "-v", src+":/y:idmap=uids=0-1-10;gids=0-100-10", Image, "true")
+	p.MustRun("init", "im")
+	got := map[string]string{}
+	for _, m := range ociSpec(t, p, "im")["mounts"].([]any) {
+		mm := m.(map[string]any)
+		if d := mm["destination"].(string); d == "/x" || d == "/y" {
+			b, _ := json.Marshal([]any{mm["options"], mm["uidMappings"], mm["gidMappings"]})
+			got[d] = string(b)
+		}
+	}
+	want := map[string]string{
+		"/x": `[["rprivate","rbind"],[{"containerID":0,"hostID":100000,"size":65536}],[{"containerID":0,"hostID":100000,"size":65536}]]`,
+		"/y": `[["rprivate","rbind"],[{"containerID":0,"hostID":1,"size":10}],[{"containerID":0,"hostID":100,"size":10}]]`,
+	}
+	for d, w := range want {
+		if got[d] != w {
+			t.Errorf("mount %s: want %s, got %s", d, w, got[d])
+		}
+	}
+}
