@@ -11,38 +11,53 @@ import (
 	"github.com/moby/moby/api/types/mount"
 	mobynet "github.com/moby/moby/api/types/network"
 
+	"github.com/pier-engine/pier/internal/ctrfilter"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/report"
 )
 
-// listContainers returns the containers a list request asks for: all
-// with all=true, else the running ones; limit keeps the newest N.
-func (s *Server) listContainers(r *http.Request) ([]*define.Container, error) {
+// listContainers returns the containers a list request asks for: those
+// matching "filters", all with all=true (or a limit, or a status filter,
+// as podman), else the running ones; newest first, limit keeps N.
+func (s *Server) listContainers(w http.ResponseWriter, r *http.Request) ([]*define.Container, bool) {
+	filters, err := filtersQuery(r)
+	if err != nil {
+		badFilters(w, err)
+		return nil, false
+	}
+	limit, _ := strconv.Atoi(r.Form.Get("limit"))
+	all := boolQuery(r, "all") || limit > 0 || len(filters["status"]) > 0
 	cs, err := s.rt.Containers(r.Context())
 	if err != nil {
-		return nil, err
+		writeError(w, err)
+		return nil, false
 	}
-	all := boolQuery(r, "all")
+	match, err := ctrfilter.New(filters, ctrfilter.Env{All: cs, NetworkName: func(v string) (string, bool) {
+		rep, err := s.rt.NetworkInspect(r.Context(), v)
+		return rep.Name, err == nil
+	}})
+	if err != nil {
+		writeError(w, err)
+		return nil, false
+	}
 	out := cs[:0:0]
 	for _, c := range cs {
-		if all || c.State.Status == define.StatusRunning || c.State.Status == define.StatusPaused {
+		if match(c) && (all || c.State.Status == define.StatusRunning) {
 			out = append(out, c)
 		}
 	}
-	// Newest first, as podman and Docker list them.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Config.Created.After(out[j].Config.Created) })
-	if n, err := strconv.Atoi(r.Form.Get("limit")); err == nil && n > 0 && n < len(out) {
-		out = out[:n]
+	if limit > 0 && limit < len(out) {
+		out = out[:limit]
 	}
-	return out, nil
+	return out, true
 }
 
 // libpodListContainers is `pier ps --format json`'s shape.
 func (s *Server) libpodListContainers(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.listContainers(r)
-	if err != nil {
-		writeError(w, err)
+	cs, ok := s.listContainers(w, r)
+	if !ok {
 		return
 	}
 	now := time.Now()
@@ -55,9 +70,8 @@ func (s *Server) libpodListContainers(w http.ResponseWriter, r *http.Request) {
 
 // compatListContainers is Docker's container list.
 func (s *Server) compatListContainers(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.listContainers(r)
-	if err != nil {
-		writeError(w, err)
+	cs, ok := s.listContainers(w, r)
+	if !ok {
 		return
 	}
 	now := time.Now()

@@ -11,16 +11,27 @@ import (
 	"github.com/pier-engine/pier/internal/report"
 )
 
-func (s *Server) images(r *http.Request) ([]*pimage.Image, error) {
-	return s.rt.ListImages(r.Context(), pimage.ListOptions{All: boolQuery(r, "all")})
+// images lists what a request asks for ("all", "filters"); on an error it
+// has answered.
+func (s *Server) images(w http.ResponseWriter, r *http.Request) ([]*pimage.Image, bool) {
+	filters, err := filtersQuery(r)
+	if err != nil {
+		badFilters(w, err)
+		return nil, false
+	}
+	imgs, err := s.rt.ListImages(r.Context(), pimage.ListOptions{All: boolQuery(r, "all"), Filters: filterFlags(filters)})
+	if err != nil {
+		writeError(w, err)
+		return nil, false
+	}
+	return imgs, true
 }
 
 // libpodListImages is podman's ImageSummary list (`images --format json`
 // with RepoTags and Created as Unix seconds).
 func (s *Server) libpodListImages(w http.ResponseWriter, r *http.Request) {
-	imgs, err := s.images(r)
-	if err != nil {
-		writeError(w, err)
+	imgs, ok := s.images(w, r)
+	if !ok {
 		return
 	}
 	type libpodImage struct {
@@ -37,9 +48,8 @@ func (s *Server) libpodListImages(w http.ResponseWriter, r *http.Request) {
 
 // compatListImages is Docker's image list.
 func (s *Server) compatListImages(w http.ResponseWriter, r *http.Request) {
-	imgs, err := s.images(r)
-	if err != nil {
-		writeError(w, err)
+	imgs, ok := s.images(w, r)
+	if !ok {
 		return
 	}
 	out := make([]image.Summary, 0, len(imgs))

@@ -11,7 +11,12 @@ import (
 // libpodListNetworks is `pier network ls --format json`: podman's network
 // objects.
 func (s *Server) libpodListNetworks(w http.ResponseWriter, r *http.Request) {
-	nets, err := s.rt.NetworkList(r.Context(), nil)
+	filters, err := filtersQuery(r)
+	if err != nil {
+		badFilters(w, err)
+		return
+	}
+	nets, err := s.rt.NetworkList(r.Context(), filters)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -31,7 +36,12 @@ func (s *Server) libpodInspectNetwork(w http.ResponseWriter, r *http.Request) {
 
 // compatListNetworks is Docker's network list.
 func (s *Server) compatListNetworks(w http.ResponseWriter, r *http.Request) {
-	nets, err := s.rt.NetworkList(r.Context(), nil)
+	filters, err := filtersQuery(r)
+	if err != nil {
+		badFilters(w, err)
+		return
+	}
+	nets, err := s.rt.NetworkList(r.Context(), filters)
 	if err != nil {
 		writeError(w, err)
 		return

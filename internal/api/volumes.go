@@ -11,7 +11,12 @@ import (
 
 // libpodListVolumes is `pier volume ls --format json`.
 func (s *Server) libpodListVolumes(w http.ResponseWriter, r *http.Request) {
-	vols, err := s.rt.VolumeList(r.Context(), nil)
+	filters, err := filtersQuery(r)
+	if err != nil {
+		badFilters(w, err)
+		return
+	}
+	vols, err := s.rt.VolumeList(r.Context(), filters)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -31,7 +36,12 @@ func (s *Server) libpodInspectVolume(w http.ResponseWriter, r *http.Request) {
 
 // compatListVolumes is Docker's {"Volumes": [...], "Warnings": []}.
 func (s *Server) compatListVolumes(w http.ResponseWriter, r *http.Request) {
-	vols, err := s.rt.VolumeList(r.Context(), nil)
+	filters, err := filtersQuery(r)
+	if err != nil {
+		badFilters(w, err)
+		return
+	}
+	vols, err := s.rt.VolumeList(r.Context(), filters)
 	if err != nil {
 		writeError(w, err)
 		return

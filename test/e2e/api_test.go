@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -191,6 +192,20 @@ func TestAPILibpodContainers(t *testing.T) {
 	if len(list) != 1 || list[0].Names[0] != "lp" || list[0].State != "running" || list[0].Labels["a"] != "b" {
 		t.Errorf("libpod list = %+v", list)
 	}
+	// filters: a status filter lists stopped containers too, as podman.
+	s.want(201, "POST", "/v5.0.0/libpod/containers/create", map[string]any{"name": "lp2", "image": Image})
+	var names []struct{ Names []string }
+	json.Unmarshal(s.want(200, "GET", "/v5.0.0/libpod/containers/json?filters="+url.QueryEscape(`{"status":["created"]}`), nil), &names)
+	if len(names) != 1 || names[0].Names[0] != "lp2" {
+		t.Errorf("status=created filter listed %+v", names)
+	}
+	json.Unmarshal(s.want(200, "GET", "/v1.41/containers/json?all=1&filters="+url.QueryEscape(`{"label":{"a=b":true}}`), nil), &names)
+	if len(names) != 1 || names[0].Names[0] != "/lp" {
+		t.Errorf("label filter (Docker's old form) listed %+v", names)
+	}
+	s.want(500, "GET", "/v1.41/containers/json?filters=notjson", nil)
+	s.want(200, "DELETE", "/v5.0.0/libpod/containers/lp2", nil)
+
 	s.want(204, "POST", "/v5.0.0/libpod/containers/lp/stop?timeout=0", nil)
 	s.want(304, "POST", "/v5.0.0/libpod/containers/lp/stop", nil)
 	if st := p.Status("lp"); st != "exited" {

@@ -1,4 +1,4 @@
-package cli
+package ctrfilter
 
 import (
 	"reflect"
@@ -28,7 +28,7 @@ func TestNetworkFilter(t *testing.T) {
 	}
 	// Network IDs resolve to names; unknown networks match nothing.
 	nets := map[string]string{"front": "front", "back": "back", "f00d": "front"}
-	env := filterEnv{all: cs, networkName: func(v string) (string, bool) { n, ok := nets[v]; return n, ok }}
+	env := Env{All: cs, NetworkName: func(v string) (string, bool) { n, ok := nets[v]; return n, ok }}
 	for _, tc := range []struct {
 		vals []string
 		want []string
