@@ -21,6 +21,10 @@ type logsOpts struct {
 	follow, timestamps, names, latest bool
 	since, until                      string
 	tail                              int
+	// color gives each container's lines a colour of logColors, by its
+	// place in the list from colorBase (pod logs counts the infra).
+	color     bool
+	colorBase int
 }
 
 func newLogsCommand(g *Globals) *cobra.Command {
@@ -43,6 +47,7 @@ func newLogsCommand(g *Globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&o.color, "color", false, "Output the containers with different colors in the log.")
 	f.BoolVarP(&o.follow, "follow", "f", false, "Follow log output.  The default is false")
 	f.BoolVarP(&o.latest, "latest", "l", false, "Act on the latest container pier is aware of")
 	f.BoolVarP(&o.names, "names", "n", false, "Output the container name in the log")
@@ -94,6 +99,9 @@ func printLogs(ctx context.Context, g *Globals, rt *engine.Runtime, o *logsOpts,
 	errs := make([]error, len(ts))
 	for i, t := range ts {
 		p := &logPrinter{stdout: g.Stdout, stderr: g.Stderr, mu: &mu, timestamps: o.timestamps}
+		if o.color {
+			p.color = logColors[(o.colorBase+i)%len(logColors)]
+		}
 		if len(ts) > 1 {
 			p.prefix = t.ctr.Config.ID[:12] + " "
 			if o.names {
@@ -135,16 +143,25 @@ type logPrinter struct {
 	mu             *sync.Mutex
 	prefix         string
 	timestamps     bool
+	color          string // an ANSI colour for the whole line, or ""
 }
+
+// logColors are podman's colours for --color, in the order it hands them
+// out.
+var logColors = []string{"\x1b[37m", "\x1b[31m", "\x1b[33m", "\x1b[34m", "\x1b[35m", "\x1b[36m", "\x1b[32m"}
 
 func (p *logPrinter) line(l logs.Line) error {
 	var b strings.Builder
+	b.WriteString(p.color)
 	b.WriteString(p.prefix)
 	if p.timestamps {
 		b.WriteString(l.Time.Format(logTimeFormat))
 		b.WriteByte(' ')
 	}
 	b.WriteString(l.Text)
+	if p.color != "" {
+		b.WriteString("\x1b[0m")
+	}
 	if !l.Partial {
 		b.WriteByte('\n')
 	}

@@ -17,8 +17,13 @@ func podLogsCmd(g *Globals) *cobra.Command {
 		Use:   "logs [options] POD",
 		Short: "Fetch logs for pod with one or more containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.latest == (len(args) > 0) || len(args) > 1 {
-				return errdefs.Errorf(errdefs.ErrInvalidArgument, "specify one pod name or ID to log, or --latest")
+			switch {
+			case len(args) > 1:
+				return errdefs.Errorf(errdefs.ErrInvalidArgument, "requires exactly 1 arg")
+			case o.latest && len(args) > 0:
+				return errdefs.Errorf(errdefs.ErrInvalidArgument, "--latest and pods cannot be used together")
+			case !o.latest && len(args) == 0:
+				return errdefs.Errorf(errdefs.ErrInvalidArgument, "specify at least one pod name or ID to log")
 			}
 			opts, err := o.engineOptions()
 			if err != nil {
@@ -49,10 +54,14 @@ func podLogsCmd(g *Globals) *cobra.Command {
 			if ctr != "" && len(ts) != 1 {
 				return fmt.Errorf("container %s is not in pod %s: %w", ctr, pods[0], define.ErrNoSuchCtr)
 			}
+			if ctr == "" && len(members) > len(ts) {
+				o.colorBase = 1 // podman counts the infra container's colour
+			}
 			return printLogs(cmd.Context(), g, rt, o, opts, ts)
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&o.color, "color", false, "Output the containers within a pod with different colors in the log")
 	f.StringVarP(&ctr, "container", "c", "", "Filter logs by container name or id which belongs to pod")
 	f.BoolVarP(&o.follow, "follow", "f", false, "Follow log output.")
 	f.BoolVarP(&o.latest, "latest", "l", false, "Act on the latest pod pier is aware of")
