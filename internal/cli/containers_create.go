@@ -37,6 +37,7 @@ type createOpts struct {
 	lim                                                                  limitFlags
 	cg                                                                   cgroupFlags
 	sb                                                                   sandboxFlags
+	ident                                                                identityFlags
 }
 
 func (o *createOpts) addFlags(f *pflag.FlagSet) {
@@ -77,6 +78,7 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 	o.lim.addCreateOnly(f)
 	o.cg.add(f)
 	o.sb.add(f)
+	o.ident.add(f)
 }
 
 // proxyVars are the host variables --http-proxy copies, as podman does.
@@ -137,6 +139,9 @@ func (o *createOpts) request(cmd *cobra.Command, args []string, lookupEnv func(s
 		return nil, err
 	}
 	if err := o.cg.apply(&req.Limits); err != nil {
+		return nil, err
+	}
+	if err := o.ident.apply(req); err != nil {
 		return nil, err
 	}
 	env, err := specgen.ParseEnv(o.env, o.envFile)
@@ -317,6 +322,7 @@ func (o *createOpts) confDefaults(cmd *cobra.Command, conf *config.Config) {
 	if !f.Changed("init") {
 		o.run.init = ct.Init
 	}
+	o.ident.confDefaults(conf)
 	// The file's annotations and log tag first: the user's, applied
 	// after them, win.
 	o.run.annotations = append(slices.Clone(ct.Annotations), o.run.annotations...)

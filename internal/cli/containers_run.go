@@ -101,6 +101,7 @@ func newRunCommand(g *Globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	o.addFlags(f)
+	o.ident.addRun(f)
 	f.BoolVarP(&detach, "detach", "d", false, "Run container in background and print container ID")
 	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy received signals to the process")
 	f.StringArrayVarP(&attach, "attach", "a", nil, "Attach to STDIN, STDOUT or STDERR")

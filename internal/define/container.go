@@ -189,6 +189,7 @@ type ContainerConfig struct {
 	Security
 	Limits
 	Sandbox
+	Identity
 
 	// Dependencies are objects the container needs while it exists; the
 	// store refuses to remove them first.

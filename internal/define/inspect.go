@@ -177,6 +177,8 @@ type InspectContainerConfig struct {
 	StopTimeout                uint                     `json:"StopTimeout"`
 	SdNotifyMode               string                   `json:"sdNotifyMode,omitempty"`
 	SdNotifySocket             string                   `json:"sdNotifySocket,omitempty"`
+	Passwd                     *bool                    `json:"Passwd,omitempty"`
+	ChrootDirs                 []string                 `json:"ChrootDirs,omitempty"`
 }
 
 // InspectContainerHostConfig is docker's HostConfig as podman fills it.

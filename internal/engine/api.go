@@ -128,6 +128,9 @@ type CreateRequest struct {
 	Isolation IsolationRequest
 	// Limits is the cgroup parent, /dev/shm size and OOM score.
 	Limits LimitsRequest
+	// Identity is the container's /etc files, umask, sysctls, merged
+	// environment and image volumes (create_identity.go).
+	Identity IdentityRequest
 	// Pull, when set, pulls the image per its policy (run's and create's
 	// --pull, "missing" by default); nil only looks the image up locally.
 	Pull *image.PullOptions
@@ -212,5 +215,5 @@ func IsRuntimeError(err error) bool {
 	var e *oci.Error
 	// A taken host port counts: podman binds ports while the runtime
 	// creates the container.
-	return errors.As(err, &e) || errors.Is(err, define.ErrPortInUse)
+	return errors.As(err, &e) || errors.Is(err, define.ErrPortInUse) || errors.Is(err, errUserSetup)
 }

@@ -94,7 +94,9 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 	if err := resolveImageMounts(ctx, images, cfg); err != nil {
 		return nil, err
 	}
-	mergeImageConfig(cfg, req, img, r.confEnv())
+	if err := mergeImageConfig(cfg, req, img, r.confEnv()); err != nil {
+		return nil, err
+	}
 	if err := imageSeccomp(cfg, img); err != nil {
 		return nil, err
 	}
@@ -105,7 +107,11 @@ func (r *Runtime) createContainer(ctx context.Context, req *CreateRequest) (*def
 	if err := applySdNotify(cfg, req); err != nil {
 		return nil, err
 	}
-	addImageVolumes(cfg, img)
+	volMode, err := r.imageVolumeMode(req.Identity.ImageVolume)
+	if err != nil {
+		return nil, err
+	}
+	addImageVolumes(cfg, img, volMode)
 	if err := publishAll(cfg, img); err != nil {
 		return nil, err
 	}
@@ -282,6 +288,9 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 		return nil, err
 	}
 	cfg.NoHostname = req.NoHostname
+	if err := r.applyIdentity(cfg, &req.Identity); err != nil {
+		return nil, err
+	}
 	if err := applyLimits(cfg, req); err != nil {
 		return nil, err
 	}
@@ -371,7 +380,7 @@ func sameMount(a, b define.Mount) bool {
 
 // mergeImageConfig applies podman's precedence: user input over image config
 // over defaults. A user entrypoint drops the image's CMD, as docker does.
-func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *image.Image, confEnv []string) {
+func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *image.Image, confEnv []string) error {
 	ic := img.Config.Config
 	cfg.ImageID, cfg.ImageDigest = img.ID, img.Digest
 	cfg.Image = req.Image
@@ -390,6 +399,10 @@ func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *imag
 	}
 	env := specgen.MergeEnv([]string{config.DefaultPath}, confEnv)
 	env = specgen.MergeEnv(env, ic.Env)
+	env, err := specgen.ApplyEnvMerge(env, req.Identity.EnvMerge)
+	if err != nil {
+		return err
+	}
 	env = specgen.MergeEnv(env, req.HostEnv)
 	env = specgen.UnsetEnv(env, req.UnsetEnv, req.UnsetEnvAll)
 	cfg.Env = specgen.MergeEnv(env, req.Env)
@@ -418,6 +431,7 @@ func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *imag
 			cfg.StopSignal = int(sig)
 		}
 	}
+	return nil
 }
 
 // parseEntrypoint accepts a JSON array or one string, as podman does; an

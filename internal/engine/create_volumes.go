@@ -13,8 +13,12 @@ import (
 )
 
 // addImageVolumes gives every VOLUME of the image that no user mount
-// covers an anonymous volume, as podman does (image_volume_mode "anonymous").
-func addImageVolumes(cfg *define.ContainerConfig, img *image.Image) {
+// covers an anonymous volume, as podman does with image_volume_mode
+// "anonymous"; "tmpfs" gives each a tmpfs instead, "ignore" nothing.
+func addImageVolumes(cfg *define.ContainerConfig, img *image.Image, mode string) {
+	if mode == "ignore" {
+		return
+	}
 	dests := make([]string, 0, len(img.Config.Config.Volumes))
 	for d := range img.Config.Config.Volumes {
 		// A relative VOLUME is under / as podman and docker mount it:
@@ -27,7 +31,13 @@ func addImageVolumes(cfg *define.ContainerConfig, img *image.Image) {
 		if slices.ContainsFunc(cfg.Mounts, func(m define.Mount) bool { return m.Destination == d }) {
 			continue
 		}
-		cfg.Mounts = append(cfg.Mounts, define.Mount{Type: "volume", Destination: d})
+		if mode == "tmpfs" {
+			cfg.ImageTmpfs = append(cfg.ImageTmpfs, d)
+			continue
+		}
+		// podman's options for an image volume (exec and rw, unlike -v's
+		// defaults).
+		cfg.Mounts = append(cfg.Mounts, define.Mount{Type: "volume", Destination: d, Options: []string{"rprivate", "rw", "nodev", "exec"}})
 	}
 }
 

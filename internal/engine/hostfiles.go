@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -32,7 +33,7 @@ func (r *Runtime) prepareHost(ctx context.Context, c *define.Container, rootfs s
 		CgroupsPath:    cgroupPath(&c.Config),
 	}
 	if c.Config.NoHostname {
-		h.HostnamePath = ""
+		h.HostnamePath = "" // --no-hostname: the image's stays
 	} else if err := os.WriteFile(h.HostnamePath, []byte(hostname+"\n"), 0o644); err != nil {
 		return nil, fmt.Errorf("writing hostname: %w", err)
 	}
@@ -65,9 +66,17 @@ func (r *Runtime) prepareHost(ctx context.Context, c *define.Container, rootfs s
 			return nil, err
 		}
 	}
-	u, home, err := specgen.ResolveUser(rootfs, c.Config.User)
+	if h.PasswdPath, h.GroupPath, err = etcFiles(&c.Config, rootfs, paths.DataDir); err != nil {
+		return nil, userSetupError{err}
+	}
+	u, home, err := specgen.ResolveUserWith(rootfs, c.Config.User, h.PasswdPath, h.GroupPath)
 	if err != nil {
-		return nil, err
+		return nil, userSetupError{err}
+	}
+	if c.Config.User != "" {
+		// podman lists the primary group among the supplementary ones
+		// of an explicit user.
+		u.AdditionalGids = slices.Insert(slices.DeleteFunc(u.AdditionalGids, func(g uint32) bool { return g == u.GID }), 0, u.GID)
 	}
 	h.User, h.Home = u, home
 	if c.Config.Timezone != "" {

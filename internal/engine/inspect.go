@@ -99,6 +99,7 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 	}
 	inspectIsolation(d, cfg)
 	d.Rootfs = cfg.Rootfs
+	d.UseImageHostname = cfg.NoHostname
 	if cfg.Runtime != "" {
 		d.OCIRuntime = cfg.Runtime // a path stays a path, as in podman
 	}
@@ -184,7 +185,9 @@ func inspectConfig(cfg *define.ContainerConfig) *define.InspectContainerConfig {
 		HealthMaxLogCount:          healthMaxLogCount(cfg),
 		HealthMaxLogSize:           healthMaxLogSize(cfg),
 		CreateCommand:              cfg.CreateCmd,
-		Umask:                      cmp.Or(cfg.Umask, "0022"),
+		Umask:                      inspectUmask(cfg.Umask),
+		Passwd:                     new(cfg.PasswdEnabled()),
+		ChrootDirs:                 cfg.ChrootDirs,
 		StopTimeout:                cfg.StopTimeout,
 		Timezone:                   cfg.Timezone,
 		Timeout:                    cfg.Timeout,
@@ -315,4 +318,10 @@ func securityOpts(cfg *define.ContainerConfig) []string {
 		out = append(out, "no-new-privileges")
 	}
 	return out
+}
+
+// inspectUmask is the umask as podman shows it: padded to four digits.
+func inspectUmask(u string) string {
+	u = cmp.Or(u, "0022")
+	return strings.Repeat("0", max(0, 4-len(u))) + u
 }

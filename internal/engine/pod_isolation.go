@@ -3,8 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
-	"strings"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
@@ -79,39 +79,26 @@ func (r *Runtime) applyPodIsolation(ctx context.Context, cfg *define.ContainerCo
 	return nil
 }
 
-// applySysctls checks --sysctl values against the namespaces the container
-// has (podman's texts) and sets them over containers.conf's defaults.
+// applySysctls sets --sysctl values over containers.conf's defaults, as
+// podman: a default of a namespace the container shares (the host's or
+// another container's) is skipped, while the user's own is refused when
+// that namespace is the host's (net.* and fs.mqueue.*, podman's texts).
 func applySysctls(cfg *define.ContainerConfig, list []string) error {
-	if len(list) == 0 {
-		return nil
-	}
-	set, err := specgen.ParseSysctls(list, false)
+	user, err := specgen.ParseSysctls(list, false)
 	if err != nil {
 		return err
 	}
-	for _, kv := range list {
-		k, _, _ := strings.Cut(kv, "=")
-		if ns := specgen.SysctlNamespace(k); sysctlNSIsHost(cfg, ns) {
-			return errdefs.New(errdefs.ErrInvalidArgument, fmt.Sprintf("sysctl %s can't be set since %s Namespace set to host: invalid argument", kv, ns))
-		}
+	netKind, _ := specgen.SplitNamespace(cfg.NetworkMode)
+	ipcKind, _ := specgen.SplitNamespace(cfg.IPCMode)
+	if err := specgen.CheckSysctlNamespaces(user, netKind == define.NSHost, ipcKind == define.NSHost); err != nil {
+		return err
 	}
-	if cfg.Sysctls == nil {
-		cfg.Sysctls = map[string]string{}
-	}
-	for k, v := range set {
-		cfg.Sysctls[k] = v
+	shared := func(kind string) bool { return kind == define.NSHost || kind == define.NSContainer }
+	out := specgen.DropSharedSysctls(cfg.Sysctls, shared(netKind), shared(ipcKind))
+	maps.Copy(out, user)
+	cfg.Sysctls = nil
+	if len(out) > 0 {
+		cfg.Sysctls = out
 	}
 	return nil
-}
-
-// sysctlNSIsHost reports whether cfg runs in the host's namespace of the
-// kind SysctlNamespace names.
-func sysctlNSIsHost(cfg *define.ContainerConfig, ns string) bool {
-	switch ns {
-	case "Network":
-		return cfg.NetworkMode == "host"
-	case "IPC":
-		return cfg.IPCMode == define.NSHost
-	}
-	return false
 }

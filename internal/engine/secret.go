@@ -16,6 +16,7 @@ import (
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/events"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // SecretCreateOptions mirror `secret create`'s flags.
@@ -224,7 +225,7 @@ func (r *Runtime) prepareSecrets(c *define.Container, runDir string) ([]spec.Mou
 		if err := writeSecretFile(f, data, sc); err != nil {
 			return nil, nil, err
 		}
-		mounts = append(mounts, spec.Mount{Destination: sc.Target, Type: "bind", Source: f, Options: []string{"bind", "rprivate"}})
+		mounts = append(mounts, spec.Mount{Destination: sc.Target, Type: "bind", Source: f, Options: specgen.EngineBindOptions(&c.Config)})
 	}
 	return mounts, env, nil
 }

@@ -79,6 +79,10 @@ type Host struct {
 	// InitPath is the init binary (catatonit) for a container with Init;
 	// it is bind-mounted read-only at InitDest and runs the command.
 	InitPath string
+	// PasswdPath and GroupPath are copies of the image's /etc/passwd
+	// and /etc/group with the entries pier added, bound over them in a
+	// --read-only container (others get the entries in their rootfs).
+	PasswdPath, GroupPath string
 }
 
 // InitDest is where the init binary appears in the container, podman's

@@ -86,16 +86,68 @@ func withRW(opts []string) []string {
 
 // readOnlyTmpfs are the writable scratch dirs podman adds under --read-only
 // (--read-only-tmpfs defaults to true). tmpcopyup keeps what the image has
-// there; /tmp and /var/tmp are noexec, /run is not, as in podman 5.
+// there; podman 5.8 mounts all three exec.
 func readOnlyTmpfs() []spec.Mount {
-	opts := func(extra ...string) []string {
-		return append([]string{"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"}, extra...)
-	}
+	opts := func() []string { return []string{"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"} }
 	return []spec.Mount{
-		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: opts("noexec")},
-		{Destination: "/var/tmp", Type: "tmpfs", Source: "tmpfs", Options: opts("noexec")},
+		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: opts()},
+		{Destination: "/var/tmp", Type: "tmpfs", Source: "tmpfs", Options: opts()},
 		{Destination: "/run", Type: "tmpfs", Source: "tmpfs", Options: opts()},
 	}
+}
+
+// readOnlyOpts are what podman adds to the options of the files it binds
+// into a --read-only container (hostname, hosts, passwd, secrets...).
+var readOnlyOpts = []string{"ro", "nosuid", "noexec", "nodev"}
+
+// EngineBindOptions are the options of a file the engine binds into c:
+// read-only with c's root.
+func EngineBindOptions(c *define.ContainerConfig) []string {
+	opts := []string{"bind", "rprivate"}
+	if c.ReadOnly {
+		opts = append(opts, readOnlyOpts...)
+	}
+	return opts
+}
+
+// lockDown is podman's --read-only --read-only-tmpfs=false: /dev and the
+// container's own /dev/shm become read-only too (podman appends to the
+// /dev/shm bind's options, repeating three of them).
+func lockDown(c *define.ContainerConfig, h *Host, ms []spec.Mount) {
+	if !c.ReadOnly || !c.NoReadOnlyTmpfs {
+		return
+	}
+	for i := range ms {
+		switch {
+		case ms[i].Destination == "/dev" && ms[i].Type == "tmpfs":
+			ms[i].Options = append(slices.Clone(ms[i].Options), "ro")
+		case ms[i].Destination == "/dev/shm" && h.ShmSource != "" && ms[i].Source == h.ShmSource:
+			ms[i].Options = slices.Concat([]string{"bind", "rprivate"}, readOnlyOpts, ms[i].Options[2:])
+		}
+	}
+}
+
+// etcBinds are the engine's files bound at their place in the container
+// and, for /etc/hosts and /etc/resolv.conf, in every --chrootdirs dir too.
+func etcBinds(c *define.ContainerConfig, h *Host) []spec.Mount {
+	var out []spec.Mount
+	add := func(dest, src string) {
+		if src != "" {
+			out = append(out, spec.Mount{Destination: dest, Type: "bind", Source: src, Options: EngineBindOptions(c)})
+		}
+	}
+	add("/run/.containerenv", h.ContainerEnvPath)
+	add("/etc/hostname", h.HostnamePath)
+	add("/etc/hosts", h.HostsPath)
+	add("/etc/resolv.conf", h.ResolvConfPath)
+	add("/etc/localtime", h.LocaltimePath)
+	add("/etc/passwd", h.PasswdPath)
+	add("/etc/group", h.GroupPath)
+	for _, dir := range c.ChrootDirs {
+		add(filepath.Join(dir, "/etc/hosts"), h.HostsPath)
+		add(filepath.Join(dir, "/etc/resolv.conf"), h.ResolvConfPath)
+	}
+	return out
 }
 
 // mounts assembles the spec's mounts: kernel filesystems, the engine's
@@ -105,7 +157,7 @@ func readOnlyTmpfs() []spec.Mount {
 func mounts(c *define.ContainerConfig, h *Host) ([]spec.Mount, error) {
 	user := make([]spec.Mount, 0, len(c.Mounts))
 	userDest := make(map[string]bool, len(c.Mounts))
-	for _, m := range c.Mounts {
+	for _, m := range slices.Concat(c.Mounts, imageTmpfs(c)) {
 		sm, err := userMount(m)
 		if err != nil {
 			return nil, err
@@ -124,25 +176,12 @@ func mounts(c *define.ContainerConfig, h *Host) ([]spec.Mount, error) {
 	}
 
 	base := kernelMounts(c, h)
-	if h.ContainerEnvPath != "" {
-		base = append(base, spec.Mount{Destination: "/run/.containerenv", Type: "bind", Source: h.ContainerEnvPath, Options: []string{"bind", "rprivate"}})
-	}
-	for _, f := range []struct{ dest, src string }{
-		{"/etc/hostname", h.HostnamePath},
-		{"/etc/hosts", h.HostsPath},
-		{"/etc/resolv.conf", h.ResolvConfPath},
-	} {
-		if f.src != "" {
-			base = append(base, spec.Mount{Destination: f.dest, Type: "bind", Source: f.src, Options: []string{"bind", "rprivate"}})
-		}
-	}
-	if h.LocaltimePath != "" {
-		base = append(base, spec.Mount{Destination: "/etc/localtime", Type: "bind", Source: h.LocaltimePath, Options: []string{"bind", "rprivate"}})
-	}
+	lockDown(c, h, base)
+	base = append(base, etcBinds(c, h)...)
 	if c.Init && h.InitPath != "" {
 		base = append(base, spec.Mount{Destination: InitDest, Type: "bind", Source: h.InitPath, Options: []string{"bind", "ro", "private"}})
 	}
-	if c.ReadOnly {
+	if c.ReadOnly && !c.NoReadOnlyTmpfs {
 		base = append(base, readOnlyTmpfs()...)
 	}
 
@@ -303,4 +342,14 @@ func OverlayMount(m spec.Mount, overlayRoot string) spec.Mount {
 		}
 	}
 	return spec.Mount{Destination: m.Destination, Type: "overlay", Source: "overlay", Options: opts}
+}
+
+// imageTmpfs are the tmpfs mounts --image-volume tmpfs made of the
+// image's VOLUMEs, with podman's options.
+func imageTmpfs(c *define.ContainerConfig) []define.Mount {
+	out := make([]define.Mount, 0, len(c.ImageTmpfs))
+	for _, d := range c.ImageTmpfs {
+		out = append(out, define.Mount{Type: "tmpfs", Destination: d, Options: []string{"rprivate", "rw", "nodev", "exec"}})
+	}
+	return out
 }

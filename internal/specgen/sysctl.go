@@ -1,6 +1,8 @@
 package specgen
 
 import (
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -22,10 +24,12 @@ var (
 func ParseSysctls(list []string, netHost bool) (map[string]string, error) {
 	out := make(map[string]string, len(list))
 	for _, kv := range list {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
+		// podman splits on every "=": "k=a=b" is refused as extra spaces.
+		parts := strings.Split(kv, "=")
+		if len(parts) < 2 {
 			return nil, invalidf("%s is invalid, sysctl values must be in the form of KEY=VALUE", kv)
 		}
+		k, v := parts[0], parts[1]
 		if strings.TrimSpace(k)+"="+strings.TrimSpace(v) != kv {
 			return nil, invalidf("'%s' is invalid, extra spaces found", kv)
 		}
@@ -52,11 +56,29 @@ func sysctlAllowed(k string) bool {
 	return false
 }
 
-// SysctlNamespace names the namespace a permitted sysctl belongs to, in
-// podman's words for its errors ("Network" or "IPC").
-func SysctlNamespace(name string) string {
-	if strings.HasPrefix(name, "net.") {
-		return "Network"
+// CheckSysctlNamespaces refuses --sysctl entries that would change a
+// namespace the container shares with the host, with podman's words:
+// net.* with the host's network, fs.mqueue.* with the host's IPC.
+func CheckSysctlNamespaces(sysctls map[string]string, netHost, ipcHost bool) error {
+	for _, k := range slices.Sorted(maps.Keys(sysctls)) {
+		v := sysctls[k]
+		if ipcHost && strings.HasPrefix(k, "fs.mqueue.") {
+			return invalidf("sysctl %s=%s can't be set since IPC Namespace set to host: invalid argument", k, v)
+		}
+		if netHost && strings.HasPrefix(k, "net.") {
+			return invalidf("sysctl %s=%s can't be set since Network Namespace set to host: invalid argument", k, v)
+		}
 	}
-	return "IPC"
+	return nil
+}
+
+// DropSharedSysctls is containers.conf's default_sysctls without the ones
+// of a namespace the container does not own (the host's or another
+// container's), which podman skips rather than refuses.
+func DropSharedSysctls(sysctls map[string]string, netShared, ipcShared bool) map[string]string {
+	out := maps.Clone(sysctls)
+	maps.DeleteFunc(out, func(k, _ string) bool {
+		return (netShared && strings.HasPrefix(k, "net.")) || (ipcShared && strings.HasPrefix(k, "fs.mqueue."))
+	})
+	return out
 }

@@ -1,6 +1,8 @@
 package specgen
 
 import (
+	"strconv"
+
 	spec "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -23,6 +25,9 @@ func applySystemd(s *spec.Spec, c *define.ContainerConfig, h *Host) {
 		have[m.Destination] = true
 	}
 	opts := []string{"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"}
+	if c.ShmSizeSystemd != 0 {
+		opts = append(opts, "size="+strconv.FormatInt(c.ShmSizeSystemd, 10))
+	}
 	for _, dest := range []string{"/run", "/run/lock", "/tmp", "/var/log/journal"} {
 		if !have[dest] {
 			s.Mounts = append(s.Mounts, spec.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs", Options: opts})

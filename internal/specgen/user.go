@@ -30,14 +30,20 @@ const maxIDFileSize = 16 << 20
 // symlinked /etc/passwd in an image resolves within the image and can
 // never make pier read a host file.
 func ResolveUser(rootfs, userSpec string) (spec.User, string, error) {
+	return ResolveUserWith(rootfs, userSpec, "", "")
+}
+
+// ResolveUserWith is ResolveUser with host files that the container gets
+// bound over its /etc/passwd and /etc/group (empty: the rootfs's own).
+func ResolveUserWith(rootfs, userSpec, passwdFile, groupFile string) (spec.User, string, error) {
 	if _, err := os.Stat(rootfs); err != nil {
 		return spec.User{}, "", fmt.Errorf("resolving user %q: %w", userSpec, err)
 	}
-	passwd, err := readInRootfs(rootfs, "/etc/passwd")
+	passwd, err := readIDFile(rootfs, "/etc/passwd", passwdFile)
 	if err != nil {
 		return spec.User{}, "", err
 	}
-	group, err := readInRootfs(rootfs, "/etc/group")
+	group, err := readIDFile(rootfs, "/etc/group", groupFile)
 	if err != nil {
 		return spec.User{}, "", err
 	}
@@ -86,6 +92,19 @@ func readInRootfs(rootfs, path string) (io.Reader, error) {
 	}
 	if len(data) > maxIDFileSize {
 		return nil, fmt.Errorf("%s in the container's rootfs is larger than %d bytes", path, maxIDFileSize)
+	}
+	return bytes.NewReader(data), nil
+}
+
+// readIDFile reads hostFile when set (a file pier wrote), else path in
+// rootfs.
+func readIDFile(rootfs, path, hostFile string) (io.Reader, error) {
+	if hostFile == "" {
+		return readInRootfs(rootfs, path)
+	}
+	data, err := os.ReadFile(hostFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading the container's %s: %w", path, err)
 	}
 	return bytes.NewReader(data), nil
 }

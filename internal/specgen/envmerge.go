@@ -1,0 +1,27 @@
+package specgen
+
+import (
+	"strings"
+
+	"github.com/openshift/imagebuilder"
+)
+
+// ApplyEnvMerge applies --env-merge entries to env, in order: each
+// "KEY=word" is expanded as a Dockerfile word (podman uses the same
+// expander, so $VAR, ${VAR}, ${VAR:-default} and quoting behave alike)
+// against env as it stands, and sets KEY; a variable env lacks expands to
+// nothing.
+func ApplyEnvMerge(env, merges []string) ([]string, error) {
+	for _, e := range merges {
+		word, err := imagebuilder.ProcessWord(e, env)
+		if err != nil {
+			return nil, invalidf("unable to process variables for --env-merge %s: %w", e, err)
+		}
+		k, v, ok := strings.Cut(word, "=")
+		if !ok {
+			return nil, invalidf("missing `=` for --env-merge substitution %s", e)
+		}
+		env = MergeEnv(env, []string{k + "=" + v})
+	}
+	return env, nil
+}
