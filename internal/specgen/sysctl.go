@@ -76,7 +76,8 @@ func CheckSysctlNamespaces(sysctls map[string]string, netHost, ipcHost bool) err
 // of a namespace the container does not own (the host's or another
 // container's), which podman skips rather than refuses.
 func DropSharedSysctls(sysctls map[string]string, netShared, ipcShared bool) map[string]string {
-	out := maps.Clone(sysctls)
+	out := make(map[string]string, len(sysctls))
+	maps.Copy(out, sysctls)
 	maps.DeleteFunc(out, func(k, _ string) bool {
 		return (netShared && strings.HasPrefix(k, "net.")) || (ipcShared && strings.HasPrefix(k, "fs.mqueue."))
 	})
