@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/image"
@@ -26,8 +27,9 @@ func resolveImageMounts(ctx context.Context, images *image.Store, cfg *define.Co
 
 // mountImages mounts the images of c's image mounts (read-only, as
 // storage mounts images) and returns mounts with those turned into read-
-// only binds of the image's root filesystem; c's state records each
-// mount so that cleanup releases it.
+// only binds of the image's root filesystem, or for rw=true overlays over
+// it (see prepareMountOptions); c's state records each mount so that
+// cleanup releases it.
 func (r *Runtime) mountImages(ctx context.Context, c *define.Container, mounts []define.Mount) ([]define.Mount, error) {
 	r.unmountImages(ctx, c) // a run that ended without its cleanup
 	out := make([]define.Mount, 0, len(mounts))
@@ -45,7 +47,11 @@ func (r *Runtime) mountImages(ctx context.Context, c *define.Container, mounts [
 			return nil, fmt.Errorf("image mount on %s: %w", m.Destination, err)
 		}
 		c.State.ImageMounts = append(c.State.ImageMounts, mi.ID)
-		out = append(out, define.Mount{Type: "bind", Source: mi.Path, Destination: m.Destination, Options: []string{"ro", "rbind"}})
+		opts := []string{"ro", "rbind"}
+		if slices.Contains(m.Options, "rw") {
+			opts = []string{"O"} // an overlay over the image, as -v ...:O
+		}
+		out = append(out, define.Mount{Type: "bind", Source: mi.Path, Destination: m.Destination, Options: opts})
 	}
 	return out, nil
 }

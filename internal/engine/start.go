@@ -242,10 +242,10 @@ func (r *Runtime) writeBundle(ctx context.Context, c *define.Container, rootfs s
 	if cfg.Mounts, err = r.prepareVolumes(ctx, c, rootfs); err != nil {
 		return err
 	}
-	if err := prepareMountOptions(&cfg, paths.RunDir, host); err != nil {
+	if cfg.Mounts, err = r.mountImages(ctx, c, cfg.Mounts); err != nil {
 		return err
 	}
-	if cfg.Mounts, err = r.mountImages(ctx, c, cfg.Mounts); err != nil {
+	if err := prepareMountOptions(&cfg, paths.RunDir, host); err != nil {
 		return err
 	}
 	s, err := specgen.Generate(&cfg, host)

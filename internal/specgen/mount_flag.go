@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -225,12 +226,13 @@ func finishMount(m define.Mount, recursive bool) (define.Mount, error) {
 		if m.Source == "" {
 			return define.Mount{}, invalidf("must set source image for image mounts")
 		}
-		for _, o := range m.Options {
-			if o == "rw" {
-				return define.Mount{}, fmt.Errorf("writable image mounts (rw=true) are not supported yet: %w", errdefs.ErrNotImplemented)
-			}
+		// rw=true: podman's overlay over the image, whose writes the
+		// next start drops.
+		rw := "ro"
+		if slices.Contains(m.Options, "rw") {
+			rw = "rw"
 		}
-		m.Options = []string{"ro"}
+		m.Options = []string{rw}
 		return m, nil
 	case "glob":
 		if m.Source == "" {

@@ -15,6 +15,8 @@ func TestParseMount(t *testing.T) {
 		"type=bind,source=/tmp,destination=/b,bind-nonrecursive,relabel=private": {Type: "bind", Source: "/tmp", Destination: "/b", Options: []string{"Z", "bind"}},
 		"type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=700,noexec":                  {Type: "tmpfs", Source: "tmpfs", Destination: "/t", Options: []string{"size=1m", "mode=700", "noexec"}},
 		"type=image,src=busybox,dst=/x":                                          {Type: "image", Source: "busybox", Destination: "/x", Options: []string{"ro"}},
+		"type=image,src=busybox,dst=/x,rw=true":                                  {Type: "image", Source: "busybox", Destination: "/x", Options: []string{"rw"}},
+		"type=bind,src=/tmp,dst=/i,idmap=uids=0-1-10":                            {Type: "bind", Source: "/tmp", Destination: "/i", Options: []string{"idmap=uids=0-1-10"}},
 		"type=devpts,dst=/p,uid=5,mode=600":                                      {Type: "devpts", Source: "devpts", Destination: "/p", Options: []string{"uid=5", "mode=600"}},
 		"type=bind,src=/tmp,dst=/u,U=true":                                       {Type: "bind", Source: "/tmp", Destination: "/u", Options: []string{"U"}},
 	}
@@ -32,7 +34,6 @@ func TestParseMount(t *testing.T) {
 		"type=tmpfs,src=foo,dst=/x":               `"src" option not supported for "tmpfs" mount types`,
 		"type=volume,src=foo,dst=/x,tmpfs-size=1": `"tmpfs-size" option not supported for "volume" mount types`,
 		"type=volume,dst=x":                       `invalid container path "x", must be an absolute path`,
-		"type=image,src=busybox,dst=/x,rw=true":   `writable image mounts (rw=true) are not supported yet: not implemented`,
 		"type=ramfs,dst=/x":                       `mount type "ramfs" is not supported yet: not implemented`,
 		"type=devpts,dst=/x,uid=a":                `invalid devpts option "uid=a"`,
 		"type=glob,dst=/x":                        "must set source for glob mounts",

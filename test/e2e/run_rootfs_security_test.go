@@ -231,3 +231,24 @@ func TestRunIDMapMounts(t *testing.T) {
 		}
 	}
 }
+
+// --mount type=image,rw=true: an overlay over the image; writes work, the
+// image stays as it was and the next start drops them, as in podman.
+func TestRunImageMountRW(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("create", "--name", "imw", "--mount", "type=image,src="+Image+",dst=/img,rw=true", Image,
+		"sh", "-c", "cat /img/w 2>/dev/null; echo x > /img/w && echo wrote")
+	for i := 0; i < 2; i++ {
+		if got := p.MustRun("start", "-a", "imw").Out(); got != "wrote" {
+			t.Errorf("start %d: want only %q (earlier writes dropped), got %q", i, "wrote", got)
+		}
+	}
+	if got := p.Inspect("imw", "{{range .Mounts}}{{.Type}} {{.RW}}{{end}}"); got != "image true" {
+		t.Errorf("inspect: want image true, got %q", got)
+	}
+	r := p.Run("run", "--rm", "--mount", "type=image,src="+Image+",dst=/img", Image, "sh", "-c", "ls /img/w; touch /img/w")
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "Read-only file system") || !strings.Contains(r.Stderr, "No such file") {
+		t.Errorf("a read-only image mount must refuse writes and show none of imw's: %s", r)
+	}
+}
