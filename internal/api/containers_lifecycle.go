@@ -218,3 +218,41 @@ func uintQuery(r *http.Request, names ...string) (*uint, error) {
 	}
 	return nil, nil
 }
+
+// restartContainer stops (with "t" or "timeout") and starts again: 204.
+func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) {
+	timeout, err := uintQuery(r, "t", "timeout")
+	if err != nil {
+		badRequest(w, "failed to parse parameters for %s: %w", r.URL.String(), err)
+		return
+	}
+	if err := s.rt.Restart(r.Context(), param(r, "name"), timeout); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// pauseContainer and unpauseContainer: 204, 409 in the wrong state.
+func (s *Server) pauseContainer(w http.ResponseWriter, r *http.Request) {
+	noContent(w, s.rt.Pause(r.Context(), param(r, "name")))
+}
+
+func (s *Server) unpauseContainer(w http.ResponseWriter, r *http.Request) {
+	noContent(w, s.rt.Unpause(r.Context(), param(r, "name")))
+}
+
+// containerExists is libpod's 204 or 404.
+func (s *Server) containerExists(w http.ResponseWriter, r *http.Request) {
+	_, err := s.rt.Lookup(r.Context(), param(r, "name"))
+	noContent(w, err)
+}
+
+// noContent answers 204, or err's error.
+func noContent(w http.ResponseWriter, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

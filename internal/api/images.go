@@ -211,3 +211,12 @@ func orEmpty(s []string) []string {
 	}
 	return s
 }
+
+// imageExists is libpod's 204 or 404.
+func (s *Server) imageExists(w http.ResponseWriter, r *http.Request) {
+	st, err := s.rt.Images(r.Context())
+	if err == nil {
+		_, err = st.Lookup(r.Context(), param(r, "name"))
+	}
+	noContent(w, err)
+}

@@ -192,6 +192,20 @@ func TestAPILibpodContainers(t *testing.T) {
 	if len(list) != 1 || list[0].Names[0] != "lp" || list[0].State != "running" || list[0].Labels["a"] != "b" {
 		t.Errorf("libpod list = %+v", list)
 	}
+	s.want(204, "POST", "/v5.0.0/libpod/containers/lp/pause", nil)
+	if st := p.Status("lp"); st != "paused" {
+		t.Errorf("status after API pause = %q", st)
+	}
+	s.want(409, "POST", "/v5.0.0/libpod/containers/lp/pause", nil)
+	s.want(204, "POST", "/v5.0.0/libpod/containers/lp/unpause", nil)
+	pid := p.Inspect("lp", "{{.State.Pid}}")
+	s.want(204, "POST", "/v1.41/containers/lp/restart?t=0", nil)
+	if st, pid2 := p.Status("lp"), p.Inspect("lp", "{{.State.Pid}}"); st != "running" || pid2 == pid {
+		t.Errorf("after API restart: %s, pid %s (was %s)", st, pid2, pid)
+	}
+	s.want(204, "GET", "/v5.0.0/libpod/containers/lp/exists", nil)
+	s.want(404, "GET", "/v5.0.0/libpod/containers/nosuch/exists", nil)
+
 	// filters: a status filter lists stopped containers too, as podman.
 	s.want(201, "POST", "/v5.0.0/libpod/containers/create", map[string]any{"name": "lp2", "image": Image})
 	var names []struct{ Names []string }
@@ -326,4 +340,56 @@ func TestAPIIdleTimeout(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("service did not exit after its idle time")
 	}
+}
+
+// Volumes and networks are created, listed, inspected and removed through
+// both trees, and pier's CLI sees them.
+func TestAPIVolumesNetworks(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	s := startService(t, p, "tcp", freeTCPAddr(t), "--time=0")
+
+	s.want(201, "POST", "/v1.41/volumes/create", map[string]any{"Name": "dv", "Labels": map[string]string{"k": "v"}})
+	s.want(201, "POST", "/v5.0.0/libpod/volumes/create", map[string]any{"Name": "lv"})
+	if got := p.MustRun("volume", "ls", "--format", "{{.Name}}").Out(); got != "dv\nlv" {
+		t.Errorf("pier volume ls after API creates: %q", got)
+	}
+	var list struct{ Volumes []struct{ Name string } }
+	json.Unmarshal(s.want(200, "GET", "/v1.41/volumes?filters="+url.QueryEscape(`{"label":["k=v"]}`), nil), &list)
+	if len(list.Volumes) != 1 || list.Volumes[0].Name != "dv" {
+		t.Errorf("volume list with a label filter: %+v", list)
+	}
+	var insp struct{ Name, Mountpoint string }
+	json.Unmarshal(s.want(200, "GET", "/v5.0.0/libpod/volumes/lv/json", nil), &insp)
+	if insp.Name != "lv" || insp.Mountpoint == "" {
+		t.Errorf("libpod volume inspect: %+v", insp)
+	}
+	s.want(204, "GET", "/v5.0.0/libpod/volumes/lv/exists", nil)
+	s.want(204, "DELETE", "/v1.41/volumes/lv", nil)
+	s.want(404, "GET", "/v5.0.0/libpod/volumes/lv/exists", nil)
+	s.want(404, "GET", "/v1.41/volumes/lv", nil)
+
+	var created struct{ Id string }
+	json.Unmarshal(s.want(201, "POST", "/v1.41/networks/create", map[string]any{
+		"Name": "apinet", "IPAM": map[string]any{"Config": []map[string]string{{"Subnet": "10.123.0.0/24", "Gateway": "10.123.0.1"}}},
+	}), &created)
+	if got := p.MustRun("network", "inspect", "--format", "{{.ID}} {{range .Subnets}}{{.Subnet}} {{.Gateway}}{{end}}", "apinet").Out(); got != created.Id+" 10.123.0.0/24 10.123.0.1" {
+		t.Errorf("pier network inspect after API create: %q (Id %s)", got, created.Id)
+	}
+	var nets []struct{ Name string }
+	json.Unmarshal(s.want(200, "GET", "/v5.0.0/libpod/networks/json?filters="+url.QueryEscape(`{"name":["apinet"]}`), nil), &nets)
+	if len(nets) != 1 || nets[0].Name != "apinet" {
+		t.Errorf("libpod network list with a name filter: %+v", nets)
+	}
+	var dn struct {
+		Name string
+		IPAM struct{ Config []struct{ Subnet, Gateway string } }
+	}
+	json.Unmarshal(s.want(200, "GET", "/v1.41/networks/apinet", nil), &dn)
+	if dn.Name != "apinet" || len(dn.IPAM.Config) != 1 || dn.IPAM.Config[0].Subnet != "10.123.0.0/24" {
+		t.Errorf("compat network inspect: %+v", dn)
+	}
+	s.want(200, "DELETE", "/v5.0.0/libpod/networks/apinet", nil)
+	s.want(404, "GET", "/v5.0.0/libpod/networks/apinet/exists", nil)
+	s.want(204, "DELETE", "/v5.0.0/libpod/volumes/dv", nil)
 }
