@@ -20,6 +20,7 @@ import (
 	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/image"
+	"github.com/pier-engine/pier/internal/journal"
 	"github.com/pier-engine/pier/internal/signal"
 	"github.com/pier-engine/pier/internal/specgen"
 )
@@ -261,10 +262,16 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 	}
 	switch cfg.LogDriver {
 	case "k8s-file", "none", "passthrough":
+	case "journald":
+		// podman accepts it and loses the output when no journald runs;
+		// pier says so before creating anything.
+		if !journal.Running() {
+			return nil, fmt.Errorf("cannot use the journald log driver: %w: %w", journal.ErrNotRunning, errdefs.ErrInvalidArgument)
+		}
 	case "":
 		cfg.LogDriver = "k8s-file"
 	default:
-		return nil, fmt.Errorf("log driver %q is not supported (use k8s-file, none or passthrough): %w", cfg.LogDriver, errdefs.ErrInvalidArgument)
+		return nil, fmt.Errorf("log driver %q is not supported (use k8s-file, journald, none or passthrough): %w", cfg.LogDriver, errdefs.ErrInvalidArgument)
 	}
 	if err := r.applyConfDefaults(cfg); err != nil {
 		return nil, err

@@ -83,7 +83,7 @@ func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 		Plugins: define.Plugins{
 			Volume:  []string{"local"},
 			Network: []string{"bridge"},
-			Log:     []string{"k8s-file", "none", "passthrough"},
+			Log:     []string{"k8s-file", "none", "passthrough", "journald"},
 		},
 		Version: VersionInfo(),
 	}, nil

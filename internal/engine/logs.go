@@ -9,12 +9,15 @@ import (
 	"github.com/pier-engine/pier/internal/logs"
 )
 
-// Logs streams a container's k8s-file log. With Follow it keeps reading
+// Logs streams a container's k8s-file log (or its journal entries). With Follow it keeps reading
 // until the container stops running.
 func (r *Runtime) Logs(ctx context.Context, nameOrID string, opts LogOptions, fn func(logs.Line) error) error {
 	c, err := r.Lookup(ctx, nameOrID)
 	if err != nil {
 		return err
+	}
+	if c.Config.LogDriver == "journald" {
+		return r.journaldLogs(ctx, c, opts, fn)
 	}
 	if c.Config.LogDriver != "k8s-file" {
 		return fmt.Errorf("container %s uses the %s log driver, which keeps no logs to read: %w", c.Config.Name, c.Config.LogDriver, errdefs.ErrInvalidArgument)

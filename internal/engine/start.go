@@ -296,6 +296,7 @@ func (r *Runtime) monitorConfig(ctx context.Context, c *define.Container, rt *oc
 		ID: id, Bundle: runDir, RunDir: runDir, Runtime: *rt,
 		Terminal: c.Config.Terminal, Stdin: c.Config.Stdin,
 		LogDriver: c.Config.LogDriver, LogPath: logPath, LogSizeMax: c.Config.LogSizeMax,
+		Name: c.Config.Name, LogTag: c.Config.LogTag,
 		ExitCommand: r.exitCommand(id), ExitEnv: failpoint.Env(), ErrorLog: r.monitorLog(), Version: version.Version,
 		PreserveFDs:    int(c.Config.PreserveFDs),
 		MonitorPidFile: c.Config.MonitorPidFile, PidFile: c.Config.PidFile,

@@ -14,10 +14,6 @@ const (
 	BackendNone     = "none"
 )
 
-// ErrJournald is the answer to reading the journald backend: pier has no
-// journal reader (it would need libsystemd through cgo).
-var ErrJournald = errors.New(`pier cannot read events from journald: set events_logger = "file" in containers.conf or pass --events-backend=file`)
-
 // Options choose and configure a backend.
 type Options struct {
 	Backend string // file, journald or none
@@ -73,14 +69,4 @@ type nullEventer struct{}
 func (nullEventer) Write(Event) error { return nil }
 func (nullEventer) Read(context.Context, ReadOptions, func(*Event) error) error {
 	return errors.New(`cannot read events with the "none" backend`)
-}
-
-// journaldEventer drops what it is given: writing needs a journal this
-// host may not have, and a record nobody can read back through pier is
-// no record. Reading says so.
-type journaldEventer struct{}
-
-func (journaldEventer) Write(Event) error { return nil }
-func (journaldEventer) Read(context.Context, ReadOptions, func(*Event) error) error {
-	return ErrJournald
 }

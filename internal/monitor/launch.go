@@ -337,7 +337,7 @@ func prepare(cfg *Config) error {
 		if cfg.LogPath == "" {
 			return fmt.Errorf("log driver k8s-file needs a log path: %w", errdefs.ErrInvalidArgument)
 		}
-	case LogNone:
+	case LogNone, LogJournald:
 	case LogPassthrough:
 		if cfg.Terminal {
 			return fmt.Errorf("log driver passthrough cannot be used with a terminal: %w", errdefs.ErrInvalidArgument)

@@ -87,9 +87,12 @@ type Config struct {
 	// healthcheck's output, as podman records it).
 	MergeOutput bool `json:"mergeOutput,omitempty"`
 
-	LogDriver  string `json:"logDriver"` // LogK8sFile (or ""), LogNone, LogPassthrough
+	LogDriver  string `json:"logDriver"` // LogK8sFile (or ""), LogJournald, LogNone, LogPassthrough
 	LogPath    string `json:"logPath,omitempty"`
 	LogSizeMax int64  `json:"logSizeMax,omitempty"` // truncate the log when it would grow past this
+	// Name and LogTag name the container's journal entries (journald).
+	Name   string `json:"name,omitempty"`
+	LogTag string `json:"logTag,omitempty"`
 
 	// Start has the monitor start the container as well: the runtime's
 	// `run --detach`, one runtime process instead of create and start.

@@ -86,7 +86,7 @@ func sendSync(f *os.File, m syncMsg) {
 type server struct {
 	cfg *Config
 
-	log   *logs.Writer // nil without a log file
+	log   logSink // nil without a log file or journal
 	logMu sync.Mutex
 
 	stdin   *os.File // the container's stdin (pipe) or the pty master; nil if closed
@@ -289,10 +289,15 @@ func (s *server) create(syncf *os.File) (int, error) {
 			return fail(err)
 		}
 	}
-	if cfg.LogDriver == "" || cfg.LogDriver == LogK8sFile {
-		if s.log, err = logs.NewWriter(cfg.LogPath, cfg.LogSizeMax); err != nil {
+	switch cfg.LogDriver {
+	case "", LogK8sFile:
+		w, err := logs.NewWriter(cfg.LogPath, cfg.LogSizeMax)
+		if err != nil {
 			return fail(err)
 		}
+		s.log = w
+	case LogJournald:
+		s.log = newJournaldSink(cfg)
 	}
 	io, err := s.setupStdio()
 	if err != nil {

@@ -1,0 +1,108 @@
+package monitor
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/coreos/go-systemd/v22/journal"
+
+	"github.com/pier-engine/pier/internal/logs"
+)
+
+// LogJournald sends the container's output to the systemd journal.
+const LogJournald = "journald"
+
+// logSink is where the container's output is recorded: the k8s-file log
+// or the journal.
+type logSink interface {
+	Write(stream string, p []byte) error
+	Close() error
+}
+
+// journaldSink writes one journal entry per line with conmon's fields:
+// MESSAGE (the line with its newline), PRIORITY 6 (stdout) or 3 (stderr), CONTAINER_ID (12
+// characters), CONTAINER_ID_FULL, CONTAINER_NAME, CONTAINER_TAG with a
+// tag, and SYSLOG_IDENTIFIER (the tag, else the name). A line longer than
+// the buffer goes out in pieces marked CONTAINER_PARTIAL_MESSAGE=true, as
+// does a last line without its newline. `pier logs` and `podman logs`
+// read these entries by CONTAINER_ID_FULL.
+type journaldSink struct {
+	fields  map[string]string
+	pending map[string][]byte // per stream, a line not finished yet
+}
+
+// journalLineMax is how much of an unfinished line is held before it is
+// sent as a partial entry (conmon's STDIO_BUF_SIZE).
+const journalLineMax = readBuf
+
+func newJournaldSink(cfg *Config) *journaldSink {
+	short := cfg.ID
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	f := map[string]string{"CONTAINER_ID": short, "CONTAINER_ID_FULL": cfg.ID, "SYSLOG_IDENTIFIER": short}
+	if cfg.Name != "" {
+		f["CONTAINER_NAME"], f["SYSLOG_IDENTIFIER"] = cfg.Name, cfg.Name
+	}
+	if cfg.LogTag != "" {
+		f["CONTAINER_TAG"], f["SYSLOG_IDENTIFIER"] = cfg.LogTag, cfg.LogTag
+	}
+	return &journaldSink{fields: f, pending: map[string][]byte{}}
+}
+
+func (j *journaldSink) Write(stream string, p []byte) error {
+	buf := append(j.pending[stream], p...)
+	var firstErr error
+	keep := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	for {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			break
+		}
+		keep(j.send(stream, buf[:i+1], false))
+		buf = buf[i+1:]
+	}
+	for len(buf) >= journalLineMax {
+		keep(j.send(stream, buf[:journalLineMax], true))
+		buf = buf[journalLineMax:]
+	}
+	j.pending[stream] = append([]byte(nil), buf...)
+	return firstErr
+}
+
+func (j *journaldSink) send(stream string, line []byte, partial bool) error {
+	prio := journal.PriInfo
+	if stream == logs.Stderr {
+		prio = journal.PriErr
+	}
+	vars := j.fields
+	if partial {
+		vars = make(map[string]string, len(j.fields)+1)
+		for k, v := range j.fields {
+			vars[k] = v
+		}
+		vars["CONTAINER_PARTIAL_MESSAGE"] = "true"
+	}
+	if err := journal.Send(string(line), prio, vars); err != nil {
+		return fmt.Errorf("writing to the journal: %w", err)
+	}
+	return nil
+}
+
+// Close sends what is left of unfinished lines.
+func (j *journaldSink) Close() error {
+	var firstErr error
+	for _, stream := range []string{logs.Stdout, logs.Stderr} {
+		if b := j.pending[stream]; len(b) > 0 {
+			if err := j.send(stream, b, true); err != nil && firstErr == nil {
+				firstErr = err
+			}
+			delete(j.pending, stream)
+		}
+	}
+	return firstErr
+}
