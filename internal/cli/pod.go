@@ -3,8 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -61,15 +59,9 @@ func podRmCmd(g *Globals) *cobra.Command {
 		Aliases: []string{"remove"},
 		Short:   "Remove one or more pods",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, f := range idFiles {
-				b, err := os.ReadFile(f)
-				if err != nil {
-					if ignore && errors.Is(err, os.ErrNotExist) {
-						continue
-					}
-					return fmt.Errorf("reading pod ID file: %w", err)
-				}
-				args = append(args, strings.TrimSpace(string(b)))
+			args, err := withPodIDFiles(args, idFiles, ignore)
+			if err != nil {
+				return err
 			}
 			if len(idFiles) > 0 && len(args) == 0 {
 				return nil

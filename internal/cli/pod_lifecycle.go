@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -32,7 +34,7 @@ func podLifecycleCmds(g *Globals) []*cobra.Command {
 			run: func(ctx context.Context, rt *engine.Runtime, p string, t *uint) (*define.Pod, error) {
 				return rt.PodStop(ctx, p, t)
 			}},
-		{use: "restart", short: "Restart one or more pods", timeout: true,
+		{use: "restart", short: "Restart one or more pods",
 			run: func(ctx context.Context, rt *engine.Runtime, p string, t *uint) (*define.Pod, error) {
 				return rt.PodRestart(ctx, p, t)
 			}},
@@ -55,10 +57,19 @@ func podLifecycleCmds(g *Globals) []*cobra.Command {
 func podOpCmd(g *Globals, op podOp) *cobra.Command {
 	var all, latest, ignore bool
 	var timeout uint
+	var idFiles []string
 	cmd := &cobra.Command{
 		Use:   op.use + " [options] POD [POD...]",
 		Short: op.short,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			named := len(args)
+			args, err := withPodIDFiles(args, idFiles, false)
+			if err != nil {
+				return err
+			}
+			if len(idFiles) > 0 && len(args) == 0 {
+				return nil
+			}
 			rt, pods, err := podArgs(cmd, g, args, all, latest)
 			if err != nil {
 				return err
@@ -68,7 +79,7 @@ func podOpCmd(g *Globals, op podOp) *cobra.Command {
 				t = uintFlag(cmd, "time", timeout)
 			}
 			var errs []error
-			for _, name := range pods {
+			for i, name := range pods {
 				p, err := op.run(cmd.Context(), rt, name, t)
 				if ignore && isNoSuchPod(err) {
 					continue
@@ -77,9 +88,12 @@ func podOpCmd(g *Globals, op podOp) *cobra.Command {
 					errs = append(errs, splitJoined(err)...)
 					continue
 				}
-				if op.byName && !all && !latest {
+				switch {
+				case op.byName && !all && !latest && i >= named:
+					fmt.Fprintln(g.Stdout, p.Config.Name) // read from --pod-id-file
+				case op.byName && !all && !latest:
 					fmt.Fprintln(g.Stdout, name)
-				} else {
+				default:
 					fmt.Fprintln(g.Stdout, p.Config.ID)
 				}
 			}
@@ -95,7 +109,26 @@ func podOpCmd(g *Globals, op podOp) *cobra.Command {
 	if op.use == "stop" {
 		f.BoolVarP(&ignore, "ignore", "i", false, "Ignore errors when a specified pod is missing")
 	}
+	if op.use == "start" || op.use == "stop" {
+		f.StringArrayVar(&idFiles, "pod-id-file", nil, "Read the pod ID from the file")
+	}
 	return cmd
+}
+
+// withPodIDFiles adds the pod IDs read from --pod-id-file files to args; a
+// missing file is skipped with ignore.
+func withPodIDFiles(args, files []string, ignore bool) ([]string, error) {
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			if ignore && errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return nil, fmt.Errorf("reading pod ID file: %w", err)
+		}
+		args = append(args, strings.TrimSpace(string(b)))
+	}
+	return args, nil
 }
 
 func podKillCmd(g *Globals) *cobra.Command {

@@ -163,7 +163,7 @@ func podPsFormat(o *podPsOpts) string {
 	if o.showNS {
 		row += "\t{{.Cgroup}}\t{{.Namespace}}"
 	}
-	if !o.ctrIDs && !o.ctrNames && !o.ctrStatus && !o.showNS {
+	if !o.ctrIDs && !o.ctrNames && !o.ctrStatus {
 		row += "\t{{.NumberOfContainers}}"
 	}
 	return row

@@ -98,6 +98,12 @@ func writePodStats(w io.Writer, tmpl string, round []*define.ContainerStats, pod
 	if tmpl == "" || strings.TrimSpace(tmpl) == "table" {
 		tmpl = podStatsFormat
 	}
+	if !format.IsTable(tmpl) {
+		// podman's pod stats heads even a plain template's rows.
+		if err := format.Template(w, tmpl, nil, []any{podStatsHeaders}, true); err != nil {
+			return err
+		}
+	}
 	anys := make([]any, len(rows))
 	for i := range rows {
 		anys[i] = rows[i]
