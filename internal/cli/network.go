@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 
@@ -26,7 +27,8 @@ func addNetworkCommands(root *cobra.Command, g *Globals) {
 
 func networkCreateCmd(g *Globals) *cobra.Command {
 	var req network.CreateRequest
-	var labels, opts []string
+	var labels, opts, routes []string
+	var gateways []net.IP
 	cmd := &cobra.Command{
 		Use:   "create [options] [NAME]",
 		Short: "Create networks for containers and pods",
@@ -35,9 +37,17 @@ func networkCreateCmd(g *Globals) *cobra.Command {
 			if len(args) > 0 {
 				req.Name = args[0]
 			}
+			if len(routes) > 0 {
+				// podman 5.8.2 writes them, and this host's netavark
+				// 1.4.0 ignores them: no container would get the route.
+				return errdefs.Errorf(errdefs.ErrNotImplemented, "--route: static routes are not applied by netavark 1.4.0 on this host")
+			}
 			var err error
 			if req.Labels, req.Options, err = labelsAndOptions(labels, opts); err != nil {
 				return err
+			}
+			for _, gw := range gateways {
+				req.Gateways = append(req.Gateways, gw.String())
 			}
 			rt, err := g.Engine(cmd.Context())
 			if err != nil {
@@ -54,7 +64,9 @@ func networkCreateCmd(g *Globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVarP(&req.Driver, "driver", "d", "bridge", "driver to manage the network")
 	f.StringArrayVar(&req.Subnets, "subnet", nil, "subnets in CIDR format")
-	f.StringArrayVar(&req.Gateways, "gateway", nil, "IPv4 or IPv6 gateway for the subnet")
+	f.IPSliceVar(&gateways, "gateway", nil, "IPv4 or IPv6 gateway for the subnet")
+	f.StringVar(&req.IPAMDriver, "ipam-driver", "", "IP Address Management Driver")
+	f.StringArrayVar(&routes, "route", nil, "static routes")
 	f.StringArrayVar(&req.IPRanges, "ip-range", nil, "allocate container IP from range")
 	f.BoolVar(&req.Internal, "internal", false, "restrict external access from this network")
 	f.BoolVar(&req.IPv6, "ipv6", false, "enable IPv6 networking")
@@ -103,10 +115,12 @@ type networkRow struct {
 
 func networkLsCmd(g *Globals) *cobra.Command {
 	return objectLsCmd(g, lsText{
-		short:  "List networks",
-		format: "Pretty-print networks to JSON or using a Go template",
-		filter: "Provide filter values (e.g. 'name=podman')",
-		quiet:  "display only names",
+		short:          "List networks",
+		format:         "Pretty-print networks to JSON or using a Go template",
+		filter:         "Provide filter values (e.g. 'name=podman')",
+		quiet:          "display only names",
+		noHeadingShort: "n",
+		noTrunc:        "Do not truncate the network ID",
 	}, (*engine.Runtime).NetworkList, printNetworks)
 }
 
@@ -133,7 +147,11 @@ func printNetworks(g *Globals, nets []types.Network, o *lsOpts) error {
 		for _, k := range slices.Sorted(maps.Keys(n.Labels)) {
 			labels = append(labels, k+"="+n.Labels[k])
 		}
-		rows = append(rows, networkRow{Network: n, ID: n.ID[:min(12, len(n.ID))], Labels: strings.Join(labels, ",")})
+		id := n.ID
+		if !o.noTrunc {
+			id = id[:min(12, len(id))]
+		}
+		rows = append(rows, networkRow{Network: n, ID: id, Labels: strings.Join(labels, ",")})
 	}
 	headers := format.Headers(types.Network{}, map[string]string{"ID": "NETWORK ID"})
 	headers["Labels"] = "LABELS"
@@ -145,6 +163,7 @@ func networkInspectCmd(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "inspect [options] NETWORK [NETWORK...]",
 		Short: "Inspect network",
+		Long:  "Displays the network configuration for one or more networks.",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rt, err := g.Engine(cmd.Context())
@@ -195,7 +214,7 @@ func joinErrs(g *Globals, errs []error) error {
 
 func networkRmCmd(g *Globals) *cobra.Command {
 	var force bool
-	var timeout uint
+	var timeout int
 	cmd := &cobra.Command{
 		Use:     "rm [options] NETWORK [NETWORK...]",
 		Aliases: []string{"remove"},
@@ -206,10 +225,7 @@ func networkRmCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var t *uint
-			if cmd.Flags().Changed("time") {
-				t = &timeout
-			}
+			t := timeFlag(cmd, timeout)
 			var errs []error
 			for _, a := range args {
 				name, err := rt.NetworkRemove(cmd.Context(), a, force, t)
@@ -230,7 +246,7 @@ func networkRmCmd(g *Globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&force, "force", "f", false, "remove any containers using network")
-	f.UintVarP(&timeout, "time", "t", 10, "Seconds to wait for running containers to stop before killing the container")
+	f.IntVarP(&timeout, "time", "t", 10, "Seconds to wait for running containers to stop before killing the container")
 	return cmd
 }
 
@@ -272,7 +288,8 @@ func networkPruneCmd(g *Globals) *cobra.Command {
 func networkExistsCmd(g *Globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "exists NETWORK",
-		Short: "network exists",
+		Short: "Check if network exists",
+		Long:  "If the named network exists, pier network exists exits with 0, otherwise the exit code will be 1.",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rt, err := g.Engine(cmd.Context())

@@ -49,6 +49,7 @@ func networkDisconnectCmd(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "disconnect [options] NETWORK CONTAINER",
 		Short: "Disconnect a container from a network",
+		Long:  "Remove container from a network",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rt, err := g.Engine(cmd.Context())
@@ -68,6 +69,7 @@ func networkReloadCmd(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reload [options] [CONTAINER...]",
 		Short: "Reload firewall rules for one or more containers",
+		Long:  "Reload container networks, recreating firewall rules",
 		Args:  needNamesOrAll(&all, &latest),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rt, err := g.Engine(cmd.Context())

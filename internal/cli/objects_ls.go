@@ -13,6 +13,7 @@ type lsOpts struct {
 	format           string
 	filters          []string
 	quiet, noHeading bool
+	noTrunc          bool
 }
 
 // lsText is an object's words for its ls command and flags: podman's
@@ -20,6 +21,7 @@ type lsOpts struct {
 type lsText struct {
 	short, format, filter, quiet string
 	noHeadingShort               string
+	noTrunc                      string // --no-trunc's help, for objects that have it
 }
 
 // objectLsCmd is `<object> ls` for networks, volumes and secrets: the
@@ -51,5 +53,8 @@ func objectLsCmd[T any](g *Globals, txt lsText,
 	f.StringArrayVarP(&o.filters, "filter", "f", nil, txt.filter)
 	f.BoolVarP(&o.quiet, "quiet", "q", false, txt.quiet)
 	f.BoolVarP(&o.noHeading, "noheading", txt.noHeadingShort, false, "Do not print headers")
+	if txt.noTrunc != "" {
+		f.BoolVar(&o.noTrunc, "no-trunc", false, txt.noTrunc)
+	}
 	return cmd
 }

@@ -34,7 +34,8 @@ type CreateRequest struct {
 	Labels     map[string]string
 	Options    map[string]string
 	Interface  string
-	Ignore     bool // an existing network of that name is returned
+	Ignore     bool   // an existing network of that name is returned
+	IPAMDriver string // --ipam-driver: "", host-local or none
 }
 
 // bridgeOptions are the -o keys of podman's bridge driver that netavark
@@ -90,6 +91,9 @@ func (c Config) newNetwork(req CreateRequest, nets []types.Network) (types.Netwo
 		Labels: req.Labels, Options: req.Options,
 		IPAMOptions: map[string]string{types.Driver: types.HostLocalIPAMDriver},
 	}
+	if err := ipamDriver(&n, req); err != nil {
+		return types.Network{}, err
+	}
 	switch driver {
 	case types.BridgeNetworkDriver:
 		for k := range req.Options {
@@ -123,6 +127,12 @@ func (c Config) newNetwork(req CreateRequest, nets []types.Network) (types.Netwo
 		}
 		n.NetworkDNSServers = req.DNSServers
 	}
+	if n.IPAMOptions[types.Driver] == types.NoneIPAMDriver {
+		if len(req.Gateways) > 0 || len(req.IPRanges) > 0 {
+			return types.Network{}, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set gateway or range without subnet")
+		}
+		return n, nil
+	}
 	subnets, err := c.subnets(req, nets)
 	if err != nil {
 		return types.Network{}, err
@@ -132,6 +142,27 @@ func (c Config) newNetwork(req CreateRequest, nets []types.Network) (types.Netwo
 		n.IPv6Enabled = n.IPv6Enabled || util.IsIPv6(s.Subnet.IP)
 	}
 	return n, nil
+}
+
+// ipamDriver applies --ipam-driver as libnetwork validates it: none
+// means no subnets, no addresses and no DNS (aardvark needs an address
+// to answer on). dhcp needs netavark's DHCP proxy service, which pier
+// does not run: refused rather than left to fail at start.
+func ipamDriver(n *types.Network, req CreateRequest) error {
+	switch req.IPAMDriver {
+	case "", types.HostLocalIPAMDriver:
+	case types.NoneIPAMDriver:
+		if len(req.Subnets) > 0 {
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "none ipam driver is set but subnets are given")
+		}
+		n.IPAMOptions[types.Driver] = types.NoneIPAMDriver
+		n.DNSEnabled = false
+	case types.DHCPIPAMDriver:
+		return errdefs.Errorf(errdefs.ErrNotImplemented, "the dhcp ipam driver needs netavark's DHCP proxy service, which pier does not run: use host-local (--subnet) or none")
+	default:
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "unsupported ipam driver %q", req.IPAMDriver)
+	}
+	return nil
 }
 
 // macvlanOptions are the -o keys netavark's macvlan driver takes (parent
@@ -153,7 +184,7 @@ func macvlan(n *types.Network, req CreateRequest) error {
 		}
 	}
 	n.DNSEnabled = false // netavark has no DNS for macvlan
-	if len(req.Subnets) == 0 {
+	if len(req.Subnets) == 0 && n.IPAMOptions[types.Driver] != types.NoneIPAMDriver {
 		return errdefs.Errorf(errdefs.ErrNotImplemented, "macvlan without --subnet needs the dhcp ipam driver (netavark's DHCP proxy), which pier does not run: give --subnet")
 	}
 	for k, v := range n.Options {
@@ -180,8 +211,11 @@ func (c Config) subnets(req CreateRequest, nets []types.Network) ([]types.Subnet
 		}
 		return c.addIPv6(req, nets, []types.Subnet{{Subnet: s, Gateway: firstIP(s.IPNet)}})
 	}
-	if len(req.Gateways) > len(req.Subnets) || len(req.IPRanges) > len(req.Subnets) {
-		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set more gateways or ranges than subnets")
+	if len(req.Gateways) > len(req.Subnets) {
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set more gateways than subnets")
+	}
+	if len(req.IPRanges) > len(req.Subnets) {
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "cannot set more ranges than subnets")
 	}
 	// A macvlan subnet is the parent's LAN, not one of the host's bridges:
 	// libnetwork checks overlaps for bridges only.
