@@ -155,19 +155,14 @@ func (r *Runtime) Close() error {
 	return r.close(true)
 }
 
-// CloseForExit is Close for a process about to exit: the state database is
-// left for the exit to close. Closing it checkpoints SQLite's write-ahead
-// log into the database and deletes it, and the next process creates it
-// again: four fsyncs (log, directory, log, database) for every pier
-// command, milliseconds each, more under I/O load. Left open, the log
-// persists as after a crash, which WAL mode is made for (committed
-// transactions are in it; the next opener reads them), and SQLite
-// checkpoints it when it reaches wal_autocheckpoint pages.
+// CloseForExit is Close for a process about to exit: the state store may
+// leave its files as a crash would, to save the next command work (see
+// state.Store.Leave).
 func (r *Runtime) CloseForExit() error {
 	return r.close(false)
 }
 
-func (r *Runtime) close(state bool) error {
+func (r *Runtime) close(full bool) error {
 	var errs []error
 	r.imgMu.Lock()
 	defer r.imgMu.Unlock()
@@ -175,8 +170,10 @@ func (r *Runtime) close(state bool) error {
 		errs = append(errs, r.images.Shutdown(false))
 		r.images = nil // a second Close (after Reset) must not touch it again
 	}
-	if state {
+	if full {
 		errs = append(errs, r.store.Close())
+	} else {
+		errs = append(errs, r.store.Leave())
 	}
 	return errors.Join(errs...)
 }

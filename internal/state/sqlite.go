@@ -121,6 +121,26 @@ func (s *sqliteStore) Close() error {
 	return nil
 }
 
+// walLeaveMax is the write-ahead log size up to which Leave leaves it to
+// the next process: about forty container creations.
+const walLeaveMax = 1 << 20
+
+// Leave closes the store unless its write-ahead log is small, in which
+// case the exiting process leaves it as is. Closing the last connection
+// checkpoints the log into the database and deletes it, and the next
+// writer creates it again: four fsyncs (log, directory, log, database) per
+// command. Left open, the log persists as after a crash, which WAL mode is
+// built for: commits are in it, and the next process to open the database
+// alone rebuilds its index by reading the whole log, which is why it is
+// kept small (a checkpoint also forgets what it copied after that rebuild,
+// so an unbounded log would be copied again and again).
+func (s *sqliteStore) Leave() error {
+	if st, err := os.Stat(s.path + "-wal"); err != nil || st.Size() > walLeaveMax {
+		return s.Close()
+	}
+	return nil
+}
+
 // stmt returns the prepared statement for q, preparing it on first use.
 func (s *sqliteStore) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	s.mu.Lock()

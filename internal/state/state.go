@@ -94,6 +94,9 @@ type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	// Close releases the store; the data stays on disk.
 	Close() error
+	// Leave is Close for a process about to exit: it may leave the
+	// store's files as a crash would (see sqliteStore.Leave).
+	Leave() error
 }
 
 // Tx is a transaction of Update. Its methods behave as the Store's of the
