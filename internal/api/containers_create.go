@@ -108,6 +108,17 @@ func applyHostConfig(req *engine.CreateRequest, hc *container.HostConfig) error 
 			req.Publish = append(req.Publish, host+":"+port.String())
 		}
 	}
+	if err := unsupportedHostConfig(hc); err != nil {
+		return err
+	}
+	applyIsolation(req, hc)
+	applyResources(req, &hc.Resources)
+	if err := applyHostFiles(req, hc); err != nil {
+		return err
+	}
+	if t := hc.LogConfig.Type; t != "" && t != "json-file" {
+		req.LogDriver = t
+	}
 	if p := hc.RestartPolicy.Name; p != "" {
 		req.RestartPolicy = string(p)
 		if p == "on-failure" {

@@ -383,7 +383,9 @@ func TestAPIVolumesNetworks(t *testing.T) {
 	}
 	var dn struct {
 		Name string
-		IPAM struct{ Config []struct{ Subnet, Gateway string } }
+		IPAM struct {
+			Config []struct{ Subnet, Gateway string }
+		}
 	}
 	json.Unmarshal(s.want(200, "GET", "/v1.41/networks/apinet", nil), &dn)
 	if dn.Name != "apinet" || len(dn.IPAM.Config) != 1 || dn.IPAM.Config[0].Subnet != "10.123.0.0/24" {
@@ -392,4 +394,34 @@ func TestAPIVolumesNetworks(t *testing.T) {
 	s.want(200, "DELETE", "/v5.0.0/libpod/networks/apinet", nil)
 	s.want(404, "GET", "/v5.0.0/libpod/networks/apinet/exists", nil)
 	s.want(204, "DELETE", "/v5.0.0/libpod/volumes/dv", nil)
+}
+
+// Docker's HostConfig limits, privileges and tmpfs reach the container;
+// a field pier cannot apply fails the create instead of being dropped.
+func TestAPICompatCreateHostConfig(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	s := startService(t, p, "tcp", freeTCPAddr(t), "--time=0")
+	s.want(201, "POST", "/v1.41/containers/create?name=hc", map[string]any{
+		"Image": Image, "Cmd": []string{"sleep", "100"},
+		"HostConfig": map[string]any{
+			"Memory": 64 << 20, "CapAdd": []string{"NET_ADMIN"}, "Tmpfs": map[string]string{"/scratch": "size=1m"},
+			"OomKillDisable": false, "MemorySwappiness": -1, "PidsLimit": 100,
+		},
+	})
+	got := p.MustRun("inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.CapAdd}}", "hc").Out()
+	if got != "67108864 100 [CAP_NET_ADMIN]" {
+		t.Errorf("inspect of an API-created container: %q", got)
+	}
+	s.want(204, "POST", "/v1.41/containers/hc/start", nil)
+	if out := p.MustRun("exec", "hc", "sh", "-c", "grep ' /scratch ' /proc/mounts").Out(); !strings.Contains(out, "tmpfs") {
+		t.Errorf("tmpfs mount in the container: %q", out)
+	}
+	s.want(501, "POST", "/v1.41/containers/create?name=bad", map[string]any{
+		"Image": Image, "HostConfig": map[string]any{"SecurityOpt": []string{"label=disable"}},
+	})
+	if r := p.Run("container", "exists", "bad"); r.ExitCode != 1 {
+		t.Errorf("a refused create left a container: %v", r)
+	}
+	p.MustRun("rm", "-f", "-t0", "hc")
 }
