@@ -20,7 +20,6 @@ import (
 	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/failpoint"
 	"github.com/pier-engine/pier/internal/image"
-	"github.com/pier-engine/pier/internal/journal"
 	"github.com/pier-engine/pier/internal/signal"
 	"github.com/pier-engine/pier/internal/specgen"
 )
@@ -261,13 +260,7 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 		cfg.LogDriver = r.conf.Containers.LogDriver
 	}
 	switch cfg.LogDriver {
-	case "k8s-file", "none", "passthrough":
-	case "journald":
-		// podman accepts it and loses the output when no journald runs;
-		// pier says so before creating anything.
-		if !journal.Running() {
-			return nil, fmt.Errorf("cannot use the journald log driver: %w: %w", journal.ErrNotRunning, errdefs.ErrInvalidArgument)
-		}
+	case "k8s-file", "none", "passthrough", "journald":
 	case "":
 		cfg.LogDriver = "k8s-file"
 	default:

@@ -18,9 +18,15 @@ import (
 // entries its monitor wrote (CONTAINER_ID_FULL) and, in the same pass,
 // its events (a follower stops at the died event, which comes after every
 // line). Following needs the events in the journal too, as in podman.
+// Without a running journald it fails where podman shows nothing.
 func (r *Runtime) journaldLogs(ctx context.Context, c *define.Container, opts LogOptions, fn func(logs.Line) error) error {
 	if opts.Follow && r.eventsOptions().Backend != events.BackendJournald {
 		return errdefs.Errorf(errdefs.ErrInvalidArgument, "using --follow with the journald --log-driver but without the journald --events-backend (%s) is not supported", r.eventsOptions().Backend)
+	}
+	if !journal.Running() {
+		// podman reads nothing and says nothing; the output of a
+		// container started without journald went nowhere.
+		return fmt.Errorf("cannot read the logs of container %s: %w: its output was not recorded", c.Config.Name, journal.ErrNotRunning)
 	}
 	uid := journal.Match("_UID", strconv.Itoa(os.Getuid()))
 	rd, err := journal.Open(
