@@ -363,13 +363,21 @@ func decodeContainers(raw [][2][]byte) ([]*define.Container, error) {
 		}
 		return out, nil
 	}
+	// The first row alone: json-iterator builds its decoders for the
+	// container types on first use, and workers starting together would
+	// each build them (a few ms of CPU apiece).
+	c, err := decodeContainer(raw[0][0], raw[0][1])
+	if err != nil {
+		return nil, err
+	}
+	out[0] = c
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < len(raw); i += workers {
+			for i := 1 + w; i < len(raw); i += workers {
 				c, err := decodeContainer(raw[i][0], raw[i][1])
 				if err != nil {
 					errs[w] = err
