@@ -23,15 +23,12 @@ func addKubeCommands(root *cobra.Command, g *Globals) {
 // kubeGenerateCmd is `kube generate` (and `generate kube`).
 func kubeGenerateCmd(g *Globals, use string) *cobra.Command {
 	var opts kube.GenerateOptions
-	var file, typ string
+	var file string
 	cmd := &cobra.Command{
 		Use:   use + " [options] {CONTAINER...|POD...|VOLUME...}",
 		Short: "Generate Kubernetes YAML based on containers, pods or volumes.",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if typ != "pod" {
-				return errdefs.Errorf(errdefs.ErrNotImplemented, "kube generate --type %s is not supported, only pod", typ)
-			}
 			rt, err := g.Engine(cmd.Context())
 			if err != nil {
 				return err
@@ -56,6 +53,8 @@ func kubeGenerateCmd(g *Globals, use string) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVarP(&file, "filename", "f", "", "Write output to the specified path")
 	f.BoolVarP(&opts.Service, "service", "s", false, "Generate YAML for a Kubernetes service object")
-	f.StringVarP(&typ, "type", "t", "pod", "Generate YAML for the given Kubernetes kind")
+	f.StringVarP(&opts.Type, "type", "t", kube.KindPod, "Generate YAML for the given Kubernetes kind")
+	f.Int32VarP(&opts.Replicas, "replicas", "r", 1, "Set the replicas number for Deployment kind")
+	f.BoolVar(&opts.PodmanOnly, "podman-only", false, "Add podman-only reserved annotations to the generated YAML file (Cannot be used by Kubernetes)")
 	return cmd
 }

@@ -58,8 +58,10 @@ var defaultEnv = map[string]string{
 }
 
 // GeneratePod builds the Pod for containers (init containers are not
-// tracked by pier, so all are regular ones).
-func GeneratePod(pod *GenPod, ctrs []GenContainer, forService bool) (*v1.Pod, error) {
+// tracked by pier, so all are regular ones); their annotations become the
+// pod's, as NAME/CONTAINER (podman's own only with opts.PodmanOnly).
+func GeneratePod(pod *GenPod, ctrs []GenContainer, opts GenerateOptions) (*v1.Pod, error) {
+	forService := opts.Service
 	if len(ctrs) == 0 && pod == nil {
 		return nil, errdefs.New(errdefs.ErrInvalidArgument, "no containers to generate")
 	}
@@ -68,6 +70,7 @@ func GeneratePod(pod *GenPod, ctrs []GenContainer, forService bool) (*v1.Pod, er
 	hostNetwork := true
 	var names []string
 	var restart string
+	ann := map[string]string{}
 	mountIndex := 0
 	for i := range ctrs {
 		c, vols, err := generateContainer(&ctrs[i], forService, &mountIndex)
@@ -75,6 +78,7 @@ func GeneratePod(pod *GenPod, ctrs []GenContainer, forService bool) (*v1.Pod, er
 			return nil, err
 		}
 		cfg := ctrs[i].Config
+		containerAnnotations(ann, cfg.Name, cfg.Annotations, opts.PodmanOnly)
 		names = append(names, c.Name)
 		if cfg.NetworkMode != "host" {
 			hostNetwork = false
@@ -92,6 +96,12 @@ func GeneratePod(pod *GenPod, ctrs []GenContainer, forService bool) (*v1.Pod, er
 		if slices.Contains(names, p.Name) {
 			p.Name += "-pod"
 		}
+	}
+	if len(ann) > 0 {
+		if p.Annotations == nil {
+			p.Annotations = map[string]string{}
+		}
+		maps.Copy(p.Annotations, ann)
 	}
 	p.Labels = map[string]string{"app": removeUnderscores(p.Name)}
 	p.Spec.HostNetwork = hostNetwork
@@ -313,8 +323,9 @@ func GenerateVolume(v *engine.VolumeReport) *v1.PersistentVolumeClaim {
 	}
 }
 
-// Marshal writes obj as podman's YAML: empty "resources" and a pod's
-// empty "status" left out.
+// Marshal writes obj as podman's YAML: empty "resources" (and a
+// Deployment's empty "strategy") and, with dropStatus, "status" left out;
+// a DaemonSet keeps its empty updateStrategy, as podman's output has it.
 func Marshal(obj any, dropStatus bool) ([]byte, error) {
 	j, err := json.Marshal(obj)
 	if err != nil {
@@ -328,6 +339,7 @@ func Marshal(obj any, dropStatus bool) ([]byte, error) {
 		delete(m, "status")
 	}
 	pruneEmpty(m, "resources")
+	pruneEmpty(m, "strategy")
 	return yaml.Marshal(m)
 }
 

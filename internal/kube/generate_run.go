@@ -20,6 +20,13 @@ type GenerateOptions struct {
 	// Service adds a Service publishing the pod's ports (hostPorts are
 	// then left out of the pod).
 	Service bool
+	// Type is the kind written (KindPod, KindDeployment, KindDaemonSet,
+	// KindJob); Replicas a Deployment's replicas.
+	Type     string
+	Replicas int32
+	// PodmanOnly keeps podman's reserved annotations (--init, --rm, ...),
+	// which Kubernetes does not know.
+	PodmanOnly bool
 }
 
 const generateHeader = `# Save the output of this file and use kubectl create -f to import
@@ -35,11 +42,15 @@ const generateNote = `
 `
 
 // Generate describes the named containers (as one pod), pods and volumes
-// as Kubernetes YAML, podman's layout.
+// as Kubernetes YAML, in podman's order: claims, Services, then the
+// workloads (pods first, then the containers' pod).
 func Generate(ctx context.Context, rt *engine.Runtime, names []string, opts GenerateOptions) ([]byte, error) {
+	if err := ValidateGenerateOptions(&opts); err != nil {
+		return nil, err
+	}
 	var ctrs []GenContainer
 	var pods []*v1.Pod
-	var vols [][]byte
+	var content, workloads [][]byte
 	for _, name := range names {
 		kind, err := generateOne(ctx, rt, name, opts, &ctrs, &pods)
 		if err != nil || kind != "" {
@@ -59,30 +70,61 @@ func Generate(ctx context.Context, rt *engine.Runtime, names []string, opts Gene
 		if err != nil {
 			return nil, err
 		}
-		vols = append(vols, y)
+		content = append(content, y)
+	}
+	for _, pod := range pods {
+		if err := appendWorkload(&content, &workloads, pod, opts, false); err != nil {
+			return nil, err
+		}
 	}
 	if len(ctrs) > 0 {
-		pod, err := GeneratePod(nil, ctrs, opts.Service)
+		pod, err := GeneratePod(nil, ctrs, opts)
 		if err != nil {
 			return nil, err
 		}
-		pods = append(pods, pod)
-	}
-	var out bytes.Buffer
-	fmt.Fprintf(&out, generateHeader, version.Version)
-	for i, v := range vols {
-		if i > 0 {
-			out.WriteString("---\n")
+		if len(pod.Spec.Volumes) > 0 {
+			content = append(content, []byte(generateNote))
 		}
-		out.Write(v)
-	}
-	if len(pods) > 0 {
-		if err := writePods(&out, pods, opts, len(vols) > 0); err != nil {
+		if err := appendWorkload(&content, &workloads, pod, opts, true); err != nil {
 			return nil, err
 		}
 	}
+	var out bytes.Buffer
+	fmt.Fprintf(&out, generateHeader, version.Version)
+	for i, b := range append(content, workloads...) {
+		if i > 0 {
+			out.WriteString("---\n")
+		}
+		out.Write(b)
+	}
 	out.WriteString("\n")
 	return out.Bytes(), nil
+}
+
+// appendWorkload adds pod as the kind asked for to workloads, and with
+// --service its Service to content.
+func appendWorkload(content, workloads *[][]byte, pod *v1.Pod, opts GenerateOptions, forCtrs bool) error {
+	var svc *v1.Service
+	if opts.Service {
+		svc = GenerateService(pod)
+	}
+	obj, err := WrapKind(pod, opts, forCtrs)
+	if err != nil {
+		return err
+	}
+	y, err := Marshal(obj, true)
+	if err != nil {
+		return err
+	}
+	*workloads = append(*workloads, y)
+	if svc != nil {
+		s, err := Marshal(svc, true)
+		if err != nil {
+			return err
+		}
+		*content = append(*content, s)
+	}
+	return nil
 }
 
 // generateOne adds name if it is a container or a pod, and says which;
@@ -110,7 +152,7 @@ func generateOne(ctx context.Context, rt *engine.Runtime, name string, opts Gene
 	if err != nil {
 		return "", err
 	}
-	pod, err := genPod(ctx, rt, p, opts.Service)
+	pod, err := genPod(ctx, rt, p, opts)
 	if err != nil {
 		return "", err
 	}
@@ -118,35 +160,9 @@ func generateOne(ctx context.Context, rt *engine.Runtime, name string, opts Gene
 	return "pod", nil
 }
 
-// writePods writes the note, then per pod its Service (with --service)
-// and the Pod.
-func writePods(out *bytes.Buffer, pods []*v1.Pod, opts GenerateOptions, after bool) error {
-	if after {
-		out.WriteString("---\n")
-	}
-	out.WriteString(generateNote)
-	for _, pod := range pods {
-		out.WriteString("---\n")
-		if opts.Service {
-			svc, err := Marshal(GenerateService(pod), true)
-			if err != nil {
-				return err
-			}
-			out.Write(svc)
-			out.WriteString("---\n")
-		}
-		y, err := Marshal(pod, true)
-		if err != nil {
-			return err
-		}
-		out.Write(y)
-	}
-	return nil
-}
-
 // genPod describes a pod: its regular containers, with the infra
 // container's ports, host network, extra hosts and DNS options.
-func genPod(ctx context.Context, rt *engine.Runtime, p *define.Pod, forService bool) (*v1.Pod, error) {
+func genPod(ctx context.Context, rt *engine.Runtime, p *define.Pod, opts GenerateOptions) (*v1.Pod, error) {
 	reports, err := rt.Pods(ctx)
 	if err != nil {
 		return nil, err
@@ -162,7 +178,7 @@ func genPod(ctx context.Context, rt *engine.Runtime, p *define.Pod, forService b
 	var ctrs []GenContainer
 	for _, c := range members {
 		if c.Config.IsInfra {
-			infraToGenPod(gp, p, c, forService)
+			infraToGenPod(gp, p, c, opts.Service)
 			continue
 		}
 		if h := c.Config.Hostname; gp.Hostname == "" && h != "" && h != p.Config.Name && !strings.HasPrefix(c.Config.ID, h) {
@@ -177,7 +193,7 @@ func genPod(ctx context.Context, rt *engine.Runtime, p *define.Pod, forService b
 	if len(ctrs) == 0 {
 		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "pod %s only has an infra container", p.Config.ID)
 	}
-	return GeneratePod(gp, ctrs, forService)
+	return GeneratePod(gp, ctrs, opts)
 }
 
 func infraToGenPod(gp *GenPod, p *define.Pod, infra *define.Container, forService bool) {

@@ -20,7 +20,7 @@ func TestGenerateRoundTrip(t *testing.T) {
 		PortMappings: []types.PortMapping{{HostPort: 8080, ContainerPort: 80, Protocol: "tcp", Range: 1}},
 		Mounts: []define.Mount{{Type: "bind", Source: "/tmp", Destination: "/hosttmp", Options: []string{"ro"}},
 			{Type: "volume", Name: "vol1", Destination: "/data"}}}
-	pod, err := GeneratePod(nil, []GenContainer{{Config: cfg, ImageCmd: []string{"sh"}, ImageEnv: []string{"IMG=1"}}}, false)
+	pod, err := GeneratePod(nil, []GenContainer{{Config: cfg, ImageCmd: []string{"sh"}, ImageEnv: []string{"IMG=1"}}}, GenerateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
