@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -39,6 +40,9 @@ type kubePlayOpts struct {
 	noTrunc     bool
 	build       bool
 	quiet       bool
+	wait        bool
+	ips         []net.IP
+	macs        []string
 }
 
 func kubePlayCmd(g *Globals, use string) *cobra.Command {
@@ -73,6 +77,13 @@ func kubePlayCmd(g *Globals, use string) *cobra.Command {
 	f.StringVar(&o.req.ContextDir, "context-dir", "", "Path to top level of context directory")
 	f.BoolVar(&o.req.ServiceContainer, "service-container", false, "Starts a service container before all pods")
 	_ = f.MarkHidden("service-container")
+	f.StringVar(&o.req.ExitCodePropagation, "service-exit-code-propagation", "", "Exit-code propagation of the service container")
+	_ = f.MarkHidden("service-exit-code-propagation")
+	f.BoolVarP(&o.wait, "wait", "w", false, "Clean up all objects created when a SIGTERM is received or pods exit")
+	f.IPSliceVar(&o.ips, "ip", nil, "Static IP addresses to assign to the pods")
+	f.StringSliceVar(&o.macs, "mac-address", nil, "Static MAC addresses to assign to the pods")
+	f.BoolVar(&o.req.NoHosts, "no-hosts", false, "Do not create /etc/hosts within the pod's containers, instead use the version from the image")
+	f.StringVar(&o.req.SeccompProfileRoot, "seccomp-profile-root", kube.DefaultSeccompRoot, "Directory path for seccomp profiles")
 	o.reg.add(f, true)
 	return cmd
 }
@@ -80,6 +91,9 @@ func kubePlayCmd(g *Globals, use string) *cobra.Command {
 func (o *kubePlayOpts) run(cmd *cobra.Command, g *Globals, args []string) error {
 	if o.req.ServiceContainer && !o.start {
 		return errdefs.New(errdefs.ErrInvalidArgument, "--service-container does not work with --start=stop")
+	}
+	if o.wait && !o.start {
+		return errdefs.New(errdefs.ErrInvalidArgument, "running a service container requires starting the pod(s)")
 	}
 	if cmd.Flags().Changed("build") {
 		o.req.Build = kube.BuildNever
@@ -92,6 +106,14 @@ func (o *kubePlayOpts) run(cmd *cobra.Command, g *Globals, args []string) error 
 	}
 	if !o.quiet {
 		o.req.Progress = g.Stderr
+	}
+	macs, err := parseMACs(o.macs)
+	if err != nil {
+		return err
+	}
+	o.req.StaticMACs = macs
+	for _, ip := range o.ips {
+		o.req.StaticIPs = append(o.req.StaticIPs, ip.String())
 	}
 	if o.force && !o.down {
 		return errdefs.New(errdefs.ErrInvalidArgument, "--force may be specified only with --down")
@@ -137,6 +159,12 @@ func (o *kubePlayOpts) run(cmd *cobra.Command, g *Globals, args []string) error 
 			return err
 		}
 	}
+	if o.wait {
+		// podman's --wait runs the pods under a service container and
+		// stays in the foreground until it ends
+		o.req.ServiceContainer = true
+		fmt.Fprintln(g.Stdout, "Use ctrl+c to clean up or wait for pods to exit")
+	}
 	rep, err := kube.Play(cmd.Context(), rt, &o.req)
 	if rep != nil {
 		for _, w := range rep.Skipped {
@@ -149,7 +177,10 @@ func (o *kubePlayOpts) run(cmd *cobra.Command, g *Globals, args []string) error 
 	if err != nil {
 		return err
 	}
-	return printPlayReport(g, rep)
+	if err := printPlayReport(g, rep); err != nil || !o.wait {
+		return err
+	}
+	return kubeWait(cmd, g, rt, o.req.Data, rep.ServiceContainerID)
 }
 
 // parseKeyValues reads key=value flags (--annotation) as podman does.
@@ -215,9 +246,9 @@ func printPlayReport(g *Globals, rep *kube.PlayReport) error {
 func kubeDownCmd(g *Globals) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "down [options] KUBEFILE|-",
+		Use:   "down [options] [KUBEFILE [KUBEFILE...]]|-",
 		Short: "Remove pods based on Kubernetes YAML",
-		Args:  cobra.ExactArgs(1),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := readKubeInput(g.Stdin, args)
 			if err != nil {

@@ -205,6 +205,10 @@ type ContainerConfig struct {
 	// IsService marks a kube play service container: it runs while the
 	// pods that name it (PodConfig.ServiceContainerID) run.
 	IsService bool `json:"isService,omitempty"`
+	// KubeExitCodePropagation is a service container's "none", "all" or
+	// "any": whether it is killed (exit 137) rather than stopped when all,
+	// or any, of its pods' containers failed.
+	KubeExitCodePropagation string `json:"kubeExitCodePropagation,omitempty"`
 }
 
 // Kinds of objects a container can depend on.

@@ -149,8 +149,10 @@ type CreateRequest struct {
 
 	// infraOf makes the container the infra container of this pod.
 	infraOf *define.Pod
-	// isService makes it a kube play service container.
-	isService bool
+	// isService makes it a kube play service container, with its exit
+	// code propagation.
+	isService   bool
+	propagation string
 }
 
 // ContainerSummary is what `ps` needs, computed from the stored config and

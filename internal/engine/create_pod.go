@@ -39,7 +39,7 @@ func (r *Runtime) createInNewPod(ctx context.Context, req *CreateRequest, name s
 // (and the infra container) as dependencies and joins the namespaces the
 // pod shares, refusing the options those namespaces fix (podman's texts).
 func (r *Runtime) applyPod(ctx context.Context, cfg *define.ContainerConfig, req *CreateRequest) error {
-	cfg.IsService = req.isService
+	cfg.IsService, cfg.KubeExitCodePropagation = req.isService, req.propagation
 	if p := req.infraOf; p != nil {
 		cfg.Pod, cfg.IsInfra = p.Config.ID, true
 		if !p.Config.NoShareParent {

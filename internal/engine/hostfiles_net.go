@@ -194,24 +194,27 @@ func (r *Runtime) writePodMemberNetFiles(ctx context.Context, c *define.Containe
 	if err != nil {
 		return fmt.Errorf("reading infra container of container %s: %w", c.Config.ID, err)
 	}
-	base, err := etchosts.GetBaseHostFile(r.containersConf().BaseHostsFile, rootfs)
-	if err != nil {
-		return err
-	}
-	entries := etchosts.GetNetworkHostEntries(infra.State.NetworkStatus, containerHostname(&infra.Config), infra.Config.Name)
-	entries = append(entries, etchosts.HostEntry{IP: "127.0.0.1", Names: []string{c.Config.Name}})
-	err = etchosts.New(&etchosts.Params{
-		BaseFile:                 base,
-		ExtraHosts:               append(slices.Clone(infra.Config.AddHosts), c.Config.AddHosts...),
-		ContainerIPs:             entries,
-		HostContainersInternalIP: r.hostContainersInternalIP(infra, nil),
-		TargetFile:               hostsPath,
-	})
-	if err != nil {
-		return err
+	// hostsPath is "" for a member that keeps the image's (--no-hosts)
+	if hostsPath != "" {
+		base, err := etchosts.GetBaseHostFile(r.containersConf().BaseHostsFile, rootfs)
+		if err != nil {
+			return err
+		}
+		entries := etchosts.GetNetworkHostEntries(infra.State.NetworkStatus, containerHostname(&infra.Config), infra.Config.Name)
+		entries = append(entries, etchosts.HostEntry{IP: "127.0.0.1", Names: []string{c.Config.Name}})
+		err = etchosts.New(&etchosts.Params{
+			BaseFile:                 base,
+			ExtraHosts:               append(slices.Clone(infra.Config.AddHosts), c.Config.AddHosts...),
+			ContainerIPs:             entries,
+			HostContainersInternalIP: r.hostContainersInternalIP(infra, nil),
+			TargetFile:               hostsPath,
+		})
+		if err != nil {
+			return err
+		}
 	}
 	b, err := os.ReadFile(r.ctrPaths(infra.Config.ID).ResolvConf)
-	if err != nil {
+	if err != nil || resolvPath == "" {
 		// The infra container has not written one (it runs on the host
 		// network, or not at all): the member's own stays.
 		return nil

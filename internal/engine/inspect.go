@@ -92,7 +92,7 @@ func inspectData(c *define.Container, f inspectFacts) *define.InspectContainerDa
 		Dependencies:  append([]string{}, ctrDependencies(c)...),
 		Mounts:        []define.InspectMount{},
 		// podman's value for containers not made by `kube play`
-		KubeExitCodePropagation: "invalid",
+		KubeExitCodePropagation: cmp.Or(cfg.KubeExitCodePropagation, "invalid"),
 		NetworkSettings:         inspectNetwork(c, f.networkIDs),
 		Config:                  inspectConfig(cfg),
 		HostConfig:              inspectHostConfig(cfg, f.logPath),

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
@@ -16,17 +18,31 @@ import (
 
 // CreateServiceContainer creates (not starts) a service container called
 // name on the infra image, without network, as podman makes it.
-func (r *Runtime) CreateServiceContainer(ctx context.Context, name string, replace bool) (*define.Container, error) {
+// propagation ("" is "none", "all", "any") says when it ends killed.
+func (r *Runtime) CreateServiceContainer(ctx context.Context, name string, replace bool, propagation string) (*define.Container, error) {
+	if err := ValidatePropagation(propagation); err != nil {
+		return nil, err
+	}
+	propagation = cmp.Or(propagation, "none")
 	img, pull, err := r.infraImage(ctx, "")
 	if err != nil {
 		return nil, err
 	}
 	c, err := r.CreateContainer(ctx, &CreateRequest{Image: img, Pull: pull, Name: name, NetworkMode: "none",
-		ReadOnly: true, Replace: replace, isService: true})
+		ReadOnly: true, Replace: replace, isService: true, propagation: propagation})
 	if err != nil {
 		return nil, fmt.Errorf("creating service container: %w", err)
 	}
 	return c, nil
+}
+
+// ValidatePropagation checks a --service-exit-code-propagation value.
+func ValidatePropagation(propagation string) error {
+	switch propagation {
+	case "", "none", "all", "any":
+		return nil
+	}
+	return errdefs.Errorf(errdefs.ErrInvalidArgument, "unsupported exit-code propagation %q", propagation)
 }
 
 // servicePods are the pods whose service container is id.
@@ -79,7 +95,9 @@ func (r *Runtime) startService(ctx context.Context, nameOrID string) error {
 }
 
 // maybeStopService stops p's service container once no pod of the
-// service has a running regular container.
+// service has a running regular container: killed (exit 137) when its
+// exit code propagation sees failures (any: one container exited
+// non-zero; all: every one did), else stopped (exit 0), as podman.
 func (r *Runtime) maybeStopService(ctx context.Context, p *define.Pod) error {
 	if p == nil || p.Config.ServiceContainerID == "" {
 		return nil
@@ -89,16 +107,38 @@ func (r *Runtime) maybeStopService(ctx context.Context, p *define.Pod) error {
 	if err != nil {
 		return err
 	}
+	total, failed := 0, 0
 	for _, sp := range pods {
 		members, err := r.podMembers(ctx, sp.Config.ID)
 		if err != nil {
 			return err
 		}
 		for _, m := range members {
-			if !m.Config.IsInfra && m.State.Running() {
+			if m.Config.IsInfra {
+				continue
+			}
+			if m.State.Running() {
 				return nil
 			}
+			total++
+			if m.State.ExitCode != 0 {
+				failed++
+			}
 		}
+	}
+	svc, err := r.Lookup(ctx, id)
+	if err != nil {
+		return ignoreGoneCtr(err)
+	}
+	kill := false
+	switch svc.Config.KubeExitCodePropagation {
+	case "any":
+		kill = failed > 0
+	case "all":
+		kill = failed == total
+	}
+	if kill && svc.State.Running() {
+		return ignoreGoneCtr(r.Kill(ctx, id, syscall.SIGKILL))
 	}
 	return ignoreGoneCtr(r.stopCtr(ctx, id, nil))
 }

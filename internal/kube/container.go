@@ -28,6 +28,7 @@ type ctrContext struct {
 	configMaps []v1.ConfigMap
 	secrets    []v1.Secret
 	volumes    map[string]podVolume
+	seccomp    *seccompPaths
 }
 
 // container translates one container of the pod; seen catches a name
@@ -55,6 +56,7 @@ func (x *ctrContext) container(c *v1.Container, seen map[string]bool, restart st
 		req.Entrypoint = &s
 	}
 	req.Command = slices.Clone(c.Args)
+	req.Seccomp = x.seccomp.forContainer(c.Name)
 	req.Annotations = maps.Clone(x.ann)
 	req.Annotations[KubeHealthCheckAnnotion] = "true"
 	if err := x.logOptions(req); err != nil {

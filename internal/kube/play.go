@@ -43,8 +43,16 @@ type PlayRequest struct {
 	// policy comes from each container's imagePullPolicy.
 	Pull image.PullOptions
 	// ServiceContainer makes a service container (named after the YAML's
-	// digest) that runs while the pods run.
-	ServiceContainer bool
+	// digest) that runs while the pods run; ExitCodePropagation ("none",
+	// "all", "any") is its --service-exit-code-propagation.
+	ServiceContainer    bool
+	ExitCodePropagation string
+	// StaticIPs and StaticMACs (--ip, --mac-address) go to the pods in
+	// order, one each.
+	StaticIPs  []string
+	StaticMACs []string
+	// NoHosts (--no-hosts) gives the pods no /etc/hosts of pier's.
+	NoHosts bool
 	// Build (--build) and ContextDir (--context-dir, else the working
 	// directory) say which images are built from DIR/NAME/Containerfile.
 	Build      BuildMode
@@ -63,11 +71,13 @@ type PlayPod struct {
 
 // PlayReport is what `kube play` prints.
 type PlayReport struct {
-	Volumes  []string
-	Secrets  []string
-	Pods     []PlayPod
-	Skipped  []string
-	Warnings []string
+	Volumes []string
+	Secrets []string
+	Pods    []PlayPod
+	// ServiceContainerID is the service container made, if any.
+	ServiceContainerID string
+	Skipped            []string
+	Warnings           []string
 }
 
 // Play creates what the YAML describes: PersistentVolumeClaims' volumes,
@@ -87,6 +97,11 @@ func Play(ctx context.Context, rt *engine.Runtime, req *PlayRequest) (*PlayRepor
 	}
 	if err := loadStoreSecrets(ctx, rt, objs); err != nil {
 		return nil, err
+	}
+	if req.ServiceContainer {
+		if err := engine.ValidatePropagation(req.ExitCodePropagation); err != nil {
+			return nil, err
+		}
 	}
 	rep := &PlayReport{Skipped: objs.Skipped, Warnings: objs.Warnings}
 	plans := make([]*PodPlan, 0, len(objs.Workloads))
@@ -116,14 +131,15 @@ func Play(ctx context.Context, rt *engine.Runtime, req *PlayRequest) (*PlayRepor
 	}
 	service := ""
 	if req.ServiceContainer && len(plans) > 0 {
-		c, err := rt.CreateServiceContainer(ctx, ServiceContainerName(req.Data), req.Replace)
+		c, err := rt.CreateServiceContainer(ctx, ServiceContainerName(req.Data), req.Replace, req.ExitCodePropagation)
 		if err != nil {
 			return rep, err
 		}
 		service = c.Config.ID
+		rep.ServiceContainerID = service
 	}
-	for _, p := range plans {
-		pod, err := playPod(ctx, rt, req, p, service)
+	for i, p := range plans {
+		pod, err := playPod(ctx, rt, req, p, service, i, rep)
 		if err != nil {
 			if service != "" && len(rep.Pods) == 0 {
 				zero := uint(0)
@@ -144,7 +160,7 @@ func ServiceContainerName(data []byte) string {
 }
 
 // playPod makes one pod; on failure it removes what it made of it.
-func playPod(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *PodPlan, service string) (*PlayPod, error) {
+func playPod(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *PodPlan, service string, index int, rep *PlayReport) (*PlayPod, error) {
 	if err := makeHostPaths(p.HostPaths); err != nil {
 		return nil, err
 	}
@@ -160,6 +176,11 @@ func playPod(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *PodPl
 	if err != nil {
 		return nil, err
 	}
+	warnings, err := staticAddrs(podReq, req, index)
+	if err != nil {
+		return nil, err
+	}
+	rep.Warnings = append(rep.Warnings, warnings...)
 	podReq.ServiceContainerID = service
 	pod, err := rt.PodCreate(ctx, podReq)
 	if err != nil {
@@ -178,6 +199,7 @@ func playPod(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *PodPl
 		if podReq.NetworkMode == "host" {
 			c.NetworkMode = "host"
 		}
+		c.NoHosts = c.NoHosts || req.NoHosts
 	}
 	for _, c := range p.InitContainers {
 		id, err := createMember(ctx, rt, req, pod, c)
@@ -241,7 +263,7 @@ func podRequest(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *Po
 	r := &engine.PodCreateRequest{Name: p.Name, Labels: p.Labels, Hostname: p.Hostname,
 		InfraName: p.InfraName, ExitPolicy: p.ExitPolicy, Replace: req.Replace, RestartPolicy: p.RestartPolicy,
 		DNSServers: p.DNSServers, DNSSearch: p.DNSSearch, DNSOptions: p.DNSOptions, AddHosts: p.AddHosts,
-		Share: []string{define.PodNSIPC, define.PodNSNet, define.PodNSUTS}}
+		NoHosts: req.NoHosts, Share: []string{define.PodNSIPC, define.PodNSNet, define.PodNSUTS}}
 	if p.SharePID {
 		r.Share = append(r.Share, define.PodNSPID)
 	}
@@ -253,7 +275,7 @@ func podRequest(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *Po
 	case p.HostNetwork:
 		r.NetworkMode = "host"
 	case len(req.Networks) > 0:
-		r.NetworkMode = strings.Join(req.Networks, ",")
+		r.NetworkMode, r.ExtraNetworks = req.Networks[0], slices.Clone(req.Networks[1:])
 	default:
 		if _, err := rt.NetworkCreate(ctx, network.CreateRequest{Name: DefaultNetwork, Ignore: true}); err != nil {
 			return nil, fmt.Errorf("creating network %s: %w", DefaultNetwork, err)

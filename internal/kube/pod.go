@@ -36,6 +36,9 @@ type Options struct {
 	// hostPort on the same host port; by default only hostPorts are
 	// published, as podman 5 does.
 	PublishAll bool
+	// SeccompProfileRoot is where localhost/NAME seccomp annotations
+	// point (--seccomp-profile-root); "" is DefaultSeccompRoot.
+	SeccompProfileRoot string
 }
 
 // PodSpec is the pod a workload asks for.
@@ -137,7 +140,15 @@ func Plan(w *Workload, objs *Objects, opts *Options) (*PodPlan, error) {
 		return nil, err
 	}
 	pod.InfraName = ann[InfraNameAnnotation]
-	ctx := &ctrContext{pod: pod, spec: spec, ann: ann, opts: opts,
+	root := opts.SeccompProfileRoot
+	if root == "" {
+		root = DefaultSeccompRoot
+	}
+	seccomp, err := newSeccompPaths(w.Template.Annotations, root)
+	if err != nil {
+		return nil, err
+	}
+	ctx := &ctrContext{pod: pod, spec: spec, ann: ann, opts: opts, seccomp: seccomp,
 		configMaps: append(append([]v1.ConfigMap{}, objs.ConfigMaps...), opts.ConfigMaps...), secrets: objs.Secrets}
 	plan := &PodPlan{Pod: *pod}
 	if ctx.volumes, plan.Volumes, plan.HostPaths, err = podVolumes(spec.Volumes, ctx.configMaps, ctx.secrets); err != nil {
