@@ -31,7 +31,7 @@ func (o *identityFlags) add(f *pflag.FlagSet) {
 	f.StringArrayVar(&o.envMerge, "env-merge", nil, "Preprocess environment variables from image before injecting them into the container")
 	f.BoolVar(&o.readOnlyTmpfs, "read-only-tmpfs", true, "When running --read-only containers mount read-write tmpfs on /dev, /dev/shm, /run, /tmp and /var/tmp")
 	f.StringSliceVar(&o.sysctls, "sysctl", nil, "Sysctl options")
-	f.StringVar(&o.shmSizeSystemd, "shm-size-systemd", "", "Size of systemd specific tmpfs mounts (/run, /run/lock) (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
+	f.StringVar(&o.shmSizeSystemd, "shm-size-systemd", "", "Size of systemd specific tmpfs mounts (/run, /run/lock) (format: `<number>[<unit>]`, where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 	f.StringArrayVar(&o.chrootDirs, "chrootdirs", nil, "Chroot directories inside the container")
 	f.StringVar(&o.imageVolume, "image-volume", "anonymous", `Tells podman how to handle the builtin image volumes ("bind"|"tmpfs"|"ignore")`)
 	o.changed = f.Changed
