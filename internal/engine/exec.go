@@ -188,7 +188,8 @@ func (r *Runtime) execProcess(c *define.Container, opts ExecOptions) (*rspec.Pro
 		p.Cwd = opts.WorkDir
 	}
 	if opts.User != "" {
-		u, home, err := specgen.ResolveUser(c.State.Mountpoint, opts.User)
+		passwd, group := r.boundEtcFiles(c)
+		u, home, err := specgen.ResolveUserWith(c.State.Mountpoint, opts.User, passwd, group)
 		if err != nil {
 			return nil, err
 		}

@@ -280,3 +280,21 @@ type userSetupError struct{ err error }
 func (e userSetupError) Error() string        { return e.err.Error() }
 func (e userSetupError) Unwrap() error        { return e.err }
 func (e userSetupError) Is(target error) bool { return target == errUserSetup }
+
+// boundEtcFiles are the copies of /etc/passwd and /etc/group that
+// etcFiles bound over a --read-only container's ("" where none), which
+// exec looks users up in, as podman does.
+func (r *Runtime) boundEtcFiles(c *define.Container) (passwd, group string) {
+	if !c.Config.ReadOnly {
+		return "", ""
+	}
+	dir := r.ctrPaths(c.Config.ID).DataDir
+	exists := func(name string) string {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err != nil || userMountAt(&c.Config, "/etc/"+name) {
+			return ""
+		}
+		return p
+	}
+	return exists("passwd"), exists("group")
+}
