@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/image"
 )
 
@@ -43,6 +44,11 @@ func (o *sandboxFlags) apply(req *engine.CreateRequest) error {
 	path := req.Image
 	if p, ok := strings.CutSuffix(path, ":O"); ok {
 		path, sb.RootfsOverlay = p, true
+	}
+	if i := strings.LastIndex(path, ":idmap"); i >= 0 {
+		// podman's PATH:idmap[=...] needs idmapped mounts, which this
+		// host's runc cannot make.
+		return errdefs.Errorf(errdefs.ErrNotImplemented, "--rootfs %s: idmapped root filesystems are not supported", path[i+1:])
 	}
 	abs, err := absPath(path)
 	if err != nil {

@@ -152,6 +152,7 @@ func pullCmd(g *Globals) *cobra.Command {
 	var rf registryFlags
 	var policy string
 	var quiet, allTags bool
+	var decryptionKeys []string
 	cmd := &cobra.Command{
 		Use:   "pull [options] IMAGE [IMAGE...]",
 		Short: "Pull an image from a registry",
@@ -160,6 +161,9 @@ func pullCmd(g *Globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := rf.pullOptions(cmd, g, policy, quiet)
 			if err != nil {
+				return err
+			}
+			if opts.DecryptConfig, err = image.ParseDecryptionKeys(decryptionKeys); err != nil {
 				return err
 			}
 			st, err := g.Images(cmd.Context())
@@ -192,6 +196,8 @@ func pullCmd(g *Globals) *cobra.Command {
 	f.SetInterspersed(false)
 	rf.add(f, true)
 	f.BoolVarP(&allTags, "all-tags", "a", false, "All tagged images in the repository will be pulled")
+	f.StringArrayVar(&decryptionKeys, "decryption-key", nil, "Key needed to decrypt the image (e.g. /path/to/key.pem)")
+	f.Lookup("disable-content-trust").Hidden = false // podman's pull lists it
 	rf.addPlatform(f)
 	f.StringVar(&policy, "policy", "always", `Pull image policy ("always"|"missing"|"never"|"newer")`)
 	f.BoolVarP(&quiet, "quiet", "q", false, "Suppress output information when pulling images")

@@ -53,6 +53,7 @@ func TestRunRootfs(t *testing.T) {
 		t.Errorf("rm must leave the rootfs directory: %v", err)
 	}
 	p.ExpectEngineError(p.Run("create", "--rootfs", dir+"-missing", "true"), "faccessat "+dir+"-missing: no such file or directory")
+	p.ExpectEngineError(p.Run("create", "--rootfs", dir+":idmap", "true"), "idmapped root filesystems are not supported")
 }
 
 // ociSpec reads the runtime spec a started container was given.
@@ -138,6 +139,25 @@ func TestRunDecryptionKey(t *testing.T) {
 	}
 	if got := p.MustRun("run", "--rm", "--disable-content-trust", "--decryption-key", key, Image, "echo", "ok").Out(); got != "ok" {
 		t.Errorf("want ok, got %q", got)
+	}
+	p.ExpectEngineError(p.Run("pull", "--decryption-key", "/nonexistent.pem", "oci:/nonexistent"), "invalid decryption keys: open /nonexistent.pem")
+
+	// An image whose layer skopeo encrypted for key's public half.
+	dir := t.TempDir()
+	pub := filepath.Join(dir, "pub.pem")
+	if out, err := exec.Command("openssl", "rsa", "-in", key, "-pubout", "-out", pub).CombinedOutput(); err != nil {
+		t.Fatalf("openssl: %v %s", err, out)
+	}
+	p.MustRun("push", Image, "oci:"+dir+"/plain:v1")
+	if out, err := exec.Command("skopeo", "copy", "--encryption-key", "jwe:"+pub, "oci:"+dir+"/plain:v1", "oci:"+dir+"/enc:v1").CombinedOutput(); err != nil {
+		t.Fatalf("skopeo: %v %s", err, out)
+	}
+	p.MustRun("rmi", Image)
+	if r := p.Run("pull", "-q", "oci:"+dir+"/enc:v1"); r.ExitCode != 125 {
+		t.Errorf("an encrypted layer without the key must fail: %s", r)
+	}
+	if got := p.MustRun("run", "--rm", "--decryption-key", key, "oci:"+dir+"/enc:v1", "echo", "decrypted").Out(); !strings.HasSuffix(got, "decrypted") {
+		t.Errorf("run with the key: want decrypted, got %q", got)
 	}
 }
 
