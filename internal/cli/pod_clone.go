@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 
+	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pier-engine/pier/internal/engine"
 )
@@ -17,6 +19,7 @@ func podCloneCmd(g *Globals) *cobra.Command {
 	var labels, labelFiles []string
 	var lim limitFlags
 	var mem memoryFlags
+	var ch podCloneChanges
 	cmd := &cobra.Command{
 		Use:   "clone [options] POD NAME",
 		Short: "Clone an existing pod",
@@ -39,6 +42,9 @@ func podCloneCmd(g *Globals) *cobra.Command {
 				return err
 			}
 			if req.Resources, err = lim.apply(res); err != nil {
+				return err
+			}
+			if err := ch.apply(cmd, &req); err != nil {
 				return err
 			}
 			req.CreateCmd = os.Args
@@ -67,5 +73,59 @@ func podCloneCmd(g *Globals) *cobra.Command {
 	lim.add(f)
 	f.StringVarP(&mem.memory, "memory", "m", "", "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 	f.StringVar(&mem.swap, "memory-swap", "", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+	ch.add(f)
 	return cmd
+}
+
+// podCloneChanges are clone's infra and device flags, parsed as pod
+// create's.
+type podCloneChanges struct {
+	iso                                   isolationFlags
+	securityOpts, sysctls                 []string
+	infraCommand, monitorPidFile, shmSize string
+}
+
+func (o *podCloneChanges) add(f *pflag.FlagSet) {
+	f.StringArrayVar(&o.iso.devices, "device", nil, "Add a host device to the container")
+	f.StringSliceVar(&o.iso.gpus, "gpus", nil, "GPU devices to add to the container ('all' to pass all GPUs)")
+	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security Options")
+	f.StringSliceVar(&o.sysctls, "sysctl", nil, "Sysctl options")
+	f.StringVar(&o.infraCommand, "infra-command", "", "Overwrite the default ENTRYPOINT of the image")
+	f.StringVar(&o.monitorPidFile, "infra-conmon-pidfile", "", "Path to the file that will receive the PID of conmon")
+	f.StringVar(&o.shmSize, "shm-size", "", "Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
+}
+
+func (o *podCloneChanges) apply(cmd *cobra.Command, req *engine.PodCloneRequest) error {
+	var ctr engine.CreateRequest
+	if err := (&runFlags{securityOpts: o.securityOpts}).applySecurityOpts(&ctr); err != nil {
+		return err
+	}
+	if err := o.iso.apply(&ctr.Isolation); err != nil {
+		return err
+	}
+	req.Isolation = engine.IsolationRequest{
+		Devices: ctr.Isolation.Devices, CDIDevices: ctr.Isolation.CDIDevices,
+		Mask: ctr.Isolation.Mask, Unmask: ctr.Isolation.Unmask,
+	}
+	if cmd.Flags().Changed("security-opt") {
+		req.Security = &engine.PodSecurity{
+			Opts: o.securityOpts, NoNewPrivileges: ctr.NoNewPrivileges, Seccomp: ctr.Seccomp, LabelDisable: ctr.LabelDisable,
+		}
+	}
+	req.Sysctls = o.sysctls
+	if o.infraCommand != "" {
+		req.InfraCommand = []string{o.infraCommand}
+	}
+	var err error
+	if req.InfraMonitorPidFile, err = absPath(o.monitorPidFile); err != nil {
+		return err
+	}
+	if o.shmSize != "" {
+		n, err := units.RAMInBytes(o.shmSize)
+		if err != nil {
+			return fmt.Errorf("invalid value for shm-size: %w", err)
+		}
+		req.ShmSize = &n
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/image"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // PodCloneRequest is `pod clone`: a copy of a pod and its containers.
@@ -37,6 +38,16 @@ type PodCloneRequest struct {
 	// Destroy removes the source pod (with its containers) once the clone
 	// exists; Start starts the clone.
 	Destroy, Start bool
+	// Devices and CDIDevices are added to the clone's infra and every
+	// member, as pod create's; Mask and Unmask of Isolation, Security,
+	// Sysctls, InfraCommand, InfraMonitorPidFile and ShmSize replace the
+	// infra container's. Other Isolation fields must be empty.
+	Isolation           IsolationRequest
+	Security            *PodSecurity
+	Sysctls             []string
+	InfraCommand        []string
+	InfraMonitorPidFile string
+	ShmSize             *int64
 }
 
 // PodClone copies a pod: its settings, its infra container and every
@@ -56,7 +67,7 @@ func (r *Runtime) PodClone(ctx context.Context, req *PodCloneRequest) (*define.P
 	if err != nil {
 		return nil, err
 	}
-	if err := r.cloneMembers(ctx, src, p, members, req.InfraName); err != nil {
+	if err := r.cloneMembers(ctx, src, p, members, req); err != nil {
 		zero := uint(0)
 		_, _ = r.PodRemove(context.WithoutCancel(ctx), p.Config.ID, PodRemoveOptions{Force: true, Timeout: &zero})
 		return nil, err
@@ -95,6 +106,14 @@ func (r *Runtime) clonePodRow(ctx context.Context, src *define.Pod, req *PodClon
 		cfg.Hostname = req.Hostname
 	}
 	cfg.CgroupParent = cmp.Or(req.CgroupParent, cfg.CgroupParent)
+	cfg.Devices = append(cfg.Devices, req.Isolation.Devices...)
+	cfg.CDIDevices = append(cfg.CDIDevices, req.Isolation.CDIDevices...)
+	if req.Security != nil {
+		cfg.Infra.SecurityOpt = slices.Clone(req.Security.Opts)
+	}
+	if len(req.InfraCommand) > 0 {
+		cfg.Infra.Command = slices.Clone(req.InfraCommand)
+	}
 	if req.Resources != nil {
 		cfg.Resources = req.Resources
 	}
@@ -111,7 +130,7 @@ func (r *Runtime) clonePodRow(ctx context.Context, src *define.Pod, req *PodClon
 	p := &define.Pod{Config: cfg}
 	names := []string{req.Name}
 	if req.Name == "" {
-		names = r.cloneNames(ctx, src.Config.Name)
+		names = cloneNames(src.Config.Name)
 	}
 	for _, name := range names {
 		p.Config.Name = name
@@ -127,8 +146,12 @@ func (r *Runtime) clonePodRow(ctx context.Context, src *define.Pod, req *PodClon
 }
 
 // cloneNames are the names a clone of name tries in turn, as podman
-// names clones: NAME-clone, NAME-clone1, ...
-func (r *Runtime) cloneNames(ctx context.Context, name string) []string {
+// names clones: NAME-clone, NAME-clone1, ...; a clone's clone counts on
+// from its original's name.
+func cloneNames(name string) []string {
+	if i := strings.LastIndex(name, "-clone"); i > 0 && strings.Trim(name[i+len("-clone"):], "0123456789") == "" {
+		name = name[:i]
+	}
 	out := []string{name + "-clone"}
 	for i := 1; i < 100; i++ {
 		out = append(out, fmt.Sprintf("%s-clone%d", name, i))
@@ -139,7 +162,7 @@ func (r *Runtime) cloneNames(ctx context.Context, name string) []string {
 // cloneMembers copies the source pod's containers into p, infra first,
 // pointing what referred to the source pod and its containers at their
 // copies.
-func (r *Runtime) cloneMembers(ctx context.Context, src, p *define.Pod, members []*define.Container, infraName string) error {
+func (r *Runtime) cloneMembers(ctx context.Context, src, p *define.Pod, members []*define.Container, req *PodCloneRequest) error {
 	images, err := r.Images(ctx)
 	if err != nil {
 		return err
@@ -147,10 +170,10 @@ func (r *Runtime) cloneMembers(ctx context.Context, src, p *define.Pod, members 
 	ids := map[string]string{src.Config.ID: p.Config.ID}
 	for _, m := range members {
 		name := ""
-		if m.Config.IsInfra && infraName != "" {
-			name = infraName
+		if m.Config.IsInfra && req.InfraName != "" {
+			name = req.InfraName
 		}
-		c, err := r.cloneContainer(ctx, images, m, src, p, name, ids)
+		c, err := r.cloneContainer(ctx, images, m, src, p, name, ids, req)
 		if err != nil {
 			return err
 		}
@@ -168,7 +191,7 @@ func (r *Runtime) cloneMembers(ctx context.Context, src, p *define.Pod, members 
 // cloneContainer saves a copy of m in pod p under name ("" is m's name
 // with "-clone", numbered if taken); ids maps the source's IDs to their
 // copies'.
-func (r *Runtime) cloneContainer(ctx context.Context, images *image.Store, m *define.Container, src, p *define.Pod, name string, ids map[string]string) (*define.Container, error) {
+func (r *Runtime) cloneContainer(ctx context.Context, images *image.Store, m *define.Container, src, p *define.Pod, name string, ids map[string]string, req *PodCloneRequest) (*define.Container, error) {
 	var cfg define.ContainerConfig
 	if err := deepCopy(&cfg, &m.Config); err != nil {
 		return nil, err
@@ -186,9 +209,12 @@ func (r *Runtime) cloneContainer(ctx context.Context, images *image.Store, m *de
 	if p.Config.Shares(define.PodNSUTS) && cfg.Hostname == src.Config.UTSHostname() {
 		cfg.Hostname = p.Config.UTSHostname()
 	}
+	if err := applyCloneChanges(&cfg, req); err != nil {
+		return nil, err
+	}
 	names := []string{name}
 	if name == "" {
-		names = r.cloneNames(ctx, m.Config.Name)
+		names = cloneNames(m.Config.Name)
 	}
 	var err error
 	for _, n := range names {
@@ -236,4 +262,43 @@ func deepCopy[T any](dst, src *T) error {
 		return err
 	}
 	return json.Unmarshal(b, dst)
+}
+
+// applyCloneChanges applies pod clone's changes to a copied container:
+// devices to every one, the rest to the infra container.
+func applyCloneChanges(cfg *define.ContainerConfig, req *PodCloneRequest) error {
+	for _, d := range req.Isolation.Devices {
+		if _, err := specgen.HostDevice(d.PathOnHost, d.PathInContainer); err != nil {
+			return errdefs.New(errdefs.ErrInvalidArgument, err.Error())
+		}
+		cfg.Devices = append(cfg.Devices, d)
+	}
+	cfg.CDIDevices = append(cfg.CDIDevices, req.Isolation.CDIDevices...)
+	if !cfg.IsInfra {
+		return nil
+	}
+	if s := req.Security; s != nil {
+		if s.Seccomp != "" && s.Seccomp != "unconfined" {
+			probe := &spec.Spec{Process: &spec.Process{Capabilities: &spec.LinuxCapabilities{Bounding: cfg.Capabilities}}}
+			if err := specgen.ApplySeccomp(probe, s.Seccomp); err != nil {
+				return errdefs.New(errdefs.ErrInvalidArgument, err.Error())
+			}
+		}
+		cfg.NoNewPrivileges, cfg.LabelDisable = s.NoNewPrivileges, s.LabelDisable
+		cfg.Seccomp = cmp.Or(s.Seccomp, cfg.Seccomp)
+	}
+	if len(req.Isolation.Mask)+len(req.Isolation.Unmask) > 0 {
+		cfg.Mask, cfg.Unmask = slices.Clone(req.Isolation.Mask), slices.Clone(req.Isolation.Unmask)
+	}
+	if err := applySysctls(cfg, req.Sysctls); err != nil {
+		return err
+	}
+	if len(req.InfraCommand) > 0 {
+		cfg.Entrypoint, cfg.Cmd = slices.Clone(req.InfraCommand), nil
+	}
+	cfg.MonitorPidFile = req.InfraMonitorPidFile
+	if req.ShmSize != nil {
+		cfg.ShmSize = *req.ShmSize
+	}
+	return nil
 }

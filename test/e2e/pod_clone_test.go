@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -35,4 +36,18 @@ func TestPodClone(t *testing.T) {
 		t.Fatalf("the original's containers after --destroy: %q", got)
 	}
 	p.ExpectEngineError(p.Expect(125, "pod", "clone", "nosuch"), "no pod with name or ID nosuch found: no such pod")
+
+	// Device, sysctl, shm size and security options of the clone.
+	p.MustRun("pod", "clone", "--device", "/dev/null:/dev/cn", "--sysctl", "kernel.msgmax=4321", "--shm-size", "5m",
+		"--security-opt", "no-new-privileges", "--start", "third", "fourth")
+	got = p.MustRun("exec", "c1-clone3", "sh", "-c", "stat -c %t,%T /dev/cn; cat /proc/sys/kernel/msgmax; df -k /dev/shm | tail -1").Out()
+	if !strings.HasPrefix(got, "1,3\n4321\n") || !strings.Contains(got, " 5120 ") {
+		t.Fatalf("clone's device, sysctl and shm: %q", got)
+	}
+	infra := p.MustRun("pod", "inspect", "-f", "{{.InfraContainerID}}", "fourth").Out()
+	if st, err := os.ReadFile("/proc/" + p.Inspect(infra, "{{.State.Pid}}") + "/status"); err != nil || !strings.Contains(string(st), "NoNewPrivs:\t1") {
+		t.Fatalf("clone's infra without no-new-privileges: %v", err)
+	}
+	p.ExpectEngineError(p.Expect(125, "pod", "clone", "--sysctl", "foo=1", "third", "fifth"), "sysctl 'foo' is not allowed")
+	p.Expect(1, "pod", "exists", "fifth")
 }
