@@ -188,7 +188,7 @@ func (r *Runtime) execProcess(c *define.Container, opts ExecOptions) (*rspec.Pro
 		p.Cwd = opts.WorkDir
 	}
 	if opts.User != "" {
-		passwd, group := r.boundEtcFiles(c)
+		passwd, group := r.userEtcFiles(c)
 		u, home, err := specgen.ResolveUserWith(c.State.Mountpoint, opts.User, passwd, group)
 		if err != nil {
 			return nil, err

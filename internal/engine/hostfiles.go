@@ -69,7 +69,8 @@ func (r *Runtime) prepareHost(ctx context.Context, c *define.Container, rootfs s
 	if h.PasswdPath, h.GroupPath, err = etcFiles(&c.Config, rootfs, paths.DataDir); err != nil {
 		return nil, userSetupError{err}
 	}
-	u, home, err := specgen.ResolveUserWith(rootfs, c.Config.User, h.PasswdPath, h.GroupPath)
+	passwd, group := mountedEtcFiles(&c.Config)
+	u, home, err := specgen.ResolveUserWith(rootfs, c.Config.User, cmp.Or(h.PasswdPath, passwd), cmp.Or(h.GroupPath, group))
 	if err != nil {
 		return nil, userSetupError{err}
 	}

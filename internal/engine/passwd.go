@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -281,20 +282,46 @@ func (e userSetupError) Error() string        { return e.err.Error() }
 func (e userSetupError) Unwrap() error        { return e.err }
 func (e userSetupError) Is(target error) bool { return target == errUserSetup }
 
-// boundEtcFiles are the copies of /etc/passwd and /etc/group that
-// etcFiles bound over a --read-only container's ("" where none), which
-// exec looks users up in, as podman does.
-func (r *Runtime) boundEtcFiles(c *define.Container) (passwd, group string) {
+// userEtcFiles are the files a container's users are looked up in
+// instead of its rootfs's, as podman's: a user's bind mount on
+// /etc/passwd or /etc/group (or on /etc), else the copies etcFiles bound
+// over a --read-only container's ("" where none).
+func (r *Runtime) userEtcFiles(c *define.Container) (passwd, group string) {
+	passwd, group = mountedEtcFiles(&c.Config)
 	if !c.Config.ReadOnly {
-		return "", ""
+		return passwd, group
 	}
 	dir := r.ctrPaths(c.Config.ID).DataDir
-	exists := func(name string) string {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err != nil || userMountAt(&c.Config, "/etc/"+name) {
-			return ""
+	for name, dst := range map[string]*string{"passwd": &passwd, "group": &group} {
+		if p := filepath.Join(dir, name); *dst == "" {
+			if _, err := os.Stat(p); err == nil {
+				*dst = p
+			}
 		}
-		return p
 	}
-	return exists("passwd"), exists("group")
+	return passwd, group
+}
+
+// mountedEtcFiles are the host files the user bind-mounts at /etc/passwd
+// and /etc/group, directly or with /etc.
+func mountedEtcFiles(cfg *define.ContainerConfig) (passwd, group string) {
+	var etc string
+	for _, m := range cfg.Mounts {
+		if m.Type != "bind" {
+			continue
+		}
+		switch filepath.Clean(m.Destination) {
+		case "/etc/passwd":
+			passwd = m.Source
+		case "/etc/group":
+			group = m.Source
+		case "/etc":
+			etc = m.Source
+		}
+	}
+	if etc != "" {
+		passwd = cmp.Or(passwd, filepath.Join(etc, "passwd"))
+		group = cmp.Or(group, filepath.Join(etc, "group"))
+	}
+	return passwd, group
 }

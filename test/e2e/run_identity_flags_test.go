@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,15 @@ func TestRunPasswdEntries(t *testing.T) {
 		"tail -1 /etc/passwd; grep -c ' /etc/passwd .* ro,' /proc/mounts").Lines()
 	if strings.Join(got, "|") != "54321:*:54321:5678:container user:/:/bin/sh|1" {
 		t.Errorf("--read-only passwd: %q", got)
+	}
+	// A user's own /etc/passwd (a file or with /etc) is where -u is looked up.
+	pw := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(pw, []byte("root:x:0:0:root:/root:/bin/sh\nfoo:x:777:888:foo:/foohome:/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got = p.MustRun("run", "--rm", "-v", pw+":/etc/passwd", "-u", "foo", Image, "sh", "-c", "id -u; id -g; echo $HOME").Lines()
+	if strings.Join(got, " ") != "777 888 /foohome" {
+		t.Errorf("-u looked up in a mounted /etc/passwd: %q", got)
 	}
 	if r := p.Expect(125, "create", "--passwd=false", Image); !strings.HasPrefix(r.Stderr, "Error: unknown flag: --passwd\n") {
 		t.Errorf("create has no --passwd: %s", r)
