@@ -20,6 +20,7 @@ import (
 
 type psOpts struct {
 	all, latest, quiet, noTrunc, noHeading, size, ns, external, pod bool
+	sync                                                            bool
 	last                                                            int
 	watch                                                           uint
 	filters                                                         []string
@@ -56,8 +57,9 @@ func newPsCommand(g *Globals) *cobra.Command {
 	f.Var(&o.sort, "sort", "Sort output by: "+o.sort.Choices())
 	f.UintVarP(&o.watch, "watch", "w", 0, "Watch the ps output on an interval in seconds")
 	// Every listing reads the monitors' exit records, which is what
-	// podman's --sync asks of the runtime: accepted, always on.
-	f.Bool("sync", false, "Sync container state with OCI runtime")
+	// Every listing reads the monitors' exit records, so the state is
+	// always synced; --sync also records podman's sync events.
+	f.BoolVar(&o.sync, "sync", false, "Sync container state with OCI runtime")
 	return cmd
 }
 
@@ -105,6 +107,9 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 	}
 	now := time.Now()
 	rows := selectPs(cs, o, match)
+	if o.sync {
+		rt.RecordSync(rows)
+	}
 	list := make([]psContainer, 0, len(rows))
 	podNames := podNamesOf(ctx, rt, rows)
 	byID := make(map[string]*define.Container, len(cs))

@@ -89,6 +89,16 @@ func containerEvent(c *define.Container, s events.Status) events.Event {
 	return e
 }
 
+// RecordSync records a sync event for each container (`ps --sync`, as
+// podman): their state was read from the monitors' records already.
+func (r *Runtime) RecordSync(cs []*define.Container) {
+	for _, c := range cs {
+		if c.State.Status != define.StatusStorage { // another tool's: not ours to record
+			r.ctrEvent(c, events.Sync)
+		}
+	}
+}
+
 // execDiedEvent is podman's: the container's event with the session's
 // exit code.
 func execDiedEvent(c *define.Container, code int) events.Event {

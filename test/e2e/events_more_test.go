@@ -172,3 +172,18 @@ func TestSystemRenumberCollectsStaleLocks(t *testing.T) {
 		t.Errorf("renumber removed the live container's lock: %v", p.LockFiles())
 	}
 }
+
+// `ps --sync` records a sync event for each container it lists, as
+// podman; a plain ps records none.
+func TestEventsPsSync(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("create", "--name", "s1", Image)
+	p.MustRun("create", "--name", "s2", Image)
+	p.MustRun("ps", "-a")
+	p.MustRun("ps", "-a", "--sync", "--filter", "name=s2")
+	got := p.MustRun("events", "--stream=false", "--filter", "event=sync", "--format", "{{.Status}} {{.Name}}").Out()
+	if got != "sync s2" {
+		t.Errorf("sync events: %q, want only s2's", got)
+	}
+}
