@@ -63,7 +63,14 @@ func (s *Server) libpodListContainers(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	out := make([]report.ListContainer, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, report.NewListContainer(c, now))
+		row := report.NewListContainer(c, now)
+		// The API leaves the human columns to the client: CreatedAt is
+		// empty and Status holds only the health, as podman's.
+		row.CreatedAt, row.Status = "", ""
+		if h := c.State.Health; h != nil {
+			row.Status = h.Status
+		}
+		out = append(out, row)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

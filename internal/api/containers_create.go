@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"syscall"
 
 	"github.com/moby/moby/api/types/container"
 
@@ -128,63 +126,10 @@ func applyHostConfig(req *engine.CreateRequest, hc *container.HostConfig) error 
 	return nil
 }
 
-// libpodSpec is the part of podman's SpecGenerator pier takes. Unknown
-// fields are refused (400), so that a client never believes an option
-// was applied when it was not.
-type libpodSpec struct {
-	Name        string            `json:"name"`
-	Image       string            `json:"image"`
-	Command     []string          `json:"command"`
-	Entrypoint  []string          `json:"entrypoint"`
-	Env         map[string]string `json:"env"`
-	WorkDir     string            `json:"work_dir"`
-	User        string            `json:"user"`
-	Labels      map[string]string `json:"labels"`
-	Annotations map[string]string `json:"annotations"`
-	Hostname    string            `json:"hostname"`
-	Terminal    bool              `json:"terminal"`
-	Stdin       bool              `json:"stdin"`
-	Remove      bool              `json:"remove"`
-	ReadOnly    bool              `json:"read_only_filesystem"`
-	StopSignal  *syscall.Signal   `json:"stop_signal"`
-	StopTimeout *uint             `json:"stop_timeout"`
-}
-
-// libpodCreate takes podman's SpecGenerator (the subset in libpodSpec).
-func (s *Server) libpodCreate(w http.ResponseWriter, r *http.Request) {
-	var spec libpodSpec
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&spec); err != nil && !errors.Is(err, io.EOF) {
-		badRequest(w, "decode(): %w", err)
-		return
-	}
-	if spec.Image == "" {
-		badRequest(w, "no image or rootfs specified for container: %w", errors.New("invalid argument"))
-		return
-	}
-	req := &engine.CreateRequest{
-		Name: spec.Name, Image: spec.Image, Command: spec.Command, WorkingDir: spec.WorkDir,
-		User: spec.User, Labels: spec.Labels, Annotations: spec.Annotations, Hostname: spec.Hostname,
-		Terminal: spec.Terminal, Stdin: spec.Stdin, AutoRemove: spec.Remove, ReadOnly: spec.ReadOnly,
-		StopTimeout: spec.StopTimeout,
-	}
-	if spec.Entrypoint != nil {
-		ep, _ := json.Marshal(spec.Entrypoint)
-		s := string(ep)
-		req.Entrypoint = &s
-	}
-	if spec.StopSignal != nil {
-		req.StopSignal = *spec.StopSignal
-	}
-	for k, v := range spec.Env {
-		req.Env = append(req.Env, k+"="+v)
-	}
-	s.create(w, r, req)
-}
-
 func (s *Server) create(w http.ResponseWriter, r *http.Request, req *engine.CreateRequest) {
-	req.CreateCmd = []string{}
+	if req.CreateCmd == nil {
+		req.CreateCmd = []string{}
+	}
 	c, err := s.rt.CreateContainer(r.Context(), req)
 	if err != nil {
 		writeError(w, err)

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -100,28 +101,33 @@ func logOptions(r *http.Request) (engine.LogOptions, error) {
 		opts.Tail = n
 	}
 	var err error
-	if opts.Since, err = unixQuery(r, "since"); err != nil {
+	if opts.Since, err = timeQuery(r, "since"); err != nil {
 		return opts, err
 	}
-	opts.Until, err = unixQuery(r, "until")
+	opts.Until, err = timeQuery(r, "until")
 	return opts, err
 }
 
-func unixQuery(r *http.Request, name string) (time.Time, error) {
+// timeQuery reads a time as Unix seconds (Docker's "since=1700000000.5")
+// or RFC 3339 (podman's client); the zero time and "0" mean unbounded.
+func timeQuery(r *http.Request, name string) (time.Time, error) {
 	v := r.Form.Get(name)
 	if v == "" || v == "0" {
 		return time.Time{}, nil
 	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
 	sec, frac, _ := strings.Cut(v, ".")
 	s, err := strconv.ParseInt(sec, 10, 64)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, fmt.Errorf("%s: %q is neither Unix seconds nor an RFC 3339 time", name, v)
 	}
 	var ns int64
 	if frac != "" {
 		frac = (frac + "000000000")[:9]
 		if ns, err = strconv.ParseInt(frac, 10, 64); err != nil {
-			return time.Time{}, err
+			return time.Time{}, fmt.Errorf("%s: %q is neither Unix seconds nor an RFC 3339 time", name, v)
 		}
 	}
 	return time.Unix(s, ns), nil

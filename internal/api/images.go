@@ -2,11 +2,13 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/moby/moby/api/types/image"
 
+	"github.com/pier-engine/pier/internal/define"
 	pimage "github.com/pier-engine/pier/internal/image"
 	"github.com/pier-engine/pier/internal/report"
 )
@@ -219,4 +221,46 @@ func (s *Server) imageExists(w http.ResponseWriter, r *http.Request) {
 		_, err = st.Lookup(r.Context(), param(r, "name"))
 	}
 	noContent(w, err)
+}
+
+// libpodBatchRemoveImages is DELETE /libpod/images/remove?images=...,
+// which podman's client uses for rmi: errors are reported in the body
+// with rmi's exit code (1: all missing, 2: in use, 125: other).
+func (s *Server) libpodBatchRemoveImages(w http.ResponseWriter, r *http.Request) {
+	force := boolQuery(r, "force")
+	opts := pimage.RemoveOptions{Force: force, All: boolQuery(r, "all"), Ignore: boolQuery(r, "ignore") || force, NoPrune: boolQuery(r, "noprune")}
+	untagged, deleted, err := s.rt.RemoveImages(r.Context(), r.Form["images"], opts)
+	errs := []string{}
+	code := 0
+	if err != nil {
+		code = rmiExitCode(err)
+		for _, e := range unjoin(err) {
+			errs = append(errs, e.Error())
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"Deleted": orEmpty(deleted), "Untagged": orEmpty(untagged), "ExitCode": code, "Errors": errs})
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func rmiExitCode(err error) int {
+	errs := unjoin(err)
+	missing := 0
+	for _, e := range errs {
+		if errors.Is(e, define.ErrImageInUse) {
+			return 2
+		}
+		if errors.Is(e, define.ErrNoSuchImage) {
+			missing++
+		}
+	}
+	if missing == len(errs) {
+		return 1
+	}
+	return 125
 }

@@ -36,6 +36,7 @@ func (s *Server) newRouter() *router {
 	rt.handle(post, "/images/create", s.compatPull)
 	rt.handle(post, "/libpod/images/pull", s.libpodPull)
 	rt.both(get, "/images/{name...}/json", s.inspectImage, s.inspectImage)
+	rt.handle(del, "/libpod/images/remove", s.libpodBatchRemoveImages)
 	rt.both(del, "/images/{name...}", s.compatRemoveImage, s.libpodRemoveImage)
 	rt.handle(get, "/libpod/images/{name...}/exists", s.imageExists)
 

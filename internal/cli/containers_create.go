@@ -82,7 +82,7 @@ func (o *createOpts) addFlags(f *pflag.FlagSet) {
 }
 
 // proxyVars are the host variables --http-proxy copies, as podman does.
-var proxyVars = []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "ftp_proxy", "FTP_PROXY", "no_proxy", "NO_PROXY"}
+var proxyVars = specgen.ProxyVars
 
 // request turns the flags and positional arguments into the engine's one
 // create request. lookupEnv is os.LookupEnv outside tests.

@@ -125,3 +125,7 @@ func UnsetEnv(env, keys []string, all bool) []string {
 		return slices.Contains(keys, k)
 	})
 }
+
+// ProxyVars are the host variables --http-proxy (the API's httpproxy)
+// copies into a container, as podman does.
+var ProxyVars = []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "ftp_proxy", "FTP_PROXY", "no_proxy", "NO_PROXY"}

@@ -181,7 +181,7 @@ func TestAPILibpodContainers(t *testing.T) {
 		"name": "lp", "image": Image, "command": []string{"sleep", "100"}, "labels": map[string]string{"a": "b"},
 	})
 	// A SpecGenerator field pier does not apply is refused, not ignored.
-	s.want(400, "POST", "/v5.0.0/libpod/containers/create", map[string]any{"image": Image, "privileged": true})
+	s.want(501, "POST", "/v5.0.0/libpod/containers/create", map[string]any{"image": Image, "healthconfig": map[string]any{"Test": []string{"CMD", "true"}}})
 	s.want(204, "POST", "/v5.0.0/libpod/containers/lp/start", nil)
 	var list []struct {
 		Names  []string
