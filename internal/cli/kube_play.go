@@ -82,6 +82,8 @@ func kubePlayCmd(g *Globals, use string) *cobra.Command {
 	f.BoolVarP(&o.wait, "wait", "w", false, "Clean up all objects created when a SIGTERM is received or pods exit")
 	f.IPSliceVar(&o.ips, "ip", nil, "Static IP addresses to assign to the pods")
 	f.StringSliceVar(&o.macs, "mac-address", nil, "Static MAC addresses to assign to the pods")
+	f.BoolVar(&o.req.NoHostname, "no-hostname", false, "Do not create /etc/hostname within the container, instead use the version from the image")
+	f.StringVar(&o.req.Userns, "userns", "", "User namespace to use")
 	f.BoolVar(&o.req.NoHosts, "no-hosts", false, "Do not create /etc/hosts within the pod's containers, instead use the version from the image")
 	f.StringVar(&o.req.SeccompProfileRoot, "seccomp-profile-root", kube.DefaultSeccompRoot, "Directory path for seccomp profiles")
 	o.reg.add(f, true)

@@ -51,8 +51,10 @@ type PlayRequest struct {
 	// order, one each.
 	StaticIPs  []string
 	StaticMACs []string
-	// NoHosts (--no-hosts) gives the pods no /etc/hosts of pier's.
-	NoHosts bool
+	// NoHosts (--no-hosts) gives the pods no /etc/hosts of pier's, and
+	// NoHostname (--no-hostname) no /etc/hostname.
+	NoHosts    bool
+	NoHostname bool
 	// Build (--build) and ContextDir (--context-dir, else the working
 	// directory) say which images are built from DIR/NAME/Containerfile.
 	Build      BuildMode
@@ -263,7 +265,10 @@ func podRequest(ctx context.Context, rt *engine.Runtime, req *PlayRequest, p *Po
 	r := &engine.PodCreateRequest{Name: p.Name, Labels: p.Labels, Hostname: p.Hostname,
 		InfraName: p.InfraName, ExitPolicy: p.ExitPolicy, Replace: req.Replace, RestartPolicy: p.RestartPolicy,
 		DNSServers: p.DNSServers, DNSSearch: p.DNSSearch, DNSOptions: p.DNSOptions, AddHosts: p.AddHosts,
-		NoHosts: req.NoHosts, Share: []string{define.PodNSIPC, define.PodNSNet, define.PodNSUTS}}
+		NoHosts: req.NoHosts, NoHostname: req.NoHostname, Share: []string{define.PodNSIPC, define.PodNSNet, define.PodNSUTS}}
+	if p.Userns != "host" {
+		r.Isolation.UserNS = p.Userns
+	}
 	if p.SharePID {
 		r.Share = append(r.Share, define.PodNSPID)
 	}

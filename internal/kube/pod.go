@@ -39,6 +39,8 @@ type Options struct {
 	// SeccompProfileRoot is where localhost/NAME seccomp annotations
 	// point (--seccomp-profile-root); "" is DefaultSeccompRoot.
 	SeccompProfileRoot string
+	// Userns is --userns ("" lets the YAML say).
+	Userns string
 }
 
 // PodSpec is the pod a workload asks for.
@@ -68,6 +70,9 @@ type PodSpec struct {
 	// InfraName is the infra container's name from the infra.name
 	// annotation; "" for the default.
 	InfraName string
+	// Userns is the pod's user namespace: --userns, else podman's userns
+	// annotation, else "auto" for hostUsers: false, else "host".
+	Userns string
 }
 
 // VolumeSpec is a named volume a pod needs before its containers are made:
@@ -140,6 +145,7 @@ func Plan(w *Workload, objs *Objects, opts *Options) (*PodPlan, error) {
 		return nil, err
 	}
 	pod.InfraName = ann[InfraNameAnnotation]
+	pod.Userns = podUserns(opts.Userns, ann, w.Name, spec.HostUsers)
 	root := opts.SeccompProfileRoot
 	if root == "" {
 		root = DefaultSeccompRoot
@@ -252,4 +258,28 @@ func podPorts(ctrs []v1.Container, publishAll bool) []types.PortMapping {
 		}
 	}
 	return out
+}
+
+// UsernsAnnotation is podman's annotation for a played pod's user
+// namespace (also as UsernsAnnotation/POD).
+const UsernsAnnotation = "io.podman.annotations.userns"
+
+// podUserns picks the pod's user namespace as podman's kube play does;
+// "private" means "auto" there.
+func podUserns(flag string, ann map[string]string, pod string, hostUsers *bool) string {
+	if flag != "" {
+		return flag
+	}
+	u := "host"
+	if v, ok := ann[UsernsAnnotation]; ok {
+		u = v
+	} else if v, ok := ann[UsernsAnnotation+"/"+pod]; ok {
+		u = v
+	} else if hostUsers != nil && !*hostUsers {
+		u = "auto"
+	}
+	if u == "private" {
+		u = "auto"
+	}
+	return u
 }

@@ -249,3 +249,25 @@ func serviceName(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])[:12] + "-service"
 }
+
+// --userns sets the pod's user namespace, which its containers join;
+// without it podman's userns annotation does; --no-hostname leaves the
+// containers without an /etc/hostname of pier's.
+func TestKubePlayUsernsNoHostname(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	const auto = "auto:uidmapping=0:300000:65536,gidmapping=0:300000:65536"
+	f := writeKube(t, "u.yaml", sleepPod("usp", `io.podman.annotations.userns: "`+auto+`"`))
+	p.MustRun("kube", "play", "--network", "none", f)
+	if out := strings.Fields(p.MustRun("exec", "usp-c1", "cat", "/proc/self/uid_map").Out()); strings.Join(out, " ") != "0 300000 65536" {
+		t.Errorf("annotation: uid_map %q", out)
+	}
+	p.MustRun("kube", "play", "--replace", "--network", "none", "--userns", "host", "--no-hostname", f)
+	if out := strings.Fields(p.MustRun("exec", "usp-c1", "cat", "/proc/self/uid_map").Out()); strings.Join(out, " ") != "0 0 4294967295" {
+		t.Errorf("--userns host: uid_map %q", out)
+	}
+	if r := p.Run("exec", "usp-c1", "cat", "/etc/hostname"); r.ExitCode == 0 {
+		t.Errorf("--no-hostname: /etc/hostname exists: %s", r)
+	}
+	p.MustRun("kube", "down", f)
+}
