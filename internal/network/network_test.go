@@ -31,16 +31,6 @@ func TestParsePublish(t *testing.T) {
 	}
 }
 
-func join(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += " "
-		}
-		out += x
-	}
-	return out
-}
 
 func TestCreatePicksFreeSubnetAndInterface(t *testing.T) {
 	c := Config{Dir: t.TempDir()}
