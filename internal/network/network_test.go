@@ -31,7 +31,6 @@ func TestParsePublish(t *testing.T) {
 	}
 }
 
-
 func TestCreatePicksFreeSubnetAndInterface(t *testing.T) {
 	c := Config{Dir: t.TempDir()}
 	a, err := c.Create(CreateRequest{Name: "a"})
