@@ -72,9 +72,14 @@ func addNotifyMount(s *rspec.Spec, c *define.Container, runDir string) error {
 // notifySocketFor is where c's start reports: the socket recorded at
 // create, else the NOTIFY_SOCKET of this pier's caller (a container
 // created outside the service started inside it), never with ignore.
+// Containers made without a mode (kube play's, pods' infra) report only
+// to a socket recorded for them.
 func (r *Runtime) notifySocketFor(c *define.Container) string {
-	if c.Config.SdNotifyMode == define.SdNotifyIgnore {
+	switch c.Config.SdNotifyMode {
+	case define.SdNotifyIgnore:
 		return ""
+	case "":
+		return c.Config.SdNotifySocket
 	}
 	if c.Config.SdNotifySocket != "" {
 		return c.Config.SdNotifySocket

@@ -29,6 +29,10 @@ type logSink interface {
 type journaldSink struct {
 	fields  map[string]string
 	pending map[string][]byte // per stream, a line not finished yet
+	// failing is set while the journal refuses entries: only the first
+	// failure of a run of them is reported, so that a chatty container
+	// without journald does not fill the monitor's error log.
+	failing bool
 }
 
 // journalLineMax is how much of an unfinished line is held before it is
@@ -87,10 +91,13 @@ func (j *journaldSink) send(stream string, line []byte, partial bool) error {
 		}
 		vars["CONTAINER_PARTIAL_MESSAGE"] = "true"
 	}
-	if err := journal.Send(string(line), prio, vars); err != nil {
-		return fmt.Errorf("writing to the journal: %w", err)
+	err := journal.Send(string(line), prio, vars)
+	if err == nil || j.failing {
+		j.failing = err != nil
+		return nil
 	}
-	return nil
+	j.failing = true
+	return fmt.Errorf("writing to the journal (further failures not reported until it works again): %w", err)
 }
 
 // Close sends what is left of unfinished lines.
