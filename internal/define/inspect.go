@@ -216,10 +216,13 @@ type InspectContainerHostConfig struct {
 	Tmpfs           map[string]string            `json:"Tmpfs"`
 	UTSMode         string                       `json:"UTSMode"`
 	UsernsMode      string                       `json:"UsernsMode"`
-	ShmSize         int64                        `json:"ShmSize"`
-	Runtime         string                       `json:"Runtime"`
-	ConsoleSize     []uint                       `json:"ConsoleSize"`
-	Isolation       string                       `json:"Isolation"`
+	// IDMappings are the user namespace's maps ("0:100000:65536"), shown
+	// only when there are any, as podman.
+	IDMappings  *InspectIDMappings `json:"IDMappings,omitempty"`
+	ShmSize     int64              `json:"ShmSize"`
+	Runtime     string             `json:"Runtime"`
+	ConsoleSize []uint             `json:"ConsoleSize"`
+	Isolation   string             `json:"Isolation"`
 	// The CPU fields have podman's Go names, which templates use.
 	CpuShares            uint64                       `json:"CpuShares"` //nolint:revive
 	Memory               int64                        `json:"Memory"`
@@ -296,4 +299,10 @@ func (s *InspectContainerState) Healthcheck() HealthCheckResults {
 		return HealthCheckResults{}
 	}
 	return *s.Health
+}
+
+// InspectIDMappings is HostConfig.IDMappings.
+type InspectIDMappings struct {
+	UIDMap []string `json:"UidMap"`
+	GIDMap []string `json:"GidMap"`
 }

@@ -12,6 +12,7 @@ import (
 	"go.podman.io/common/pkg/capabilities"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // inspectIsolation fills inspect's namespace, group, privilege and device
@@ -30,6 +31,12 @@ func inspectIsolation(d *define.InspectContainerData, cfg *define.ContainerConfi
 	}
 	h.CgroupMode = cmp.Or(cfg.CgroupNSMode, define.NSHost)
 	h.UsernsMode = cfg.UserNSMode
+	if kind, _ := specgen.SplitNamespace(cfg.UserNSMode); kind == define.NSAuto {
+		h.UsernsMode = "" // podman shows only the maps storage picked
+	}
+	if len(cfg.UIDMap)+len(cfg.GIDMap) > 0 {
+		h.IDMappings = &define.InspectIDMappings{UIDMap: idMapStrings(cfg.UIDMap), GIDMap: idMapStrings(cfg.GIDMap)}
+	}
 	h.Privileged = cfg.Privileged
 	h.GroupAdd = append([]string{}, cfg.GroupAdd...)
 	if cfg.KeepGroups {
@@ -134,4 +141,12 @@ func devPath(major, minor int64) string {
 		}
 	}
 	return fmt.Sprintf("%d:%d", major, minor)
+}
+
+func idMapStrings(maps []spec.LinuxIDMapping) []string {
+	out := make([]string, 0, len(maps))
+	for _, m := range maps {
+		out = append(out, fmt.Sprintf("%d:%d:%d", m.ContainerID, m.HostID, m.Size))
+	}
+	return out
 }

@@ -193,6 +193,9 @@ func TestRunUsernsAuto(t *testing.T) {
 	if got := strings.Join(strings.Fields(r.Stdout), " "); r.ExitCode != 0 || got != "1 300500 99 0 450000 1" {
 		t.Errorf("a second container must get the next free range, uid 0 from uidmapping: %s", r)
 	}
+	if got := p.Inspect("a1", "{{.HostConfig.UsernsMode}}|{{.HostConfig.IDMappings.UIDMap}}{{.HostConfig.IDMappings.GIDMap}}"); got != "|[0:300000:500][0:300000:500]" {
+		t.Errorf("inspect: want podman's empty UsernsMode and the maps, got %q", got)
+	}
 	// The ranges are fixed at create: a restart keeps them.
 	if got := strings.Join(strings.Fields(p.MustRun("start", "-a", "a1").Stdout), " "); got != "0 300000 500" {
 		t.Errorf("restart of a1: want the same map, got %q", got)
