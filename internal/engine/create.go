@@ -399,7 +399,9 @@ func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *imag
 	}
 	env := specgen.MergeEnv([]string{config.DefaultPath}, confEnv)
 	env = specgen.MergeEnv(env, ic.Env)
-	env, err := specgen.ApplyEnvMerge(env, req.Identity.EnvMerge)
+	// podman expands --env-merge with the host's variables (--env-host,
+	// --http-proxy) and container=podman under the image's.
+	env, err := specgen.ApplyEnvMerge(env, append([]string{"container=podman"}, req.HostEnv...), req.Identity.EnvMerge)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,12 @@ import (
 // ApplyEnvMerge applies --env-merge entries to env, in order: each
 // "KEY=word" is expanded as a Dockerfile word (podman uses the same
 // expander, so $VAR, ${VAR}, ${VAR:-default} and quoting behave alike)
-// against env as it stands, and sets KEY; a variable env lacks expands to
-// nothing.
-func ApplyEnvMerge(env, merges []string) ([]string, error) {
+// against env as it stands over hidden (variables the word may use that
+// env gets later: the host's, container=podman), and sets KEY; a variable
+// neither has expands to nothing.
+func ApplyEnvMerge(env, hidden, merges []string) ([]string, error) {
 	for _, e := range merges {
-		word, err := imagebuilder.ProcessWord(e, env)
+		word, err := imagebuilder.ProcessWord(e, MergeEnv(hidden, env))
 		if err != nil {
 			return nil, invalidf("unable to process variables for --env-merge %s: %w", e, err)
 		}

@@ -129,8 +129,8 @@ func TestSysctlNamespaces(t *testing.T) {
 
 func TestApplyEnvMerge(t *testing.T) {
 	env := []string{"PATH=/usr/bin:/bin", "HOME=/root"}
-	got, err := ApplyEnvMerge(env, []string{"PATH=/x:${PATH}", "FOO=${NOPE}bar", "B=$FOO-$HOME"})
-	want := []string{"PATH=/x:/usr/bin:/bin", "HOME=/root", "FOO=bar", "B=bar-/root"}
+	got, err := ApplyEnvMerge(env, []string{"container=podman", "HOME=/host"}, []string{"PATH=/x:${PATH}", "FOO=${NOPE}bar", "B=$FOO-$HOME", "C=$container"})
+	want := []string{"PATH=/x:/usr/bin:/bin", "HOME=/root", "FOO=bar", "B=bar-/root", "C=podman"}
 	if err != nil || !slices.Equal(got, want) {
 		t.Fatalf("got %v, %v; want %v", got, err, want)
 	}
@@ -138,7 +138,7 @@ func TestApplyEnvMerge(t *testing.T) {
 		"NOEQ": "missing `=` for --env-merge substitution NOEQ",
 		"X=${": "unable to process variables for --env-merge X=${: Missing ':' or '#' or '%' or '/' in substitution: X=${",
 	} {
-		if _, err := ApplyEnvMerge(env, []string{in}); err == nil || err.Error() != msg {
+		if _, err := ApplyEnvMerge(env, nil, []string{in}); err == nil || err.Error() != msg {
 			t.Errorf("%q: got %v, want %q", in, err, msg)
 		}
 	}
