@@ -87,6 +87,10 @@ func kubePlayCmd(g *Globals, use string) *cobra.Command {
 	f.BoolVar(&o.req.NoHosts, "no-hosts", false, "Do not create /etc/hosts within the pod's containers, instead use the version from the image")
 	f.StringVar(&o.req.SeccompProfileRoot, "seccomp-profile-root", kube.DefaultSeccompRoot, "Directory path for seccomp profiles")
 	o.reg.add(f, true)
+	// podman 5's kube play has no --retry flags: accepted, not shown
+	_ = f.MarkHidden("retry")
+	_ = f.MarkHidden("retry-delay")
+	f.Lookup("cert-dir").Usage = "`Pathname` of a directory containing TLS certificates and keys"
 	return cmd
 }
 

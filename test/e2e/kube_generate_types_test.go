@@ -1,0 +1,61 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// kube generate --type deployment|daemonset|job writes the container's pod
+// as that kind's template (strictly valid Kubernetes), and kube play of it
+// brings the same container back in the NAME-pod pod.
+func TestKubeGenerateTypes(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	for _, tc := range []struct {
+		typ, restart string
+		into         any
+		extra        []string
+	}{
+		{"deployment", "always", &appsv1.Deployment{}, []string{"--replicas", "2"}},
+		{"daemonset", "always", &appsv1.DaemonSet{}, nil},
+		{"job", "no", &batchv1.Job{}, nil},
+	} {
+		p.MustRun("create", "--name", "gen", "--restart", tc.restart, "--annotation", "team=blue", "-e", "GREETING=hi",
+			Image, "sh", "-c", "echo $GREETING; sleep 600")
+		args := append([]string{"kube", "generate", "--type", tc.typ, "gen"}, tc.extra...)
+		y := p.MustRun(args...).Stdout
+		if err := yaml.UnmarshalStrict([]byte(y), tc.into); err != nil {
+			t.Fatalf("%s: strict decode: %v\n%s", tc.typ, err, y)
+		}
+		if !strings.Contains(y, "name: gen-pod-"+tc.typ+"\n") || !strings.Contains(y, "team/gen: blue") {
+			t.Errorf("%s:\n%s", tc.typ, y)
+		}
+		if tc.typ == "deployment" && !strings.Contains(y, "replicas: 2\n") {
+			t.Errorf("--replicas 2:\n%s", y)
+		}
+		f := filepath.Join(t.TempDir(), tc.typ+".yaml")
+		if err := os.WriteFile(f, []byte(y), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p.MustRun("rm", "gen")
+		p.MustRun("kube", "play", "--network", "none", f)
+		ctr := "gen-pod-" + tc.typ + "-pod-gen"
+		if got := p.WaitLogs(ctr, "hi", 20*time.Second); !strings.Contains(got, "hi") {
+			t.Errorf("%s: played container logs %q", tc.typ, got)
+		}
+		p.MustRun("kube", "down", f)
+	}
+	p.MustRun("create", "--name", "gen", "--restart", "no", Image, "true")
+	r := p.Expect(125, "kube", "generate", "--type", "deployment", "gen")
+	p.ExpectEngineError(r, "k8s Deployments can only have restartPolicy set to Always")
+	r = p.Expect(125, "kube", "generate", "--type", "job", "--replicas", "3", "gen")
+	p.ExpectEngineError(r, "--replicas can only be set when --type is set to deployment")
+	p.MustRun("rm", "gen")
+}
