@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -34,6 +35,15 @@ func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) {
 	}
 	if up {
 		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	c, err := s.rt.Lookup(r.Context(), name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if waited, err := s.startForWaiters(r.Context(), c.Config.ID); waited {
+		noContent(w, err)
 		return
 	}
 	if _, err := s.rt.Start(r.Context(), name, engine.StartOptions{}); err != nil {
@@ -150,7 +160,24 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request) (int32, bool) {
 			return 0, false
 		}
 	}
-	code, err := s.rt.Wait(r.Context(), param(r, "name"), conds, interval)
+	id := param(r, "name")
+	var code int32
+	c, err := s.rt.Lookup(r.Context(), id)
+	if err == nil {
+		id = c.Config.ID
+		code, err = s.rt.Wait(r.Context(), id, conds, interval)
+	}
+	if errors.Is(err, define.ErrNoSuchCtr) {
+		// Removed before or while we waited: an attach session may know
+		// its exit code.
+		if rec := s.exits.get(id); rec != nil {
+			select {
+			case <-rec.done:
+				return int32(rec.code), true
+			case <-r.Context().Done():
+			}
+		}
+	}
 	if err != nil {
 		writeError(w, err)
 		return 0, false

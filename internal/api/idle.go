@@ -16,8 +16,11 @@ type idleTracker struct {
 	mu      sync.Mutex
 	managed map[net.Conn]struct{}
 	count   int
-	timer   *time.Timer
-	never   chan time.Time
+	// hijacked are connections a handler took over (attach); it reports
+	// their end with hijackDone.
+	hijacked int
+	timer    *time.Timer
+	never    chan time.Time
 }
 
 func newIdleTracker(timeout time.Duration) *idleTracker {
@@ -39,12 +42,30 @@ func (t *idleTracker) connState(c net.Conn, state http.ConnState) {
 	case http.StateActive:
 		t.managed[c] = struct{}{}
 		t.stop()
+	case http.StateHijacked:
+		delete(t.managed, c)
+		t.hijacked++
 	case http.StateClosed:
 		before := len(t.managed)
 		delete(t.managed, c)
-		if before > 0 && len(t.managed) == 0 && t.timer != nil {
-			t.timer.Reset(t.timeout)
+		if before > 0 {
+			t.restartIfIdle()
 		}
+	}
+}
+
+// hijackDone is a hijacked connection's close.
+func (t *idleTracker) hijackDone() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.hijacked--
+	t.restartIfIdle()
+}
+
+// restartIfIdle starts the idle clock when nothing is connected.
+func (t *idleTracker) restartIfIdle() {
+	if len(t.managed)+t.hijacked == 0 && t.timer != nil {
+		t.timer.Reset(t.timeout)
 	}
 }
 
@@ -64,7 +85,7 @@ func (t *idleTracker) done() <-chan time.Time {
 func (t *idleTracker) active() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.managed)
+	return len(t.managed) + t.hijacked
 }
 
 func (t *idleTracker) total() int {

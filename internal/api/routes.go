@@ -26,6 +26,7 @@ func (s *Server) newRouter() *router {
 	rt.both(post, "/containers/{name}/kill", s.killContainer, s.killContainer)
 	rt.both(post, "/containers/{name}/wait", s.compatWait, s.libpodWait)
 	rt.both(get, "/containers/{name}/logs", s.logs, s.logs)
+	rt.both(post, "/containers/{name}/attach", s.attach, s.attach)
 	rt.both(del, "/containers/{name}", s.compatRemove, s.libpodRemove)
 	rt.both(post, "/containers/{name}/restart", s.restartContainer, s.restartContainer)
 	rt.both(post, "/containers/{name}/pause", s.pauseContainer, s.pauseContainer)

@@ -57,6 +57,10 @@ type Server struct {
 	srv    *http.Server
 	idle   *idleTracker
 	routes *router
+	// waiting are attach clients of created containers, handed the
+	// session of the start that follows (containers_attach.go).
+	waiting attachWaiters
+	exits   exitRecords
 }
 
 // New prepares a server; Serve runs it.

@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -424,4 +426,59 @@ func TestAPICompatCreateHostConfig(t *testing.T) {
 		t.Errorf("a refused create left a container: %v", r)
 	}
 	p.MustRun("rm", "-f", "-t0", "hc")
+}
+
+// Attach before start (as podman's and docker's run do) gets every line
+// in Docker's multiplexed frames; the wait sent right after the start
+// gets the exit code even though the --rm container is removed first.
+func TestAPIAttachRunRm(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	sock := filepath.Join(p.Dir, "api.sock")
+	s := startService(t, p, "unix", sock, "--time=0")
+	s.want(201, "POST", "/v1.41/containers/create?name=att", map[string]any{
+		"Image": Image, "Cmd": []string{"sh", "-c", "echo out; echo err >&2; exit 3"},
+		"HostConfig": map[string]any{"AutoRemove": true},
+	})
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "POST /v1.41/containers/att/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
+	rd := bufio.NewReader(conn)
+	status, err := rd.ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 101") {
+		t.Fatalf("attach answered %q, %v", status, err)
+	}
+	for line := ""; line != "\r\n"; {
+		if line, err = rd.ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.want(204, "POST", "/v1.41/containers/att/start", nil)
+	var wait struct{ StatusCode int }
+	json.Unmarshal(s.want(200, "POST", "/v1.41/containers/att/wait", nil), &wait)
+	if wait.StatusCode != 3 {
+		t.Errorf("wait StatusCode = %d, want 3", wait.StatusCode)
+	}
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	got := map[byte]string{}
+	for {
+		var hdr [8]byte
+		if _, err := io.ReadFull(rd, hdr[:]); err != nil {
+			break
+		}
+		buf := make([]byte, binary.BigEndian.Uint32(hdr[4:]))
+		if _, err := io.ReadFull(rd, buf); err != nil {
+			t.Fatal(err)
+		}
+		got[hdr[0]] += string(buf)
+	}
+	if got[1] != "out\n" || got[2] != "err\n" {
+		t.Errorf("attached streams: stdout %q stderr %q", got[1], got[2])
+	}
+	if !eventually(10*time.Second, func() bool { return len(p.PsIDs()) == 0 }) {
+		t.Errorf("the --rm container is left: %v", p.PsIDs())
+	}
 }
