@@ -17,52 +17,9 @@ here=$PWD
 
 COLD=${COLD:-3}
 CACHED=${CACHED:-7}
-PIER_BIN=$(realpath -m "${PIER:-bin/pier}")
-RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
-IMG=localhost/busybox:latest
-
-die() { echo "bench: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run as root"
-[ -x "$PIER_BIN" ] || die "$PIER_BIN not built: make build"
-PODMAN_BIN=${PODMAN:-}
-[ -z "$PODMAN_BIN" ] && [ -x /opt/podman5/podman ] && PODMAN_BIN=/opt/podman5/podman
-[ -z "$PODMAN_BIN" ] && PODMAN_BIN=$(command -v podman || true)
-engines=(pier)
-[ -n "$PODMAN_BIN" ] && [ -x "$PODMAN_BIN" ] && engines+=(podman)
-
-work=$(mktemp -d /tmp/pier-buildbench.XXXXXX)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 . "$here/bench/lib.sh"
-write_engine_confs "$work" "$RUNC"
-
-eng() {
-	local e=$1 bin=$PODMAN_BIN extra=()
-	shift
-	if [ "$e" = pier ]; then
-		bin=$PIER_BIN
-		extra=(--runtime "$RUNC")
-	fi
-	env CONTAINERS_CONF="$work/$e/containers.conf" PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
-		"$bin" --root "$work/$e/root" --runroot "$work/$e/run" "${extra[@]}" "$@"
-}
-
-cleanup() {
-	for e in "${engines[@]}"; do
-		eng "$e" rm -af -t 0 >/dev/null 2>&1
-		eng "$e" system reset -f >/dev/null 2>&1
-	done
-	grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
-		umount -l "$m" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-now_ns() { date +%s%N; }
-ms() { echo $((($(now_ns) - $1) / 1000000)); }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "FAIL"} else if (NR%2) {print a[(NR+1)/2]} else {print int((a[NR/2]+a[NR/2+1])/2)}}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else print "-" }'; }
-declare -A res
+bench_init buildbench
+cleanup_engine() { eng "$1" system reset -f >/dev/null 2>&1; }
 
 echo "== image and context"
 "$here/hack/mkimage.sh" "$work/busybox.tar" || die "building the image tar"
@@ -113,26 +70,18 @@ for e in "${engines[@]}"; do
 	res[$e.b]=$(median <"$work/$e.b")
 done
 
-row() { # name key target
-	local p=${res[pier.$2]:-FAIL} q=${res[podman.$2]:--}
-	local pu=$p qu=$q
-	[[ $p =~ ^[0-9]+$ ]] && pu="$p ms"
-	[[ $q =~ ^[0-9]+$ ]] && qu="$q ms"
-	printf '| %s | %s | %s | %s | %s |\n' "$1" "$pu" "$qu" "$(ratio "$p" "$q")" "$3"
-}
-podman_v=$([ ${#engines[@]} = 2 ] && echo "$("$PODMAN_BIN" --version) ($PODMAN_BIN)" || echo "podman absent")
 report=$(
 	echo "## $(date -u '+%Y-%m-%d %H:%M UTC') (build, bench/build.sh)"
 	echo
-	echo "Machine: $(nproc) CPUs, kernel $(uname -r), $("$RUNC" --version | head -1); $podman_v; pier $(git -C "$here" describe --always --dirty 2>/dev/null)."
+	machine_line
 	echo "Both engines: runc, overlay, own temporary --root/--runroot, RUN with --network none; samples interleaved."
 	echo "Three stages: RUN writing 50 MB, COPY of a 1000-file context, COPY --from both into the last."
 	echo "Load average (1/5/15 min) at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo
 	echo "| benchmark | pier | podman | ratio | target |"
 	echo "|---|---|---|---|---|"
-	row "build --no-cache, cold (median of $COLD)" a "<= 1.0"
-	row "build, every step cached (median of $CACHED)" b "<= 0.7"
+	row "build --no-cache, cold (median of $COLD)" ms a "<= 1.0"
+	row "build, every step cached (median of $CACHED)" ms b "<= 0.7"
 	echo
 )
 echo

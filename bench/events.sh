@@ -17,27 +17,12 @@ here=$PWD
 DURATION=${DURATION:-60}
 N_LIFE=${N_LIFE:-1000}
 READS=${READS:-7}
-PIER_BIN=$(realpath -m "${PIER:-bin/pier}")
-RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
-IMG=localhost/busybox:latest
-
-die() { echo "bench: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run as root"
-[ -x "$PIER_BIN" ] || die "$PIER_BIN not built: make build"
-command -v jq >/dev/null || die "jq not found: apt-get install jq"
-PODMAN_BIN=${PODMAN:-}
-[ -z "$PODMAN_BIN" ] && [ -x /opt/podman5/podman ] && PODMAN_BIN=/opt/podman5/podman
-[ -z "$PODMAN_BIN" ] && PODMAN_BIN=$(command -v podman || true)
-engines=(pier)
-[ -n "$PODMAN_BIN" ] && [ -x "$PODMAN_BIN" ] && engines+=(podman)
-
-work=$(mktemp -d /tmp/pier-eventsbench.XXXXXX)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 . "$here/bench/lib.sh"
-write_engine_confs "$work" "$RUNC"
+bench_init eventsbench
+command -v jq >/dev/null || die "jq not found: apt-get install jq"
 # The log in the work dir, never rotated; into an existing [engine] table
 # (podman's file has one, followed by [engine.runtimes]).
-for e in "${engines[@]}"; do
+for e in pier podman; do
 	keys="events_logger = \"file\"\nevents_logfile_path = \"$work/$e/events.log\"\nevents_logfile_max_size = 0"
 	if grep -q '^\[engine\]$' "$work/$e/containers.conf"; then
 		sed -i "/^\[engine\]$/a $keys" "$work/$e/containers.conf"
@@ -47,33 +32,10 @@ for e in "${engines[@]}"; do
 	fi
 done
 
-eng() {
-	local e=$1 bin=$PODMAN_BIN extra=()
-	shift
-	if [ "$e" = pier ]; then
-		bin=$PIER_BIN
-		extra=(--runtime "$RUNC")
-	fi
-	env CONTAINERS_CONF="$work/$e/containers.conf" PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
-		"$bin" --root "$work/$e/root" --runroot "$work/$e/run" "${extra[@]}" "$@"
-}
-
-cleanup() {
-	for e in "${engines[@]}"; do
-		eng "$e" rm -af -t 0 >/dev/null 2>&1
-		eng "$e" system reset -f >/dev/null 2>&1
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "FAIL"} else if (NR%2) {print a[(NR+1)/2]} else {print int((a[NR/2]+a[NR/2+1])/2)}}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else print "-" }'; }
+cleanup_engine() { eng "$1" system reset -f >/dev/null 2>&1; }
 # cpu_ms PID: user+system time of PID and its waited-for children.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14+$15+$16+$17)*1000/hz)}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-declare -A res
 
 "$here/hack/mkimage.sh" "$work/busybox.tar" || die "building the image tar"
 for e in "${engines[@]}"; do
@@ -115,15 +77,10 @@ for i in $(seq "$READS"); do
 done
 for e in "${engines[@]}"; do res[$e.read]=$(median <"$work/$e.read"); done
 
-row() { # name key unit target
-	local p=${res[pier.$2]:-FAIL} q=${res[podman.$2]:--}
-	printf '| %s | %s %s | %s %s | %s | %s |\n' "$1" "$p" "$3" "$q" "$3" "$(ratio "$p" "$q")" "$4"
-}
-podman_v=$([ ${#engines[@]} = 2 ] && echo "$("$PODMAN_BIN" --version) ($PODMAN_BIN)" || echo "podman absent")
 report=$(
 	echo "## $(date -u '+%Y-%m-%d %H:%M UTC') (events and healthchecks, bench/events.sh)"
 	echo
-	echo "Machine: $(nproc) CPUs, kernel $(uname -r), $("$RUNC" --version | head -1); $podman_v; pier $(git -C "$here" describe --always --dirty 2>/dev/null)."
+	machine_line
 	echo "Idle container with \`--health-cmd true --health-interval 1s\` for ${DURATION}s: pier's monitor ran ${res[pier.checks]:-?} checks itself;"
 	echo "podman's conmon ran none (its timer is a systemd unit; no systemd here), so its CPU is conmon's alone."
 	echo "events: ${res[pier.lines]:-?} container records (${N_LIFE} run --rm lifecycles) read with --since 1h --stream=false."
@@ -131,9 +88,9 @@ report=$(
 	echo
 	echo "| benchmark | pier | podman | ratio | target |"
 	echo "|---|---|---|---|---|"
-	row "monitor RSS after ${DURATION}s idle, 1 s healthcheck" rss KiB "-"
-	row "monitor + healthcheck CPU over ${DURATION}s" cpu ms "-"
-	row "events --since 1h --stream=false (median of $READS)" read ms "<= 1.0"
+	row "monitor RSS after ${DURATION}s idle, 1 s healthcheck" KiB rss "-"
+	row "monitor + healthcheck CPU over ${DURATION}s" ms cpu "-"
+	row "events --since 1h --stream=false (median of $READS)" ms read "<= 1.0"
 	echo
 )
 echo

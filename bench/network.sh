@@ -22,62 +22,16 @@ here=$PWD
 RUNS=${RUNS:-20}
 MB=${MB:-256}
 XFERS=${XFERS:-5}
-PIER_BIN=$(realpath -m "${PIER:-bin/pier}")
-RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
-IMG=localhost/busybox:latest
-
-die() { echo "bench: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run as root"
-[ -x "$PIER_BIN" ] || die "$PIER_BIN not built: make build"
+. "$here/bench/lib.sh"
+bench_init netbench
 command -v socat >/dev/null || die "socat not found: apt-get install socat"
 hostip=$(hostname -I | cut -d' ' -f1)
-PODMAN_BIN=${PODMAN:-}
-[ -z "$PODMAN_BIN" ] && [ -x /opt/podman5/podman ] && PODMAN_BIN=/opt/podman5/podman
-[ -z "$PODMAN_BIN" ] && PODMAN_BIN=$(command -v podman || true)
-engines=(pier)
-[ -n "$PODMAN_BIN" ] && [ -x "$PODMAN_BIN" ] && engines+=(podman)
-
-work=$(mktemp -d /tmp/pier-netbench.XXXXXX)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-. "$here/bench/lib.sh"
-write_engine_confs "$work" "$RUNC"
 declare -A subnet=([pier]=10.231.240 [podman]=10.231.241) bridge=([pier]=pierbench0 [podman]=p5bench0)
 declare -A port=([pier]=18540 [podman]=18541) xport=([pier]=18542 [podman]=18543)
-for e in "${engines[@]}"; do
-	printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
-		"$work/$e/root" "$work/$e/run" >"$work/$e/storage.conf"
+for e in pier podman; do
 	printf '\n[network]\nnetwork_config_dir = "%s"\n' "$work/$e/networks" >>"$work/$e/containers.conf"
 done
-
-eng() {
-	local e=$1 bin=$PODMAN_BIN extra=()
-	shift
-	if [ "$e" = pier ]; then
-		bin=$PIER_BIN
-		extra=(--runtime "$RUNC")
-	fi
-	env CONTAINERS_CONF="$work/$e/containers.conf" CONTAINERS_STORAGE_CONF="$work/$e/storage.conf" \
-		PODMAN_IGNORE_CGROUPSV1_WARNING=1 "$bin" --root "$work/$e/root" --runroot "$work/$e/run" "${extra[@]}" "$@"
-}
-
-cleanup() {
-	for e in "${engines[@]}"; do
-		eng "$e" rm -af -t 0 >/dev/null 2>&1
-		eng "$e" network rm -f benchnet >/dev/null 2>&1
-	done
-	grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
-		umount -l "$m" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-now_ns() { date +%s%N; }
-ms() { echo $((($(now_ns) - $1) / 1000000)); }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "FAIL"} else if (NR%2) {print a[(NR+1)/2]} else {print int((a[NR/2]+a[NR/2+1])/2)}}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else print "-" }'; }
-fail() { echo "bench: $1 failed for $2: $3" >&2; }
-declare -A res
+cleanup_engine() { eng "$1" network rm -f benchnet >/dev/null 2>&1; }
 
 echo "== image and networks"
 "$here/hack/mkimage.sh" "$work/busybox.tar" || die "building the image tar"
@@ -132,18 +86,10 @@ for e in "${engines[@]}"; do
 	res[$e.c]=$(median <"$work/$e.c")
 done
 
-row() { # name unit key target
-	local p=${res[pier.$3]:-FAIL} q=${res[podman.$3]:--}
-	local pu=$p qu=$q
-	[[ $p =~ ^[0-9]+$ ]] && pu="$p $2"
-	[[ $q =~ ^[0-9]+$ ]] && qu="$q $2"
-	printf '| %s | %s | %s | %s | %s |\n' "$1" "$pu" "$qu" "$(ratio "$p" "$q")" "$4"
-}
-podman_v=$([ ${#engines[@]} = 2 ] && echo "$("$PODMAN_BIN" --version) ($PODMAN_BIN)" || echo "podman absent")
 report=$(
 	echo "## $(date -u '+%Y-%m-%d %H:%M UTC') (network, bench/network.sh)"
 	echo
-	echo "Machine: $(nproc) CPUs, kernel $(uname -r), $("$RUNC" --version | head -1); $podman_v; pier $(git -C "$here" describe --always --dirty 2>/dev/null)."
+	machine_line
 	echo "Both engines: runc, overlay, a bridge network of their own (netavark $(/usr/lib/podman/netavark --version 2>/dev/null | awk '{print $2}')), own temporary --root/--runroot; samples interleaved."
 	echo "Load average (1/5/15 min) at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo

@@ -42,20 +42,14 @@ REGISTRY_BIN=${REGISTRY:-$(command -v docker-registry || echo /usr/bin/docker-re
 RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 REPO=bench/big
 
-die() {
-	echo "bench/registry: $*" >&2
-	exit 1
-}
+. "$here/bench/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root"
 [ -x "$REGISTRY_BIN" ] || die "docker-registry not found: apt-get install docker-registry"
 for t in curl jq sha256sum gzip tar; do
 	command -v "$t" >/dev/null || die "$t not found"
 done
 engines=(pier)
-# podman: the 5.8.2 reference build when present (as bench/run.sh), else PATH's.
-PODMAN_BIN=${PODMAN:-}
-[ -z "$PODMAN_BIN" ] && [ -x /opt/podman5/podman ] && PODMAN_BIN=/opt/podman5/podman
-[ -z "$PODMAN_BIN" ] && PODMAN_BIN=$(command -v podman || true)
+find_podman
 [ -n "$PODMAN_BIN" ] && engines+=(podman)
 [ -n "${ENGINES:-}" ] && read -r -a engines <<<"$ENGINES"
 for e in "${engines[@]}"; do
@@ -69,12 +63,6 @@ done
 work=$(mktemp -d /tmp/pier-bench-reg.XXXXXX)
 reg_pids=()
 
-unmount_under() { # unmount everything below $1, deepest first
-	local m
-	for m in $(awk -v d="$1" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null || true
-	done
-}
 cleanup() {
 	set +e
 	local p
@@ -206,7 +194,6 @@ echo "pushed $IMG ($(du -sh "$work/reg-main/data" | cut -f1) in the registry)"
 
 printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$work/policy.json"
 printf 'unqualified-search-registries = []\n' >"$work/registries.conf"
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 write_engine_confs "$work" "$RUNC"
 
 # eng ENGINE ROOT CMD ARGS...: run one engine on storage ROOT (a directory
@@ -233,10 +220,6 @@ drop_root() { # drop_root ROOT
 	rm -rf "$1"
 }
 
-now_ns() { date +%s%N; }
-ms() { echo $((($(now_ns) - $1) / 1000000)); }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "FAIL"} else if (NR%2) {print a[(NR+1)/2]} else {print int((a[NR/2]+a[NR/2+1])/2)}}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else print "-" }'; }
 declare -A res
 
 # sample KEY ENGINE ROOT CMD ARGS...: time one engine command, append the
@@ -316,21 +299,11 @@ done
 
 # ------------------------------------------------------------------ report
 
-runc_v=$("$RUNC" --version 2>/dev/null | head -1 || echo "runc absent")
-podman_v=$([ -n "$PODMAN_BIN" ] && "$PODMAN_BIN" --version || echo "podman absent")
 reg_v=$("$REGISTRY_BIN" --version 2>/dev/null | awk '{print $NF}')
-commit=$(git -C "$here" describe --always --dirty 2>/dev/null || echo uncommitted)
-row() { # name key [target]
-	local p=${res[pier.$2]:-FAIL} q=${res[podman.$2]:--} pu qu
-	pu=$p qu=$q
-	[[ $p =~ ^[0-9]+$ ]] && pu="$p ms"
-	[[ $q =~ ^[0-9]+$ ]] && qu="$q ms"
-	printf '| %s | %s | %s | %s | %s |\n' "$1" "$pu" "$qu" "$(ratio "$p" "$q")" "${3:-}"
-}
 report=$(
 	echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — registry pull/push (bench/registry.sh)"
 	echo
-	echo "Machine: $(nproc) CPUs, kernel $(uname -r), $runc_v; $podman_v; docker-registry $reg_v; pier $commit."
+	machine_line "docker-registry $reg_v"
 	echo "Image: $LAYERS layers x $LAYER_MB MB random data, gzip, docker v2s2, from docker-registry on 127.0.0.1 over plain HTTP"
 	echo "(--tls-verify=false). Both engines: overlay, own temporary --root/--runroot (fresh for each cold pull, the"
 	echo "other rows reuse the last cold pull's), default progress output (not a terminal), samples interleaved."
@@ -341,11 +314,11 @@ report=$(
 	echo
 	echo "| benchmark | pier | podman | pier/podman | target |"
 	echo "|---|---|---|---|---|"
-	row "cold pull, empty storage (median of $PULL_RUNS)" cold "<= 0.8"
-	row "warm re-pull, default policy always (median of $WARM_RUNS)" warm "<= 0.5"
-	row "warm re-pull, --policy missing (median of $WARM_RUNS)" missing
-	row "cold push to an empty registry (median of $PUSH_RUNS)" push
-	row "push, blobs already in the registry (median of $PUSH_RUNS)" pushmount
+	row "cold pull, empty storage (median of $PULL_RUNS)" ms cold "<= 0.8"
+	row "warm re-pull, default policy always (median of $WARM_RUNS)" ms warm "<= 0.5"
+	row "warm re-pull, --policy missing (median of $WARM_RUNS)" ms missing
+	row "cold push to an empty registry (median of $PUSH_RUNS)" ms push
+	row "push, blobs already in the registry (median of $PUSH_RUNS)" ms pushmount
 	echo
 )
 echo

@@ -26,59 +26,14 @@ N_LIFE=${N_LIFE:-50}
 N_PS=${N_PS:-500}
 PS_RUNS=${PS_RUNS:-10}
 CPU_RUNS=${CPU_RUNS:-7}
-PIER_BIN=$(realpath -m "${PIER:-bin/pier}")
-RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
-IMG=localhost/busybox:latest
-
-die() { echo "bench: $*" >&2; exit 1; }
+. "$here/bench/lib.sh"
 PARTS=${PARTS:-containers registry}
 if [[ " $PARTS " != *" containers "* ]]; then
 	[[ " $PARTS " == *" registry "* ]] || die "PARTS=\"$PARTS\": expected containers and/or registry"
 	exec "$here/bench/registry.sh"
 fi
-[ "$(id -u)" = 0 ] || die "run as root"
-[ -x "$PIER_BIN" ] || [ "${ENGINES:-}" = podman ] || die "$PIER_BIN not built: make build"
-[ -x "$RUNC" ] || die "runc not found: apt-get install runc"
+bench_init bench
 command -v jq >/dev/null || die "jq not found: apt-get install jq"
-PODMAN_BIN=${PODMAN:-}
-[ -z "$PODMAN_BIN" ] && [ -x /opt/podman5/podman ] && PODMAN_BIN=/opt/podman5/podman
-[ -z "$PODMAN_BIN" ] && PODMAN_BIN=$(command -v podman || true)
-have_podman=0
-[ -n "$PODMAN_BIN" ] && [ -x "$PODMAN_BIN" ] && have_podman=1
-[ $have_podman = 1 ] || echo "bench: podman not found (/opt/podman5/podman, PATH); measuring pier alone" >&2
-
-work=$(mktemp -d /tmp/pier-bench.XXXXXX)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-engines=(pier)
-[ $have_podman = 1 ] && engines+=(podman)
-[ -n "${ENGINES:-}" ] && read -r -a engines <<<"$ENGINES" # e.g. ENGINES=podman to check the script
-
-for e in "${engines[@]}"; do
-	mkdir -p "$work/$e"
-	printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
-		"$work/$e/root" "$work/$e/run" >"$work/$e/storage.conf"
-done
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-write_engine_confs "$work" "$RUNC"
-
-# eng ENGINE ARGS...: run one engine with its own roots and config.
-# engargv ENGINE ARGS...: that command line in argv[] (for perf stat).
-engargv() {
-	local e=$1
-	shift
-	local bin=$PODMAN_BIN extra=()
-	if [ "$e" = pier ]; then
-		bin=$PIER_BIN
-		extra=(--runtime "$RUNC")
-	fi
-	argv=(env CONTAINERS_CONF="$work/$e/containers.conf" CONTAINERS_STORAGE_CONF="$work/$e/storage.conf"
-		PODMAN_IGNORE_CGROUPSV1_WARNING=1 "$bin" --root "$work/$e/root" --runroot "$work/$e/run" "${extra[@]}" "$@")
-}
-eng() {
-	local argv
-	engargv "$@"
-	"${argv[@]}"
-}
 
 # cpu_ms SCRIPT ARGS...: CPU time (ms) of every process of `sh -c SCRIPT`,
 # the engine's helpers included (monitor, conmon, runtime, cleanup): the
@@ -91,25 +46,6 @@ cpu_ms() {
 		awk -F, '/task-clock/ {printf "%d\n", $1}' "$work/perf"
 }
 
-cleanup() {
-	for e in "${engines[@]}"; do
-		eng "$e" rm -af -t 0 >/dev/null 2>&1
-	done
-	grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
-		umount -l "$m" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-now_ns() { date +%s%N; }
-# ms START_NS: milliseconds since START_NS.
-ms() { echo $((($(now_ns) - $1) / 1000000)); }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "FAIL"} else if (NR%2) {print a[(NR+1)/2]} else {print int((a[NR/2]+a[NR/2+1])/2)}}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else print "-" }'; }
-
-declare -A res
-fail() { echo "bench: $1 failed for $2: $3" >&2; }
 
 echo "== image"
 "$here/hack/mkimage.sh" "$work/busybox.tar" || die "building the image tar"
@@ -242,20 +178,10 @@ for e in "${engines[@]}"; do
 	eng "$e" rm -f -t 0 rss >/dev/null 2>&1
 done
 
-runc_v=$("$RUNC" --version | head -1)
-podman_v=$([ $have_podman = 1 ] && echo "$("$PODMAN_BIN" --version) ($PODMAN_BIN)" || echo "podman absent")
-commit=$(git -C "$here" describe --always --dirty 2>/dev/null || echo uncommitted)
-row() { # name unit key target [other engine]
-	local p=${res[pier.$3]:-FAIL} q=${res[${5:-podman}.$3]:--} u=" $2"
-	local pu=$p qu=$q
-	[[ $p =~ ^[0-9]+$ ]] && pu="$p$u"
-	[[ $q =~ ^[0-9]+$ ]] && qu="$q$u"
-	printf '| %s | %s | %s | %s | %s |\n' "$1" "$pu" "$qu" "$(ratio "$p" "$q")" "$4"
-}
 report=$(
 	echo "## $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "Machine: $(nproc) CPUs, kernel $(uname -r), $runc_v; $podman_v; pier $commit."
+	machine_line
 	echo "Both engines: runc, overlay, --network none, own temporary --root/--runroot; samples interleaved."
 	echo "Load average (1/5/15 min) at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (2 CPUs shared with other builds)."
 	echo "Floor: \`runc run\` of a ready bundle (pier's config.json, extracted rootfs); its column is runc's."
