@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -18,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/events"
 	"github.com/pier-engine/pier/internal/version"
 )
 
@@ -42,6 +44,7 @@ func VersionInfo() define.Version {
 func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 	host := hostInfo()
 	host.LogDriver = r.conf.Containers.LogDriver
+	host.EventLogger = cmp.Or(r.eventsOptions().Backend, events.BackendFile)
 	// buildah's library does pier's commit (and later build), as podman's.
 	host.BuildahVersion = buildahdefine.Version
 	host.Security.DefaultCapabilities = strings.Join(r.conf.Containers.DefaultCapabilities, ",")
@@ -211,7 +214,6 @@ func hostInfo() *define.HostInfo {
 		CgroupManager:   "cgroupfs",
 		CPUs:            runtime.NumCPU(),
 		DatabaseBackend: "sqlite",
-		EventLogger:     "none",
 		OS:              runtime.GOOS,
 		Linkmode:        "dynamic",
 		Security: define.SecurityInfo{

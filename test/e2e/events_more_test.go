@@ -187,3 +187,20 @@ func TestEventsPsSync(t *testing.T) {
 		t.Errorf("sync events: %q, want only s2's", got)
 	}
 }
+
+// info's Host.EventLogger is the backend in effect: containers.conf's
+// events_logger, overridden by --events-backend (it said "none" always).
+func TestInfoEventLogger(t *testing.T) {
+	t.Parallel()
+	p := newPierNoImage(t)
+	if got := p.MustRun("info", "--format", "{{.Host.EventLogger}}").Out(); got != "file" {
+		t.Errorf("default: %q", got)
+	}
+	if got := p.MustRun("--events-backend", "journald", "info", "--format", "{{.Host.EventLogger}}").Out(); got != "journald" {
+		t.Errorf("--events-backend journald: %q", got)
+	}
+	p.WriteConf("[engine]\nevents_logger = \"none\"\n")
+	if got := p.MustRun("info", "--format", "{{.Host.EventLogger}}").Out(); got != "none" {
+		t.Errorf("events_logger none: %q", got)
+	}
+}

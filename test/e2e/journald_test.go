@@ -38,7 +38,8 @@ func privateJournald(t *testing.T) (wrapper, why string) {
 	}
 	script := "set -e; mount -t tmpfs tmpfs /run/systemd; mount -t tmpfs tmpfs " + journalDir + "; exec " + journaldBin
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// No Pdeathsig: it follows the starting OS thread, not the process,
+	// and could end journald mid-test. The cleanup kills it.
 	if err := cmd.Start(); err != nil {
 		return "", "unshare: " + err.Error()
 	}
