@@ -51,6 +51,12 @@ func (r *Runtime) openCtrFS(ctx context.Context, nameOrID string) (*ctrFS, error
 	if err != nil {
 		return nil, err
 	}
+	if c.Config.Rootfs != "" {
+		if f.root, f.release, err = rootfsForCopy(ctx, images, c); err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
 	if err := images.CreateContainer(ctx, c.Config.ID, c.Config.ImageID, storageOptions(&c.Config)); err != nil {
 		return nil, fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
 	}

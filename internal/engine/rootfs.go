@@ -30,6 +30,21 @@ func (r *Runtime) mountRootfs(ctx context.Context, c *define.Container, images *
 	if !c.Config.RootfsOverlay {
 		return c.Config.Rootfs, nil
 	}
+	merged, err := mountRootfsOverlay(images, c)
+	if err != nil {
+		return "", err
+	}
+	c.State.Mounted, c.State.Mountpoint = true, merged
+	if err := r.save(ctx, c); err != nil {
+		_ = unix.Unmount(merged, unix.MNT_DETACH)
+		return "", err
+	}
+	return merged, nil
+}
+
+// mountRootfsOverlay mounts a --rootfs PATH:O container's overlay (anew,
+// should a crash have left one) and returns where.
+func mountRootfsOverlay(images *image.Store, c *define.Container) (string, error) {
 	dir, err := images.ContainerDir(c.Config.ID)
 	if err != nil {
 		return "", err
@@ -41,7 +56,6 @@ func (r *Runtime) mountRootfs(ctx context.Context, c *define.Container, images *
 			return "", fmt.Errorf("creating the rootfs overlay of %s: %w", c.Config.Name, err)
 		}
 	}
-	// A crash may have left the last run's mount: mount afresh.
 	if ok, _ := mountinfo.Mounted(merged); ok {
 		_ = unix.Unmount(merged, unix.MNT_DETACH)
 	}
@@ -49,12 +63,23 @@ func (r *Runtime) mountRootfs(ctx context.Context, c *define.Container, images *
 	if err := unix.Mount("overlay", merged, "overlay", 0, opts); err != nil {
 		return "", fmt.Errorf("mounting the overlay over rootfs %s: %w", c.Config.Rootfs, err)
 	}
-	c.State.Mounted, c.State.Mountpoint = true, merged
-	if err := r.save(ctx, c); err != nil {
-		_ = unix.Unmount(merged, unix.MNT_DETACH)
-		return "", err
-	}
 	return merged, nil
+}
+
+// rootfsForCopy is a stopped --rootfs container's root for cp: the
+// directory itself, or its overlay mounted until release.
+func rootfsForCopy(ctx context.Context, images *image.Store, c *define.Container) (string, func(), error) {
+	if !c.Config.RootfsOverlay {
+		return c.Config.Rootfs, func() {}, nil
+	}
+	if err := images.CreateContainer(ctx, c.Config.ID, "", storageOptions(&c.Config)); err != nil {
+		return "", nil, fmt.Errorf("creating storage for container %s: %w", c.Config.Name, err)
+	}
+	merged, err := mountRootfsOverlay(images, c)
+	if err != nil {
+		return "", nil, err
+	}
+	return merged, func() { _ = unix.Unmount(merged, unix.MNT_DETACH) }, nil
 }
 
 // dropRootfsOverlay unmounts a --rootfs PATH:O container's overlay

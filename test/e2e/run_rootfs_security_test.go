@@ -48,7 +48,18 @@ func TestRunRootfs(t *testing.T) {
 	if got := p.Inspect("ov", "{{.Rootfs}}|{{.Image}}|{{.ImageName}}"); got != dir+"||" {
 		t.Errorf("inspect Rootfs|Image|ImageName: want %q, got %q", dir+"||", got)
 	}
-	p.MustRun("rm", "ov")
+	// cp reaches the overlay of a stopped container, not the directory.
+	src := filepath.Join(t.TempDir(), "copied")
+	os.WriteFile(src, []byte("copied\n"), 0o644)
+	p.MustRun("create", "--name", "cpd", "--rootfs", dir+":O", "cat", "/copied")
+	p.MustRun("cp", src, "cpd:/copied")
+	if got := p.MustRun("start", "-a", "cpd").Out(); got != "copied" {
+		t.Errorf("cp into a stopped :O rootfs container: want copied, got %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "copied")); !os.IsNotExist(err) {
+		t.Errorf("cp into an :O container must leave the directory alone: %v", err)
+	}
+	p.MustRun("rm", "ov", "cpd")
 	if _, err := os.Stat(filepath.Join(dir, "bin", "busybox")); err != nil {
 		t.Errorf("rm must leave the rootfs directory: %v", err)
 	}
