@@ -180,7 +180,7 @@ func (f etcFile) hostUserEntry(u *osuser.User) (string, error) {
 	}
 	home := f.cfg.WorkingDir
 	for d := u.HomeDir; d != "/" && d != "." && d != ""; d = filepath.Dir(d) {
-		if userMountAt(f.cfg, d) {
+		if userMountAt(f.cfg, d) || slices.Contains(createdMounts(f.cfg), d) {
 			home = u.HomeDir
 			break
 		}
@@ -264,6 +264,18 @@ func fillTemplate(s string, pairs ...string) string {
 		s = strings.ReplaceAll(s, pairs[i], pairs[i+1])
 	}
 	return s + "\n"
+}
+
+// createdMounts are the mounts podman puts in a container's spec at
+// create besides the user's, which it counts as providing a host user's
+// home: the kernel file systems, --read-only's scratch tmpfs and the
+// image volumes made tmpfs.
+func createdMounts(cfg *define.ContainerConfig) []string {
+	out := []string{"/proc", "/dev", "/sys", "/dev/pts", "/dev/mqueue", "/dev/shm", "/sys/fs/cgroup"}
+	if cfg.ReadOnly && !cfg.NoReadOnlyTmpfs {
+		out = append(out, "/tmp", "/var/tmp", "/run")
+	}
+	return append(out, cfg.ImageTmpfs...)
 }
 
 // userMountAt reports whether the user mounts something at dest.

@@ -123,3 +123,25 @@ func TestEtcFilesHostUser(t *testing.T) {
 		t.Errorf("root was already there: %q", got)
 	}
 }
+
+func TestEtcFilesHostUserHome(t *testing.T) {
+	u, err := lookupHostUser("0")
+	if err != nil {
+		t.Skip(err)
+	}
+	f := etcFile{cfg: &define.ContainerConfig{WorkingDir: "/w", ReadOnly: true}}
+	root := imageRoot(t)
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	f.root = r
+	for home, want := range map[string]string{"/run/ircd": "/run/ircd", "/var/lib/x": "/w", "/": "/w"} {
+		u.Username, u.Uid, u.HomeDir = "hu", "4242", home
+		got, err := f.hostUserEntry(u)
+		if err != nil || !strings.HasSuffix(got, ":"+want+":/bin/sh\n") {
+			t.Errorf("home %s: got %q, %v; want home %s", home, got, err, want)
+		}
+	}
+}
