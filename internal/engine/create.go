@@ -297,6 +297,7 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 	if err := applySandbox(cfg, req); err != nil {
 		return nil, err
 	}
+	flagAnnotations(cfg, req)
 	return cfg, nil
 }
 

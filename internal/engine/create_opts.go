@@ -24,6 +24,9 @@ const (
 	annotationAutoremove      = "io.podman.annotations.autoremove"
 	annotationAutoremoveImage = "io.podman.annotations.autoremove-image"
 	annotationInit            = "io.podman.annotations.init"
+	annotationPrivileged      = "io.podman.annotations.privileged"
+	annotationPublishAll      = "io.podman.annotations.publish-all"
+	annotationSeccomp         = "io.podman.annotations.seccomp"
 	annotationTrue            = "TRUE"
 )
 
@@ -143,6 +146,30 @@ func checkRestart(req *CreateRequest) error {
 		return errdefs.New(errdefs.ErrInvalidArgument, "the --rmi option does not work without --rm")
 	}
 	return nil
+}
+
+// flagAnnotations adds podman's annotations for --privileged, -P and
+// --security-opt seccomp= once those are applied (kube generate
+// --podman-only carries them); the user's own win.
+func flagAnnotations(cfg *define.ContainerConfig, req *CreateRequest) {
+	set := func(k, v string) {
+		if _, ok := cfg.Annotations[k]; ok {
+			return
+		}
+		if cfg.Annotations == nil {
+			cfg.Annotations = map[string]string{}
+		}
+		cfg.Annotations[k] = v
+	}
+	if cfg.Privileged {
+		set(annotationPrivileged, annotationTrue)
+	}
+	if cfg.PublishAll {
+		set(annotationPublishAll, annotationTrue)
+	}
+	if req.Seccomp != "" {
+		set(annotationSeccomp, req.Seccomp)
+	}
 }
 
 // podmanAnnotations are the user's annotations over the ones podman adds

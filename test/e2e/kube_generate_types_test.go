@@ -59,3 +59,26 @@ func TestKubeGenerateTypes(t *testing.T) {
 	p.ExpectEngineError(r, "--replicas can only be set when --type is set to deployment")
 	p.MustRun("rm", "gen")
 }
+
+// --privileged, -P and --security-opt seccomp= leave podman's annotations
+// on the container, which kube generate carries only with --podman-only.
+func TestKubeGeneratePodmanOnly(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("create", "--name", "po", "--privileged", "-P", "--init", "--security-opt", "seccomp=unconfined", Image, "true")
+	ann := p.Inspect("po", `{{index .Config.Annotations "io.podman.annotations.privileged"}} {{index .Config.Annotations "io.podman.annotations.publish-all"}} {{index .Config.Annotations "io.podman.annotations.seccomp"}}`)
+	if ann != "TRUE TRUE unconfined" {
+		t.Errorf("annotations %q", ann)
+	}
+	all := p.MustRun("kube", "generate", "--podman-only", "po").Stdout
+	for _, w := range []string{`io.podman.annotations.privileged/po: "TRUE"`, `io.podman.annotations.publish-all/po: "TRUE"`,
+		`io.podman.annotations.init/po: "TRUE"`, "io.podman.annotations.seccomp/po: unconfined"} {
+		if !strings.Contains(all, w) {
+			t.Errorf("--podman-only lacks %q:\n%s", w, all)
+		}
+	}
+	if plain := p.MustRun("kube", "generate", "po").Stdout; strings.Contains(plain, "io.podman.annotations") {
+		t.Errorf("without --podman-only:\n%s", plain)
+	}
+	p.MustRun("rm", "po")
+}
