@@ -83,9 +83,18 @@ type podCloneChanges struct {
 	iso                                   isolationFlags
 	securityOpts, sysctls                 []string
 	infraCommand, monitorPidFile, shmSize string
+	restart                               string
 }
 
 func (o *podCloneChanges) add(f *pflag.FlagSet) {
+	f.StringVar(&o.iso.userns, "userns", "", "User namespace to use")
+	f.StringSliceVar(&o.iso.uidmap, "uidmap", nil, "UID map to use for the user namespace")
+	f.StringSliceVar(&o.iso.gidmap, "gidmap", nil, "GID map to use for the user namespace")
+	f.StringVar(&o.iso.subuidname, "subuidname", "", "Name of range listed in /etc/subuid for use in user namespace")
+	f.StringVar(&o.iso.subgidname, "subgidname", "", "Name of range listed in /etc/subgid for use in user namespace")
+	f.StringVar(&o.iso.pid, "pid", "", "PID namespace to use")
+	f.StringVar(&o.iso.uts, "uts", "", "UTS namespace to use")
+	f.StringVar(&o.restart, "restart", "", `Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")`)
 	f.StringArrayVar(&o.iso.devices, "device", nil, "Add a host device to the container")
 	f.StringSliceVar(&o.iso.gpus, "gpus", nil, "GPU devices to add to the container ('all' to pass all GPUs)")
 	f.StringArrayVar(&o.securityOpts, "security-opt", nil, "Security Options")
@@ -104,6 +113,9 @@ func (o *podCloneChanges) apply(cmd *cobra.Command, req *engine.PodCloneRequest)
 		return err
 	}
 	req.Isolation = engine.IsolationRequest{
+		PID: ctr.Isolation.PID, UTS: ctr.Isolation.UTS, UserNS: ctr.Isolation.UserNS,
+		UIDMap: ctr.Isolation.UIDMap, GIDMap: ctr.Isolation.GIDMap,
+		SubUIDName: ctr.Isolation.SubUIDName, SubGIDName: ctr.Isolation.SubGIDName,
 		Devices: ctr.Isolation.Devices, CDIDevices: ctr.Isolation.CDIDevices,
 		Mask: ctr.Isolation.Mask, Unmask: ctr.Isolation.Unmask,
 	}
@@ -113,10 +125,13 @@ func (o *podCloneChanges) apply(cmd *cobra.Command, req *engine.PodCloneRequest)
 		}
 	}
 	req.Sysctls = o.sysctls
+	var err error
+	if req.RestartPolicy, req.RestartRetries, err = parseRestart(o.restart); err != nil {
+		return err
+	}
 	if o.infraCommand != "" {
 		req.InfraCommand = []string{o.infraCommand}
 	}
-	var err error
 	if req.InfraMonitorPidFile, err = absPath(o.monitorPidFile); err != nil {
 		return err
 	}

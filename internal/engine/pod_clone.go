@@ -48,6 +48,11 @@ type PodCloneRequest struct {
 	InfraCommand        []string
 	InfraMonitorPidFile string
 	ShmSize             *int64
+	// PID and UTS of Isolation replace the infra container's modes.
+	// RestartPolicy (with RestartRetries), when set, is the clone's
+	// default: members that had the source pod's take it.
+	RestartPolicy  string
+	RestartRetries uint
 }
 
 // PodClone copies a pod: its settings, its infra container and every
@@ -113,6 +118,19 @@ func (r *Runtime) clonePodRow(ctx context.Context, src *define.Pod, req *PodClon
 	}
 	if len(req.InfraCommand) > 0 {
 		cfg.Infra.Command = slices.Clone(req.InfraCommand)
+	}
+	if u := &req.Isolation; u.UserNS != "" || podHasUserNS(u) {
+		cfg.Infra.UserNS = u.UserNS
+		cfg.SharedNamespaces = slices.DeleteFunc(cfg.SharedNamespaces, func(ns string) bool { return ns == define.PodNSUser })
+		if cfg.HasInfra && podHasUserNS(u) {
+			cfg.SharedNamespaces = append(cfg.SharedNamespaces, define.PodNSUser)
+			slices.Sort(cfg.SharedNamespaces)
+		}
+	}
+	cfg.Infra.PIDNS = cmp.Or(req.Isolation.PID, cfg.Infra.PIDNS)
+	cfg.Infra.UTSNS = cmp.Or(req.Isolation.UTS, cfg.Infra.UTSNS)
+	if req.RestartPolicy != "" {
+		cfg.RestartPolicy, cfg.RestartRetries = req.RestartPolicy, req.RestartRetries
 	}
 	if req.Resources != nil {
 		cfg.Resources = req.Resources
@@ -209,7 +227,13 @@ func (r *Runtime) cloneContainer(ctx context.Context, images *image.Store, m *de
 	if p.Config.Shares(define.PodNSUTS) && cfg.Hostname == src.Config.UTSHostname() {
 		cfg.Hostname = p.Config.UTSHostname()
 	}
+	if req.RestartPolicy != "" && !cfg.IsInfra && cfg.RestartPolicy == src.Config.RestartPolicy {
+		cfg.RestartPolicy, cfg.RestartRetries = p.Config.RestartPolicy, p.Config.RestartRetries
+	}
 	if err := applyCloneChanges(&cfg, req); err != nil {
+		return nil, err
+	}
+	if err := r.cloneUserNS(ctx, &cfg, p); err != nil {
 		return nil, err
 	}
 	names := []string{name}
@@ -277,6 +301,30 @@ func applyCloneChanges(cfg *define.ContainerConfig, req *PodCloneRequest) error 
 	if !cfg.IsInfra {
 		return nil
 	}
+	for _, ns := range []struct {
+		typ  spec.LinuxNamespaceType
+		in   string
+		dest *string
+	}{{spec.PIDNamespace, req.Isolation.PID, &cfg.PIDMode}, {spec.UTSNamespace, req.Isolation.UTS, &cfg.UTSMode}} {
+		if ns.in == "" {
+			continue
+		}
+		mode, err := specgen.ParseNamespace(ns.typ, ns.in)
+		if err != nil {
+			return err
+		}
+		*ns.dest = mode
+	}
+	if u := &req.Isolation; u.UserNS != "" || podHasUserNS(u) {
+		mode, err := specgen.ParseNamespace(spec.UserNamespace, u.UserNS)
+		if err != nil {
+			return err
+		}
+		cfg.UserNSMode, cfg.UIDMap, cfg.GIDMap = mode, nil, nil
+		if err := applyUserNS(cfg, u); err != nil {
+			return err
+		}
+	}
 	if s := req.Security; s != nil {
 		if s.Seccomp != "" && s.Seccomp != "unconfined" {
 			probe := &spec.Spec{Process: &spec.Process{Capabilities: &spec.LinuxCapabilities{Bounding: cfg.Capabilities}}}
@@ -300,5 +348,37 @@ func applyCloneChanges(cfg *define.ContainerConfig, req *PodCloneRequest) error 
 	if req.ShmSize != nil {
 		cfg.ShmSize = *req.ShmSize
 	}
+	return nil
+}
+
+// cloneUserNS settles a copy's user namespace: an auto one gets its own
+// ranges at save; a member joins the clone's infra's, whose mappings may
+// differ from the source's.
+func (r *Runtime) cloneUserNS(ctx context.Context, cfg *define.ContainerConfig, p *define.Pod) error {
+	kind, target := specgen.SplitNamespace(cfg.UserNSMode)
+	if kind == define.NSAuto {
+		cfg.UIDMap, cfg.GIDMap = nil, nil
+		return nil
+	}
+	if cfg.IsInfra {
+		return nil
+	}
+	if p.Config.Shares(define.PodNSUser) && cfg.UserNSMode == "" {
+		kind, target = define.NSContainer, p.Config.InfraContainerID
+	}
+	if kind != define.NSContainer {
+		return nil
+	}
+	other, err := r.store.Container(ctx, target)
+	if err != nil {
+		return fmt.Errorf("looking up the user namespace's container %s: %w", target, err)
+	}
+	if len(other.Config.UIDMap)+len(other.Config.GIDMap) == 0 {
+		// The clone's infra runs in the host's user namespace.
+		cfg.UserNSMode, cfg.UIDMap, cfg.GIDMap = "", nil, nil
+		return nil
+	}
+	cfg.UserNSMode = define.NSContainer + ":" + other.Config.ID
+	cfg.UIDMap, cfg.GIDMap = slices.Clone(other.Config.UIDMap), slices.Clone(other.Config.GIDMap)
 	return nil
 }

@@ -50,4 +50,24 @@ func TestPodClone(t *testing.T) {
 	}
 	p.ExpectEngineError(p.Expect(125, "pod", "clone", "--sysctl", "foo=1", "third", "fifth"), "sysctl 'foo' is not allowed")
 	p.Expect(1, "pod", "exists", "fifth")
+
+	// --restart is the default of members without their own; --uts the
+	// infra's, which members share.
+	p.MustRun("pod", "create", "--name", "rs")
+	p.MustRun("create", "--pod", "rs", "--name", "r1", Image, "sleep", "100")
+	p.MustRun("create", "--pod", "rs", "--name", "r2", "--restart", "on-failure:3", Image, "sleep", "100")
+	p.MustRun("pod", "clone", "--restart", "always", "--uts", "host", "--start", "rs", "rsc")
+	if got := p.Inspect("r1-clone", "{{.HostConfig.RestartPolicy.Name}}") + " " + p.Inspect("r2-clone", "{{.HostConfig.RestartPolicy.Name}}"); got != "always on-failure" {
+		t.Fatalf("clone --restart: %q", got)
+	}
+	host, _ := os.Hostname()
+	if got := p.MustRun("exec", "r1-clone", "hostname").Out(); got != host {
+		t.Fatalf("clone --uts host: member's hostname %q, want %q", got, host)
+	}
+
+	// --uidmap gives the clone a user namespace its members join.
+	p.MustRun("pod", "clone", "--uidmap", "0:200000:5000", "--gidmap", "0:200000:5000", "--start", "rs", "rsu")
+	if got := strings.Fields(p.MustRun("exec", "r1-clone1", "sh", "-c", "cat /proc/self/uid_map; stat -c %u /bin").Out()); len(got) != 4 || got[1] != "200000" || got[3] != "0" {
+		t.Fatalf("clone --uidmap: member's map and rootfs owner %q", got)
+	}
 }
