@@ -134,7 +134,11 @@ func buildBinaries() error {
 		args := append([]string{"build", "-tags", buildTags}, b...)
 		cmd := exec.Command("go", args...)
 		cmd.Dir = moduleRoot
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "GOFLAGS=")
+		cgo := "CGO_ENABLED=1"
+		if b[len(b)-1] == "./cmd/pier-monitor" {
+			cgo = "CGO_ENABLED=0" // as the Makefile builds it: static
+		}
+		cmd.Env = append(os.Environ(), cgo, "GOFLAGS=")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
