@@ -181,6 +181,10 @@ func (o *kubePlayOpts) run(cmd *cobra.Command, g *Globals, args []string) error 
 		}
 	}
 	if err != nil {
+		if o.wait && cmd.Context().Err() != nil {
+			// interrupted while making the pods: tear down what exists
+			return kubeWait(cmd, g, rt, o.req.Data, "")
+		}
 		return err
 	}
 	if err := printPlayReport(g, rep); err != nil || !o.wait {

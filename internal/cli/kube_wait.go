@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,7 +22,8 @@ func kubeWait(cmd *cobra.Command, g *Globals, rt *engine.Runtime, data []byte, s
 	ctx := cmd.Context()
 	var waitErr error
 	if serviceID != "" {
-		_, waitErr = rt.Wait(ctx, serviceID, nil, 0)
+		// polled: the pods may run for days
+		_, waitErr = rt.Wait(ctx, serviceID, nil, 250*time.Millisecond)
 	}
 	bg := context.WithoutCancel(ctx)
 	cancelled := ctx.Err() != nil
