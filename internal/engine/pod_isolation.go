@@ -48,7 +48,7 @@ func infraIsolation(creq *CreateRequest, req *PodCreateRequest) {
 // refused in podman's words: the pod decides the user namespace.
 func (r *Runtime) applyPodIsolation(ctx context.Context, cfg *define.ContainerConfig, req *CreateRequest, p *define.Pod) error {
 	iso := &req.Isolation
-	if p.Config.HasInfra && podHasUserNS(&IsolationRequest{UserNS: iso.UserNS, UIDMap: iso.UIDMap, GIDMap: iso.GIDMap, SubUIDName: iso.SubUIDName, SubGIDName: iso.SubGIDName}) {
+	if p.Config.HasInfra && podHasUserNS(iso) {
 		return errdefs.New(errdefs.ErrInvalidArgument, "cannot set user namespace mode when joining pod with infra container: invalid argument")
 	}
 	cfg.NoHostname = cfg.NoHostname || p.Config.NoHostname
