@@ -28,8 +28,11 @@ func kubeGenerateCmd(g *Globals, use string) *cobra.Command {
 	var file string
 	cmd := &cobra.Command{
 		Use:   use + " [options] {CONTAINER...|POD...|VOLUME...}",
-		Short: "Generate Kubernetes YAML based on containers, pods or volumes.",
-		Args:  cobra.MinimumNArgs(1),
+		Short: "Generate Kubernetes YAML from containers, pods or volumes.",
+		Long: `Command generates Kubernetes Pod, Service or PersistentVolumeClaim YAML (v1 specification) from Podman containers, pods or volumes.
+
+  Whether the input is for a container or pod, Podman will always generate the specification as a pod.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rt, err := g.Engine(cmd.Context())
 			if err != nil {

@@ -48,9 +48,12 @@ type kubePlayOpts struct {
 func kubePlayCmd(g *Globals, use string) *cobra.Command {
 	var o kubePlayOpts
 	cmd := &cobra.Command{
-		Use:   use + " [options] KUBEFILE|- [KUBEFILE...]",
+		Use:   use + " [options] [KUBEFILE [KUBEFILE...]]|-",
 		Short: "Play a pod or volume based on Kubernetes YAML",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Reads in a structured file of Kubernetes YAML.
+
+  Creates pods or volumes based on the Kubernetes kind described in the YAML. Supported kinds are Pods, Deployments, DaemonSets, Jobs, and PersistentVolumeClaims.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, g, args)
 		},
@@ -258,7 +261,10 @@ func kubeDownCmd(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "down [options] [KUBEFILE [KUBEFILE...]]|-",
 		Short: "Remove pods based on Kubernetes YAML",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Reads in a structured file of Kubernetes YAML.
+
+  Removes pods that have been based on the Kubernetes kind described in the YAML.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := readKubeInput(g.Stdin, args)
 			if err != nil {
