@@ -119,6 +119,8 @@ func createImage(ctx context.Context, images *image.Store, req *CreateRequest) (
 		return &image.Image{}, nil
 	case req.Pull != nil && req.Pull.Policy != image.PullNever:
 		return images.Pull(ctx, req.Image, *req.Pull)
+	case req.Pull != nil:
+		return images.PullNever(ctx, req.Image)
 	default:
 		return images.Lookup(ctx, req.Image)
 	}

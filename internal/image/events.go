@@ -1,6 +1,10 @@
 package image
 
-import "github.com/pier-engine/pier/internal/events"
+import (
+	"context"
+
+	"github.com/pier-engine/pier/internal/events"
+)
 
 // EventFunc records an image event (the engine's eventer).
 type EventFunc func(e events.Event)
@@ -30,4 +34,17 @@ func (s *Store) pullErrorEvent(name string, err error) {
 	e := events.NewEvent(events.Image, events.PullError)
 	e.Name, e.Error = name, err.Error()
 	s.onEvent(e)
+}
+
+// PullNever is a pull with policy never, as podman's create does one: the
+// local image, recorded as pulled, or the lookup's error, recorded as a
+// pull-error.
+func (s *Store) PullNever(ctx context.Context, ref string) (*Image, error) {
+	img, err := s.Lookup(ctx, ref)
+	if err != nil {
+		s.pullErrorEvent(ref, err)
+		return nil, err
+	}
+	s.event(img.ID, ref, events.Pull)
+	return img, nil
 }

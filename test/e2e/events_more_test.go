@@ -204,3 +204,17 @@ func TestInfoEventLogger(t *testing.T) {
 		t.Errorf("events_logger none: %q", got)
 	}
 }
+
+// create --pull=never records what podman's pull with policy never does:
+// a pull of the local image, a pull-error for a missing one.
+func TestEventsPullNever(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("create", "--pull=never", Image)
+	p.Expect(125, "create", "--pull=never", "nothere")
+	got := p.MustRun("events", "--stream=false", "--filter", "event=pull", "--filter", "event=pull-error", "--format", "{{.Status}}|{{.Name}}|{{.Error}}").Lines()
+	want := []string{"pull|" + Image + "|", "pull-error|nothere|nothere: image not known"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("image events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
