@@ -247,7 +247,7 @@ func inspectHostConfig(cfg *define.ContainerConfig, logPath string) *define.Insp
 		h.UTSMode = "host"
 	}
 	for _, m := range cfg.Mounts {
-		opts := strings.Join(m.Options, ",")
+		opts := strings.Join(bindOptions(m), ",")
 		if m.Type == "tmpfs" {
 			h.Tmpfs[m.Destination] = opts
 			continue
@@ -269,6 +269,34 @@ func inspectHostConfig(cfg *define.ContainerConfig, logPath string) *define.Insp
 	return h
 }
 
+// bindOptions are a bind mount's options with the defaults the spec
+// gets, as podman shows them: the propagation (private for a
+// non-recursive bind, else rprivate), then rbind unless "bind" was asked.
+func bindOptions(m define.Mount) []string {
+	if m.Type != "bind" {
+		return m.Options
+	}
+	out := slices.Clone(m.Options)
+	prop := slices.ContainsFunc(out, func(o string) bool {
+		switch o {
+		case "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable":
+			return true
+		}
+		return false
+	})
+	if !prop {
+		if slices.Contains(out, "bind") {
+			out = append(out, "private")
+		} else {
+			out = append(out, "rprivate")
+		}
+	}
+	if !slices.Contains(out, "bind") && !slices.Contains(out, "rbind") {
+		out = append(out, "rbind")
+	}
+	return out
+}
+
 // inspectMount renders a bind mount as podman does: RW unless "ro",
 // propagation from the options (rprivate by default).
 func inspectMount(m define.Mount) define.InspectMount {
@@ -279,7 +307,7 @@ func inspectMount(m define.Mount) define.InspectMount {
 	if m.Type == "volume" {
 		im.Name, im.Driver = m.Name, "local"
 	}
-	for _, o := range m.Options {
+	for _, o := range bindOptions(m) {
 		switch o {
 		case "ro":
 			im.RW = false

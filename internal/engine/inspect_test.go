@@ -58,7 +58,7 @@ func TestInspectData(t *testing.T) {
 		t.Errorf("config: %+v", cfg)
 	}
 	h := d.HostConfig
-	if !reflect.DeepEqual(h.Binds, []string{"/src:/dst:ro,rbind"}) || h.Tmpfs["/tmp"] != "rw,size=1m" ||
+	if !reflect.DeepEqual(h.Binds, []string{"/src:/dst:ro,rbind,rprivate"}) || h.Tmpfs["/tmp"] != "rw,size=1m" ||
 		!h.ReadonlyRootfs || !h.AutoRemove || h.NetworkMode != "none" || h.LogConfig.Path != "/static/ctr.log" {
 		t.Errorf("host config: %+v", h)
 	}
@@ -103,5 +103,24 @@ func TestInspectDefaults(t *testing.T) {
 func TestFormatUptime(t *testing.T) {
 	if got := formatUptime(5465); got != "1h 31m 5.00s" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// Bind mounts show the defaults the spec gets, as podman's inspect.
+func TestBindOptionsDefaults(t *testing.T) {
+	for in, want := range map[string]string{
+		"":             "rprivate,rbind",
+		"ro,Z":         "ro,Z,rprivate,rbind",
+		"bind":         "bind,private",
+		"bind,shared":  "bind,shared",
+		"idmap,rslave": "idmap,rslave,rbind",
+	} {
+		var opts []string
+		if in != "" {
+			opts = strings.Split(in, ",")
+		}
+		if got := strings.Join(bindOptions(define.Mount{Type: "bind", Options: opts}), ","); got != want {
+			t.Errorf("%q: want %q, got %q", in, want, got)
+		}
 	}
 }
