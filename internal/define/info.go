@@ -40,6 +40,7 @@ type HostInfo struct {
 	OS                 string              `json:"os"`
 	ServiceIsRemote    bool                `json:"serviceIsRemote"`
 	Security           SecurityInfo        `json:"security"`
+	Slirp4NetNS        *ProgramInfo        `json:"slirp4netns,omitempty"`
 	SwapFree           int64               `json:"swapFree"`
 	SwapTotal          int64               `json:"swapTotal"`
 	Uptime             string              `json:"uptime"`
@@ -53,6 +54,13 @@ type ConmonInfo struct {
 	Package string `json:"package"`
 	Path    string `json:"path"`
 	Version string `json:"version"`
+}
+
+// ProgramInfo describes a helper program, as podman's SlirpInfo.
+type ProgramInfo struct {
+	Executable string `json:"executable"`
+	Package    string `json:"package"`
+	Version    string `json:"version"`
 }
 
 // CPUUsage is the CPU time split since boot, in percent.

@@ -62,6 +62,18 @@ func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); host.Conmon.Package = packageOf(ctx, p) }()
 	}
+	// slirp4netns, for --network slirp4netns, found as common's Setup
+	// finds it (helper_binaries_dir, then $PATH).
+	var slirp string
+	if c := r.conf.Common; c != nil {
+		slirp, _ = c.FindHelperBinary("slirp4netns", true)
+	}
+	if slirp != "" {
+		host.Slirp4NetNS = &define.ProgramInfo{Executable: slirp}
+		wg.Add(2)
+		go func() { defer wg.Done(); host.Slirp4NetNS.Version = toolVersion(ctx, slirp) }()
+		go func() { defer wg.Done(); host.Slirp4NetNS.Package = packageOf(ctx, slirp) }()
+	}
 	host.NetworkBackendInfo = r.networkInfo(ctx, &wg)
 	host.NetworkBackend = host.NetworkBackendInfo.Backend
 	store, err := r.storeInfo(ctx)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,7 +29,10 @@ func TestInfoClaimsOnlyWhatPierHas(t *testing.T) {
 			Security   struct {
 				Capabilities string `json:"capabilities"`
 			} `json:"security"`
-			Uptime string `json:"uptime"`
+			Uptime      string `json:"uptime"`
+			Slirp4NetNS *struct {
+				Executable, Package string
+			} `json:"slirp4netns"`
 		} `json:"host"`
 		Plugins struct {
 			Network []string `json:"network"`
@@ -63,6 +67,14 @@ func TestInfoClaimsOnlyWhatPierHas(t *testing.T) {
 	}
 	if strings.Contains(h.Uptime, "Approximately") || !strings.HasSuffix(h.Uptime, "s") {
 		t.Errorf("uptime %q: podman 5's shape is 0h 25m 11.00s", h.Uptime)
+	}
+	// slirp4netns (for --network slirp4netns) as podman reports it.
+	if path, err := exec.LookPath("slirp4netns"); err == nil {
+		if h.Slirp4NetNS == nil || h.Slirp4NetNS.Executable != path {
+			t.Errorf("slirp4netns %+v, want %s", h.Slirp4NetNS, path)
+		}
+	} else if h.Slirp4NetNS != nil {
+		t.Errorf("slirp4netns %+v reported, none installed", h.Slirp4NetNS)
 	}
 	if r := p.Expect(0, "info"); !strings.Contains(r.Stdout, "\n  networkBackend: netavark\n  networkBackendInfo:\n    backend: netavark\n") ||
 		!strings.Contains(r.Stdout, "\n  conmon:\n    package: Unknown\n") {
