@@ -27,6 +27,7 @@ const (
 	annotationPrivileged      = "io.podman.annotations.privileged"
 	annotationPublishAll      = "io.podman.annotations.publish-all"
 	annotationSeccomp         = "io.podman.annotations.seccomp"
+	annotationSandboxID       = "io.kubernetes.cri-o.SandboxID"
 	annotationTrue            = "TRUE"
 )
 
@@ -152,15 +153,7 @@ func checkRestart(req *CreateRequest) error {
 // --security-opt seccomp= once those are applied (kube generate
 // --podman-only carries them); the user's own win.
 func flagAnnotations(cfg *define.ContainerConfig, req *CreateRequest) {
-	set := func(k, v string) {
-		if _, ok := cfg.Annotations[k]; ok {
-			return
-		}
-		if cfg.Annotations == nil {
-			cfg.Annotations = map[string]string{}
-		}
-		cfg.Annotations[k] = v
-	}
+	set := func(k, v string) { setAnnotation(cfg, k, v) }
 	if cfg.Privileged {
 		set(annotationPrivileged, annotationTrue)
 	}
@@ -170,6 +163,17 @@ func flagAnnotations(cfg *define.ContainerConfig, req *CreateRequest) {
 	if req.Seccomp != "" {
 		set(annotationSeccomp, req.Seccomp)
 	}
+}
+
+// setAnnotation sets k unless the user did.
+func setAnnotation(cfg *define.ContainerConfig, k, v string) {
+	if _, ok := cfg.Annotations[k]; ok {
+		return
+	}
+	if cfg.Annotations == nil {
+		cfg.Annotations = map[string]string{}
+	}
+	cfg.Annotations[k] = v
 }
 
 // podmanAnnotations are the user's annotations over the ones podman adds

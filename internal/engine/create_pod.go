@@ -74,6 +74,8 @@ func (r *Runtime) applyPod(ctx context.Context, cfg *define.ContainerConfig, req
 	infra := p.Config.InfraContainerID
 	join := netnsPrefix + infra
 	cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindContainer, ID: infra, Reason: "pod"})
+	// podman's CRI-style mark of a member's infra (kube generate shows it)
+	setAnnotation(cfg, annotationSandboxID, infra)
 	// A namespace flag of the container's own wins over the pod's, as
 	// in podman.
 	if p.Config.Shares(define.PodNSUTS) && cfg.UTSMode == "" {

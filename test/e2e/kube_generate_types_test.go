@@ -82,3 +82,20 @@ func TestKubeGeneratePodmanOnly(t *testing.T) {
 	}
 	p.MustRun("rm", "po")
 }
+
+// A pod member carries podman's SandboxID annotation (its infra
+// container), which kube generate of the pod shows per container.
+func TestKubeGeneratePodSandboxID(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("pod", "create", "--name", "sbp")
+	p.MustRun("create", "--pod", "sbp", "--name", "sbc", Image, "sleep", "100")
+	infra := p.MustRun("pod", "inspect", "--format", "{{.InfraContainerID}}", "sbp").Out()
+	if got := p.Inspect("sbc", `{{index .Config.Annotations "io.kubernetes.cri-o.SandboxID"}}`); got != infra {
+		t.Errorf("SandboxID %q, want the infra %q", got, infra)
+	}
+	if y := p.MustRun("kube", "generate", "sbp").Stdout; !strings.Contains(y, "io.kubernetes.cri-o.SandboxID/sbc: "+infra+"\n") {
+		t.Errorf("generate:\n%s", y)
+	}
+	p.MustRun("pod", "rm", "-f", "sbp")
+}
