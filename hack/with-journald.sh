@@ -13,7 +13,7 @@ fi
 journald=/lib/systemd/systemd-journald
 [ -x "$journald" ] || { echo "$journald is not installed (Debian: apt-get install systemd)" >&2; exit 2; }
 dir=/var/log/journal
-[ -d "$dir" ] || dir=/run/log
+[ -d "$dir" ] || { dir=/run/log; mkdir -p "$dir"; }  # journald's volatile place
 mount -t tmpfs tmpfs /run/systemd
 mount -t tmpfs tmpfs "$dir"
 "$journald" >/dev/null 2>&1 &

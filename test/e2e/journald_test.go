@@ -36,7 +36,9 @@ func privateJournald(t *testing.T) (wrapper, why string) {
 	if _, err := os.Stat(journalDir); err != nil {
 		journalDir = "/run/log"
 	}
-	script := "set -e; mount -t tmpfs tmpfs /run/systemd; mount -t tmpfs tmpfs " + journalDir + "; exec " + journaldBin
+	// Without /var/log/journal journald writes /run/log/journal; an empty
+	// /run/log made on the host's /run is harmless.
+	script := "set -e; mkdir -p " + journalDir + "; mount -t tmpfs tmpfs /run/systemd; mount -t tmpfs tmpfs " + journalDir + "; exec " + journaldBin
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
 	// No Pdeathsig: it follows the starting OS thread, not the process,
 	// and could end journald mid-test. The cleanup kills it.
