@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // podCloneCmd is `pod clone`: the pod and its containers copied, with the
@@ -84,6 +85,7 @@ type podCloneChanges struct {
 	securityOpts, sysctls                 []string
 	infraCommand, monitorPidFile, shmSize string
 	restart                               string
+	volumes, volumesFrom                  []string
 }
 
 func (o *podCloneChanges) add(f *pflag.FlagSet) {
@@ -92,6 +94,8 @@ func (o *podCloneChanges) add(f *pflag.FlagSet) {
 	f.StringSliceVar(&o.iso.gidmap, "gidmap", nil, "GID map to use for the user namespace")
 	f.StringVar(&o.iso.subuidname, "subuidname", "", "Name of range listed in /etc/subuid for use in user namespace")
 	f.StringVar(&o.iso.subgidname, "subgidname", "", "Name of range listed in /etc/subgid for use in user namespace")
+	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume into the container")
+	f.StringArrayVar(&o.volumesFrom, "volumes-from", nil, "Mount volumes from the specified container(s)")
 	f.StringVar(&o.iso.pid, "pid", "", "PID namespace to use")
 	f.StringVar(&o.iso.uts, "uts", "", "UTS namespace to use")
 	f.StringVar(&o.restart, "restart", "", `Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")`)
@@ -125,6 +129,14 @@ func (o *podCloneChanges) apply(cmd *cobra.Command, req *engine.PodCloneRequest)
 		}
 	}
 	req.Sysctls = o.sysctls
+	req.VolumesFrom = o.volumesFrom
+	for _, v := range o.volumes {
+		m, err := specgen.ParseVolume(v)
+		if err != nil {
+			return err
+		}
+		req.Mounts = append(req.Mounts, m)
+	}
 	var err error
 	if req.RestartPolicy, req.RestartRetries, err = parseRestart(o.restart); err != nil {
 		return err

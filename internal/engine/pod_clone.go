@@ -53,6 +53,10 @@ type PodCloneRequest struct {
 	// default: members that had the source pod's take it.
 	RestartPolicy  string
 	RestartRetries uint
+	// Mounts and VolumesFrom are more pod volumes: the infra's and every
+	// member's (a member's own mount at the same place wins).
+	Mounts      []define.Mount
+	VolumesFrom []string
 }
 
 // PodClone copies a pod: its settings, its infra container and every
@@ -68,10 +72,16 @@ func (r *Runtime) PodClone(ctx context.Context, req *PodCloneRequest) (*define.P
 	if err != nil {
 		return nil, err
 	}
+	vols, err := r.cloneVolumes(ctx, req)
+	if err != nil {
+		return nil, err
+	}
 	p, err := r.clonePodRow(ctx, src, req)
 	if err != nil {
 		return nil, err
 	}
+	p.Config.ShareVolumes = p.Config.ShareVolumes || len(vols) > 0
+	req.Mounts, req.VolumesFrom = vols, nil
 	if err := r.cloneMembers(ctx, src, p, members, req); err != nil {
 		zero := uint(0)
 		_, _ = r.PodRemove(context.WithoutCancel(ctx), p.Config.ID, PodRemoveOptions{Force: true, Timeout: &zero})
@@ -197,6 +207,12 @@ func (r *Runtime) cloneMembers(ctx context.Context, src, p *define.Pod, members 
 		}
 		ids[m.Config.ID] = c.Config.ID
 		if m.Config.IsInfra {
+			// Members mount the infra's volumes, anonymous ones named now.
+			for i, v := range req.Mounts {
+				if j := slices.IndexFunc(c.Config.Mounts, func(o define.Mount) bool { return o.Destination == v.Destination }); j >= 0 {
+					req.Mounts[i] = c.Config.Mounts[j]
+				}
+			}
 			p.Config.InfraContainerID = c.Config.ID
 			if err := r.store.SavePod(ctx, p); err != nil {
 				return err
@@ -298,6 +314,16 @@ func applyCloneChanges(cfg *define.ContainerConfig, req *PodCloneRequest) error 
 		cfg.Devices = append(cfg.Devices, d)
 	}
 	cfg.CDIDevices = append(cfg.CDIDevices, req.Isolation.CDIDevices...)
+	for _, m := range req.Mounts {
+		// The infra's replace its own; a member keeps its own.
+		i := slices.IndexFunc(cfg.Mounts, func(o define.Mount) bool { return o.Destination == m.Destination })
+		switch {
+		case i < 0:
+			cfg.Mounts = append(cfg.Mounts, m)
+		case cfg.IsInfra:
+			cfg.Mounts[i] = m
+		}
+	}
 	if !cfg.IsInfra {
 		return nil
 	}
@@ -381,4 +407,17 @@ func (r *Runtime) cloneUserNS(ctx context.Context, cfg *define.ContainerConfig, 
 	cfg.UserNSMode = define.NSContainer + ":" + other.Config.ID
 	cfg.UIDMap, cfg.GIDMap = slices.Clone(other.Config.UIDMap), slices.Clone(other.Config.GIDMap)
 	return nil
+}
+
+// cloneVolumes checks pod clone's -v and --volumes-from and returns them
+// as mounts, as create makes them.
+func (r *Runtime) cloneVolumes(ctx context.Context, req *PodCloneRequest) ([]define.Mount, error) {
+	if len(req.Mounts)+len(req.VolumesFrom) == 0 {
+		return nil, nil
+	}
+	from, err := r.volumesFrom(ctx, req.VolumesFrom, req.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	return checkMounts(append(slices.Clone(req.Mounts), from...))
 }

@@ -70,4 +70,20 @@ func TestPodClone(t *testing.T) {
 	if got := strings.Fields(p.MustRun("exec", "r1-clone1", "sh", "-c", "cat /proc/self/uid_map; stat -c %u /bin").Out()); len(got) != 4 || got[1] != "200000" || got[3] != "0" {
 		t.Fatalf("clone --uidmap: member's map and rootfs owner %q", got)
 	}
+
+	// -v adds pod volumes: every member mounts the infra's (one anonymous
+	// volume shared); a bad source leaves no pod.
+	vol := t.TempDir()
+	if err := os.WriteFile(vol+"/f", []byte("from host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun("pod", "clone", "-v", vol+":/mnt/h", "-v", "/anon", "--start", "rs", "rsv")
+	p.MustRun("exec", "r1-clone2", "sh", "-c", "echo shared > /anon/a")
+	if got := p.MustRun("exec", "r2-clone2", "sh", "-c", "cat /mnt/h/f /anon/a").Out(); got != "from host\nshared" {
+		t.Fatalf("clone -v: %q", got)
+	}
+	p.ExpectEngineError(p.Expect(125, "pod", "clone", "-v", "/nonexistent-src:/x", "rs", "rsbad"), "statfs /nonexistent-src: no such file or directory")
+	p.Expect(1, "pod", "exists", "rsbad")
+	p.MustRun("pod", "rm", "-fa", "-t", "0")
+	p.MustRun("volume", "prune", "-f")
 }
