@@ -59,6 +59,10 @@ func (x *ctrContext) container(c *v1.Container, seen map[string]bool, restart st
 	req.Seccomp = x.seccomp.forContainer(c.Name)
 	req.Annotations = maps.Clone(x.ann)
 	req.Annotations[KubeHealthCheckAnnotion] = "true"
+	// kube generate --podman-only writes --init as this annotation
+	if strings.EqualFold(x.ann["io.podman.annotations.init/"+c.Name], "true") {
+		req.Init = true
+	}
 	if err := x.logOptions(req); err != nil {
 		return nil, err
 	}

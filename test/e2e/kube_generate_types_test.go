@@ -99,3 +99,25 @@ func TestKubeGeneratePodSandboxID(t *testing.T) {
 	}
 	p.MustRun("pod", "rm", "-f", "sbp")
 }
+
+// A container made with --init, generated with --podman-only, plays back
+// with its init process as PID 1, as podman's.
+func TestKubePodmanOnlyInitRoundTrip(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("create", "--name", "ini", "--init", Image, "sleep", "600")
+	y := p.MustRun("kube", "generate", "--podman-only", "ini").Stdout
+	f := filepath.Join(t.TempDir(), "ini.yaml")
+	if err := os.WriteFile(f, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun("rm", "ini")
+	p.MustRun("kube", "play", "--network", "none", f)
+	if got := p.Inspect("ini-pod-ini", "{{.HostConfig.Init}}"); got != "true" {
+		t.Errorf("played container Init %q\n%s", got, y)
+	}
+	if comm := p.MustRun("exec", "ini-pod-ini", "cat", "/proc/1/comm").Out(); comm == "sleep" {
+		t.Errorf("PID 1 is %q, want the init", comm)
+	}
+	p.MustRun("kube", "down", f)
+}
