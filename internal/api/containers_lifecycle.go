@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/moby/moby/api/types/container"
-
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/signal"
@@ -113,7 +111,7 @@ func waitConditions(r *http.Request) (engine.WaitConditions, error) {
 	var conds engine.WaitConditions
 	for _, c := range r.Form["condition"] {
 		switch c {
-		case "", "not-running", "next-exit", "removed", "exited", "stopped":
+		case "", "exited", "stopped":
 			conds = append(conds, define.StatusExited, define.StatusStopped)
 		case "running":
 			conds = append(conds, define.StatusRunning)
@@ -129,14 +127,6 @@ func waitConditions(r *http.Request) (engine.WaitConditions, error) {
 		conds = engine.WaitConditions{define.StatusExited, define.StatusStopped}
 	}
 	return conds, nil
-}
-
-// compatWait answers Docker's {"StatusCode": N}.
-func (s *Server) compatWait(w http.ResponseWriter, r *http.Request) {
-	code, ok := s.wait(w, r)
-	if ok {
-		writeJSON(w, http.StatusOK, container.WaitResponse{StatusCode: int64(code)})
-	}
 }
 
 // libpodWait answers the bare exit code.

@@ -456,11 +456,16 @@ func TestAPIAttachRunRm(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// docker run's order: the wait's status line arrives before the start.
+	waitResp, err := s.client.Post(s.base+"/v1.41/containers/att/wait?condition=removed", "application/json", nil)
+	if err != nil || waitResp.StatusCode != 200 {
+		t.Fatalf("wait: %v %v", waitResp, err)
+	}
+	defer waitResp.Body.Close()
 	s.want(204, "POST", "/v1.41/containers/att/start", nil)
 	var wait struct{ StatusCode int }
-	json.Unmarshal(s.want(200, "POST", "/v1.41/containers/att/wait", nil), &wait)
-	if wait.StatusCode != 3 {
-		t.Errorf("wait StatusCode = %d, want 3", wait.StatusCode)
+	if err := json.NewDecoder(waitResp.Body).Decode(&wait); err != nil || wait.StatusCode != 3 {
+		t.Errorf("wait StatusCode = %d (%v), want 3", wait.StatusCode, err)
 	}
 	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 	got := map[byte]string{}
