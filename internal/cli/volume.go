@@ -18,12 +18,14 @@ func addVolumeCommands(root *cobra.Command, g *Globals) {
 	v := &cobra.Command{Use: "volume", Short: "Manage volumes", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 	root.AddCommand(v)
 	v.AddCommand(volumeCreateCmd(g), volumeLsCmd(g), volumeInspectCmd(g), volumeRmCmd(g),
-		volumePruneCmd(g), volumeExistsCmd(g), volumeMountCmd(g, true), volumeMountCmd(g, false))
+		volumePruneCmd(g), volumeExistsCmd(g), volumeMountCmd(g, true), volumeMountCmd(g, false),
+		volumeExportCmd(g), volumeImportCmd(g))
 }
 
 func volumeCreateCmd(g *Globals) *cobra.Command {
 	var req engine.VolumeCreateRequest
 	var labels, opts []string
+	var uid, gid int
 	cmd := &cobra.Command{
 		Use:   "create [options] [NAME]",
 		Short: "Create a new volume",
@@ -35,6 +37,12 @@ func volumeCreateCmd(g *Globals) *cobra.Command {
 			var err error
 			if req.Labels, req.Options, err = labelsAndOptions(labels, opts); err != nil {
 				return err
+			}
+			if cmd.Flags().Changed("uid") {
+				req.UID = &uid
+			}
+			if cmd.Flags().Changed("gid") {
+				req.GID = &gid
 			}
 			rt, err := g.Engine(cmd.Context())
 			if err != nil {
@@ -53,6 +61,8 @@ func volumeCreateCmd(g *Globals) *cobra.Command {
 	f.StringArrayVarP(&labels, "label", "l", nil, "Set metadata for a volume (default [])")
 	f.StringArrayVarP(&opts, "opt", "o", nil, "Set driver specific options (default [])")
 	f.BoolVar(&req.Ignore, "ignore", false, "Don't fail if volume already exists")
+	f.IntVar(&uid, "uid", 0, "Set the UID of the volume owner")
+	f.IntVar(&gid, "gid", 0, "Set the GID of the volume owner")
 	return cmd
 }
 

@@ -32,4 +32,8 @@ type Volume struct {
 	// NeedsCopyUp stays true until the first container mounting the empty
 	// volume has filled it from its image (podman's copy-up).
 	NeedsCopyUp bool `json:"needsCopyUp"`
+	// UID and GID own the data directory (volume create --uid/--gid): set
+	// at create, and the first container does not chown it to its user.
+	UID *int `json:"uid,omitempty"`
+	GID *int `json:"gid,omitempty"`
 }

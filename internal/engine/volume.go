@@ -29,6 +29,8 @@ type VolumeCreateRequest struct {
 	Options map[string]string
 	// Ignore returns an existing volume of that name instead of failing.
 	Ignore bool
+	// UID and GID, when set, own the data directory (--uid, --gid).
+	UID, GID *int
 }
 
 // VolumeReport is a volume in podman's inspect and ls shape.
@@ -44,6 +46,8 @@ type VolumeReport struct {
 	NeedsCopyUp bool              `json:"NeedsCopyUp,omitempty"`
 	NeedsChown  bool              `json:"NeedsChown,omitempty"`
 	Anonymous   bool              `json:"Anonymous,omitempty"`
+	UID         int               `json:"UID,omitempty"`
+	GID         int               `json:"GID,omitempty"`
 }
 
 var volumeNameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
@@ -156,11 +160,18 @@ func (r *Runtime) createVolume(ctx context.Context, req VolumeCreateRequest, ano
 	v := &define.Volume{
 		Name: req.Name, Driver: "local", Created: time.Now(), Labels: req.Labels, Options: req.Options,
 		MountPoint: filepath.Join(r.volumeDir(req.Name), "_data"), Anonymous: anonymous, NeedsCopyUp: true,
+		UID: req.UID, GID: req.GID,
 	}
 	if err := os.MkdirAll(v.MountPoint, 0o755); err != nil {
 		return nil, fmt.Errorf("creating volume directory %s: %w", v.MountPoint, err)
 	}
 	uid, gid := -1, -1
+	if req.UID != nil {
+		uid = *req.UID
+	}
+	if req.GID != nil {
+		gid = *req.GID
+	}
 	if s, ok := req.Options["uid"]; ok {
 		uid, _ = strconv.Atoi(s)
 	}
@@ -196,7 +207,13 @@ func volumeReport(v *define.Volume, users int) *VolumeReport {
 	rep := &VolumeReport{
 		Name: v.Name, Driver: v.Driver, Mountpoint: v.MountPoint, CreatedAt: v.Created,
 		Labels: v.Labels, Scope: "local", Options: v.Options, NeedsCopyUp: v.NeedsCopyUp,
-		NeedsChown: v.NeedsCopyUp, Anonymous: v.Anonymous,
+		NeedsChown: v.NeedsCopyUp && v.UID == nil && v.GID == nil, Anonymous: v.Anonymous,
+	}
+	if v.UID != nil {
+		rep.UID = *v.UID
+	}
+	if v.GID != nil {
+		rep.GID = *v.GID
 	}
 	_ = users // podman's MountCount counts mounts of the volume itself, not its users
 	if rep.Labels == nil {

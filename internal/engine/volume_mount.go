@@ -67,7 +67,7 @@ func (r *Runtime) copyUp(ctx context.Context, c *define.Container, v *define.Vol
 	if v.Options["type"] == "" {
 		_, hasUID := v.Options["uid"]
 		_, hasGID := v.Options["gid"]
-		if !hasUID && !hasGID {
+		if !hasUID && !hasGID && v.UID == nil && v.GID == nil {
 			u, _, err := specgen.ResolveUser(rootfs, c.Config.User)
 			if err != nil {
 				return err
