@@ -12,10 +12,10 @@ LDFLAGS := -X $(VPKG).Version=$(VERSION) -X $(VPKG).buildTime=$(BUILD_TIME) -X $
 
 .PHONY: build test demo deps clean lint bench bench-network bench-build bench-exec compat compat-check
 
+# The monitor is built static (no cgo, no libc mapped): it lives as long as
+# its container, and every page it maps is in its RSS.
 build:
 	go build -ldflags "$(LDFLAGS)" -o bin/pier ./cmd/pier
-	# The monitor stays static (no cgo, no libc mapped): it lives as long as
-	# its container, and every page it maps is in its RSS.
 	CGO_ENABLED=0 go build -ldflags "-s -w $(LDFLAGS)" -trimpath -o bin/pier-monitor ./cmd/pier-monitor
 
 test: build
