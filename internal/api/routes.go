@@ -16,6 +16,7 @@ func (s *Server) newRouter() *router {
 	rt.both(get, "/_ping", s.ping, s.ping)
 	rt.both(get, "/version", s.version, s.version)
 	rt.both(get, "/info", s.compatInfo, s.libpodInfo)
+	rt.both(get, "/events", s.eventsHandler, s.eventsHandler)
 
 	rt.both(get, "/containers/json", s.compatListContainers, s.libpodListContainers)
 	rt.handle(post, "/containers/create", s.compatCreate)

@@ -487,3 +487,25 @@ func TestAPIAttachRunRm(t *testing.T) {
 		t.Errorf("the --rm container is left: %v", p.PsIDs())
 	}
 }
+
+// Events recorded for an API-created container come back from the
+// events endpoint, filtered, in Docker's message shape.
+func TestAPIEvents(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	s := startService(t, p, "tcp", freeTCPAddr(t), "--time=0")
+	s.want(201, "POST", "/v1.41/containers/create?name=evc", map[string]any{"Image": Image, "Cmd": []string{"true"}})
+	out := s.want(200, "GET", "/v5.0.0/libpod/events?stream=false&filters="+url.QueryEscape(`{"event":["create"],"container":["evc"]}`), nil)
+	lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
+	var ev struct {
+		Type, Action string
+		Actor        struct {
+			ID         string
+			Attributes map[string]string
+		}
+	}
+	if len(lines) != 1 || json.Unmarshal(lines[0], &ev) != nil || ev.Type != "container" || ev.Action != "create" || ev.Actor.Attributes["name"] != "evc" {
+		t.Errorf("events answered %s", out)
+	}
+	p.MustRun("rm", "evc")
+}
