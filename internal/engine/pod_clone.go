@@ -258,9 +258,15 @@ func (r *Runtime) cloneContainer(ctx context.Context, images *image.Store, m *de
 	}
 	var err error
 	for _, n := range names {
-		cfg.Name = n
+		// Each try saves a fresh copy: a failed one has named the
+		// anonymous volumes it made (and removed).
+		var try define.ContainerConfig
+		if err = deepCopy(&try, &cfg); err != nil {
+			break
+		}
+		try.Name = n
 		var c *define.Container
-		if c, err = r.saveNewContainer(ctx, &cfg, images, false, false); err == nil {
+		if c, err = r.saveNewContainer(ctx, &try, images, false, false); err == nil {
 			return c, nil
 		}
 		if !errors.Is(err, define.ErrNameInUse) {

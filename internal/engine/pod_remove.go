@@ -57,7 +57,9 @@ func (r *Runtime) PodRemove(ctx context.Context, nameOrID string, opts PodRemove
 		if c.Config.IsInfra {
 			continue
 		}
-		err := r.Remove(ctx, c.Config.ID, RemoveOptions{Force: opts.Force, Timeout: opts.Timeout})
+		// Anonymous volumes go with the pod, as podman's pod rm takes them
+		// (one shared with the infra goes with the infra, removed last).
+		err := r.Remove(ctx, c.Config.ID, RemoveOptions{Force: opts.Force, Timeout: opts.Timeout, Volumes: true})
 		if err = ignoreGoneCtr(err); err != nil {
 			errs = append(errs, fmt.Errorf("removing container %s from pod %s: %w", c.Config.ID, p.Config.ID, err))
 		}
@@ -69,7 +71,7 @@ func (r *Runtime) PodRemove(ctx context.Context, nameOrID string, opts PodRemove
 		if !c.Config.IsInfra {
 			continue
 		}
-		err := r.Remove(ctx, c.Config.ID, RemoveOptions{Force: true, Timeout: opts.Timeout, podRemoval: true})
+		err := r.Remove(ctx, c.Config.ID, RemoveOptions{Force: true, Timeout: opts.Timeout, Volumes: true, podRemoval: true})
 		if err = ignoreGoneCtr(err); err != nil {
 			return "", fmt.Errorf("removing infra container of pod %s: %w", p.Config.ID, err)
 		}
