@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/moby/term"
 	"github.com/spf13/cobra"
@@ -19,9 +21,11 @@ const defaultDetachKeys = "ctrl-p,ctrl-q"
 
 type execFlags struct {
 	interactive, tty, detach, privileged, latest bool
-	user, workdir, detachKeys                    string
+	noSession                                    bool
+	user, workdir, detachKeys, cidFile           string
 	env, envFile                                 []string
 	preserveFDs                                  uint
+	preserveFD                                   []uint
 }
 
 func newExecCommand(g *Globals) *cobra.Command {
@@ -31,6 +35,9 @@ func newExecCommand(g *Globals) *cobra.Command {
 		Short: "Run a process in a running container",
 		Long:  "Run a process in a running container",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.noSession && (o.detach || cmd.Flags().Changed("detach-keys")) {
+				return errors.New("--no-session cannot be used with --detach or --detach-keys")
+			}
 			if !cmd.Flags().Changed("detach-keys") {
 				// containers.conf's detach_keys, as podman
 				conf, err := g.Config()
@@ -57,25 +64,36 @@ func newExecCommand(g *Globals) *cobra.Command {
 	f.StringArrayVarP(&o.env, "env", "e", nil, "Set environment variables")
 	f.StringArrayVar(&o.envFile, "env-file", nil, "Read in a file of environment variables")
 	f.UintVar(&o.preserveFDs, "preserve-fds", 0, "Pass N additional file descriptors to the container")
+	f.UintSliceVar(&o.preserveFD, "preserve-fd", nil, "Pass a list of additional file descriptors to the container")
+	f.StringVar(&o.cidFile, "cidfile", "", "File to read the container ID from")
+	f.BoolVar(&o.noSession, "no-session", false, "Do not create a database session for the exec process")
 	return cmd
 }
 
 func runExec(ctx context.Context, g *Globals, o *execFlags, args []string) error {
-	if len(args) == 0 && !o.latest {
-		return errors.New("exec requires the name or ID of a container or the --latest flag")
+	switch {
+	case len(args) == 0 && !o.latest && o.cidFile == "":
+		return errors.New("exec requires the name or ID of a container or the --latest or --cidfile flag")
+	case o.latest && o.cidFile != "":
+		return errors.New("--latest and --cidfile can not be used together")
 	}
 	rt, err := g.Engine(ctx)
 	if err != nil {
 		return err
 	}
 	var name string
-	if o.latest {
+	switch {
+	case o.latest:
 		ts, err := latestTarget(ctx, rt)
 		if err != nil {
 			return err
 		}
 		name = ts[0].ctr.Config.ID
-	} else {
+	case o.cidFile != "":
+		if name, err = readExecCIDFile(o.cidFile); err != nil {
+			return err
+		}
+	default:
 		name, args = args[0], args[1:]
 	}
 	keys, err := detachKeys(o.detachKeys)
@@ -89,6 +107,7 @@ func runExec(ctx context.Context, g *Globals, o *execFlags, args []string) error
 	opts := engine.ExecOptions{
 		Cmd: args, Env: env, Terminal: o.tty, Interactive: o.interactive, Detach: o.detach,
 		User: o.user, WorkDir: o.workdir, Privileged: o.privileged, PreserveFDs: o.preserveFDs,
+		PreserveFD: o.preserveFD, NoSession: o.noSession,
 	}
 	if o.detach {
 		_, id, err := rt.Exec(ctx, name, opts, nil)
@@ -132,6 +151,20 @@ func runExec(ctx context.Context, g *Globals, o *execFlags, args []string) error
 		return err
 	}
 	return exitWith(code)
+}
+
+// readExecCIDFile is the container named by the first line of path, as
+// podman takes it: untrimmed, an empty one an error.
+func readExecCIDFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading CIDFile: %w", err)
+	}
+	name, _, _ := strings.Cut(string(b), "\n")
+	if name == "" {
+		return "", errors.New("name or ID cannot be empty")
+	}
+	return name, nil
 }
 
 // detachKeys parses a --detach-keys value ("" disables detaching).

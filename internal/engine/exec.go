@@ -33,6 +33,12 @@ type ExecOptions struct {
 	WorkDir     string // "" is the container's working directory
 	Privileged  bool
 	PreserveFDs uint
+	// PreserveFD passes just these fds, at the same numbers (exec
+	// --preserve-fd); with PreserveFDs too, the range is the larger.
+	PreserveFD []uint
+	// NoSession runs the command without recording a session in the
+	// container's state (exec --no-session): inspect lists no ExecID.
+	NoSession bool
 	// ConsoleSize sizes the session's pty before its process runs.
 	ConsoleSize *TermSize
 	// quiet records no exec events, mergeOutput sends stderr down
@@ -55,6 +61,9 @@ func (r *Runtime) Exec(ctx context.Context, nameOrID string, opts ExecOptions, s
 	if err := monitor.CheckInheritedFDs(int(opts.PreserveFDs)); err != nil {
 		return 0, "", err
 	}
+	if err := monitor.CheckInheritedFD(fdInts(opts.PreserveFD)); err != nil {
+		return 0, "", err
+	}
 	c, err := r.Lookup(ctx, nameOrID)
 	if err != nil {
 		return 0, "", err
@@ -74,26 +83,26 @@ func (r *Runtime) exec(ctx context.Context, nameOrID string, opts ExecOptions, s
 		return 0, "", err
 	}
 	id := c.Config.ID
+	forget := func() {
+		if opts.NoSession {
+			_ = os.RemoveAll(dir)
+			return
+		}
+		r.removeExecSession(ctx, id, sess.ID)
+	}
+	mcfg, err := r.execMonitorConfig(c, dir, opts)
+	if err != nil {
+		forget()
+		return 0, "", err
+	}
 	monPath, err := r.monitorPath()
 	if err != nil {
-		r.removeExecSession(ctx, id, sess.ID)
+		forget()
 		return 0, "", err
-	}
-	rt, err := r.runtimeFor(c)
-	if err != nil {
-		r.removeExecSession(ctx, id, sess.ID)
-		return 0, "", err
-	}
-	mcfg := &monitor.Config{
-		ID: id, Bundle: r.ctrRunDir(id), RunDir: dir, Runtime: *rt,
-		Terminal: opts.Terminal, Stdin: opts.Interactive, LogDriver: monitor.LogNone,
-		ErrorLog: r.monitorLog(), Version: version.Version, Start: true,
-		PreserveFDs: int(opts.PreserveFDs), ExecProcess: filepath.Join(dir, "process.json"),
-		MergeOutput: opts.mergeOutput,
 	}
 	pid, monPID, att, err := monitor.LaunchStart(ctx, monPath, mcfg, !opts.Detach, nil)
 	if err != nil {
-		r.removeExecSession(ctx, id, sess.ID)
+		forget()
 		return 0, "", err
 	}
 	if !opts.quiet {
@@ -109,7 +118,7 @@ func (r *Runtime) exec(ctx context.Context, nameOrID string, opts ExecOptions, s
 		r.updateExecSession(context.WithoutCancel(ctx), id, sess.ID, func(s *define.ExecSession) { s.PID, s.MonitorPID = pid, monPID })
 		return 0, sess.ID, err
 	}
-	r.removeExecSession(ctx, id, sess.ID)
+	forget()
 	if err != nil {
 		return 0, "", fmt.Errorf("attaching to exec session %s: %w", sess.ID, err)
 	}
@@ -117,6 +126,33 @@ func (r *Runtime) exec(ctx context.Context, nameOrID string, opts ExecOptions, s
 		r.writeEvent(execDiedEvent(c, code))
 	}
 	return code, sess.ID, nil
+}
+
+// execMonitorConfig is the monitor's config for a session in dir.
+func (r *Runtime) execMonitorConfig(c *define.Container, dir string, opts ExecOptions) (*monitor.Config, error) {
+	rt, err := r.runtimeFor(c)
+	if err != nil {
+		return nil, err
+	}
+	id := c.Config.ID
+	mcfg := &monitor.Config{
+		ID: id, Bundle: r.ctrRunDir(id), RunDir: dir, Runtime: *rt,
+		Terminal: opts.Terminal, Stdin: opts.Interactive, LogDriver: monitor.LogNone,
+		ErrorLog: r.monitorLog(), Version: version.Version, Start: true,
+		PreserveFDs: int(opts.PreserveFDs), ExecProcess: filepath.Join(dir, "process.json"),
+		MergeOutput: opts.mergeOutput,
+	}
+	if len(opts.PreserveFD) > 0 {
+		for _, fd := range opts.PreserveFD {
+			if fd < 3 {
+				// podman fails here, once the session exists: 125, not exec's -1
+				return nil, errdefs.WithExitCode(errdefs.ExitEngine, fmt.Errorf("cannot preserve FD %d, consider using the passthrough log-driver to pass STDIO streams into the container: %w", fd, errdefs.ErrInvalidArgument))
+			}
+		}
+		mcfg.PreserveFD = fdInts(opts.PreserveFD)
+		mcfg.PreserveFDs = max(mcfg.PreserveFDs, slices.Max(mcfg.PreserveFD)-2)
+	}
+	return mcfg, nil
 }
 
 // createExecSession records a new session of a running container and
@@ -145,6 +181,9 @@ func (r *Runtime) createExecSession(ctx context.Context, nameOrID string, opts E
 	if err := writeJSON(filepath.Join(dir, "process.json"), p); err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, "", err
+	}
+	if opts.NoSession {
+		return c, sess, dir, nil
 	}
 	if c.State.ExecSessions == nil {
 		c.State.ExecSessions = map[string]*define.ExecSession{}

@@ -1,0 +1,96 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// exec --cidfile takes the container from the file's first line; every
+// argument is then the command. Errors as podman 5's.
+func TestExecCIDFile(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	id := p.MustRun("run", "-d", "--name", "ecid", Image, "sleep", "1000").Out()
+	cid := filepath.Join(p.Dir, "cid")
+	if err := os.WriteFile(cid, []byte(id+"\nignored\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.MustRun("exec", "--cidfile", cid, "sh", "-c", "echo $((6*7))").Out(); got != "42" {
+		t.Errorf("exec --cidfile: %q", got)
+	}
+	p.ExpectEngineError(p.Run("exec", "--cidfile", cid, "-l", "true"), "--latest and --cidfile can not be used together")
+	p.ExpectEngineError(p.Run("exec", "--cidfile", filepath.Join(p.Dir, "nosuch"), "true"), "reading CIDFile: open ")
+	empty := filepath.Join(p.Dir, "empty")
+	os.WriteFile(empty, nil, 0o600)
+	p.ExpectEngineError(p.Run("exec", "--cidfile", empty, "true"), "name or ID cannot be empty")
+	p.ExpectEngineError(p.Run("exec"), "exec requires the name or ID of a container or the --latest or --cidfile flag")
+}
+
+// exec --no-session runs the command with its output and exit code but
+// records no session: inspect lists none while it runs.
+func TestExecNoSession(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "ens", Image, "sleep", "1000")
+	r := p.Run("exec", "--no-session", "ens", "sh", "-c", "echo out; echo err >&2; exit 3")
+	if r.ExitCode != 3 || r.Stdout != "out\n" || r.Stderr != "err\n" {
+		t.Errorf("exec --no-session: want out/err and exit 3: %s", r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, noSession := range []bool{false, true} {
+		args := []string{"exec"}
+		if noSession {
+			args = append(args, "--no-session")
+		}
+		args = append(args, "ens", "sh", "-c", "touch /tmp/up; sleep 3")
+		cmd := p.Command(ctx, RunOpts{}, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if !eventually(20*time.Second, func() bool { return p.Run("exec", "ens", "test", "-e", "/tmp/up").ExitCode == 0 }) {
+			t.Fatal("the exec did not start")
+		}
+		ids := p.MustRun("inspect", "--format", "{{len .ExecIDs}}", "ens").Out()
+		// the probing exec itself is gone by now
+		if want := map[bool]string{false: "1", true: "0"}[noSession]; ids != want {
+			t.Errorf("no-session=%v: ExecIDs while running: %s, want %s", noSession, ids, want)
+		}
+		cmd.Wait()
+		p.MustRun("exec", "ens", "rm", "/tmp/up")
+	}
+	p.ExpectEngineError(p.Run("exec", "--no-session", "-d", "ens", "true"), "--no-session cannot be used with --detach or --detach-keys")
+	p.ExpectEngineError(p.Run("exec", "--no-session", "--detach-keys", "", "ens", "true"), "--no-session cannot be used with --detach or --detach-keys")
+}
+
+// exec --preserve-fd passes the named fds at their numbers, as run's.
+func TestExecPreserveFD(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "-d", "--name", "efd", Image, "sleep", "1000")
+	f, err := os.CreateTemp(t.TempDir(), "fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("from fd 4\n")
+	f.Seek(0, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := p.Command(ctx, RunOpts{}, "exec", "--preserve-fd", "4", "efd", "sh", "-c", "cat <&4; readlink /proc/self/fd/3")
+	other, _ := os.Open(os.Args[0])
+	defer other.Close()
+	cmd.ExtraFiles = []*os.File{other, f} // fds 3 and 4
+	out, err := cmd.Output()
+	if got := string(out); err != nil || got != "from fd 4\n/dev/null\n" {
+		t.Errorf("exec --preserve-fd 4: want fd 4's content and /dev/null at fd 3, got %q (%v)", got, err)
+	}
+	p.ExpectEngineError(p.Run("exec", "--preserve-fd", "9", "efd", "true"), "file descriptor 9 is not available - the preserve-fd option requires that file descriptors must be passed")
+	r := p.Run("exec", "--preserve-fd", "1", "efd", "true")
+	if r.ExitCode != 125 || !strings.Contains(r.Stderr, "cannot preserve FD 1, consider using the passthrough log-driver") {
+		t.Errorf("exec --preserve-fd 1: want podman's exit 125 and text: %s", r)
+	}
+}
