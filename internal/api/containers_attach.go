@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -147,19 +149,12 @@ func (s *Server) attach(w http.ResponseWriter, r *http.Request) {
 		wait = s.waiting.add(id)
 		defer s.waiting.remove(id, wait)
 	}
-	hj, ok := w.(http.Hijacker)
+	conn, buf, ok := hijack(w, r, tty)
 	if !ok {
-		writeErrorStatus(w, http.StatusInternalServerError, fmt.Errorf("the connection cannot be taken over for attach"))
-		return
-	}
-	conn, buf, err := hj.Hijack()
-	if err != nil {
-		writeErrorStatus(w, http.StatusInternalServerError, fmt.Errorf("taking over the connection: %w", err))
 		return
 	}
 	defer s.idle.hijackDone()
 	defer conn.Close()
-	fmt.Fprint(conn, hijackHeader(r, tty))
 	var sess *engine.AttachSession
 	if wait != nil {
 		if sess, ok = s.awaitStart(id, wait); !ok {
@@ -183,6 +178,23 @@ func (s *Server) attach(w http.ResponseWriter, r *http.Request) {
 		code = -1
 	}
 	s.exits.finish(id, rec, code)
+}
+
+// hijack takes the connection over and writes the attach answer line;
+// on failure it has answered with an error.
+func hijack(w http.ResponseWriter, r *http.Request, tty bool) (net.Conn, *bufio.ReadWriter, bool) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		writeErrorStatus(w, http.StatusInternalServerError, fmt.Errorf("the connection cannot be taken over for attach"))
+		return nil, nil, false
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		writeErrorStatus(w, http.StatusInternalServerError, fmt.Errorf("taking over the connection: %w", err))
+		return nil, nil, false
+	}
+	fmt.Fprint(conn, hijackHeader(r, tty))
+	return conn, buf, true
 }
 
 // awaitStart waits for the start of a created container; false when it

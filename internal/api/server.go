@@ -61,6 +61,7 @@ type Server struct {
 	// session of the start that follows (containers_attach.go).
 	waiting attachWaiters
 	exits   exitRecords
+	execs   execSessions
 }
 
 // New prepares a server; Serve runs it.

@@ -12,8 +12,10 @@ var (
 	ErrImageInUse      = errdefs.New(errdefs.ErrConflict, "image is in use by a container")
 	ErrAmbiguous       = errdefs.New(errdefs.ErrInvalidArgument, "more than one result")
 	ErrCtrStateInvalid = errdefs.New(errdefs.ErrInvalidState, "container state improper")
-	ErrInvalidArg      = errdefs.ErrInvalidArgument
-	ErrNotImplemented  = errdefs.ErrNotImplemented
+	// ErrNoSuchExecSession: an exec session ID the API does not know.
+	ErrNoSuchExecSession = errdefs.New(errdefs.ErrNotFound, "no such exec session")
+	ErrInvalidArg        = errdefs.ErrInvalidArgument
+	ErrNotImplemented    = errdefs.ErrNotImplemented
 )
 
 // Network errors, with podman's texts.

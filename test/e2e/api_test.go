@@ -509,3 +509,68 @@ func TestAPIEvents(t *testing.T) {
 	}
 	p.MustRun("rm", "evc")
 }
+
+// Exec through the API: create, start on a taken-over connection, the
+// exit code from inspect; a detached exec runs too.
+func TestAPIExec(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	sock := filepath.Join(p.Dir, "api.sock")
+	s := startService(t, p, "unix", sock, "--time=0")
+	s.want(404, "POST", "/v1.41/containers/nosuch/exec", map[string]any{"Cmd": []string{"true"}})
+	p.MustRun("create", "--name", "exc", Image, "sleep", "100")
+	s.want(409, "POST", "/v1.41/containers/exc/exec", map[string]any{"Cmd": []string{"true"}})
+	p.MustRun("start", "exc")
+	var created struct{ Id string }
+	json.Unmarshal(s.want(201, "POST", "/v1.41/containers/exc/exec", map[string]any{
+		"Cmd": []string{"sh", "-c", "echo o; echo e >&2; exit 7"}, "AttachStdout": true, "AttachStderr": true,
+	}), &created)
+
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1.41/exec/%s/start HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", created.Id)
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	rd := bufio.NewReader(conn)
+	if status, err := rd.ReadString('\n'); err != nil || !strings.HasPrefix(status, "HTTP/1.1 200") {
+		t.Fatalf("exec start answered %q, %v", status, err)
+	}
+	for line := ""; line != "\r\n"; {
+		if line, err = rd.ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[byte]string{}
+	for {
+		var hdr [8]byte
+		if _, err := io.ReadFull(rd, hdr[:]); err != nil {
+			break
+		}
+		buf := make([]byte, binary.BigEndian.Uint32(hdr[4:]))
+		if _, err := io.ReadFull(rd, buf); err != nil {
+			t.Fatal(err)
+		}
+		got[hdr[0]] += string(buf)
+	}
+	if got[1] != "o\n" || got[2] != "e\n" {
+		t.Errorf("exec streams: stdout %q stderr %q", got[1], got[2])
+	}
+	var insp struct {
+		Running  bool
+		ExitCode int
+	}
+	json.Unmarshal(s.want(200, "GET", "/v1.41/exec/"+created.Id+"/json", nil), &insp)
+	if insp.Running || insp.ExitCode != 7 {
+		t.Errorf("exec inspect: %+v", insp)
+	}
+
+	json.Unmarshal(s.want(201, "POST", "/v5.0.0/libpod/containers/exc/exec", map[string]any{"Cmd": []string{"touch", "/tmp/detached"}}), &created)
+	s.want(200, "POST", "/v5.0.0/libpod/exec/"+created.Id+"/start", map[string]any{"Detach": true})
+	if !eventually(10*time.Second, func() bool { return p.Run("exec", "exc", "test", "-e", "/tmp/detached").ExitCode == 0 }) {
+		t.Error("the detached exec did not run")
+	}
+	s.want(404, "GET", "/v1.41/exec/nosuch/json", nil)
+	p.MustRun("rm", "-f", "-t0", "exc")
+}
