@@ -274,6 +274,7 @@ func readLines(path string) ([]string, error) {
 
 func newCreateCommand(g *Globals) *cobra.Command {
 	o := &createOpts{}
+	var initCtr string
 	cmd := &cobra.Command{
 		Use:   "create [options] IMAGE [COMMAND [ARG...]]",
 		Short: "Create but do not start a container",
@@ -284,6 +285,7 @@ func newCreateCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			req.InitContainerType = initCtr
 			_, c, err := createContainer(cmd.Context(), g, req)
 			if err != nil {
 				return err
@@ -292,7 +294,12 @@ func newCreateCommand(g *Globals) *cobra.Command {
 			return nil
 		},
 	}
-	o.addFlags(cmd.Flags())
+	f := cmd.Flags()
+	o.addFlags(f)
+	f.StringVar(&initCtr, "init-ctr", "", "Make this a pod init container.")
+	// podman 5's create accepts -a and ignores it (unchecked, not in
+	// inspect; start --attach attaches every stream): so does pier.
+	f.StringSliceVarP(new([]string), "attach", "a", nil, "Attach to STDIN, STDOUT or STDERR")
 	return cmd
 }
 

@@ -199,6 +199,10 @@ type ContainerConfig struct {
 	// the pod's infra container, which holds the namespaces members join.
 	Pod     string `json:"pod,omitempty"`
 	IsInfra bool   `json:"isInfra,omitempty"`
+	// InitContainerType makes a member a pod init container (create
+	// --init-ctr): "always" runs to completion at every pod start before
+	// the other members, "once" only at the first, then it is removed.
+	InitContainerType string `json:"initContainerType,omitempty"`
 	// A member joins the infra container's namespaces through
 	// Namespaces' "container:ID" modes.
 

@@ -141,6 +141,12 @@ func (p *PodConfig) Shares(ns string) bool {
 	return false
 }
 
+// Pod init container types (create --init-ctr).
+const (
+	AlwaysInitContainer  = "always"
+	OneShotInitContainer = "once"
+)
+
 // PodStatus is podman's rule for a pod's status from its containers'.
 func PodStatus(statuses []Status) string {
 	n := len(statuses)

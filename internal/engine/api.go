@@ -140,6 +140,9 @@ type CreateRequest struct {
 	// Pod is the pod the container joins (name or ID), or "new:NAME" to
 	// create one with it.
 	Pod string
+	// InitContainerType makes the container one of the pod's init
+	// containers: define.AlwaysInitContainer or OneShotInitContainer.
+	InitContainerType string
 	// Sysctls are --sysctl's KEY=VALUE entries, over containers.conf's
 	// default_sysctls; a namespace the container shares with the host
 	// refuses its sysctls.

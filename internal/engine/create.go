@@ -29,6 +29,9 @@ import (
 // written; a crash between the state row and the storage container is
 // repaired by Start (storage is created on demand) or by Remove.
 func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*define.Container, error) {
+	if err := checkInitCtr(req); err != nil {
+		return nil, err
+	}
 	if name, ok := strings.CutPrefix(req.Pod, newPodPrefix); ok {
 		return r.createInNewPod(ctx, req, name)
 	}

@@ -57,6 +57,9 @@ func (r *Runtime) applyPod(ctx context.Context, cfg *define.ContainerConfig, req
 	}
 	cfg.Pod = p.Config.ID
 	cfg.Dependencies = append(cfg.Dependencies, define.Dependency{Kind: define.KindPod, ID: p.Config.ID, Reason: "pod"})
+	if err := r.applyInitCtr(ctx, cfg, req, p); err != nil {
+		return err
+	}
 	if cfg.CgroupParent == "" && !p.Config.NoShareParent {
 		// Under the pod's cgroup, inside its limits (podman's
 		// --share-parent, on by default).

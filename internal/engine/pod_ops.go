@@ -16,6 +16,13 @@ import (
 // the containers' errors joined.
 func (r *Runtime) podAction(ctx context.Context, nameOrID string, infraFirst bool,
 	fn func(c *define.Container) error) (*define.Pod, error) {
+	return r.podActionInits(ctx, nameOrID, infraFirst, nil, fn)
+}
+
+// podActionInits is podAction; with inits set, the pod's init containers
+// are not regular members: inits gets them between the infra and the rest.
+func (r *Runtime) podActionInits(ctx context.Context, nameOrID string, infraFirst bool,
+	inits func([]*define.Container) error, fn func(c *define.Container) error) (*define.Pod, error) {
 	p, l, err := r.lockedPod(ctx, nameOrID)
 	if err != nil {
 		return nil, err
@@ -26,17 +33,25 @@ func (r *Runtime) podAction(ctx context.Context, nameOrID string, infraFirst boo
 		return nil, err
 	}
 	var infra *define.Container
-	var regular []*define.Container
+	var regular, initCtrs []*define.Container
 	for _, c := range members {
-		if c.Config.IsInfra {
+		switch {
+		case c.Config.IsInfra:
 			infra = c
-		} else {
+		case inits != nil && c.Config.InitContainerType != "":
+			initCtrs = append(initCtrs, c)
+		default:
 			regular = append(regular, c)
 		}
 	}
 	var errs []error
 	if infra != nil && infraFirst {
 		if err := fn(infra); err != nil {
+			return p, err
+		}
+	}
+	if inits != nil {
+		if err := inits(initCtrs); err != nil {
 			return p, err
 		}
 	}
@@ -73,13 +88,25 @@ func parallel(cs []*define.Container, fn func(c *define.Container) error) []erro
 	return errs
 }
 
-// PodStart starts the pod's infra container, then its other containers.
+// PodStart starts the pod's infra container, then runs its init
+// containers to completion, then starts its other containers.
 // Starting a running pod is a no-op, as starting a running container is.
 func (r *Runtime) PodStart(ctx context.Context, nameOrID string) (*define.Pod, error) {
+	return r.podStart(ctx, nameOrID, true)
+}
+
+// podStart is PodStart; restart runs no init containers, as podman's.
+func (r *Runtime) podStart(ctx context.Context, nameOrID string, runInits bool) (*define.Pod, error) {
 	if err := r.startService(ctx, nameOrID); err != nil {
 		return nil, err
 	}
-	return r.podEvent(events.Start)(r.podAction(ctx, nameOrID, true, func(c *define.Container) error {
+	inits := func(cs []*define.Container) error {
+		if !runInits {
+			return nil
+		}
+		return r.runInitContainers(ctx, cs)
+	}
+	return r.podEvent(events.Start)(r.podActionInits(ctx, nameOrID, true, inits, func(c *define.Container) error {
 		_, err := r.Start(ctx, c.Config.ID, StartOptions{})
 		return ignoreGoneCtr(err)
 	}))
@@ -138,7 +165,7 @@ func (r *Runtime) PodRestart(ctx context.Context, nameOrID string, timeout *uint
 	if _, err := r.PodStop(ctx, nameOrID, timeout); err != nil {
 		return nil, err
 	}
-	return r.PodStart(ctx, nameOrID)
+	return r.podStart(ctx, nameOrID, false)
 }
 
 func ignoreGoneCtr(err error) error {

@@ -119,6 +119,7 @@ func (r *Runtime) PodPrune(ctx context.Context) ([]string, error) {
 }
 
 func podStatus(members []*define.Container) string {
+	members = withoutInitCtrs(members)
 	st := make([]define.Status, len(members))
 	for i, c := range members {
 		st[i] = c.State.Status

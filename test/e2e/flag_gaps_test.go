@@ -94,3 +94,72 @@ func TestExecPreserveFD(t *testing.T) {
 		t.Errorf("exec --preserve-fd 1: want podman's exit 125 and text: %s", r)
 	}
 }
+
+// create -a is accepted and ignored, as podman 5's create: any value, and
+// start --attach still attaches every output stream.
+func TestCreateAttachIgnored(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("create", "-a", "stdout", "--name", "ca", Image, "sh", "-c", "echo out; echo err >&2")
+	r := p.Run("start", "-a", "ca")
+	if r.ExitCode != 0 || r.Stdout != "out\n" || r.Stderr != "err\n" {
+		t.Errorf("start -a of create -a stdout: want both streams: %s", r)
+	}
+	p.MustRun("create", "-a", "bogus", "--name", "cb", Image, "true")
+}
+
+// create --init-ctr: pod init containers run to completion before the
+// pod's other members at each pod start ("always") or at the first only,
+// then are removed ("once"); podman's errors otherwise.
+func TestCreateInitCtr(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.ExpectEngineError(p.Run("create", "--init-ctr", "always", Image, "true"), "must specify pod value with init-ctr")
+	p.ExpectEngineError(p.Run("create", "--init-ctr", "sometimes", "--pod", "new:bad", Image, "true"), "init-ctr value must be 'always' or 'once'")
+	if r := p.Run("pod", "exists", "bad"); r.ExitCode != 1 {
+		t.Errorf("a refused init-ctr left its new pod: %s", r)
+	}
+
+	// The member appends its start to what the init container wrote: the
+	// log shows the order across starts.
+	always := p.MustRun("create", "--init-ctr", "always", "--pod", "new:ia", Image, "sh", "-c", "echo init >> /dev/shm/log").Out()
+	p.MustRun("create", "--pod", "ia", "--name", "iam", Image, "sh", "-c", "echo main >> /dev/shm/log; sleep 1000")
+	p.MustRun("pod", "start", "ia")
+	if got := p.MustRun("pod", "inspect", "--format", "{{.State}}", "ia").Out(); got != "Running" {
+		t.Errorf("an exited init container should not degrade the pod: %s", got)
+	}
+	p.ExpectEngineError(p.Run("create", "--init-ctr", "once", "--pod", "ia", Image, "true"), "cannot add init-ctr to a running pod")
+	p.MustRun("pod", "stop", "-t", "0", "ia")
+	p.MustRun("pod", "start", "ia")
+	// /dev/shm is the pod's (shared ipc) and lives while the infra runs:
+	// the stop restarted the infra, so the log starts afresh.
+	if got := p.MustRun("exec", "iam", "cat", "/dev/shm/log").Out(); got != "init\nmain" {
+		t.Errorf("always: want the init container before the member: %q", got)
+	}
+	if got := p.MustRun("inspect", "--format", "{{.State.Status}}", always).Out(); got != "exited" {
+		t.Errorf("always: the init container stays, exited: %s", got)
+	}
+
+	once := p.MustRun("create", "--init-ctr", "once", "--pod", "new:io", Image, "sh", "-c", "echo init >> /dev/shm/log").Out()
+	p.MustRun("create", "--pod", "io", "--name", "iom", Image, "sh", "-c", "echo main >> /dev/shm/log; sleep 1000")
+	p.MustRun("pod", "start", "io")
+	if got := p.MustRun("exec", "iom", "cat", "/dev/shm/log").Out(); got != "init\nmain" {
+		t.Errorf("once: want the init container before the member: %q", got)
+	}
+	if r := p.Run("container", "exists", once); r.ExitCode != 1 {
+		t.Errorf("once: the init container should be removed after its run: %s", r)
+	}
+	p.MustRun("pod", "stop", "-t", "0", "io")
+	p.MustRun("pod", "start", "io")
+	if got := p.MustRun("exec", "iom", "cat", "/dev/shm/log").Out(); got != "main" {
+		t.Errorf("once: no init run at the second start: %q", got)
+	}
+
+	// A failing init container stops the pod start before the members.
+	p.MustRun("create", "--init-ctr", "always", "--pod", "new:if", Image, "sh", "-c", "exit 3")
+	p.MustRun("create", "--pod", "if", "--name", "ifm", Image, "sleep", "1000")
+	p.ExpectEngineError(p.Run("pod", "start", "if"), "Error: init container ", " exited with code 3")
+	if got := p.MustRun("inspect", "--format", "{{.State.Status}}", "ifm").Out(); got != "created" {
+		t.Errorf("a member started despite its failed init container: %s", got)
+	}
+}
