@@ -115,7 +115,7 @@ func (s *Server) startForWaiters(ctx context.Context, id string) (bool, error) {
 	if len(list) == 0 {
 		return false, nil
 	}
-	sess, err := s.rt.Start(ctx, id, engine.StartOptions{Attach: true})
+	sess, err := s.rt.Start(ctx, id, engine.StartOptions{Attach: true, ConsoleSize: s.sizes.current(id)})
 	for i, ch := range list {
 		if i == 0 && err == nil {
 			ch <- sess
@@ -155,13 +155,18 @@ func (s *Server) attach(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.idle.hijackDone()
 	defer conn.Close()
+	streams := &engine.AttachStreams{}
+	if tty {
+		ch := s.sizes.open(id)
+		defer s.sizes.done(id, ch)
+		streams.Resize = ch
+	}
 	var sess *engine.AttachSession
 	if wait != nil {
 		if sess, ok = s.awaitStart(id, wait); !ok {
 			return
 		}
 	}
-	streams := &engine.AttachStreams{}
 	if boolQuery(r, "stdout") {
 		streams.Stdout = streamWriter(conn, streamStdout, tty)
 	}

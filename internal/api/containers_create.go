@@ -38,7 +38,11 @@ func (s *Server) compatCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Name = r.Form.Get("name")
-	s.create(w, r, req)
+	id := s.create(w, r, req)
+	if cs := body.HostConfig; id != "" && cs != nil && cs.ConsoleSize[0] > 0 && cs.ConsoleSize[1] > 0 {
+		// docker run -t gives the terminal's size here: the start uses it.
+		s.sizes.send(id, engine.TermSize{Height: uint16(cs.ConsoleSize[0]), Width: uint16(cs.ConsoleSize[1])})
+	}
 }
 
 func compatRequest(body *container.CreateRequest) (*engine.CreateRequest, error) {
@@ -126,14 +130,17 @@ func applyHostConfig(req *engine.CreateRequest, hc *container.HostConfig) error 
 	return nil
 }
 
-func (s *Server) create(w http.ResponseWriter, r *http.Request, req *engine.CreateRequest) {
+// create creates and answers; it returns the new container's ID, "" on
+// an error (answered).
+func (s *Server) create(w http.ResponseWriter, r *http.Request, req *engine.CreateRequest) string {
 	if req.CreateCmd == nil {
 		req.CreateCmd = []string{}
 	}
 	c, err := s.rt.CreateContainer(r.Context(), req)
 	if err != nil {
 		writeError(w, err)
-		return
+		return ""
 	}
 	writeJSON(w, http.StatusCreated, createResponse{ID: c.Config.ID, Warnings: []string{}})
+	return c.Config.ID
 }

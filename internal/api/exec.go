@@ -24,6 +24,8 @@ type execConfig struct {
 	Tty, Privileged                         bool
 	Env, Cmd                                []string
 	User, WorkingDir, DetachKeys            string
+	// ConsoleSize is the terminal's [height, width] (docker exec -t).
+	ConsoleSize *[2]uint `json:",omitempty"`
 }
 
 // execSession is an exec the API created; the engine runs it at start.
@@ -141,15 +143,25 @@ func (s *Server) execStart(w http.ResponseWriter, r *http.Request) {
 	if sess.cfg.AttachStdin {
 		streams.Stdin = buf
 	}
+	if sess.cfg.Tty {
+		ch := s.sizes.open(sess.id)
+		defer s.sizes.done(sess.id, ch)
+		streams.Resize = ch
+	}
 	s.runExec(sess, streams)
 }
 
 func (s *Server) runExec(sess *execSession, streams *engine.AttachStreams) {
 	c := sess.cfg
-	code, _, err := s.rt.Exec(context.Background(), sess.ctrID, engine.ExecOptions{
+	opts := engine.ExecOptions{
 		Cmd: c.Cmd, Env: c.Env, Terminal: c.Tty, Interactive: c.AttachStdin,
 		User: c.User, WorkDir: c.WorkingDir, Privileged: c.Privileged,
-	}, streams)
+		ConsoleSize: s.sizes.current(sess.id),
+	}
+	if cs := c.ConsoleSize; opts.ConsoleSize == nil && cs != nil && cs[0] > 0 && cs[1] > 0 {
+		opts.ConsoleSize = &engine.TermSize{Height: uint16(cs[0]), Width: uint16(cs[1])}
+	}
+	code, _, err := s.rt.Exec(context.Background(), sess.ctrID, opts, streams)
 	if err != nil {
 		slog.Info(fmt.Sprintf("exec %s in %s: %v", sess.id, sess.ctrID, err))
 		// 126/127 for a command that cannot run, as the CLI's exit code.

@@ -32,6 +32,8 @@ func (s *Server) newRouter() *router {
 	rt.both(post, "/exec/{id}/start", s.execStart, s.execStart)
 	rt.both(get, "/exec/{id}/json", s.execInspect, s.execInspect)
 	rt.handle(post, "/libpod/exec/{id}/remove", s.execRemove)
+	rt.both(post, "/containers/{name}/resize", s.resize, s.resize)
+	rt.both(post, "/exec/{id}/resize", s.resize, s.resize)
 	rt.both(del, "/containers/{name}", s.compatRemove, s.libpodRemove)
 	rt.both(post, "/containers/{name}/restart", s.restartContainer, s.restartContainer)
 	rt.both(post, "/containers/{name}/pause", s.pauseContainer, s.pauseContainer)

@@ -62,6 +62,7 @@ type Server struct {
 	waiting attachWaiters
 	exits   exitRecords
 	execs   execSessions
+	sizes   resizers
 }
 
 // New prepares a server; Serve runs it.

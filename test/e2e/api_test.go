@@ -574,3 +574,52 @@ func TestAPIExec(t *testing.T) {
 	s.want(404, "GET", "/v1.41/exec/nosuch/json", nil)
 	p.MustRun("rm", "-f", "-t0", "exc")
 }
+
+// A terminal container gets the size docker run gives at create (and a
+// resize before the start); a running one without an attached terminal
+// cannot be resized.
+func TestAPITerminalSize(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	sock := filepath.Join(p.Dir, "api.sock")
+	s := startService(t, p, "unix", sock, "--time=0")
+	for _, tc := range []struct {
+		name   string
+		create map[string]any
+		resize string
+		want   string
+	}{
+		{"cs", map[string]any{"ConsoleSize": []int{33, 91}}, "", "33 91"},
+		{"rs", map[string]any{}, "h=12&w=44", "12 44"},
+	} {
+		s.want(201, "POST", "/v1.41/containers/create?name="+tc.name, map[string]any{
+			"Image": Image, "Cmd": []string{"stty", "size"}, "Tty": true, "OpenStdin": true, "HostConfig": tc.create,
+		})
+		conn, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST /v1.41/containers/%s/attach?stream=1&stdout=1&stdin=1 HTTP/1.1\r\nHost: d\r\n\r\n", tc.name)
+		rd := bufio.NewReader(conn)
+		for line := ""; line != "\r\n"; {
+			if line, err = rd.ReadString('\n'); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tc.resize != "" {
+			s.want(200, "POST", "/v1.41/containers/"+tc.name+"/resize?"+tc.resize, nil)
+		}
+		s.want(204, "POST", "/v1.41/containers/"+tc.name+"/start", nil)
+		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		out, _ := io.ReadAll(rd)
+		conn.Close()
+		if !strings.Contains(string(out), tc.want) {
+			t.Errorf("%s: stty size printed %q, want %q", tc.name, out, tc.want)
+		}
+		p.MustRun("rm", "-f", tc.name)
+	}
+	p.MustRun("run", "-d", "--name", "up", Image, "sleep", "100")
+	s.want(409, "POST", "/v1.41/containers/up/resize?h=10&w=10", nil)
+	s.want(400, "POST", "/v1.41/containers/up/resize?h=x&w=10", nil)
+	p.MustRun("rm", "-f", "-t0", "up")
+}
