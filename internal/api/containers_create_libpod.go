@@ -328,7 +328,7 @@ func (sp *libpodSpec) applyNetwork(req *engine.CreateRequest) error {
 		names := make([]string, 0, len(sp.Networks))
 		for name, opts := range sp.Networks {
 			if !reflect.DeepEqual(opts, types.PerNetworkOptions{}) {
-				return fmt.Errorf("Networks.%s: per-network options are not supported by pier's API yet: %w", name, define.ErrNotImplemented)
+				return fmt.Errorf("network %s: per-network options (Networks) are not supported by pier's API yet: %w", name, define.ErrNotImplemented)
 			}
 			names = append(names, name)
 		}

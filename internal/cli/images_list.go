@@ -225,10 +225,3 @@ func defaultImagesFormat(o *imagesOpts, readOnly bool) string {
 	}
 	return "table " + strings.Join(cols, "\t")
 }
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
