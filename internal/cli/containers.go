@@ -212,15 +212,20 @@ func ignoreMissing(err error) error {
 func newRmCommand(g *Globals) *cobra.Command {
 	var all, latest, force, ignore, volumes, depend bool
 	var timeout uint
+	var cidfiles []string
 	cmd := &cobra.Command{
 		Use:   "rm [options] CONTAINER [CONTAINER...]",
 		Short: "Remove one or more containers",
 		Long:  "Removes one or more containers from the host. The container name or ID can be used.\n\n  Command does not remove images. Running or unusable containers will not be removed without the -f option.",
-		Args:  needNamesOrAll(&all, &latest),
+		Args:  checkAllLatestCIDFile(&all, &latest, &cidfiles),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if cmd.Flags().Changed("time") && !force {
 				return errors.New("--force option must be specified to use the --time option")
+			}
+			args, err := readCIDFiles(args, cidfiles, ignore)
+			if err != nil {
+				return err
 			}
 			// Not openTargets: rm's exit codes are for the lookup's errors
 			// only, never the engine's.
@@ -255,6 +260,7 @@ func newRmCommand(g *Globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&all, "all", "a", false, "Remove all containers")
+	f.StringArrayVar(&cidfiles, "cidfile", nil, "Read the container ID from the file")
 	f.BoolVar(&depend, "depend", false, "Remove container and all containers that depend on the selected container")
 	f.BoolVarP(&force, "force", "f", false, "Force removal of a running or unusable container")
 	f.BoolVarP(&ignore, "ignore", "i", false, "Ignore errors when a specified container is missing")

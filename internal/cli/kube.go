@@ -18,7 +18,7 @@ func addKubeCommands(root *cobra.Command, g *Globals) {
 	k := &cobra.Command{Use: "kube", Short: "Play containers, pods or volumes from a structured file", RunE: subCommandExists}
 	k.AddCommand(kubeGenerateCmd(g, "generate"), kubeApplyCmd(g))
 	gen := &cobra.Command{Use: "generate", Short: "Generate structured data based on containers, pods or volumes", RunE: subCommandExists}
-	gen.AddCommand(kubeGenerateCmd(g, "kube"))
+	gen.AddCommand(kubeGenerateCmd(g, "kube"), generateSystemdCmd(g))
 	root.AddCommand(k, gen)
 }
 
