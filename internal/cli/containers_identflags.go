@@ -69,12 +69,20 @@ func (o *identityFlags) apply(creq *engine.CreateRequest) error {
 		f := false
 		req.ReadOnlyTmpfs = &f
 	}
-	if o.shmSizeSystemd != "" {
-		n, err := units.RAMInBytes(o.shmSizeSystemd)
-		if err != nil {
-			return fmt.Errorf("unable to translate --shm-size-systemd: %w", err)
-		}
-		req.ShmSizeSystemd = &n
+	var err error
+	req.ShmSizeSystemd, err = parseShmSizeSystemd(o.shmSizeSystemd)
+	return err
+}
+
+// parseShmSizeSystemd is --shm-size-systemd in bytes ("" is nil), for
+// containers and pods alike, with podman's error.
+func parseShmSizeSystemd(s string) (*int64, error) {
+	if s == "" {
+		return nil, nil
 	}
-	return nil
+	n, err := units.RAMInBytes(s)
+	if err != nil {
+		return nil, fmt.Errorf("unable to translate --shm-size-systemd: %w", err)
+	}
+	return &n, nil
 }

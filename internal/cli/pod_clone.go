@@ -84,6 +84,7 @@ type podCloneChanges struct {
 	iso                                   isolationFlags
 	securityOpts, sysctls                 []string
 	infraCommand, monitorPidFile, shmSize string
+	shmSizeSystemd                        string
 	restart                               string
 	volumes, volumesFrom                  []string
 }
@@ -105,6 +106,7 @@ func (o *podCloneChanges) add(f *pflag.FlagSet) {
 	f.StringSliceVar(&o.sysctls, "sysctl", nil, "Sysctl options")
 	f.StringVar(&o.infraCommand, "infra-command", "", "Overwrite the default ENTRYPOINT of the image")
 	f.StringVar(&o.monitorPidFile, "infra-conmon-pidfile", "", "Path to the file that will receive the PID of conmon")
+	f.StringVar(&o.shmSizeSystemd, "shm-size-systemd", "", "Size of systemd specific tmpfs mounts (/run, /run/lock) (format: `<number>[<unit>]`, where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 	f.StringVar(&o.shmSize, "shm-size", "", "Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 }
 
@@ -154,5 +156,6 @@ func (o *podCloneChanges) apply(cmd *cobra.Command, req *engine.PodCloneRequest)
 		}
 		req.ShmSize = &n
 	}
-	return nil
+	req.ShmSizeSystemd, err = parseShmSizeSystemd(o.shmSizeSystemd)
+	return err
 }

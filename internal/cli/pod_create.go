@@ -20,6 +20,7 @@ type podCreateOpts struct {
 	labels, labelFiles, volumes                   []string
 	infra                                         bool
 	infraCommand, share, idFile, restart, shmSize string
+	shmSizeSystemd                                string
 	net                                           netFlags
 	lim                                           limitFlags
 	mem                                           memoryFlags
@@ -82,6 +83,7 @@ func (o *podCreateOpts) add(f *pflag.FlagSet) {
 	f.StringVar(&req.CgroupParent, "cgroup-parent", "", "Optional parent cgroup for the container")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume into the container")
 	f.StringArrayVar(&req.VolumesFrom, "volumes-from", nil, "Mount volumes from the specified container(s)")
+	f.StringVar(&o.shmSizeSystemd, "shm-size-systemd", "", "Size of systemd specific tmpfs mounts (/run, /run/lock) (format: `<number>[<unit>]`, where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 	f.StringVar(&o.shmSize, "shm-size", "", "Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 }
 
@@ -132,6 +134,9 @@ func (o *podCreateOpts) request(cmd *cobra.Command, args []string) (*engine.PodC
 			return nil, fmt.Errorf("invalid value for shm-size: %w", err)
 		}
 		req.ShmSize = &n
+	}
+	if req.ShmSizeSystemd, err = parseShmSizeSystemd(o.shmSizeSystemd); err != nil {
+		return nil, err
 	}
 	return &req, nil
 }

@@ -111,6 +111,10 @@ type PodInfraConfig struct {
 	UTSNS       string   `json:"utsNS,omitempty"`
 	UserNS      string   `json:"userNS,omitempty"`
 	SecurityOpt []string `json:"securityOpt,omitempty"`
+	// ShmSizeSystemd (pod create --shm-size-systemd) sizes the systemd
+	// tmpfs mounts of the infra and of every member, over their own, as
+	// podman's members inherit it from the infra.
+	ShmSizeSystemd int64 `json:"shmSizeSystemd,omitempty"`
 }
 
 // Pod is what the state store keeps for one pod; its status is derived

@@ -65,6 +65,9 @@ func (r *Runtime) applyPod(ctx context.Context, cfg *define.ContainerConfig, req
 		// --share-parent, on by default).
 		cfg.CgroupParent = podCgroupPath(&p.Config)
 	}
+	if p.Config.Infra.ShmSizeSystemd != 0 {
+		cfg.ShmSizeSystemd = p.Config.Infra.ShmSizeSystemd
+	}
 	if req.RestartPolicy == "" && p.Config.RestartPolicy != "" {
 		cfg.RestartPolicy, cfg.RestartRetries = p.Config.RestartPolicy, p.Config.RestartRetries
 	}

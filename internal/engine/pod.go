@@ -62,6 +62,9 @@ type PodCreateRequest struct {
 	VolumesFrom []string
 	// ShmSize is the size of the pod's shared /dev/shm (nil: default).
 	ShmSize *int64
+	// ShmSizeSystemd sizes the systemd-mode tmpfs mounts of the infra
+	// and the members (nil: unset).
+	ShmSizeSystemd *int64
 	// CgroupParent is where the pod's cgroup is made ("" is pier's
 	// /pier_parent); Resources limit it, and so everything in the pod.
 	CgroupParent string
@@ -212,6 +215,9 @@ func podConfigFromRequest(req *PodCreateRequest) (*define.PodConfig, error) {
 		DNSServers: req.DNSServers, DNSSearch: req.DNSSearch, DNSOptions: req.DNSOptions, AddHosts: req.AddHosts,
 		PIDNS: req.Isolation.PID, UTSNS: req.Isolation.UTS, UserNS: req.Isolation.UserNS,
 		SecurityOpt: slices.Clone(req.Security.Opts), ConmonPidFile: req.InfraMonitorPidFile,
+	}
+	if req.ShmSizeSystemd != nil {
+		cfg.Infra.ShmSizeSystemd = *req.ShmSizeSystemd
 	}
 	cfg.NoShareParent, cfg.NoHostname = req.NoShareParent, req.NoHostname
 	cfg.Devices, cfg.CDIDevices = slices.Clone(req.Isolation.Devices), slices.Clone(req.Isolation.CDIDevices)

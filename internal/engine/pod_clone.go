@@ -48,6 +48,8 @@ type PodCloneRequest struct {
 	InfraCommand        []string
 	InfraMonitorPidFile string
 	ShmSize             *int64
+	// ShmSizeSystemd replaces the pod's, for the infra and every member.
+	ShmSizeSystemd *int64
 	// PID and UTS of Isolation replace the infra container's modes.
 	// RestartPolicy (with RestartRetries), when set, is the clone's
 	// default: members that had the source pod's take it.
@@ -125,6 +127,9 @@ func (r *Runtime) clonePodRow(ctx context.Context, src *define.Pod, req *PodClon
 	cfg.CDIDevices = append(cfg.CDIDevices, req.Isolation.CDIDevices...)
 	if req.Security != nil {
 		cfg.Infra.SecurityOpt = slices.Clone(req.Security.Opts)
+	}
+	if req.ShmSizeSystemd != nil {
+		cfg.Infra.ShmSizeSystemd = *req.ShmSizeSystemd
 	}
 	if len(req.InfraCommand) > 0 {
 		cfg.Infra.Command = slices.Clone(req.InfraCommand)
@@ -320,6 +325,9 @@ func applyCloneChanges(cfg *define.ContainerConfig, req *PodCloneRequest) error 
 		cfg.Devices = append(cfg.Devices, d)
 	}
 	cfg.CDIDevices = append(cfg.CDIDevices, req.Isolation.CDIDevices...)
+	if req.ShmSizeSystemd != nil {
+		cfg.ShmSizeSystemd = *req.ShmSizeSystemd
+	}
 	for _, m := range req.Mounts {
 		// The infra's replace its own; a member keeps its own.
 		i := slices.IndexFunc(cfg.Mounts, func(o define.Mount) bool { return o.Destination == m.Destination })

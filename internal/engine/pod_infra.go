@@ -125,6 +125,7 @@ func (r *Runtime) createInfra(ctx context.Context, p *define.Pod, req *PodCreate
 		creq.Hostname = p.Config.UTSHostname()
 	}
 	creq.Limits.ShmSize = req.ShmSize
+	creq.Identity.ShmSizeSystemd = req.ShmSizeSystemd
 	infraIsolation(creq, req)
 	if len(req.InfraCommand) > 0 {
 		b, err := json.Marshal(req.InfraCommand)

@@ -163,3 +163,39 @@ func TestCreateInitCtr(t *testing.T) {
 		t.Errorf("a member started despite its failed init container: %s", got)
 	}
 }
+
+// pod create --shm-size-systemd sizes the systemd tmpfs mounts of every
+// member, over the member's own (podman's members inherit the infra's);
+// pod clone --shm-size-systemd replaces it in the clone.
+func TestPodShmSizeSystemd(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.ExpectEngineError(p.Run("pod", "create", "--shm-size-systemd", "foo", "--name", "bad"), "unable to translate --shm-size-systemd: invalid size: 'foo'")
+	if r := p.Run("pod", "exists", "bad"); r.ExitCode != 1 {
+		t.Errorf("a refused pod create left its pod: %s", r)
+	}
+	p.MustRun("pod", "create", "--shm-size-systemd", "10m", "--name", "pss")
+	runSize := func(name string) string {
+		line := p.MustRun("exec", name, "grep", " /run ", "/proc/mounts").Out()
+		for _, f := range strings.Split(line, ",") {
+			if strings.HasPrefix(f, "size=") {
+				return strings.Fields(f)[0]
+			}
+		}
+		return "unlimited: " + line
+	}
+	p.MustRun("create", "--pod", "pss", "--name", "pss1", "--systemd", "always", Image, "sleep", "1000")
+	p.MustRun("create", "--pod", "pss", "--name", "pss2", "--systemd", "always", "--shm-size-systemd", "20m", Image, "sleep", "1000")
+	p.MustRun("pod", "start", "pss")
+	for _, c := range []string{"pss1", "pss2"} {
+		if got := runSize(c); got != "size=10240k" {
+			t.Errorf("%s: want the pod's 10m on /run: %s", c, got)
+		}
+	}
+	p.MustRun("pod", "stop", "-t", "0", "pss")
+	p.MustRun("pod", "clone", "--shm-size-systemd", "5m", "--name", "pssc", "pss")
+	p.MustRun("pod", "start", "pssc")
+	if got := runSize("pss1-clone"); got != "size=5120k" {
+		t.Errorf("pod clone: want the clone's 5m on /run: %s", got)
+	}
+}
