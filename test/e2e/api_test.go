@@ -623,3 +623,44 @@ func TestAPITerminalSize(t *testing.T) {
 	s.want(400, "POST", "/v1.41/containers/up/resize?h=x&w=10", nil)
 	p.MustRun("rm", "-f", "-t0", "up")
 }
+
+// Without a URI, a socket systemd passes (LISTEN_FDS) is served.
+func TestAPISocketActivation(t *testing.T) {
+	t.Parallel()
+	act, err := exec.LookPath("systemd-socket-activate")
+	if err != nil {
+		t.Fatal("systemd-socket-activate not found: apt-get install systemd")
+	}
+	p := newPierNoImage(t)
+	sock := filepath.Join(p.Dir, "act.sock")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, act, append([]string{"-l", sock, p.Bin}, p.Args("--log-level=info", "system", "service", "--time=1")...)...)
+	cmd.Env = p.env(nil)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		},
+	}}
+	var body []byte
+	if !eventually(20*time.Second, func() bool {
+		resp, err := client.Get("http://d/_ping")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ = io.ReadAll(resp.Body)
+		return true
+	}) || string(body) != "OK" {
+		t.Fatalf("socket-activated service: %q\n%s", body, stderr.String())
+	}
+	if err := cmd.Wait(); err != nil || !strings.Contains(stderr.String(), "Using systemd socket activation") {
+		t.Errorf("service: %v\n%s", err, stderr.String())
+	}
+}
