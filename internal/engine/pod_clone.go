@@ -59,6 +59,10 @@ type PodCloneRequest struct {
 	// member's (a member's own mount at the same place wins).
 	Mounts      []define.Mount
 	VolumesFrom []string
+
+	// infraVolumesFrom is VolumesFrom once resolved into Mounts: the
+	// infra's inspect still names the containers, as pod create's.
+	infraVolumesFrom []string
 }
 
 // PodClone copies a pod: its settings, its infra container and every
@@ -83,7 +87,7 @@ func (r *Runtime) PodClone(ctx context.Context, req *PodCloneRequest) (*define.P
 		return nil, err
 	}
 	p.Config.ShareVolumes = p.Config.ShareVolumes || len(vols) > 0
-	req.Mounts, req.VolumesFrom = vols, nil
+	req.Mounts, req.VolumesFrom, req.infraVolumesFrom = vols, nil, req.VolumesFrom
 	if err := r.cloneMembers(ctx, src, p, members, req); err != nil {
 		zero := uint(0)
 		_, _ = r.PodRemove(context.WithoutCancel(ctx), p.Config.ID, PodRemoveOptions{Force: true, Timeout: &zero})
@@ -385,6 +389,7 @@ func applyCloneChanges(cfg *define.ContainerConfig, req *PodCloneRequest) error 
 		cfg.Entrypoint, cfg.Cmd = slices.Clone(req.InfraCommand), nil
 	}
 	cfg.MonitorPidFile = req.InfraMonitorPidFile
+	cfg.VolumesFrom = append(cfg.VolumesFrom, req.infraVolumesFrom...)
 	if req.ShmSize != nil {
 		cfg.ShmSize = *req.ShmSize
 	}

@@ -199,3 +199,25 @@ func TestPodShmSizeSystemd(t *testing.T) {
 		t.Errorf("pod clone: want the clone's 5m on /run: %s", got)
 	}
 }
+
+// pod clone --volumes-from gives the clone's infra the container's
+// volumes (inspect shows it there) and every member mounts them.
+func TestPodCloneVolumesFrom(t *testing.T) {
+	t.Parallel()
+	p := newPier(t)
+	p.MustRun("run", "--name", "vsrc", "-v", "/data", Image, "sh", "-c", "echo fromsrc > /data/f")
+	p.MustRun("pod", "create", "--name", "pv")
+	p.MustRun("create", "--pod", "pv", "--name", "pvm", Image, "sleep", "1000")
+	p.MustRun("pod", "clone", "--volumes-from", "vsrc", "--start", "--name", "pvc", "pv")
+	if got := p.MustRun("exec", "pvm-clone", "cat", "/data/f").Out(); got != "fromsrc" {
+		t.Errorf("clone --volumes-from: member sees %q", got)
+	}
+	infra := p.MustRun("pod", "inspect", "--format", "{{.InfraContainerID}}", "pvc").Out()
+	if got := p.Inspect(infra, "{{.HostConfig.VolumesFrom}}"); got != "[vsrc]" {
+		t.Errorf("clone --volumes-from: infra's HostConfig.VolumesFrom %q", got)
+	}
+	if r := p.Run("pod", "clone", "--volumes-from", "nosuch", "--name", "pvbad", "pv"); r.ExitCode != 125 {
+		t.Errorf("clone --volumes-from of a missing container: %s", r)
+	}
+	p.Expect(1, "pod", "exists", "pvbad")
+}
