@@ -2,9 +2,11 @@ package monitor
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"strconv"
 
-	"github.com/coreos/go-systemd/v22/journal"
+	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/logs"
 )
@@ -33,6 +35,7 @@ type journaldSink struct {
 	// failure of a run of them is reported, so that a chatty container
 	// without journald does not fill the monitor's error log.
 	failing bool
+	fd      int // the datagram socket to journald, -1 until the first entry
 }
 
 // journalLineMax is how much of an unfinished line is held before it is
@@ -51,7 +54,7 @@ func newJournaldSink(cfg *Config) *journaldSink {
 	if cfg.LogTag != "" {
 		f["CONTAINER_TAG"], f["SYSLOG_IDENTIFIER"] = cfg.LogTag, cfg.LogTag
 	}
-	return &journaldSink{fields: f, pending: map[string][]byte{}}
+	return &journaldSink{fields: f, pending: map[string][]byte{}, fd: -1}
 }
 
 func (j *journaldSink) Write(stream string, p []byte) error {
@@ -79,9 +82,9 @@ func (j *journaldSink) Write(stream string, p []byte) error {
 }
 
 func (j *journaldSink) send(stream string, line []byte, partial bool) error {
-	prio := journal.PriInfo
+	prio := priInfo
 	if stream == logs.Stderr {
-		prio = journal.PriErr
+		prio = priErr
 	}
 	vars := j.fields
 	if partial {
@@ -91,13 +94,64 @@ func (j *journaldSink) send(stream string, line []byte, partial bool) error {
 		}
 		vars["CONTAINER_PARTIAL_MESSAGE"] = "true"
 	}
-	err := journal.Send(string(line), prio, vars)
+	err := j.sendEntry(line, prio, vars)
 	if err == nil || j.failing {
 		j.failing = err != nil
 		return nil
 	}
 	j.failing = true
 	return fmt.Errorf("writing to the journal (further failures not reported until it works again): %w", err)
+}
+
+// Syslog priorities of stdout and stderr lines, as conmon's.
+const (
+	priErr  = 3
+	priInfo = 6
+)
+
+// journalSocket is journald's native protocol socket.
+var journalSocket = "/run/systemd/journal/socket"
+
+// sendEntry sends one entry in journald's native protocol: one datagram of
+// fields, each KEY=VALUE, or for a value with a newline KEY, a newline,
+// the value's length as a little-endian uint64 and the value. The monitor
+// speaks it itself rather than through go-systemd's journal package,
+// whose use of the net package would stay in the RSS of every monitor for
+// the life of its container. Entries are a line (at most readBuf bytes)
+// and a few fields, far below the datagram limit for which go-systemd
+// passes a memfd.
+func (j *journaldSink) sendEntry(msg []byte, prio int, vars map[string]string) error {
+	if j.fd < 0 {
+		fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("opening a socket to journald: %w", err)
+		}
+		j.fd = fd
+	}
+	var b bytes.Buffer
+	journalField(&b, "PRIORITY", []byte(strconv.Itoa(prio)))
+	journalField(&b, "MESSAGE", msg)
+	for k, v := range vars {
+		journalField(&b, k, []byte(v))
+	}
+	if err := unix.Sendto(j.fd, b.Bytes(), 0, &unix.SockaddrUnix{Name: journalSocket}); err != nil {
+		return fmt.Errorf("sending to %s: %w", journalSocket, err)
+	}
+	return nil
+}
+
+func journalField(b *bytes.Buffer, key string, value []byte) {
+	b.WriteString(key)
+	if bytes.IndexByte(value, '\n') < 0 {
+		b.WriteByte('=')
+		b.Write(value)
+		b.WriteByte('\n')
+		return
+	}
+	b.WriteByte('\n')
+	b.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(value))))
+	b.Write(value)
+	b.WriteByte('\n')
 }
 
 // Close sends what is left of unfinished lines.
@@ -110,6 +164,10 @@ func (j *journaldSink) Close() error {
 			}
 			delete(j.pending, stream)
 		}
+	}
+	if j.fd >= 0 {
+		unix.Close(j.fd)
+		j.fd = -1
 	}
 	return firstErr
 }
