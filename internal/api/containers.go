@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -113,9 +114,14 @@ func compatSummary(c *define.Container, now time.Time) container.Summary {
 	}
 	sum.HostConfig.NetworkMode = cfg.NetworkMode
 	for _, p := range cfg.PortMappings {
+		// Docker names the unspecified host address; it shows as 0.0.0.0.
+		ip, err := netip.ParseAddr(p.HostIP)
+		if err != nil {
+			ip = netip.IPv4Unspecified()
+		}
 		for i := uint16(0); i < max(p.Range, 1); i++ {
 			sum.Ports = append(sum.Ports, container.PortSummary{
-				PrivatePort: p.ContainerPort + i, PublicPort: p.HostPort + i, Type: p.Protocol,
+				IP: ip, PrivatePort: p.ContainerPort + i, PublicPort: p.HostPort + i, Type: p.Protocol,
 			})
 		}
 	}
@@ -177,6 +183,9 @@ func compatInspect(d *define.InspectContainerData) container.InspectResponse {
 	if d.SizeRootFs != 0 {
 		out.SizeRootFs = &d.SizeRootFs
 	}
+	if ns := d.NetworkSettings; ns != nil {
+		out.NetworkSettings = compatNetworkSettings(ns)
+	}
 	if st := d.State; st != nil {
 		out.State = &container.State{
 			Status: container.ContainerState(dockerStateName(st.Status)), Running: st.Running,
@@ -217,4 +226,34 @@ func dockerStateName(status string) string {
 func boolQuery(r *http.Request, name string) bool {
 	b, _ := strconv.ParseBool(r.Form.Get(name))
 	return b
+}
+
+// compatNetworkSettings is inspect's network part in Docker's types:
+// published ports (docker port reads them) and each network's addresses.
+func compatNetworkSettings(ns *define.InspectNetworkSettings) *container.NetworkSettings {
+	out := &container.NetworkSettings{
+		SandboxKey: ns.SandboxKey, Ports: mobynet.PortMap{}, Networks: map[string]*mobynet.EndpointSettings{},
+	}
+	for key, binds := range ns.Ports {
+		port, err := mobynet.ParsePort(key)
+		if err != nil {
+			continue
+		}
+		list := []mobynet.PortBinding{}
+		for _, b := range binds {
+			ip, err := netip.ParseAddr(b.HostIP)
+			if err != nil {
+				ip = netip.IPv4Unspecified()
+			}
+			list = append(list, mobynet.PortBinding{HostIP: ip, HostPort: b.HostPort})
+		}
+		out.Ports[port] = list
+	}
+	for name, n := range ns.Networks {
+		ep := &mobynet.EndpointSettings{EndpointID: n.EndpointID, IPPrefixLen: n.IPPrefixLen}
+		ep.IPAddress, _ = netip.ParseAddr(n.IPAddress)
+		ep.Gateway, _ = netip.ParseAddr(n.Gateway)
+		out.Networks[name] = ep
+	}
+	return out
 }
