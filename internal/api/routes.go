@@ -39,6 +39,7 @@ func (s *Server) newRouter() *router {
 	rt.both(post, "/containers/{name}/pause", s.pauseContainer, s.pauseContainer)
 	rt.both(post, "/containers/{name}/unpause", s.unpauseContainer, s.unpauseContainer)
 	rt.handle(get, "/libpod/containers/{name}/exists", s.containerExists)
+	rt.handle(get, "/libpod/generate/{name}/systemd", s.generateSystemd)
 
 	rt.both(get, "/images/json", s.compatListImages, s.libpodListImages)
 	rt.handle(post, "/images/create", s.compatPull)

@@ -65,7 +65,10 @@ func generateSystemdCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("finding pier's executable: %w", err)
 			}
-			o.Executable, o.Version, o.Now, o.Env = exe, version.Version, time.Now(), systemdgen.ParseEnv(env)
+			if o.Env, err = systemdgen.ParseEnv(env); err != nil {
+				return err
+			}
+			o.Executable, o.Version, o.Now = exe, version.Version, time.Now()
 			units, err := systemdgen.Generate(cmd.Context(), rt, args[0], &o)
 			if err != nil {
 				return err

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/specgen"
 )
 
 // Generate returns the units of a container or a pod (the pod's and each
@@ -123,28 +123,18 @@ func podUnits(ctx context.Context, rt *engine.Runtime, p *define.Pod, o *Options
 	return units, nil
 }
 
-// ParseEnv reads generate's -e values: KEY=VALUE as given, KEY alone with
-// the value of this process's environment (left out when unset), sorted
-// by key.
-func ParseEnv(vals []string) []string {
-	m := map[string]string{}
-	for _, v := range vals {
-		k, val, ok := strings.Cut(v, "=")
-		if !ok {
-			if val, ok = os.LookupEnv(k); !ok {
-				continue
-			}
-		}
-		m[k] = val
+// ParseEnv reads generate's -e values as run's (KEY=VALUE, KEY and KEY*
+// from this process's environment), sorted by key: podman keeps them in a
+// map, so its order is random.
+func ParseEnv(vals []string) ([]string, error) {
+	env, err := specgen.ParseEnv(vals, nil)
+	if err != nil {
+		return nil, fmt.Errorf("parsing environment variables: %w", err)
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = k + "=" + m[k]
-	}
-	return out
+	slices.SortStableFunc(env, func(a, b string) int {
+		ka, _, _ := strings.Cut(a, "=")
+		kb, _, _ := strings.Cut(b, "=")
+		return strings.Compare(ka, kb)
+	})
+	return env, nil
 }

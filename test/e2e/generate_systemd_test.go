@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -227,5 +228,25 @@ func TestGenerateSystemdErrors(t *testing.T) {
 	r := p.MustRun("generate", "systemd", "c")
 	if !strings.Contains(r.Stderr, `has restart policy \"always\" which can lead to issues on shutdown`) {
 		t.Errorf("no restart policy warning: %q", r.Stderr)
+	}
+}
+
+// The REST API's /libpod/generate/{name}/systemd answers the CLI's units
+// as a JSON object (podman-remote's generate systemd).
+func TestGenerateSystemdAPI(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("create", "--name", "web", Image, "sleep", "1000")
+	cli := p.MustRun("generate", "systemd", "--new", "--name", "--no-header", "--restart-policy", "always", "-t", "5", "-e", "A=b c", "web").Stdout
+	s := startService(t, p, "unix", filepath.Join(p.Dir, "api.sock"), "--time=0")
+	out := s.want(200, "GET", "/v5.0.0/libpod/generate/web/systemd?useName=true&new=true&noHeader=true&restartPolicy=always&stopTimeout=5&additionalEnvVariables=A%3Db+c", nil)
+	var units map[string]string
+	if err := json.Unmarshal(out, &units); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(units) != 1 || units["container-web"] != cli {
+		t.Errorf("API units differ from the CLI's:\n%q\n--- cli\n%s", units, cli)
+	}
+	if code, _, body := s.do("GET", "/libpod/generate/nope/systemd", nil); code != 500 || !strings.Contains(string(body), "generating systemd units: nope does not refer to a container or pod") {
+		t.Errorf("missing object: %d %s", code, body)
 	}
 }
