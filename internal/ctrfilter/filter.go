@@ -43,6 +43,11 @@ func New(filters map[string][]string, env Env) (func(*define.Container) bool, er
 		}
 		preds = append(preds, p)
 	}
+	return All(preds), nil
+}
+
+// All is the predicate true for the containers every one of preds accepts.
+func All(preds []func(*define.Container) bool) func(*define.Container) bool {
 	return func(c *define.Container) bool {
 		for _, p := range preds {
 			if !p(c) {
@@ -50,7 +55,7 @@ func New(filters map[string][]string, env Env) (func(*define.Container) bool, er
 			}
 		}
 		return true
-	}, nil
+	}
 }
 
 type ctrPred = func(*define.Container) bool

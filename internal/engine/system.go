@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pier-engine/pier/internal/ctrfilter"
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/events"
@@ -134,14 +135,7 @@ func containerPruneFilter(filters []string, now time.Time) (func(*define.Contain
 			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "%s is an invalid filter", key)
 		}
 	}
-	return func(c *define.Container) bool {
-		for _, p := range preds {
-			if !p(c) {
-				return false
-			}
-		}
-		return true
-	}, nil
+	return ctrfilter.All(preds), nil
 }
 
 // Reset removes everything pier owns, as `podman system reset`: every
