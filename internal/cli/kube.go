@@ -17,7 +17,11 @@ import (
 func addKubeCommands(root *cobra.Command, g *Globals) {
 	k := &cobra.Command{Use: "kube", Short: "Play containers, pods or volumes from a structured file", RunE: subCommandExists}
 	k.AddCommand(kubeGenerateCmd(g, "generate"), kubeApplyCmd(g))
-	gen := &cobra.Command{Use: "generate", Short: "Generate structured data based on containers, pods or volumes", RunE: subCommandExists}
+	gen := &cobra.Command{
+		Use: "generate", Short: "Generate structured data based on containers, pods or volumes",
+		Long: "Generate structured data (e.g., Kubernetes YAML or systemd units) based on containers, pods or volumes.",
+		RunE: subCommandExists,
+	}
 	gen.AddCommand(kubeGenerateCmd(g, "kube"), generateSystemdCmd(g))
 	root.AddCommand(k, gen)
 }
