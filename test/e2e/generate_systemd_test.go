@@ -63,14 +63,14 @@ func execArgs(t *testing.T, line, runtimeDir, unitName string) []string {
 }
 
 // runExec runs one Exec line of a unit with the test's environment.
-func (p *Pier) runExec(t *testing.T, line, runtimeDir, unitName string) string {
+func (p *Pier) runExec(t *testing.T, line, runtimeDir, unitName string, env ...string) string {
 	t.Helper()
 	args := execArgs(t, line, runtimeDir, unitName)
 	if args[0] != pierBin {
 		t.Fatalf("unit runs %q, want pier's binary %q", args[0], pierBin)
 	}
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = p.env(nil)
+	cmd.Env = p.env(env)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v: %v\n%s", args, err, out)
@@ -98,7 +98,14 @@ func TestGenerateSystemdNewContainerRuns(t *testing.T) {
 	p.MustRun("rm", "web")
 	rt := t.TempDir()
 	unitName := "container-web.service"
-	p.runExec(t, k["ExecStart"][0], rt, unitName)
+	// Type=notify, NotifyAccess=all: systemd waits for READY=1 and takes
+	// MAINPID (the monitor) from the run's notification.
+	n := newNotifyListener(t, p)
+	p.runExec(t, k["ExecStart"][0], rt, unitName, n.env()...)
+	msgs := n.waitFor(t, 1)
+	if pid := p.Inspect("web", "{{.State.ConmonPid}}"); msgs[0] != "MAINPID="+pid+"\nREADY=1" {
+		t.Errorf("the unit's run notified %q, want MAINPID=%s and READY=1", msgs, pid)
+	}
 	id, err := os.ReadFile(filepath.Join(rt, unitName+".ctr-id"))
 	if err != nil {
 		t.Fatalf("the unit's run wrote no cidfile: %v", err)
@@ -196,8 +203,13 @@ func TestGenerateSystemdNewPodRuns(t *testing.T) {
 	if strings.TrimSpace(got) != podID+" true" {
 		t.Fatalf("member after its ExecStart: %s", got)
 	}
-	if _, err := os.Stat(filepath.Join(rt, "pod-pp.pid")); err != nil {
-		t.Errorf("no infra monitor PID file: %v", err)
+	// The forking pod unit watches the infra container's monitor.
+	b, err := os.ReadFile(filepath.Join(rt, "pod-pp.pid"))
+	if err != nil {
+		t.Fatalf("no infra monitor PID file: %v", err)
+	}
+	if exe, err := os.Readlink("/proc/" + strings.TrimSpace(string(b)) + "/exe"); err != nil || filepath.Base(exe) != "pier-monitor" {
+		t.Errorf("PIDFile holds %q: %q (%v), want a pier-monitor", b, exe, err)
 	}
 	p.runExec(t, ck["ExecStop"][0], rt, "container-member.service")
 	p.runExec(t, ck["ExecStopPost"][0], rt, "container-member.service")
