@@ -90,11 +90,11 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 		return err
 	}
 	failpoint.Hit("remove-after-stop")
-	if err := r.teardown(ctx, c, mayRun); err != nil {
+	hadNet := c.State.NetNS != ""
+	if err := r.teardownAll(ctx, c, mayRun); err != nil {
 		return err
 	}
-	if c.State.NetNS != "" {
-		r.teardownNetwork(ctx, c)
+	if hadNet {
 		if err := r.save(ctx, c); err != nil {
 			return err
 		}
@@ -169,6 +169,33 @@ func (r *Runtime) teardown(ctx context.Context, c *define.Container, mayRun bool
 	if rtErr := <-rtDone; rtErr != nil {
 		return rtErr
 	}
+	return err
+}
+
+// teardownAll is teardown and the network's teardown. When nothing of the
+// container can run, the network goes (netavark's firewall rules: the
+// longest part of removing a bridged container) beside the runtime's
+// delete and the storage's; it works on a copy of the container, whose
+// network fields are taken back at the end. Otherwise the network goes
+// after the runtime's forced delete, as before.
+func (r *Runtime) teardownAll(ctx context.Context, c *define.Container, mayRun bool) error {
+	if c.State.NetNS == "" || mayRun {
+		err := r.teardown(ctx, c, mayRun)
+		if err == nil {
+			r.teardownNetwork(ctx, c)
+		}
+		return err
+	}
+	nc := *c
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.teardownNetwork(ctx, &nc)
+	}()
+	err := r.teardown(ctx, c, mayRun)
+	<-done
+	c.State.NetNS, c.State.NetworkStatus = nc.State.NetNS, nc.State.NetworkStatus
+	c.State.SlirpPID, c.State.SlirpSubnet = nc.State.SlirpPID, nc.State.SlirpSubnet
 	return err
 }
 
