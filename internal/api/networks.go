@@ -10,66 +10,41 @@ import (
 	"go.podman.io/common/libnetwork/types"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/engine"
 	"github.com/pier-engine/pier/internal/network"
 )
 
 // libpodListNetworks is `pier network ls --format json`: podman's network
 // objects.
 func (s *Server) libpodListNetworks(w http.ResponseWriter, r *http.Request) {
-	filters, err := filtersQuery(r)
-	if err != nil {
-		badFilters(w, err)
-		return
-	}
-	nets, err := s.rt.NetworkList(r.Context(), filters)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, nets)
+	serveList(w, r, s.rt.NetworkList, asIs)
 }
 
 // libpodInspectNetwork is `pier network inspect`'s object.
 func (s *Server) libpodInspectNetwork(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.rt.NetworkInspect(r.Context(), param(r, "name"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rep)
+	serveInspect(w, r, s.rt.NetworkInspect, asIs)
 }
 
 // compatListNetworks is Docker's network list.
 func (s *Server) compatListNetworks(w http.ResponseWriter, r *http.Request) {
-	filters, err := filtersQuery(r)
-	if err != nil {
-		badFilters(w, err)
-		return
-	}
-	nets, err := s.rt.NetworkList(r.Context(), filters)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	out := make([]mobynet.Inspect, 0, len(nets))
-	for i := range nets {
-		out = append(out, compatNetwork(&nets[i]))
-	}
-	writeJSON(w, http.StatusOK, out)
+	serveList(w, r, s.rt.NetworkList, func(nets []types.Network) any {
+		out := make([]mobynet.Inspect, 0, len(nets))
+		for i := range nets {
+			out = append(out, compatNetwork(&nets[i]))
+		}
+		return out
+	})
 }
 
 // compatInspectNetwork is Docker's network inspect.
 func (s *Server) compatInspectNetwork(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.rt.NetworkInspect(r.Context(), param(r, "name"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	out := compatNetwork(&rep.Network)
-	for id, c := range rep.Containers {
-		out.Containers[id] = mobynet.EndpointResource{Name: c.Name}
-	}
-	writeJSON(w, http.StatusOK, out)
+	serveInspect(w, r, s.rt.NetworkInspect, func(rep engine.NetworkReport) any {
+		out := compatNetwork(&rep.Network)
+		for id, c := range rep.Containers {
+			out.Containers[id] = mobynet.EndpointResource{Name: c.Name}
+		}
+		return out
+	})
 }
 
 // compatNetwork maps podman's network onto Docker's; Docker's "bridge"

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,3 +98,34 @@ func writeErrorStatus(w http.ResponseWriter, status int, err error) {
 func badRequest(w http.ResponseWriter, format string, args ...any) {
 	writeErrorStatus(w, http.StatusBadRequest, fmt.Errorf(format, args...))
 }
+
+// serveList answers a list endpoint: list called with the request's
+// filters, its result shaped by answer (the libpod trees send it as is,
+// Docker's convert it).
+func serveList[T any](w http.ResponseWriter, r *http.Request, list func(context.Context, map[string][]string) (T, error), answer func(T) any) {
+	filters, err := filtersQuery(r)
+	if err != nil {
+		badFilters(w, err)
+		return
+	}
+	v, err := list(r.Context(), filters)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, answer(v))
+}
+
+// serveInspect answers an inspect endpoint for the object named in the
+// path, shaped by answer.
+func serveInspect[T any](w http.ResponseWriter, r *http.Request, inspect func(context.Context, string) (T, error), answer func(T) any) {
+	v, err := inspect(r.Context(), param(r, "name"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, answer(v))
+}
+
+// asIs is the answer of the libpod trees: the engine's report itself.
+func asIs[T any](v T) any { return v }

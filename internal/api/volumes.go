@@ -16,56 +16,28 @@ import (
 
 // libpodListVolumes is `pier volume ls --format json`.
 func (s *Server) libpodListVolumes(w http.ResponseWriter, r *http.Request) {
-	filters, err := filtersQuery(r)
-	if err != nil {
-		badFilters(w, err)
-		return
-	}
-	vols, err := s.rt.VolumeList(r.Context(), filters)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, vols)
+	serveList(w, r, s.rt.VolumeList, asIs)
 }
 
 // libpodInspectVolume is `pier volume inspect`'s object.
 func (s *Server) libpodInspectVolume(w http.ResponseWriter, r *http.Request) {
-	v, err := s.rt.VolumeInspect(r.Context(), param(r, "name"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	serveInspect(w, r, s.rt.VolumeInspect, asIs)
 }
 
 // compatListVolumes is Docker's {"Volumes": [...], "Warnings": []}.
 func (s *Server) compatListVolumes(w http.ResponseWriter, r *http.Request) {
-	filters, err := filtersQuery(r)
-	if err != nil {
-		badFilters(w, err)
-		return
-	}
-	vols, err := s.rt.VolumeList(r.Context(), filters)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	out := volume.ListResponse{Volumes: []volume.Volume{}, Warnings: []string{}}
-	for _, v := range vols {
-		out.Volumes = append(out.Volumes, compatVolume(v))
-	}
-	writeJSON(w, http.StatusOK, out)
+	serveList(w, r, s.rt.VolumeList, func(vols []*engine.VolumeReport) any {
+		out := volume.ListResponse{Volumes: []volume.Volume{}, Warnings: []string{}}
+		for _, v := range vols {
+			out.Volumes = append(out.Volumes, compatVolume(v))
+		}
+		return out
+	})
 }
 
 // compatInspectVolume is Docker's volume object.
 func (s *Server) compatInspectVolume(w http.ResponseWriter, r *http.Request) {
-	v, err := s.rt.VolumeInspect(r.Context(), param(r, "name"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, compatVolume(v))
+	serveInspect(w, r, s.rt.VolumeInspect, func(v *engine.VolumeReport) any { return compatVolume(v) })
 }
 
 func compatVolume(v *engine.VolumeReport) volume.Volume {
