@@ -13,10 +13,12 @@ LDFLAGS := -X $(VPKG).Version=$(VERSION) -X $(VPKG).buildTime=$(BUILD_TIME) -X $
 .PHONY: build test demo deps clean lint bench bench-network bench-build bench-exec compat compat-check
 
 # The monitor is built static (no cgo, no libc mapped): it lives as long as
-# its container, and every page it maps is in its RSS.
+# its container, and every page it maps is in its RSS. pier-quadlet (the
+# systemd generator) is static too: it runs early at boot.
 build:
 	go build -ldflags "$(LDFLAGS)" -o bin/pier ./cmd/pier
 	CGO_ENABLED=0 go build -ldflags "-s -w $(LDFLAGS)" -trimpath -o bin/pier-monitor ./cmd/pier-monitor
+	CGO_ENABLED=0 go build -ldflags "-s -w $(LDFLAGS)" -trimpath -o bin/pier-quadlet ./cmd/pier-quadlet
 
 test: build
 	go test -count=1 -timeout 60m ./...
