@@ -13,7 +13,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.service from the gen
 // TestGolden converts each testdata/*.container and compares the unit with
 // testdata/*.service. The expected units were checked against podman
 // 5.8.2's quadlet -dryrun on the same files: they differ only where pier
-// differs on purpose (no --cgroups=split, no Delegate=yes).
+// differs on purpose (--cgroups=no-conmon for split, no Delegate=yes).
 func TestGolden(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.container")
 	if len(files) == 0 {

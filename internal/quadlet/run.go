@@ -9,10 +9,11 @@ import (
 
 // runArgs builds ExecStart's `pier run` in the order podman's quadlet
 // writes `podman run`, and sets the [Service] keys that go with it.
-// podman's --cgroups=split (and Delegate=yes) is left out: pier keeps the
-// container's cgroup out of the service's (see docs/decisions.md).
+// podman's --cgroups=split (and Delegate=yes) becomes --cgroups=no-conmon,
+// as in podman's `generate systemd --new` units: the monitor stays in the
+// service's cgroup, the container gets its own (see docs/decisions.md).
 func runArgs(c, svc *UnitFile, pier, name, image string) ([]string, error) {
-	a := []string{pier, "run", "--name", name, "--replace", "--rm"}
+	a := []string{pier, "run", "--name", name, "--replace", "--rm", "--cgroups=no-conmon"}
 	for _, kv := range [][2]string{{"Timezone", "--tz"}, {"WorkingDir", "--workdir"}} {
 		if v, ok := c.Lookup(groupContainer, kv[0]); ok && v != "" {
 			a = append(a, kv[1], v)
