@@ -51,8 +51,9 @@ func ServiceName(filename string) string {
 
 // ConvertContainer turns a parsed .container file into the service unit
 // that runs it with pier (binary: pier's path). user selects the user
-// session's network-online dependency, as podman's -user.
-func ConvertContainer(c *UnitFile, pier string, user bool) (*UnitFile, error) {
+// session's network-online dependency, as podman's -user; units holds the
+// other .container files found, which [Unit] dependencies may name.
+func ConvertContainer(c *UnitFile, pier string, user bool, units map[string]bool) (*UnitFile, error) {
 	if err := checkKeys(c); err != nil {
 		return nil, err
 	}
@@ -63,7 +64,10 @@ func ConvertContainer(c *UnitFile, pier string, user bool) (*UnitFile, error) {
 	if err := refuseUnitReference("Image", image, ".image", ".build"); err != nil {
 		return nil, err
 	}
-	svc := newService(c, user)
+	svc, err := newService(c, user, units)
+	if err != nil {
+		return nil, err
+	}
 	name := containerName(c)
 
 	svc.Add(groupService, "Environment", "PODMAN_SYSTEMD_UNIT=%n")
@@ -91,9 +95,12 @@ func ConvertContainer(c *UnitFile, pier string, user bool) (*UnitFile, error) {
 
 // newService copies the file (its [Unit], [Service], [Install] and the
 // rest pass through) and adds podman's [Unit] defaults.
-func newService(c *UnitFile, user bool) *UnitFile {
+func newService(c *UnitFile, user bool, units map[string]bool) (*UnitFile, error) {
 	svc := c.Dup()
 	svc.Filename = ServiceName(c.Filename)
+	if err := translateDeps(svc, units); err != nil {
+		return nil, err
+	}
 	if deps, ok := svc.LookupBool(groupQuadlet, "DefaultDependencies"); !ok || deps {
 		// Pulling the image needs the network up.
 		target := "network-online.target"
@@ -110,8 +117,45 @@ func newService(c *UnitFile, user bool) *UnitFile {
 	// systemd ignores X- groups: the source keys stay visible in the unit.
 	svc.Rename(groupContainer, groupXContainer)
 	svc.Rename(groupQuadlet, groupXQuadlet)
-	return svc
+	return svc, nil
 }
+
+// unitDependencyKeys are the [Unit] keys whose quadlet file names become
+// service names, as podman's.
+var unitDependencyKeys = []string{"After", "Before", "BindsTo", "Conflicts", "OnFailure", "OnSuccess",
+	"PartOf", "PropagatesReloadTo", "PropagatesStopTo", "ReloadPropagatedFrom", "Requires",
+	"Requisite", "StopPropagatedFrom", "Upholds", "Wants"}
+
+// translateDeps rewrites After=db.container to After=db.service. Only
+// .container files are known to pier-quadlet: another quadlet kind named
+// there cannot be translated, as in podman when the file is missing.
+func translateDeps(svc *UnitFile, units map[string]bool) error {
+	for _, key := range unitDependencyKeys {
+		deps, err := svc.LookupAllStrv(groupUnit, key)
+		if err != nil {
+			return err
+		}
+		translated := false
+		for i, d := range deps {
+			if !quadletExts[filepath.Ext(d)] {
+				continue
+			}
+			if filepath.Ext(d) != ".container" || !units[d] {
+				return fmt.Errorf("unable to translate dependency for %s", d)
+			}
+			deps[i], translated = ServiceName(d), true
+		}
+		if translated {
+			svc.Unset(groupUnit, key)
+			svc.Add(groupUnit, key, strings.Join(deps, " "))
+		}
+	}
+	return nil
+}
+
+// quadletExts are the file kinds podman's quadlet reads.
+var quadletExts = map[string]bool{".container": true, ".volume": true, ".network": true, ".kube": true,
+	".image": true, ".build": true, ".pod": true, ".artifact": true}
 
 func checkKeys(c *UnitFile) error {
 	for _, g := range []struct {

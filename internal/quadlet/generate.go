@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -71,13 +73,20 @@ type Options struct {
 // are still written.
 func Generate(o Options, dirs []string) error {
 	units, errs := load(dirs)
+	known := map[string]bool{}
+	for _, u := range units {
+		known[u.Filename] = true
+		if err := loadDropins(u, dirs); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if !o.DryRun && len(units) > 0 {
 		if err := os.MkdirAll(o.OutputDir, 0o755); err != nil {
 			return fmt.Errorf("creating %s: %w", o.OutputDir, err)
 		}
 	}
 	for _, u := range units {
-		svc, err := ConvertContainer(u, o.Pier, o.User)
+		svc, err := ConvertContainer(u, o.Pier, o.User, known)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("converting %q: %w", u.Filename, err))
 			continue
@@ -110,7 +119,12 @@ func load(dirs []string) ([]*UnitFile, []error) {
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if seen[name] || e.IsDir() || filepath.Ext(name) != ".container" {
+			if seen[name] || e.IsDir() || !quadletExts[filepath.Ext(name)] {
+				continue
+			}
+			if filepath.Ext(name) != ".container" {
+				seen[name] = true
+				errs = append(errs, fmt.Errorf("%s: pier-quadlet converts .container files only, %s files are not supported", filepath.Join(d, name), filepath.Ext(name)))
 				continue
 			}
 			path := filepath.Join(d, name)
@@ -128,6 +142,66 @@ func load(dirs []string) ([]*UnitFile, []error) {
 		}
 	}
 	return units, errs
+}
+
+// loadDropins merges NAME.container.d/*.conf and the broader drop-in
+// directories (container.d, prefixes up to a '-', a template's base) in
+// podman's order: the most specific directory's file of a name wins, and
+// files merge in name order.
+func loadDropins(u *UnitFile, dirs []string) error {
+	paths := map[string]string{}
+	for _, sub := range dropinDirs(u.Filename) {
+		for _, d := range dirs {
+			entries, err := os.ReadDir(filepath.Join(d, sub))
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if _, ok := paths[e.Name()]; !ok && filepath.Ext(e.Name()) == ".conf" {
+					paths[e.Name()] = filepath.Join(d, sub, e.Name())
+				}
+			}
+		}
+	}
+	names := make([]string, 0, len(paths))
+	for n := range paths {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		data, err := os.ReadFile(paths[n])
+		if err == nil {
+			var d *UnitFile
+			if d, err = Parse(n, string(data)); err == nil {
+				u.Merge(d)
+				continue
+			}
+		}
+		return fmt.Errorf("error loading %q, %w", paths[n], err)
+	}
+	return nil
+}
+
+// dropinDirs lists a unit's drop-in directories, most specific first.
+func dropinDirs(filename string) []string {
+	ext := filepath.Ext(filename)
+	base := strings.TrimSuffix(filename, ext)
+	unit, instance, isTemplate := strings.Cut(base, "@")
+	dirs := []string{strings.TrimPrefix(ext, ".") + ".d"}
+	parts := strings.Split(unit, "-")
+	for i := 0; i < len(parts)-1; i++ {
+		prefix := strings.Join(parts[:i+1], "-") + "-"
+		dirs = append(dirs, prefix+ext+".d")
+		if isTemplate {
+			dirs = append(dirs, prefix+"@"+ext+".d")
+		}
+	}
+	if instance != "" {
+		dirs = append(dirs, unit+"@"+ext+".d")
+	}
+	dirs = append(dirs, filename+".d")
+	slices.Reverse(dirs)
+	return dirs
 }
 
 func writeUnit(path string, svc *UnitFile) error {

@@ -31,7 +31,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			u.Path = "/etc/containers/systemd/" + name
-			svc, err := ConvertContainer(u, "/usr/bin/pier", false)
+			svc, err := ConvertContainer(u, "/usr/bin/pier", false, map[string]bool{"db.container": true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,13 +65,15 @@ func TestRefusals(t *testing.T) {
 		{"[Container]\nImage=busybox\nNetwork=net.network\n", ".network units are not supported"},
 		{"[Container]\nImage=busybox\nVolume=data.volume:/d\n", ".volume units are not supported"},
 		{"[Container]\nImage=busybox\nVolume=:/d\n", "source cannot be empty"},
+		{"[Unit]\nAfter=db.volume\n[Container]\nImage=busybox\n", "unable to translate dependency for db.volume"},
+		{"[Unit]\nWants=nope.container\n[Container]\nImage=busybox\n", "unable to translate dependency for nope.container"},
 	} {
 		u, err := Parse("x.container", tc.in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		u.Path = "/q/x.container"
-		_, err = ConvertContainer(u, "pier", false)
+		_, err = ConvertContainer(u, "pier", false, nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: error %v, want %q", tc.in, err, tc.want)
 		}
@@ -132,5 +134,42 @@ func TestGenerateWritesUnitsAndLinks(t *testing.T) {
 	}
 	if l, err := os.Readlink(filepath.Join(out, "multi-user.target.wants", "a.service")); err != nil || l != "../a.service" {
 		t.Errorf("WantedBy link: %q %v", l, err)
+	}
+}
+
+// Drop-ins merge most-specific-first by name, [Unit] dependencies on other
+// .container files become their services, and other quadlet kinds are
+// refused by file (checked against podman 5.8.2's quadlet -dryrun).
+func TestGenerateDropinsAndDeps(t *testing.T) {
+	src := t.TempDir()
+	write := func(rel, data string) {
+		p := filepath.Join(src, rel)
+		_ = os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("my-app.container", "[Unit]\nAfter=db.container\nWants=db.container other.service\n[Container]\nImage=busybox\n")
+	write("db.container", "[Container]\nImage=busybox\n")
+	write("container.d/10-top.conf", "[Container]\nEnvironment=TOP=1\n")
+	write("my-app.container.d/20-l.conf", "[Container]\nLabel=x=specific\n")
+	write("my-.container.d/20-l.conf", "[Container]\nLabel=x=broad\n")
+	write("my-.container.d/30-s.conf", "[Service]\nRestart=always\n")
+	write("v.volume", "[Volume]\n")
+	t.Setenv("QUADLET_UNIT_DIRS", src)
+	var out strings.Builder
+	err := Generate(Options{DryRun: true, Pier: "/usr/bin/pier", Out: &out}, UnitDirs(false))
+	if err == nil || !strings.Contains(err.Error(), "v.volume: pier-quadlet converts .container files only, .volume files are not supported") {
+		t.Errorf("error: %v", err)
+	}
+	_, app, _ := strings.Cut(out.String(), "---my-app.service---\n")
+	for _, want := range []string{"\nAfter=db.service\nWants=db.service other.service\n", "\nRestart=always\n",
+		" --env TOP=1 --label x=specific busybox\n", "[X-Container]\nImage=busybox\nEnvironment=TOP=1\nLabel=x=specific\n"} {
+		if !strings.Contains(app, want) {
+			t.Errorf("my-app.service lacks %q:\n%s", want, app)
+		}
+	}
+	if !strings.Contains(out.String(), "---db.service---\n") || strings.Contains(app, "x=broad") {
+		t.Errorf("output:\n%s", out.String())
 	}
 }

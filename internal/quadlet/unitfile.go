@@ -254,6 +254,33 @@ func (f *UnitFile) Set(groupName, key, value string) {
 	f.Add(groupName, key, value)
 }
 
+// Unset removes every key=value of key from a group.
+func (f *UnitFile) Unset(groupName, key string) {
+	g, ok := f.byName[groupName]
+	if !ok {
+		return
+	}
+	kept := g.lines[:0]
+	for _, l := range g.lines {
+		if l.comment || l.key != key {
+			kept = append(kept, l)
+		}
+	}
+	g.lines = kept
+}
+
+// Merge appends a drop-in's groups to the unit's, group by group.
+func (f *UnitFile) Merge(d *UnitFile) {
+	for _, src := range d.groups {
+		if src.name == "" {
+			continue
+		}
+		g := f.ensure(src.name)
+		g.comments = append(g.comments, src.comments...)
+		g.lines = append(g.lines, src.lines...)
+	}
+}
+
 // Prepend puts key=value first in a group.
 func (f *UnitFile) Prepend(groupName, key, value string) {
 	g := f.ensure(groupName)
