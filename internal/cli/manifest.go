@@ -21,7 +21,7 @@ func manifestCmd(g *Globals) *cobra.Command {
 		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	cmd.AddCommand(manifestCreateCmd(g), manifestAddCmd(g), manifestAnnotateCmd(g), manifestInspectCmd(g),
-		manifestPushCmd(g), manifestRmCmd(g), manifestExistsCmd(g))
+		manifestPushCmd(g), manifestRmCmd(g), manifestRemoveCmd(g), manifestExistsCmd(g))
 	return cmd
 }
 
@@ -218,6 +218,28 @@ func manifestRmCmd(g *Globals) *cobra.Command {
 			}
 			untagged, deleted, err := st.ManifestRemove(cmd.Context(), args)
 			return rmiReport(g, untagged, deleted, err)
+		},
+	}
+}
+
+// manifestRemoveCmd drops one instance from a list; `manifest rm` removes
+// whole lists.
+func manifestRemoveCmd(g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove LIST DIGEST",
+		Short: "Remove an item from a manifest list or image index",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.Images(cmd.Context())
+			if err != nil {
+				return err
+			}
+			id, err := st.ManifestRemoveInstance(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.Stdout, id)
+			return nil
 		},
 	}
 }

@@ -235,6 +235,28 @@ func (s *Store) ManifestRemove(ctx context.Context, names []string) (untagged, d
 	return untagged, deleted, errors.Join(errs...)
 }
 
+// ManifestRemoveInstance drops the instance with digest instance from the
+// list (the image itself stays) and returns the list ID, as podman's
+// `manifest remove`. The digest is checked before the list is looked up.
+func (s *Store) ManifestRemoveInstance(ctx context.Context, list, instance string) (string, error) {
+	d, err := digest.Parse(instance)
+	if err != nil {
+		return "", errdefs.Errorf(errdefs.ErrInvalidArgument, "removing from manifest list %s: invalid image digest %q: %w", list, instance, err)
+	}
+	l, err := s.loadList(list)
+	if err != nil {
+		return "", fmt.Errorf("removing from manifest list %s: %w", list, err)
+	}
+	i := slices.IndexFunc(l.manifests, func(m ociv1.Descriptor) bool { return m.Digest == d })
+	if i < 0 {
+		return "", errdefs.Errorf(errdefs.ErrNotFound, "removing from manifest list %s: no instance matching digest %q found in manifest list: file does not exist",
+			list, d)
+	}
+	l.manifests = slices.Delete(l.manifests, i, i+1)
+	delete(l.instances, d)
+	return l.id, s.saveList(l)
+}
+
 // ManifestPush copies the list's instances and then the list to dest
 // (docker:// is assumed without a transport) and returns the digest of the
 // list written. The copy runs through containers/image on a source that
