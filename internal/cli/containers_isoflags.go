@@ -43,10 +43,11 @@ func (o *isolationFlags) add(f *pflag.FlagSet) {
 
 // apply parses the values the engine takes typed and fills the request.
 func (o *isolationFlags) apply(req *engine.IsolationRequest) error {
-	// --security-opt's mask and unmask were parsed into req already.
-	mask, unmask := req.Mask, req.Unmask
+	// --security-opt's mask, unmask and proc-opts were parsed into req
+	// already.
+	mask, unmask, procOpts := req.Mask, req.Unmask, req.ProcOpts
 	*req = engine.IsolationRequest{
-		Mask: mask, Unmask: unmask,
+		Mask: mask, Unmask: unmask, ProcOpts: procOpts,
 		PID: o.pid, IPC: o.ipc, UTS: o.uts, CgroupNS: o.cgroupns, UserNS: o.userns,
 		UIDMap: o.uidmap, GIDMap: o.gidmap, SubUIDName: o.subuidname, SubGIDName: o.subgidname,
 		GroupAdd: o.groupAdd, Privileged: o.privileged, CapAdd: o.capAdd, CapDrop: o.capDrop,

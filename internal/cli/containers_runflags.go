@@ -105,7 +105,8 @@ func (o *runFlags) apply(req *engine.CreateRequest) error {
 
 // applySecurityOpts parses --security-opt as podman does ("key=value" or
 // docker's older "key:value"); pier supports no-new-privileges,
-// seccomp, label=disable, mask and unmask, and says so for the rest.
+// seccomp, label=disable, mask, unmask, proc-opts and (AppArmor being off)
+// apparmor=unconfined, and says so for the rest.
 func (o *runFlags) applySecurityOpts(req *engine.CreateRequest) error {
 	for _, opt := range o.securityOpts {
 		sep := ":"
@@ -140,8 +141,17 @@ func (o *runFlags) applySecurityOpts(req *engine.CreateRequest) error {
 			} else {
 				req.Isolation.Unmask = append(req.Isolation.Unmask, paths...)
 			}
-		case "apparmor", "proc-opts":
-			return fmt.Errorf("security option %q is not supported yet: %w", opt, errdefs.ErrNotImplemented)
+		case "proc-opts":
+			req.Isolation.ProcOpts = append(req.Isolation.ProcOpts, strings.Split(val, ",")...)
+		case "apparmor":
+			// pier applies no AppArmor profile. Where AppArmor is off,
+			// podman takes "unconfined" as a no-op and refuses a profile.
+			if apparmorEnabled() {
+				return fmt.Errorf("security option %q: pier applies no AppArmor profiles: %w", opt, errdefs.ErrNotImplemented)
+			}
+			if val != "unconfined" {
+				return fmt.Errorf("apparmor profile %q specified, but Apparmor is not enabled on this system", val)
+			}
 		default:
 			return fmt.Errorf("invalid --security-opt 2: %q", opt)
 		}
@@ -274,4 +284,11 @@ func (o *memoryFlags) resources() (*spec.LinuxResources, error) {
 		return nil, nil
 	}
 	return &spec.LinuxResources{Memory: &m}, nil
+}
+
+// apparmorEnabled reports whether the kernel enforces AppArmor, as
+// common's apparmor.IsEnabled reads it.
+func apparmorEnabled() bool {
+	b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled")
+	return err == nil && len(b) > 0 && b[0] == 'Y'
 }

@@ -27,6 +27,8 @@ type Security struct {
 	// (--security-opt mask=, unmask=; "ALL" unmasks every one).
 	Mask   []string `json:"mask,omitempty"`
 	Unmask []string `json:"unmask,omitempty"`
+	// ProcOpts are --security-opt proc-opts= options of the /proc mount.
+	ProcOpts []string `json:"procOpts,omitempty"`
 	// Secrets are --secret's, resolved to IDs at create.
 	Secrets []ContainerSecret `json:"secrets,omitempty"`
 }

@@ -42,6 +42,8 @@ type IsolationRequest struct {
 	// Mask and Unmask are --security-opt mask= and unmask= paths
 	// (absolute; unmask also "ALL").
 	Mask, Unmask []string
+	// ProcOpts are --security-opt proc-opts= mount options of /proc.
+	ProcOpts []string
 }
 
 // nsFlags pairs each namespace type with the request's mode and the
@@ -184,6 +186,7 @@ func applyPrivileges(cfg *define.ContainerConfig, req *IsolationRequest) error {
 		}
 	}
 	cfg.Mask, cfg.Unmask = slices.Clone(req.Mask), slices.Clone(req.Unmask)
+	cfg.ProcOpts = slices.Clone(req.ProcOpts)
 	cfg.Secrets = slices.Clone(req.Secrets)
 	cfg.Devices = slices.Clone(req.Devices)
 	cfg.CDIDevices = slices.Clone(req.CDIDevices)

@@ -56,6 +56,8 @@ func kernelMounts(c *define.ContainerConfig, h *Host) []spec.Mount {
 			case h.ShmSource != "":
 				m = spec.Mount{Destination: m.Destination, Type: "bind", Source: h.ShmSource, Options: []string{"bind", "rprivate", "nosuid", "noexec", "nodev"}}
 			}
+		case "/proc":
+			m.Options = append(m.Options, c.ProcOpts...)
 		case "/sys":
 			if HasUserNS(c) && c.NetworkMode != "none" && c.NetworkMode != "" {
 				m = spec.Mount{Destination: "/sys", Type: "bind", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}}
