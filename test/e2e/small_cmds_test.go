@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -43,4 +46,56 @@ func TestManifestRemoveInstance(t *testing.T) {
 	p.ExpectEngineError(p.Run("manifest", "remove", "ml", "abc"), `invalid image digest "abc"`)
 	p.ExpectEngineError(p.Run("manifest", "remove", Image, ds[0]), "image is not a manifest list")
 	p.ExpectEngineError(p.Run("manifest", "remove", "ml"), "accepts 2 arg(s), received 1")
+}
+
+// damageImageLayer deletes a file from the top layer of img behind
+// storage's back.
+func damageImageLayer(t *testing.T, p *Pier, img string) {
+	t.Helper()
+	id := p.MustRun("image", "inspect", "--format", "{{.Id}}", img).Out()
+	b, err := os.ReadFile(filepath.Join(p.Root, "overlay-images", "images.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imgs []struct{ ID, Layer string }
+	if err := json.Unmarshal(b, &imgs); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range imgs {
+		if i.ID == id {
+			if err := os.Remove(filepath.Join(p.Root, "overlay", i.Layer, "diff", "bin", "busybox")); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("image %s not in images.json", id)
+}
+
+// `system check` reports a damaged layer (exit 125, podman's report) and
+// leaves it with --quick; -r cannot remove an image a container uses;
+// -r -f removes both, the container's record included.
+func TestSystemCheckRepair(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("system", "check")
+	damageImageLayer(t, p, Image)
+	p.MustRun("create", "--name", "victim", Image, "true")
+	r := p.Expect(125, "system", "check")
+	if !strings.Contains(r.Stdout, "Damaged layer ") || !strings.Contains(r.Stdout, "Damaged image ") ||
+		!strings.Contains(r.Stderr, "Error: damage detected in local storage") {
+		t.Errorf("system check should report the damage: %s", r)
+	}
+	p.MustRun("system", "check", "--quick", "--max", "1h")
+	r = p.Expect(125, "system", "check", "-r")
+	if !strings.Contains(r.Stderr, "image is in use by a container") {
+		t.Errorf("check -r should fail on the image in use: %s", r)
+	}
+	p.MustRun("container", "exists", "victim")
+	r = p.MustRun("system", "check", "-r", "-f")
+	if !strings.Contains(r.Stdout, "Deleted damaged image: ") || !strings.Contains(r.Stdout, "Deleted damaged container: ") {
+		t.Errorf("check -r -f should list what it deleted: %s", r)
+	}
+	p.Expect(1, "container", "exists", "victim")
+	p.Expect(1, "image", "exists", Image)
+	p.MustRun("system", "check")
 }
