@@ -54,7 +54,7 @@ func addContainerCommands(root *cobra.Command, g *Globals) {
 	for _, c := range shared {
 		ctr.AddCommand(c.mk(g))
 	}
-	ctr.AddCommand(newInspectCommand(g, inspectContainer))
+	ctr.AddCommand(newInspectCommand(g, inspectContainer), containerCloneCmd(g))
 	list := newPsCommand(g)
 	list.Use = "list [options]"
 	list.Aliases = []string{"ls"}

@@ -261,28 +261,11 @@ func (r *Runtime) cloneContainer(ctx context.Context, images *image.Store, m *de
 	if err := r.cloneUserNS(ctx, &cfg, p); err != nil {
 		return nil, err
 	}
-	names := []string{name}
-	if name == "" {
-		names = cloneNames(m.Config.Name)
+	c, err := r.saveClone(ctx, &cfg, images, name, m.Config.Name)
+	if err != nil {
+		return nil, fmt.Errorf("cloning container %s: %w", m.Config.Name, err)
 	}
-	var err error
-	for _, n := range names {
-		// Each try saves a fresh copy: a failed one has named the
-		// anonymous volumes it made (and removed).
-		var try define.ContainerConfig
-		if err = deepCopy(&try, &cfg); err != nil {
-			break
-		}
-		try.Name = n
-		var c *define.Container
-		if c, err = r.saveNewContainer(ctx, &try, images, false, false); err == nil {
-			return c, nil
-		}
-		if !errors.Is(err, define.ErrNameInUse) {
-			break
-		}
-	}
-	return nil, fmt.Errorf("cloning container %s: %w", m.Config.Name, err)
+	return c, nil
 }
 
 // remapClone points a copied config's pod, dependencies and joined

@@ -1,0 +1,60 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// container clone copies a container's config under a new ID and name
+// ("-clone", numbered when taken), with the limits given over the
+// source's; IMAGE replaces the image, --run starts the clone (its limits
+// in its cgroup), --destroy removes the source, --pod moves the copy.
+func TestContainerClone(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("create", "--name", "orig", "-m", "64m", "-e", "K=V", Image, "sleep", "100")
+	id := p.MustRun("container", "clone", "orig").Out()
+	const show = "{{.ID}} {{.Name}} {{.Config.Cmd}} {{.Config.Env}} {{.HostConfig.Memory}} {{.State.Status}}"
+	got := p.Inspect("orig-clone", show)
+	if !strings.HasPrefix(got, id+" orig-clone [sleep 100] ") || !strings.Contains(got, "K=V") || !strings.HasSuffix(got, " 67108864 created") {
+		t.Fatalf("clone: %q", got)
+	}
+	if p.Inspect("orig", "{{.ID}}") == id {
+		t.Fatal("the clone has the source's ID")
+	}
+	p.MustRun("container", "clone", "orig")
+	p.MustRun("container", "clone", "orig-clone")
+	if got := p.MustRun("ps", "-a", "--format", "{{.Names}}", "--filter", "name=orig-clone").Out(); strings.Count(got, "\n") != 2 || !strings.Contains(got, "orig-clone2") {
+		t.Fatalf("clone names: %q", got)
+	}
+
+	// The limits given replace the source's; --run applies them.
+	p.MustRun("tag", Image, "localhost/other:latest")
+	p.MustRun("container", "clone", "--run", "--cpus", "0.5", "-m", "48m", "--cpu-shares", "512", "orig", "lim", "localhost/other")
+	if got := p.Inspect("lim", "{{.ImageName}} {{.Config.Cmd}} {{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.State.Status}}"); got != "localhost/other:latest [sleep 100] 50331648 500000000 512 running" {
+		t.Fatalf("clone with limits and image: %q", got)
+	}
+	if got := cgroupFiles(p, "lim", "cpu/cpu.cfs_quota_us", "cpu/cpu.shares", "memory/memory.limit_in_bytes"); strings.Join(got, " ") != "50000 512 50331648" {
+		t.Fatalf("clone's cgroup: %q", got)
+	}
+
+	// --destroy: refused for a running source without --force (and no
+	// clone made), else the source is gone.
+	p.ExpectEngineError(p.Expect(125, "container", "clone", "--destroy", "lim", "lim2"), "running or paused containers cannot be removed without force")
+	p.Expect(1, "container", "exists", "lim2")
+	p.ExpectEngineError(p.Expect(125, "container", "clone", "-f", "lim"), "cannot set --force without --destroy: invalid argument")
+	p.MustRun("container", "clone", "--destroy", "--force", "lim", "lim2")
+	p.Expect(1, "container", "exists", "lim")
+	if got := p.Inspect("lim2", "{{.HostConfig.Memory}} {{.State.Status}}"); got != "50331648 created" {
+		t.Fatalf("clone of the destroyed: %q", got)
+	}
+
+	// --pod puts the copy in a pod, joining its namespaces.
+	pod := p.MustRun("pod", "create", "--name", "pp").Out()
+	p.MustRun("container", "clone", "--pod", "pp", "orig", "inpod")
+	if got := p.Inspect("inpod", "{{.Pod}}"); got != pod {
+		t.Fatalf("clone --pod: pod %q, want %q", got, pod)
+	}
+	p.ExpectEngineError(p.Expect(125, "container", "clone", "--pod", "nosuch", "orig"), "no pod with name or ID nosuch found: no such pod")
+	p.ExpectEngineError(p.Expect(125, "container", "clone", "nosuch"), `no container with name or ID "nosuch" found: no such container`)
+	p.ExpectEngineError(p.Expect(125, "container", "clone", "orig", "orig"), `the container name "orig" is already in use`)
+}
