@@ -32,7 +32,7 @@ func addSystemCommands(root *cobra.Command, g *Globals) {
 		},
 	}
 	root.AddCommand(newVersionCommand(g), newInfoCommand(g), newEventsCommand(g))
-	sys.AddCommand(newInfoCommand(g), systemDfCmd(g), systemPruneCmd(g), systemResetCmd(g), systemRenumberCmd(g), systemCheckCmd(g), newEventsCommand(g), newServiceCommand(g))
+	sys.AddCommand(newInfoCommand(g), systemDfCmd(g), systemPruneCmd(g), systemResetCmd(g), systemRenumberCmd(g), systemCheckCmd(g), systemMigrateCmd(g), newEventsCommand(g), newServiceCommand(g))
 	root.AddCommand(sys)
 }
 

@@ -19,7 +19,7 @@ func addVolumeCommands(root *cobra.Command, g *Globals) {
 	root.AddCommand(v)
 	v.AddCommand(volumeCreateCmd(g), volumeLsCmd(g), volumeInspectCmd(g), volumeRmCmd(g),
 		volumePruneCmd(g), volumeExistsCmd(g), volumeMountCmd(g, true), volumeMountCmd(g, false),
-		volumeExportCmd(g), volumeImportCmd(g))
+		volumeExportCmd(g), volumeImportCmd(g), volumeReloadCmd(g))
 }
 
 func volumeCreateCmd(g *Globals) *cobra.Command {

@@ -99,3 +99,41 @@ func TestSystemCheckRepair(t *testing.T) {
 	p.Expect(1, "image", "exists", Image)
 	p.MustRun("system", "check")
 }
+
+// `system migrate` stops running containers ("stopped ID") and
+// --new-runtime moves every container to a runtime of containers.conf; an
+// unknown runtime is refused before anything is stopped.
+func TestSystemMigrate(t *testing.T) {
+	p := newPier(t)
+	p.WriteConf("[engine.runtimes]\nmyrt = [\"" + runcBin + "\"]\n")
+	id := p.MustRun("run", "-d", "--stop-timeout", "1", "--name", "up", Image, "sleep", "100").Out()
+	p.MustRun("create", "--name", "idle", Image, "true")
+	p.ExpectEngineError(p.Run("system", "migrate", "--new-runtime", "nosuch"),
+		`change to runtime "nosuch" requested but no such runtime is defined: invalid argument`)
+	if st := p.Status("up"); st != "running" {
+		t.Fatalf("a refused migrate stopped the container: %s", st)
+	}
+	r := p.MustRun("system", "migrate", "--new-runtime", "myrt")
+	if r.Out() != "stopped "+id {
+		t.Errorf("migrate should list the container it stopped: %s", r)
+	}
+	if st := p.Status("up"); st != "exited" {
+		t.Errorf("container not stopped by migrate: %s", st)
+	}
+	for _, c := range []string{"up", "idle"} {
+		if rt := p.Inspect(c, "{{.OCIRuntime}}"); rt != "myrt" {
+			t.Errorf("%s: OCIRuntime %q after migrate, want myrt", c, rt)
+		}
+	}
+	p.MustRun("start", "idle")
+	r = p.MustRun("system", "migrate", "--migrate-db")
+	if r.Stdout != "No migration is necessary: backing database is already SQLite" {
+		t.Errorf("migrate --migrate-db: %s", r)
+	}
+	p.MustRun("volume", "create", "v1")
+	if r := p.MustRun("volume", "reload"); r.Stdout != "" {
+		t.Errorf("volume reload with the local driver only should print nothing: %s", r)
+	}
+	p.MustRun("volume", "exists", "v1")
+	p.MustRun("volume", "rm", "v1")
+}
