@@ -94,7 +94,18 @@ func (r *Runtime) cloneConfig(ctx context.Context, src *define.Container, req *C
 		cfg.LogPath = ""
 	}
 	if res := req.Resources; res != nil {
-		mem, err := mergedMemory(cfg.Memory, res.Memory)
+		// podman checks the memory flags alone (--memory-swap needs
+		// --memory, whatever the source's), and -m 0 keeps the source's.
+		var flags *spec.LinuxMemory
+		if res.Memory != nil {
+			m := *res.Memory
+			checked, err := checkResources(&spec.LinuxResources{Memory: &m})
+			if err != nil {
+				return nil, err
+			}
+			flags = checked
+		}
+		mem, err := mergedMemory(cfg.Memory, flags)
 		if err != nil {
 			return nil, err
 		}

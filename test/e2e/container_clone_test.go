@@ -37,6 +37,15 @@ func TestContainerClone(t *testing.T) {
 		t.Fatalf("clone's cgroup: %q", got)
 	}
 
+	// The memory flags are checked alone, as podman: a swap limit needs
+	// --memory, whatever the source's.
+	p.ExpectEngineError(p.Expect(125, "container", "clone", "--memory-swap", "100m", "orig", "sw"), "you should always set a memory limit when using a memoryswap limit")
+	p.Expect(1, "container", "exists", "sw")
+	p.MustRun("container", "clone", "-m", "0", "orig", "m0")
+	if got := p.Inspect("m0", "{{.HostConfig.Memory}}"); got != "67108864" {
+		t.Fatalf("clone -m 0 keeps the source's limit, as podman: %q", got)
+	}
+
 	// --destroy: refused for a running source without --force (and no
 	// clone made), else the source is gone.
 	p.ExpectEngineError(p.Expect(125, "container", "clone", "--destroy", "lim", "lim2"), "running or paused containers cannot be removed without force")
