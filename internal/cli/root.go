@@ -224,7 +224,7 @@ func addCommands(root *cobra.Command, g *Globals) {
 	} {
 		add(root, g)
 	}
-	root.AddCommand(newCompletionCommand(g))
+	root.AddCommand(newCompletionCommand(g), unshareCmd(g))
 	podmanStyle(root)
 	completeFormats(root)
 	completeArgs(root, g)

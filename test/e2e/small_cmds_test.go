@@ -137,3 +137,27 @@ func TestSystemMigrate(t *testing.T) {
 	p.MustRun("volume", "exists", "v1")
 	p.MustRun("volume", "rm", "v1")
 }
+
+// `unshare` is for rootless podman: as root it refuses before running
+// anything, whatever the command, as podman 5.
+func TestUnshareAsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("checks the behaviour as root")
+	}
+	p := newPierNoImage(t)
+	marker := filepath.Join(p.Dir, "ran")
+	for _, args := range [][]string{
+		{"unshare", "touch", marker},
+		{"unshare", "--rootless-netns", "touch", marker},
+		{"unshare", "--rootless-cni", "touch", marker},
+		{"unshare"},
+	} {
+		p.ExpectEngineError(p.Run(args...), "please use unshare with rootless")
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("unshare ran the command as root")
+	}
+	if r := p.Expect(125, "unshare", "--bogus"); !strings.HasPrefix(r.Stderr, "Error: unknown flag: --bogus\n") {
+		t.Errorf("unshare --bogus: %s", r)
+	}
+}
