@@ -239,9 +239,9 @@ type memoryFlags struct {
 }
 
 func (o *memoryFlags) add(f *pflag.FlagSet) {
-	f.StringVarP(&o.memory, "memory", "m", "", "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
+	f.StringVarP(&o.memory, "memory", "m", "", "Memory limit (format: `<number>[<unit>]`, where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 	f.StringVar(&o.swap, "memory-swap", "", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
-	f.StringVar(&o.reservation, "memory-reservation", "", "Memory soft limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
+	f.StringVar(&o.reservation, "memory-reservation", "", "Memory soft limit (format: `<number>[<unit>]`, where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))")
 	f.StringVar(&o.kernelMemory, "kernel-memory", "", "DEPRECATED: Option is just hear for compatibility with Docker")
 	_ = f.MarkHidden("kernel-memory")
 }

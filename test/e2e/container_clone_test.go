@@ -67,3 +67,18 @@ func TestContainerClone(t *testing.T) {
 	p.ExpectEngineError(p.Expect(125, "container", "clone", "nosuch"), `no container with name or ID "nosuch" found: no such container`)
 	p.ExpectEngineError(p.Expect(125, "container", "clone", "orig", "orig"), `the container name "orig" is already in use`)
 }
+
+// The memory flags name their value as podman's help does (create, run,
+// update and clone share them).
+func TestContainerCloneHelp(t *testing.T) {
+	p := newPier(t)
+	for _, cmd := range []string{"clone", "update"} {
+		out := p.MustRun("container", cmd, "--help").Out()
+		if !strings.Contains(out, "-m, --memory <number>[<unit>] ") || !strings.Contains(out, "--memory-reservation <number>[<unit>] ") {
+			t.Errorf("container %s --help:\n%s", cmd, out)
+		}
+	}
+	if out := p.MustRun("container", "clone", "--help").Out(); !strings.Contains(out, "container clone [options] CONTAINER NAME IMAGE") || strings.Contains(out, "pids-limit") {
+		t.Errorf("container clone --help:\n%s", out)
+	}
+}
