@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,24 @@ func TestContainerClone(t *testing.T) {
 	p.MustRun("container", "clone", "--pod", "pp", "orig", "inpod")
 	if got := p.Inspect("inpod", "{{.Pod}}"); got != pod {
 		t.Fatalf("clone --pod: pod %q, want %q", got, pod)
+	}
+	// A member's clone stays in its pod; with --pod it leaves it for the
+	// other pod's namespaces and cgroup.
+	p.MustRun("create", "--pod", "pp", "--name", "m1", Image, "sleep", "100")
+	p.MustRun("container", "clone", "m1")
+	if got := p.Inspect("m1-clone", "{{.Pod}} {{.HostConfig.NetworkMode}}"); got != p.Inspect("m1", "{{.Pod}} {{.HostConfig.NetworkMode}}") {
+		t.Fatalf("member's clone: %q", got)
+	}
+	pod2 := p.MustRun("pod", "create", "--name", "pp2").Out()
+	p.MustRun("container", "clone", "--pod", "pp2", "--run", "m1", "moved")
+	infra2 := p.MustRun("pod", "inspect", "-f", "{{.InfraContainerID}}", "pp2").Out()
+	if got := p.Inspect("moved", "{{.Pod}} {{.HostConfig.NetworkMode}} {{.State.Status}}"); got != pod2+" container:"+infra2+" running" {
+		t.Fatalf("clone --pod of a member: %q", got)
+	}
+	a, _ := os.Readlink("/proc/" + p.Inspect("moved", "{{.State.Pid}}") + "/ns/net")
+	b, _ := os.Readlink("/proc/" + p.Inspect(infra2, "{{.State.Pid}}") + "/ns/net")
+	if a == "" || a != b {
+		t.Fatalf("clone --pod: netns %q, the pod's %q", a, b)
 	}
 	p.ExpectEngineError(p.Expect(125, "container", "clone", "--pod", "nosuch", "orig"), "no pod with name or ID nosuch found: no such pod")
 	p.ExpectEngineError(p.Expect(125, "container", "clone", "nosuch"), `no container with name or ID "nosuch" found: no such container`)
