@@ -11,131 +11,20 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"syscall"
 
-	spec "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/common/libnetwork/types"
 
 	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/engine"
+	"github.com/pier-engine/pier/internal/libpodspec"
 	"github.com/pier-engine/pier/internal/specgen"
 )
 
-// nsSpec is podman's Namespace: a mode and, for container/path, a value.
-type nsSpec struct {
-	Mode  string `json:"nsmode"`
-	Value string `json:"value"`
-}
-
-// flag is the namespace as the CLI's --pid/--network value.
-func (n nsSpec) flag() string {
-	switch n.Mode {
-	case "", "default":
-		return ""
-	case "container", "ns":
-		return n.Mode + ":" + n.Value
-	case "path":
-		return "ns:" + n.Value
-	}
-	return n.Mode
-}
-
-type specMount struct {
-	Destination string   `json:"destination"`
-	Type        string   `json:"type"`
-	Source      string   `json:"source"`
-	Options     []string `json:"options"`
-}
-
-type specVolume struct {
-	Name, Dest, SubPath string
-	Options             []string
-	IsAnonymous         bool
-}
-
-type specPort struct {
-	HostIP        string `json:"host_ip"`
-	ContainerPort uint16 `json:"container_port"`
-	HostPort      uint16 `json:"host_port"`
-	Range         uint16 `json:"range"`
-	Protocol      string `json:"protocol"`
-}
-
-type specLog struct {
-	Driver  string            `json:"driver"`
-	Path    string            `json:"path"`
-	Options map[string]string `json:"options"`
-	Size    int64             `json:"size"`
-}
-
-// libpodSpec is the part of podman's SpecGenerator pier applies. Any other
-// field must be absent or hold the value podman's client sends for "not
-// set" (specDefaults); otherwise the create is refused, so that a client
-// never believes an option was applied when it was not.
-type libpodSpec struct {
-	Name          string                             `json:"name"`
-	Image         string                             `json:"image"`
-	RawImageName  string                             `json:"raw_image_name"`
-	CreateCommand []string                           `json:"containerCreateCommand"`
-	Command       []string                           `json:"command"`
-	Entrypoint    []string                           `json:"entrypoint"`
-	Env           map[string]string                  `json:"env"`
-	EnvHost       bool                               `json:"env_host"`
-	HTTPProxy     bool                               `json:"httpproxy"`
-	UnsetEnv      []string                           `json:"unsetenv"`
-	UnsetEnvAll   bool                               `json:"unsetenvall"`
-	WorkDir       string                             `json:"work_dir"`
-	User          string                             `json:"user"`
-	Groups        []string                           `json:"groups"`
-	Labels        map[string]string                  `json:"labels"`
-	Annotations   map[string]string                  `json:"annotations"`
-	Hostname      string                             `json:"hostname"`
-	Terminal      bool                               `json:"terminal"`
-	Stdin         bool                               `json:"stdin"`
-	Remove        bool                               `json:"remove"`
-	ReadOnly      bool                               `json:"read_only_filesystem"`
-	StopSignal    *syscall.Signal                    `json:"stop_signal"`
-	StopTimeout   *uint                              `json:"stop_timeout"`
-	Restart       string                             `json:"restart_policy"`
-	RestartTries  *uint                              `json:"restart_tries"`
-	Init          bool                               `json:"init"`
-	InitPath      string                             `json:"init_path"`
-	Privileged    bool                               `json:"privileged"`
-	CapAdd        []string                           `json:"cap_add"`
-	CapDrop       []string                           `json:"cap_drop"`
-	NoNewPrivs    bool                               `json:"no_new_privileges"`
-	PidNS         nsSpec                             `json:"pidns"`
-	UtsNS         nsSpec                             `json:"utsns"`
-	IpcNS         nsSpec                             `json:"ipcns"`
-	CgroupNS      nsSpec                             `json:"cgroupns"`
-	UserNS        nsSpec                             `json:"userns"`
-	NetNS         nsSpec                             `json:"netns"`
-	Networks      map[string]types.PerNetworkOptions `json:"Networks"`
-	PortMappings  []specPort                         `json:"portmappings"`
-	PublishAll    bool                               `json:"publish_image_ports"`
-	Expose        map[uint16]string                  `json:"expose"`
-	DNSServers    []string                           `json:"dns_server"`
-	DNSSearch     []string                           `json:"dns_search"`
-	DNSOptions    []string                           `json:"dns_option"`
-	HostAdd       []string                           `json:"hostadd"`
-	UseImageHosts bool                               `json:"use_image_hosts"`
-	Mounts        []specMount                        `json:"mounts"`
-	Volumes       []specVolume                       `json:"volumes"`
-	VolumesFrom   []string                           `json:"volumes_from"`
-	Devices       []struct{ Path string }            `json:"devices"`
-	Sysctl        map[string]string                  `json:"sysctl"`
-	Rlimits       []spec.POSIXRlimit                 `json:"r_limits"`
-	Resources     *spec.LinuxResources               `json:"resource_limits"`
-	ShmSize       *int64                             `json:"shm_size"`
-	OOMScoreAdj   *int                               `json:"oom_score_adj"`
-	CgroupParent  string                             `json:"cgroup_parent"`
-	LogConfig     specLog                            `json:"log_configuration"`
-	Timezone      string                             `json:"timezone"`
-	Pod           string                             `json:"pod"`
-	// Volatile asks for storage without fsync (run --rm); pier's layers
-	// behave the same either way, so it needs nothing.
-	Volatile bool `json:"volatile"`
-}
+// The SpecGenerator types live in libpodspec, shared with `generate spec`.
+type (
+	libpodSpec = libpodspec.SpecGenerator
+	specPort   = libpodspec.PortMapping
+)
 
 // specDefaults are the values podman 5's client sends for options the
 // user did not give; they change nothing pier does.
@@ -250,7 +139,7 @@ func (s *Server) libpodCreate(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "no image or rootfs specified for container: %w", define.ErrInvalidArg)
 		return
 	}
-	req, err := sp.request()
+	req, err := specRequest(&sp)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -259,7 +148,7 @@ func (s *Server) libpodCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // request maps the spec onto the engine's create request.
-func (sp *libpodSpec) request() (*engine.CreateRequest, error) {
+func specRequest(sp *libpodSpec) (*engine.CreateRequest, error) {
 	req := &engine.CreateRequest{
 		Name: sp.Name, Image: sp.Image, Command: sp.Command, WorkingDir: sp.WorkDir,
 		User: sp.User, Labels: sp.Labels, Annotations: sp.Annotations, Hostname: sp.Hostname,
@@ -292,16 +181,16 @@ func (sp *libpodSpec) request() (*engine.CreateRequest, error) {
 	req.HostEnv = hostEnv(sp.EnvHost, sp.HTTPProxy)
 	iso := &req.Isolation
 	iso.Privileged, iso.CapAdd, iso.CapDrop, iso.GroupAdd = sp.Privileged, sp.CapAdd, sp.CapDrop, sp.Groups
-	iso.PID, iso.UTS, iso.IPC = sp.PidNS.flag(), sp.UtsNS.flag(), sp.IpcNS.flag()
-	iso.CgroupNS, iso.UserNS = sp.CgroupNS.flag(), sp.UserNS.flag()
+	iso.PID, iso.UTS, iso.IPC = sp.PidNS.Flag(), sp.UtsNS.Flag(), sp.IpcNS.Flag()
+	iso.CgroupNS, iso.UserNS = sp.CgroupNS.Flag(), sp.UserNS.Flag()
 	req.Limits = engine.LimitsRequest{ShmSize: sp.ShmSize, OOMScoreAdj: sp.OOMScoreAdj, CgroupParent: sp.CgroupParent}
 	for _, k := range sortedKeys(sp.Sysctl) {
 		req.Sysctls = append(req.Sysctls, k+"="+sp.Sysctl[k])
 	}
-	if err := sp.applyNetwork(req); err != nil {
+	if err := specNetwork(sp, req); err != nil {
 		return nil, err
 	}
-	return req, sp.applyStorage(req)
+	return req, specStorage(sp, req)
 }
 
 // hostEnv is what the server's environment gives the container: all of it
@@ -322,8 +211,8 @@ func hostEnv(all, proxy bool) []string {
 }
 
 // applyNetwork maps netns, the networks to join and the published ports.
-func (sp *libpodSpec) applyNetwork(req *engine.CreateRequest) error {
-	req.NetworkMode = sp.NetNS.flag()
+func specNetwork(sp *libpodSpec, req *engine.CreateRequest) error {
+	req.NetworkMode = sp.NetNS.Flag()
 	if req.NetworkMode == "bridge" && len(sp.Networks) > 0 {
 		names := make([]string, 0, len(sp.Networks))
 		for name, opts := range sp.Networks {
@@ -336,41 +225,12 @@ func (sp *libpodSpec) applyNetwork(req *engine.CreateRequest) error {
 		req.NetworkMode = strings.Join(names, ",")
 	}
 	for _, p := range sp.PortMappings {
-		req.Publish = append(req.Publish, p.flag())
+		req.Publish = append(req.Publish, p.Flag())
 	}
 	for _, port := range sortedPorts(sp.Expose) {
 		req.Expose = append(req.Expose, fmt.Sprintf("%d/%s", port, sp.Expose[port]))
 	}
 	return nil
-}
-
-// flag is the mapping as a -p value.
-func (p specPort) flag() string {
-	rng := func(start uint16) string {
-		if p.Range > 1 {
-			return fmt.Sprintf("%d-%d", start, start+p.Range-1)
-		}
-		return fmt.Sprint(start)
-	}
-	v := rng(p.ContainerPort)
-	if p.Protocol != "" {
-		v += "/" + p.Protocol
-	}
-	host := ""
-	if p.HostPort != 0 {
-		host = rng(p.HostPort)
-	}
-	ip := p.HostIP
-	if strings.Contains(ip, ":") {
-		ip = "[" + ip + "]"
-	}
-	switch {
-	case ip != "":
-		return ip + ":" + host + ":" + v
-	case host != "":
-		return host + ":" + v
-	}
-	return v
 }
 
 func sortedPorts(m map[uint16]string) []uint16 {
@@ -383,7 +243,7 @@ func sortedPorts(m map[uint16]string) []uint16 {
 }
 
 // applyStorage maps mounts, named volumes and devices.
-func (sp *libpodSpec) applyStorage(req *engine.CreateRequest) error {
+func specStorage(sp *libpodSpec, req *engine.CreateRequest) error {
 	for _, m := range sp.Mounts {
 		req.Mounts = append(req.Mounts, define.Mount{Type: m.Type, Source: m.Source, Destination: m.Destination, Options: m.Options})
 	}

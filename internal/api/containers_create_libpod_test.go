@@ -23,7 +23,7 @@ func TestLibpodSpecFromPodmanClient(t *testing.T) {
 	if err := json.Unmarshal([]byte(podmanCreateBody), &sp); err != nil {
 		t.Fatal(err)
 	}
-	req, err := sp.request()
+	req, err := specRequest(&sp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestSpecPortFlag(t *testing.T) {
 		{specPort{ContainerPort: 80, Range: 3, HostIP: "::1"}, "[::1]::80-82"},
 		{specPort{ContainerPort: 80, HostPort: 9000, Range: 2}, "9000-9001:80-81"},
 	} {
-		if got := tc.p.flag(); got != tc.want {
+		if got := tc.p.Flag(); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.p, got, tc.want)
 		}
 	}

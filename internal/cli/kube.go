@@ -22,7 +22,7 @@ func addKubeCommands(root *cobra.Command, g *Globals) {
 		Long: "Generate structured data (e.g., Kubernetes YAML or systemd units) based on containers, pods or volumes.",
 		RunE: subCommandExists,
 	}
-	gen.AddCommand(kubeGenerateCmd(g, "kube"), generateSystemdCmd(g))
+	gen.AddCommand(kubeGenerateCmd(g, "kube"), generateSystemdCmd(g), generateSpecCmd(g))
 	root.AddCommand(k, gen)
 }
 

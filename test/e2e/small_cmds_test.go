@@ -161,3 +161,57 @@ func TestUnshareAsRoot(t *testing.T) {
 		t.Errorf("unshare --bogus: %s", r)
 	}
 }
+
+// `generate spec` writes the container's SpecGenerator (NAME-clone by
+// default, -n=false keeps the name, -c compact, -f a file), and libpod's
+// create endpoint takes it back as a copy of the container.
+func TestGenerateSpec(t *testing.T) {
+	p := newPier(t)
+	p.MustRun("create", "--name", "orig", "-e", "FOO=bar", "-l", "a=b", "--memory", "100m",
+		"-v", p.Dir+":/mnt:ro", "--workdir", "/tmp", Image, "sleep", "5")
+	var sp struct {
+		Name    string
+		Image   string
+		Command []string
+		Env     map[string]string
+		Labels  map[string]string
+		Mounts  []struct{ Destination, Source string }
+	}
+	out := p.MustRun("generate", "spec", "orig").Stdout
+	if err := json.Unmarshal([]byte(out), &sp); err != nil {
+		t.Fatalf("generate spec: %v\n%s", err, out)
+	}
+	if sp.Name != "orig-clone" || sp.Env["FOO"] != "bar" || sp.Labels["a"] != "b" ||
+		strings.Join(sp.Command, " ") != "sleep 5" || len(sp.Mounts) != 1 || sp.Mounts[0].Source != p.Dir {
+		t.Errorf("spec does not describe the container: %+v", sp)
+	}
+	if !strings.HasPrefix(out, "{\n \"name\"") {
+		t.Errorf("want podman's one-space indent: %q", out[:20])
+	}
+	compact := p.MustRun("generate", "spec", "-c", "-n=false", "orig").Stdout
+	if strings.Count(compact, "\n") != 1 || !strings.Contains(compact, `"name":"orig"`) {
+		t.Errorf("-c -n=false: %q", compact)
+	}
+	file := filepath.Join(p.Dir, "spec.json")
+	if got := p.MustRun("generate", "spec", "-f", file, "orig").Out(); got != file {
+		t.Errorf("-f should print the file name, got %q", got)
+	}
+	body, err := os.ReadFile(file)
+	if err != nil || !strings.Contains(string(body), `"orig-clone"`) {
+		t.Fatalf("-f file: %v %q", err, body)
+	}
+	p.ExpectEngineError(p.Run("generate", "spec", "nosuch"), "could not find a pod or container with the id nosuch")
+
+	s := startService(t, p, "tcp", freeTCPAddr(t), "--time=0")
+	var spec map[string]any
+	if err := json.Unmarshal(body, &spec); err != nil {
+		t.Fatal(err)
+	}
+	s.want(201, "POST", "/v5.0.0/libpod/containers/create", spec)
+	if got := p.Inspect("orig-clone", "{{.Config.WorkingDir}} {{.HostConfig.Memory}} {{index .Config.Labels \"a\"}}"); got != "/tmp 104857600 b" {
+		t.Errorf("the clone differs from the original: %q", got)
+	}
+	if env := p.Inspect("orig-clone", "{{.Config.Env}}"); !strings.Contains(env, "FOO=bar") {
+		t.Errorf("the clone lost the environment: %s", env)
+	}
+}
