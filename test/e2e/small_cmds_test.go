@@ -202,6 +202,22 @@ func TestGenerateSpec(t *testing.T) {
 	}
 	p.ExpectEngineError(p.Run("generate", "spec", "nosuch"), "could not find a pod or container with the id nosuch")
 
+	p.MustRun("pod", "create", "--name", "gp", "--label", "x=y", "--share", "ipc,net")
+	var ps struct {
+		Name   string
+		Labels map[string]string
+		Shared []string                `json:"shared_namespaces"`
+		NetNS  struct{ Nsmode string } `json:"netns"`
+	}
+	out = p.MustRun("generate", "spec", "-c", "-n=false", "gp").Stdout
+	if err := json.Unmarshal([]byte(out), &ps); err != nil {
+		t.Fatalf("generate spec of a pod: %v\n%s", err, out)
+	}
+	if ps.Name != "gp" || ps.Labels["x"] != "y" || strings.Join(ps.Shared, ",") != "ipc,net" || ps.NetNS.Nsmode != "bridge" {
+		t.Errorf("pod spec does not describe the pod: %s", out)
+	}
+	p.MustRun("pod", "rm", "gp")
+
 	s := startService(t, p, "tcp", freeTCPAddr(t), "--time=0")
 	var spec map[string]any
 	if err := json.Unmarshal(body, &spec); err != nil {
