@@ -80,7 +80,7 @@ func runArgs(c, svc *UnitFile, pier, name, image string) ([]string, error) {
 		last := all[len(all)-1]
 		words, err := SplitWords(last, true)
 		if err != nil {
-			return nil, fmt.Errorf("Exec=%s: %w", last, err)
+			return nil, fmt.Errorf("key Exec=%s: %w", last, err)
 		}
 		a = append(a, words...)
 	}

@@ -36,20 +36,11 @@ func ContainerUnit(c *Container, pod *Pod, o *Options) (string, string, error) {
 		restart: "on-failure", stopTimeout: c.StopTimeout,
 		pidFile: c.MonitorPidFile,
 	}
-	if o.StopTimeout != nil {
-		u.stopTimeout = *o.StopTimeout
-	}
 	if o.StartTimeout != nil {
 		u.startTimeout = *o.StartTimeout
 	}
-	if o.RestartSec != nil {
-		u.restartSec = *o.RestartSec
-	}
-	if o.RestartPolicy != nil {
-		if err := ValidateRestartPolicy(*o.RestartPolicy); err != nil {
-			return "", "", err
-		}
-		u.restart = *o.RestartPolicy
+	if err := u.applyOptions(o); err != nil {
+		return "", "", err
 	}
 	u.addEnv = escapeAll(o.Env)
 	name := c.nameOrID(o)
@@ -66,6 +57,24 @@ func ContainerUnit(c *Container, pod *Pod, o *Options) (string, string, error) {
 }
 
 // runFlags are the run flags whose presence the --new unit checks.
+// applyOptions sets what container and pod units take alike from the
+// options: the stop timeout and the restart policy and delay.
+func (u *unit) applyOptions(o *Options) error {
+	if o.StopTimeout != nil {
+		u.stopTimeout = *o.StopTimeout
+	}
+	if o.RestartSec != nil {
+		u.restartSec = *o.RestartSec
+	}
+	if o.RestartPolicy != nil {
+		if err := ValidateRestartPolicy(*o.RestartPolicy); err != nil {
+			return err
+		}
+		u.restart = *o.RestartPolicy
+	}
+	return nil
+}
+
 func runFlags() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("args", pflag.ContinueOnError)
 	fs.ParseErrorsAllowlist.UnknownFlags = true

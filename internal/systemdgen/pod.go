@@ -40,17 +40,8 @@ func PodUnit(p *Pod, o *Options) (string, string, error) {
 		restart: "on-failure", stopTimeout: p.Infra.StopTimeout,
 		pidFile: p.Infra.MonitorPidFile,
 	}
-	if o.StopTimeout != nil {
-		u.stopTimeout = *o.StopTimeout
-	}
-	if o.RestartSec != nil {
-		u.restartSec = *o.RestartSec
-	}
-	if o.RestartPolicy != nil {
-		if err := ValidateRestartPolicy(*o.RestartPolicy); err != nil {
-			return "", "", err
-		}
-		u.restart = *o.RestartPolicy
+	if err := u.applyOptions(o); err != nil {
+		return "", "", err
 	}
 	t := fmt.Sprint(u.stopTimeout)
 	u.execStart = o.Executable + " start " + infra
