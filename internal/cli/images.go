@@ -384,11 +384,17 @@ func inspectImages(ctx context.Context, g *Globals, names []string) ([]any, erro
 // printInspect prints inspect results as podman: a JSON array indented by
 // five spaces, or a template per item.
 func printInspect(w io.Writer, data []any, tmpl string) error {
+	return printInspectIndent(w, data, tmpl, "     ")
+}
+
+// printInspectIndent is printInspect with another JSON indent (podman's
+// secret inspect uses four spaces).
+func printInspectIndent(w io.Writer, data []any, tmpl, indent string) error {
 	if tmpl == "" || format.IsJSON(tmpl) {
 		if data == nil {
 			data = []any{}
 		}
-		return format.JSON(w, data, "     ")
+		return format.JSON(w, data, indent)
 	}
 	// Docker's templates say .Id where the Go field is ID; podman accepts both.
 	tmpl = inspectIDRe.ReplaceAllString(tmpl, "{{.ID}}")

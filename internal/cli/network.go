@@ -190,14 +190,10 @@ func networkInspectCmd(g *Globals) *cobra.Command {
 	return cmd
 }
 
+// printNetworkInspect prints podman's network (and volume) inspect: the
+// same as the other objects'.
 func printNetworkInspect(g *Globals, reps []any, tmpl string) error {
-	if tmpl == "" || format.IsJSON(tmpl) {
-		if reps == nil {
-			reps = []any{}
-		}
-		return format.JSON(g.Stdout, reps, "     ")
-	}
-	return format.Template(g.Stdout, tmpl, nil, reps, true)
+	return printInspect(g.Stdout, reps, tmpl)
 }
 
 // joinErrs prints all but the last error and returns the last, as podman

@@ -162,13 +162,7 @@ func secretInspectCmd(g *Globals) *cobra.Command {
 // printSecretInspect prints JSON with podman's four-space indent, or the
 // template once per secret.
 func printSecretInspect(g *Globals, reps []any, tmpl string) error {
-	if tmpl == "" || format.IsJSON(tmpl) {
-		if reps == nil {
-			reps = []any{}
-		}
-		return format.JSON(g.Stdout, reps, "    ")
-	}
-	return format.Template(g.Stdout, tmpl, nil, reps, true)
+	return printInspectIndent(g.Stdout, reps, tmpl, "    ")
 }
 
 func printSecretsPretty(g *Globals, reps []any) {
