@@ -79,7 +79,7 @@ func hostnameFromName(name string) string {
 // (podman removes only the ones in its own storage).
 func (r *Runtime) confLogPath(cfg *define.ContainerConfig) error {
 	dir := r.conf.Containers.LogPath
-	if dir == "" || cfg.LogPath != "" || cfg.LogDriver != "k8s-file" {
+	if dir == "" || cfg.LogPath != "" || !k8sFileLog(cfg.LogDriver) {
 		return nil
 	}
 	cfg.LogPath = filepath.Join(dir, cfg.ID, "ctr.log")

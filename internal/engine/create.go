@@ -263,11 +263,11 @@ func (r *Runtime) configFromRequest(req *CreateRequest) (*define.ContainerConfig
 		cfg.LogDriver = r.conf.Containers.LogDriver
 	}
 	switch cfg.LogDriver {
-	case "k8s-file", "none", "passthrough", "journald":
+	case "k8s-file", "json-file", "none", "passthrough", "passthrough-tty", "journald":
 	case "":
 		cfg.LogDriver = "k8s-file"
 	default:
-		return nil, fmt.Errorf("log driver %q is not supported (use k8s-file, journald, none or passthrough): %w", cfg.LogDriver, errdefs.ErrInvalidArgument)
+		return nil, fmt.Errorf("log driver %q is not supported (use k8s-file, json-file, journald, none, passthrough or passthrough-tty): %w", cfg.LogDriver, errdefs.ErrInvalidArgument)
 	}
 	if err := r.applyConfDefaults(cfg); err != nil {
 		return nil, err

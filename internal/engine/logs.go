@@ -19,7 +19,7 @@ func (r *Runtime) Logs(ctx context.Context, nameOrID string, opts LogOptions, fn
 	if c.Config.LogDriver == "journald" {
 		return r.journaldLogs(ctx, c, opts, fn)
 	}
-	if c.Config.LogDriver != "k8s-file" {
+	if !k8sFileLog(c.Config.LogDriver) {
 		return fmt.Errorf("container %s uses the %s log driver, which keeps no logs to read: %w", c.Config.Name, c.Config.LogDriver, errdefs.ErrInvalidArgument)
 	}
 	path := r.logPath(c)

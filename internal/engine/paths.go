@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/monitor"
 	"github.com/pier-engine/pier/internal/oci"
 )
 
@@ -42,12 +43,27 @@ func ctrPathsIn(run, data string) ctrPaths {
 // ctrRunDir is ctrPaths(id).RunDir, the one most callers need.
 func (r *Runtime) ctrRunDir(id string) string { return r.ctrPaths(id).RunDir }
 
+// k8sFileLog reports whether the log driver writes the k8s-file log:
+// k8s-file itself, and json-file, which podman takes as k8s-file for
+// docker's sake (inspect still says json-file).
+func k8sFileLog(driver string) bool {
+	return driver == "k8s-file" || driver == "json-file"
+}
+
+// monitorLogDriver is the monitor's name for the container's log driver.
+func monitorLogDriver(driver string) string {
+	if k8sFileLog(driver) {
+		return monitor.LogK8sFile
+	}
+	return driver
+}
+
 // logPath is the container's k8s-file log, "" for other log drivers.
 func (r *Runtime) logPath(c *define.Container) string {
 	if c.Config.LogPath != "" {
 		return c.Config.LogPath
 	}
-	if c.Config.LogDriver != "k8s-file" {
+	if !k8sFileLog(c.Config.LogDriver) {
 		return ""
 	}
 	return r.ctrPaths(c.Config.ID).DefaultLog

@@ -294,8 +294,8 @@ func (r *Runtime) monitorConfig(ctx context.Context, c *define.Container, rt *oc
 	}
 	mcfg := &monitor.Config{
 		ID: id, Bundle: runDir, RunDir: runDir, Runtime: *rt,
-		Terminal: c.Config.Terminal, Stdin: c.Config.Stdin,
-		LogDriver: c.Config.LogDriver, LogPath: logPath, LogSizeMax: c.Config.LogSizeMax,
+		Terminal: specgen.RuntimeTerminal(&c.Config), Stdin: c.Config.Stdin,
+		LogDriver: monitorLogDriver(c.Config.LogDriver), LogPath: logPath, LogSizeMax: c.Config.LogSizeMax,
 		Name: c.Config.Name, LogTag: c.Config.LogTag,
 		ExitCommand: r.exitCommand(id), ExitEnv: failpoint.Env(), ErrorLog: r.monitorLog(), Version: version.Version,
 		PreserveFDs:    int(c.Config.PreserveFDs),

@@ -92,7 +92,7 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listeni
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Env = withoutTestVars(os.Environ())
 	var errLog *os.File
-	if cfg.LogDriver == LogPassthrough {
+	if passthrough(cfg.LogDriver) {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	} else if cfg.ErrorLog != "" {
 		// What the monitor cannot say on the sync pipe (a Go runtime
@@ -338,9 +338,9 @@ func prepare(cfg *Config) error {
 			return fmt.Errorf("log driver k8s-file needs a log path: %w", errdefs.ErrInvalidArgument)
 		}
 	case LogNone, LogJournald:
-	case LogPassthrough:
+	case LogPassthrough, LogPassthroughTTY:
 		if cfg.Terminal {
-			return fmt.Errorf("log driver passthrough cannot be used with a terminal: %w", errdefs.ErrInvalidArgument)
+			return fmt.Errorf("the '--log-driver %s' option cannot be used on a TTY.  If you really want it, use '--log-driver passthrough-tty': %w", cfg.LogDriver, errdefs.ErrInvalidArgument)
 		}
 	default:
 		return fmt.Errorf("log driver %q is not supported by pier-monitor: %w", cfg.LogDriver, errdefs.ErrInvalidArgument)

@@ -70,6 +70,10 @@ const (
 	LogK8sFile     = "k8s-file" // the default
 	LogNone        = "none"
 	LogPassthrough = "passthrough" // the container uses the caller's stdio
+	// LogPassthroughTTY is passthrough where the caller's stdio may be a
+	// terminal: the container gets it as its own, with no console of
+	// the runtime's (the engine starts it without one).
+	LogPassthroughTTY = "passthrough-tty"
 )
 
 // Config is everything the monitor needs; Launch writes it to
@@ -199,6 +203,12 @@ const (
 	frameHeader  = 5
 	maxFrameSize = 1 << 20
 )
+
+// passthrough reports whether driver hands the caller's stdio to the
+// container.
+func passthrough(driver string) bool {
+	return driver == LogPassthrough || driver == LogPassthroughTTY
+}
 
 // PidFilePath is where the runtime records the container's PID in a run
 // dir; MonitorPidFilePath where the monitor records its own.

@@ -343,7 +343,7 @@ func (s *server) create(syncf *os.File) (int, error) {
 func (s *server) runCreate(io *stdioSet) (master *os.File, out []byte, err error) {
 	cfg := s.cfg
 	rt := cfg.Runtime
-	if cfg.LogDriver == LogPassthrough {
+	if passthrough(cfg.LogDriver) {
 		// The runtime's stderr is the user's: keep a copy of its errors.
 		rt.Args = append(slices.Clip(rt.Args), "--log", filepath.Join(cfg.RunDir, runtimeLog), "--log-format", "json")
 	}
@@ -380,7 +380,7 @@ func (s *server) runCreate(io *stdioSet) (master *os.File, out []byte, err error
 			out = append(out, readAvailable(f)...)
 		}
 	}
-	if cfg.LogDriver == LogPassthrough {
+	if passthrough(cfg.LogDriver) {
 		out, _ = os.ReadFile(filepath.Join(cfg.RunDir, runtimeLog))
 	}
 	if err != nil && master != nil {

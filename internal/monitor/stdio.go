@@ -37,7 +37,7 @@ func (s *server) setupStdio() (*stdioSet, error) {
 	io.in = null
 	io.runtimeEnds = append(io.runtimeEnds, null)
 	switch {
-	case cfg.LogDriver == LogPassthrough:
+	case passthrough(cfg.LogDriver):
 		if cfg.Stdin {
 			io.in = os.Stdin
 		}

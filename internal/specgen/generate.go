@@ -191,7 +191,7 @@ func Generate(c *define.ContainerConfig, h *Host) (*spec.Spec, error) {
 	s := &spec.Spec{
 		Version: spec.Version,
 		Process: &spec.Process{
-			Terminal:     c.Terminal,
+			Terminal:     RuntimeTerminal(c),
 			User:         user,
 			Args:         args,
 			Env:          processEnv(c, h, hostname),
@@ -325,4 +325,11 @@ func cloneMemory(m *spec.LinuxMemory) *spec.LinuxMemory {
 	}
 	out := *m
 	return &out
+}
+
+// RuntimeTerminal reports whether the runtime gives the process a console
+// of its own: with -t, except under the passthrough-tty log driver, where
+// the process's stdio is the caller's terminal itself.
+func RuntimeTerminal(c *define.ContainerConfig) bool {
+	return c.Terminal && c.LogDriver != "passthrough-tty"
 }
