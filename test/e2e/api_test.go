@@ -468,18 +468,7 @@ func TestAPIAttachRunRm(t *testing.T) {
 		t.Errorf("wait StatusCode = %d (%v), want 3", wait.StatusCode, err)
 	}
 	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	got := map[byte]string{}
-	for {
-		var hdr [8]byte
-		if _, err := io.ReadFull(rd, hdr[:]); err != nil {
-			break
-		}
-		buf := make([]byte, binary.BigEndian.Uint32(hdr[4:]))
-		if _, err := io.ReadFull(rd, buf); err != nil {
-			t.Fatal(err)
-		}
-		got[hdr[0]] += string(buf)
-	}
+	got := readMuxedStreams(t, rd)
 	if got[1] != "out\n" || got[2] != "err\n" {
 		t.Errorf("attached streams: stdout %q stderr %q", got[1], got[2])
 	}
@@ -542,18 +531,7 @@ func TestAPIExec(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := map[byte]string{}
-	for {
-		var hdr [8]byte
-		if _, err := io.ReadFull(rd, hdr[:]); err != nil {
-			break
-		}
-		buf := make([]byte, binary.BigEndian.Uint32(hdr[4:]))
-		if _, err := io.ReadFull(rd, buf); err != nil {
-			t.Fatal(err)
-		}
-		got[hdr[0]] += string(buf)
-	}
+	got := readMuxedStreams(t, rd)
 	if got[1] != "o\n" || got[2] != "e\n" {
 		t.Errorf("exec streams: stdout %q stderr %q", got[1], got[2])
 	}
@@ -662,5 +640,24 @@ func TestAPISocketActivation(t *testing.T) {
 	}
 	if err := cmd.Wait(); err != nil || !strings.Contains(stderr.String(), "Using systemd socket activation") {
 		t.Errorf("service: %v\n%s", err, stderr.String())
+	}
+}
+
+// readMuxedStreams reads Docker's multiplexed attach stream (8-byte frame
+// headers: stream, 3 zero bytes, big-endian length) to its end, and
+// returns what each stream (1 stdout, 2 stderr) carried.
+func readMuxedStreams(t *testing.T, rd io.Reader) map[byte]string {
+	t.Helper()
+	got := map[byte]string{}
+	for {
+		var hdr [8]byte
+		if _, err := io.ReadFull(rd, hdr[:]); err != nil {
+			return got
+		}
+		buf := make([]byte, binary.BigEndian.Uint32(hdr[4:]))
+		if _, err := io.ReadFull(rd, buf); err != nil {
+			t.Fatal(err)
+		}
+		got[hdr[0]] += string(buf)
 	}
 }

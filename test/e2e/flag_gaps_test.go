@@ -72,19 +72,7 @@ func TestExecPreserveFD(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
 	p.MustRun("run", "-d", "--name", "efd", Image, "sleep", "1000")
-	f, err := os.CreateTemp(t.TempDir(), "fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString("from fd 4\n")
-	f.Seek(0, 0)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := p.Command(ctx, RunOpts{}, "exec", "--preserve-fd", "4", "efd", "sh", "-c", "cat <&4; readlink /proc/self/fd/3")
-	other, _ := os.Open(os.Args[0])
-	defer other.Close()
-	cmd.ExtraFiles = []*os.File{other, f} // fds 3 and 4
-	out, err := cmd.Output()
+	out, err := runPreservingFD4(t, p, "exec", "--preserve-fd", "4", "efd")
 	if got := string(out); err != nil || got != "from fd 4\n/dev/null\n" {
 		t.Errorf("exec --preserve-fd 4: want fd 4's content and /dev/null at fd 3, got %q (%v)", got, err)
 	}

@@ -115,19 +115,7 @@ func TestRunSeccompPolicyImage(t *testing.T) {
 func TestRunPreserveFD(t *testing.T) {
 	t.Parallel()
 	p := newPier(t)
-	f, err := os.CreateTemp(t.TempDir(), "fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString("from fd 4\n")
-	f.Seek(0, 0)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := p.Command(ctx, RunOpts{}, "run", "--rm", "--preserve-fd", "4", Image, "sh", "-c", "cat <&4; readlink /proc/self/fd/3")
-	other, _ := os.Open(os.Args[0])
-	defer other.Close()
-	cmd.ExtraFiles = []*os.File{other, f} // fds 3 and 4
-	out, err := cmd.Output()
+	out, err := runPreservingFD4(t, p, "run", "--rm", "--preserve-fd", "4", Image)
 	if got := string(out); err != nil || got != "from fd 4\n/dev/null\n" {
 		t.Errorf("--preserve-fd 4: want fd 4's content and /dev/null at fd 3, got %q (%v)", got, err)
 	}
@@ -136,6 +124,27 @@ func TestRunPreserveFD(t *testing.T) {
 	if r.ExitCode != 126 || !strings.Contains(r.Stderr, "cannot preserve FD 1, consider using the passthrough log-driver") {
 		t.Errorf("--preserve-fd 1: want podman's exit 126 and text: %s", r)
 	}
+}
+
+// runPreservingFD4 runs pier with args followed by a shell that prints
+// what it reads on fd 4 and where its fd 3 points; the caller passes its
+// own files as fds 3 and 4, of which only 4 (holding "from fd 4") is
+// asked to be preserved.
+func runPreservingFD4(t *testing.T, p *Pier, args ...string) ([]byte, error) {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("from fd 4\n")
+	f.Seek(0, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := p.Command(ctx, RunOpts{}, append(args, "sh", "-c", "cat <&4; readlink /proc/self/fd/3")...)
+	other, _ := os.Open(os.Args[0])
+	defer other.Close()
+	cmd.ExtraFiles = []*os.File{other, f} // fds 3 and 4
+	return cmd.Output()
 }
 
 // --decryption-key is read as podman reads it, even when nothing is
