@@ -93,6 +93,9 @@ type server struct {
 	stdinMu sync.Mutex
 	master  *os.File // the pty master, with a terminal
 
+	// joined closes once the move out of the caller's cgroup is done.
+	joined chan struct{}
+
 	outputs []*os.File     // what the pumps read
 	pumps   sync.WaitGroup // one per output
 
@@ -153,9 +156,21 @@ func serve(id, cfgPath string) int {
 	// <cgroup parent>/conmon: ending the caller's login session or
 	// service must not take the monitor with it. Best effort (a host
 	// without writable cgroups still runs containers).
-	if err := cgstats.JoinCgroup(monitorCgroup); err != nil {
-		logf("moving to cgroup %s: %v", monitorCgroup, err)
-	}
+	//
+	// Beside the runtime's create, not before it: a cgroup v1 migration
+	// waits for an RCU grace period (~20 ms here) before it can take the
+	// kernel's threadgroup lock, and the runtime's own move of the
+	// container into its cgroup waits for one too. Started together they
+	// share one grace period, and the wait is hidden behind the runtime's
+	// start; one after the other they cost two, both on the path to a
+	// running container. Forks are not held up while a move waits.
+	joined := make(chan struct{})
+	go func() {
+		defer close(joined)
+		if err := cgstats.JoinCgroup(monitorCgroup); err != nil {
+			logf("moving to cgroup %s: %v", monitorCgroup, err)
+		}
+	}()
 	// Orphans of the container (and the container itself, once the
 	// runtime's create exits) become our children, so we see the exit.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -166,7 +181,7 @@ func serve(id, cfgPath string) int {
 	if err := os.WriteFile(filepath.Join(cfg.RunDir, monitorPidFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
 		return fail(fmt.Errorf("writing monitor pid file: %w", err))
 	}
-	s := &server{cfg: cfg, clients: map[*os.File]*client{}, preserved: heldFiles(cfg.PreserveFDs), cleaned: make(chan bool, 1)}
+	s := &server{cfg: cfg, clients: map[*os.File]*client{}, preserved: heldFiles(cfg.PreserveFDs), cleaned: make(chan bool, 1), joined: joined}
 	for _, f := range s.preserved {
 		// Only the runtime's create gets them, not the exit command.
 		unix.CloseOnExec(int(f.Fd()))
@@ -199,6 +214,9 @@ func (s *server) run(syncf *os.File) int {
 		}
 		return 1
 	}
+	// Once the caller hears of the container, the monitor is out of its
+	// cgroup (the move started beside the create and is done by now).
+	<-s.joined
 	_, _ = syncf.Write([]byte(`{"pid":` + strconv.Itoa(pid) + "}\n"))
 	syncf.Close()
 
