@@ -39,6 +39,7 @@ func (r *Runtime) netDriver() network.Driver {
 		Netavark: "/usr/lib/podman/netavark",
 		Aardvark: "/usr/lib/podman/aardvark-dns",
 		RunDir:   r.netavarkRunDir(),
+		Native:   os.Getenv(network.NativeEnv) == "1",
 	}
 	if c := r.conf.Common; c != nil {
 		if p, err := c.FindHelperBinary("netavark", true); err == nil {
@@ -211,6 +212,7 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
 	r.stopSlirp(ctx, c)
 	if _, err := os.Stat(c.State.NetNS); err == nil && c.State.NetworkStatus != nil {
 		req := r.teardownRequest(c)
+		req.NamespaceGoes = true // unmounted below
 		if len(req.Networks) > 0 {
 			if err := r.netDriver().Teardown(ctx, c.State.NetNS, req); err != nil {
 				slog.WarnContext(ctx, fmt.Sprintf("tearing down network of container %s: %v", c.Config.ID, err))

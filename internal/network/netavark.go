@@ -22,6 +22,9 @@ type Driver struct {
 	Netavark string
 	Aardvark string
 	RunDir   string
+	// Native sets up the networks the native bridge driver covers
+	// (nativeFits) in process instead of through netavark.
+	Native bool
 }
 
 // hostLock is the lock podman takes around every netavark call as root:
@@ -61,6 +64,10 @@ type SetupRequest struct {
 	Networks      []Attachment
 	Ports         []types.PortMapping
 	DNSServers    []string
+	// NamespaceGoes tells Teardown that the namespace is removed right
+	// after: the native driver leaves the container's veth pair to the
+	// kernel's namespace cleanup.
+	NamespaceGoes bool `json:",omitempty"`
 }
 
 // NetworkNames names the request's networks.
@@ -100,6 +107,12 @@ func (r SetupRequest) input() netavarkInput {
 // Setup configures the namespace at nsPath and returns netavark's status
 // per network.
 func (d Driver) Setup(ctx context.Context, nsPath string, req SetupRequest) (map[string]types.StatusBlock, error) {
+	if d.nativeFits(req) {
+		st, err := d.nativeSetup(ctx, nsPath, req)
+		if !errors.Is(err, errNotNative) {
+			return st, err
+		}
+	}
 	out := map[string]types.StatusBlock{}
 	if err := d.run(ctx, "setup", nsPath, req.input(), &out); err != nil {
 		return nil, err
@@ -109,6 +122,9 @@ func (d Driver) Setup(ctx context.Context, nsPath string, req SetupRequest) (map
 
 // Teardown undoes Setup (interfaces, firewall rules, DNS entries).
 func (d Driver) Teardown(ctx context.Context, nsPath string, req SetupRequest) error {
+	if d.nativeFits(req) {
+		return d.nativeTeardown(ctx, nsPath, req)
+	}
 	return d.run(ctx, "teardown", nsPath, req.input(), nil)
 }
 
