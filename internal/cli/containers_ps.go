@@ -90,7 +90,7 @@ func runPs(cmd *cobra.Command, g *Globals, o *psOpts) error {
 
 // psOnce lists, filters, sizes, sorts and prints the containers once.
 func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filters map[string][]string, userFmt bool) error {
-	cs, err := rt.Containers(ctx)
+	cs, err := rt.ListContainers(ctx)
 	if err != nil {
 		return err
 	}
@@ -110,24 +110,11 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 	if o.sync {
 		rt.RecordSync(rows)
 	}
-	list := make([]psContainer, 0, len(rows))
-	podNames := podNamesOf(ctx, rt, rows)
-	byID := make(map[string]*define.Container, len(cs))
-	for _, c := range cs {
-		byID[c.Config.ID] = c
-	}
-	for _, c := range rows {
-		p := newPsContainer(c, now)
-		p.PodName = podNames[c.Config.Pod]
-		if owner := netOwner(c, byID); owner != nil {
-			// A pod member is reached on its infra container's ports.
-			p.Ports = owner.Config.PortMappings
-			p.portsColumn = network.PortsColumn(owner.Config.PortMappings, owner.Config.ExposedPorts)
+	list := psRows(rows, cs, podNamesOf(ctx, rt, rows), now)
+	if o.size {
+		for i := range list {
+			list[i].Size = psSizeOf(ctx, rt, list[i].ID)
 		}
-		if o.size {
-			p.Size = psSizeOf(ctx, rt, c.Config.ID)
-		}
-		list = append(list, p)
 	}
 	sortPs(list, o.sort.value)
 	switch {
@@ -140,6 +127,26 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 		return nil
 	}
 	return psTable(g.Stdout, o, userFmt, list, now)
+}
+
+// psRows makes the rows of the containers selected among all.
+func psRows(rows, all []*define.Container, podNames map[string]string, now time.Time) []psContainer {
+	list := make([]psContainer, 0, len(rows))
+	byID := make(map[string]*define.Container, len(all))
+	for _, c := range all {
+		byID[c.Config.ID] = c
+	}
+	for _, c := range rows {
+		p := newPsContainer(c, now)
+		p.PodName = podNames[c.Config.Pod]
+		if owner := netOwner(c, byID); owner != nil {
+			// A pod member is reached on its infra container's ports.
+			p.Ports = owner.Config.PortMappings
+			p.portsColumn = network.PortsColumn(owner.Config.PortMappings, owner.Config.ExposedPorts)
+		}
+		list = append(list, p)
+	}
+	return list
 }
 
 // netOwner is the pod's infra container whose network namespace c joins,

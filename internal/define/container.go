@@ -215,6 +215,24 @@ type ContainerConfig struct {
 	KubeExitCodePropagation string `json:"kubeExitCodePropagation,omitempty"`
 }
 
+// Listed is the part of the config that listings read: ps's columns,
+// --format fields and filters, sync events, and the status sync of every
+// read (runtime, healthcheck, --rm). Listings decode only these fields
+// (state.Store.ListContainers); tests hold that a listing of a full
+// config and of its Listed part print the same.
+func (c *ContainerConfig) Listed() ContainerConfig {
+	return ContainerConfig{
+		ID: c.ID, Name: c.Name, Created: c.Created,
+		Image: c.Image, ImageID: c.ImageID, RawImage: c.RawImage,
+		Cmd: c.Cmd, Labels: c.Labels, Mounts: c.Mounts,
+		NetworkMode: c.NetworkMode, Networks: c.Networks,
+		PortMappings: c.PortMappings, ExposedPorts: c.ExposedPorts,
+		RestartPolicy: c.RestartPolicy, AutoRemove: c.AutoRemove, Runtime: c.Runtime,
+		HealthCheck: c.HealthCheck, HealthLogDestination: c.HealthLogDestination,
+		Pod: c.Pod, IsInfra: c.IsInfra,
+	}
+}
+
 // Kinds of objects a container can depend on.
 const (
 	KindContainer = "container"

@@ -35,6 +35,23 @@ func (r *Runtime) Containers(ctx context.Context) ([]*define.Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.synced(ctx, cs), nil
+}
+
+// ListContainers is Containers for listings (ps): each config holds only
+// its listed fields (define.ContainerConfig.Listed), which is all a
+// listing reads, and the state is current.
+func (r *Runtime) ListContainers(ctx context.Context) ([]*define.Container, error) {
+	cs, err := r.store.ListContainers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.synced(ctx, cs), nil
+}
+
+// synced brings the states of cs up to date, as every read does, and drops
+// the --rm containers that this reaped.
+func (r *Runtime) synced(ctx context.Context, cs []*define.Container) []*define.Container {
 	out := cs[:0]
 	for _, c := range cs {
 		r.syncState(c)
@@ -44,7 +61,7 @@ func (r *Runtime) Containers(ctx context.Context) ([]*define.Container, error) {
 		r.loadHealth(c)
 		out = append(out, c)
 	}
-	return out, nil
+	return out
 }
 
 func noSuchCtr(nameOrID string, err error) error {

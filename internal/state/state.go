@@ -35,6 +35,9 @@ type Store interface {
 	LookupContainer(ctx context.Context, nameOrID string) (*define.Container, error)
 	// Containers returns all containers, oldest first.
 	Containers(ctx context.Context) ([]*define.Container, error)
+	// ListContainers is Containers for listings: each config holds only
+	// its listed fields (define.ContainerConfig.Listed).
+	ListContainers(ctx context.Context) ([]*define.Container, error)
 	// SaveState replaces the state of a container (define.ErrNoSuchCtr if
 	// it is gone).
 	SaveState(ctx context.Context, id string, st *define.ContainerState) error

@@ -1,0 +1,142 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pier-engine/pier/internal/define"
+	"github.com/pier-engine/pier/internal/define/definetest"
+)
+
+// The hand-written state decoder must know every field: a field it skips
+// would silently read as zero in every listing.
+func TestDecodeStateKnowsEveryField(t *testing.T) {
+	var st define.ContainerState
+	definetest.Fill(&st)
+	b, err := json.Marshal(&st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want define.ContainerState
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	if z := definetest.ZeroFields(&want); len(z) > 0 {
+		t.Fatalf("the filler left fields zero, the test would not see them: %v", z)
+	}
+	var got define.ContainerState
+	iter := listJSON.BorrowIterator(b)
+	defer listJSON.ReturnIterator(iter)
+	if err := decodeState(iter, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodeState differs from encoding/json:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// The listed decoder gives exactly Listed() of what encoding/json decodes.
+func TestDecodeListedConfig(t *testing.T) {
+	var cfg define.ContainerConfig
+	definetest.Fill(&cfg)
+	b, err := json.Marshal(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full define.ContainerConfig
+	if err := json.Unmarshal(b, &full); err != nil {
+		t.Fatal(err)
+	}
+	want := full.Listed()
+	var got define.ContainerConfig
+	iter := listJSON.BorrowIterator(b)
+	defer listJSON.ReturnIterator(iter)
+	if err := decodeListedConfig(iter, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodeListedConfig differs from Listed():\n got %+v\nwant %+v", got, want)
+	}
+	// Every field Listed() keeps is set, so none of them is missed above.
+	zero := definetest.ZeroFields(&want)
+	all := definetest.ZeroFields(&define.ContainerConfig{})
+	if len(all)-len(zero) < 20 {
+		t.Fatalf("only %d listed fields are set", len(all)-len(zero))
+	}
+}
+
+// Null, empty values, unknown keys and JSON the way encoding/json would
+// read it.
+func TestDecodeListedEdgeCases(t *testing.T) {
+	config := `{"id":"abc","name":null,"cmd":[],"labels":{},"newKey":{"a":[1,{"b":null}]},"created":"2024-01-02T03:04:05.5Z","autoRemove":false,"isInfra":true,"image":"a\"b\\u00e9"}`
+	state := `{"status":"running","pid":7,"startedAt":"2024-01-02T03:04:05Z","exitCode":-1,"future":[1,2],"imageMounts":null}`
+	var c define.Container
+	if err := decodeListedRow([]byte(config), []byte(state), &c); err != nil {
+		t.Fatal(err)
+	}
+	var want define.Container
+	if err := json.Unmarshal([]byte(config), &want.Config); err != nil {
+		t.Fatal(err)
+	}
+	want.Config = want.Config.Listed()
+	if err := json.Unmarshal([]byte(state), &want.State); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Fatalf("got %+v\nwant %+v", c, want)
+	}
+	for _, bad := range [][2]string{{`{"id":`, `{}`}, {`{}`, `{"pid":"x"}`}, {`{"created":"yesterday"}`, `{}`}} {
+		if err := decodeListedRow([]byte(bad[0]), []byte(bad[1]), &define.Container{}); err == nil {
+			t.Errorf("no error for %s / %s", bad[0], bad[1])
+		}
+	}
+}
+
+// ListContainers lists what Containers lists, in the same order, with the
+// listed part of each config, over more rows than one decoding goroutine
+// takes.
+func TestListContainers(t *testing.T) {
+	ctx := context.Background()
+	s, _, err := openSQLite(ctx, t.TempDir(), Paths{GraphRoot: "/g", RunRoot: "/r"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 3*parallelDecodeMin + 5 {
+		var c define.Container
+		definetest.Fill(&c)
+		c.Config.ID, c.Config.Name = fmt.Sprintf("%064d", i), fmt.Sprintf("c%d", i)
+		c.Config.Created = time.Unix(int64(1000-i%7), 0).UTC()
+		c.Config.Dependencies = nil
+		c.Config.Pod = ""
+		if err := s.AddContainer(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full, err := s.Containers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := s.ListContainers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != len(full) {
+		t.Fatalf("listed %d, want %d", len(listed), len(full))
+	}
+	for i := range full {
+		want := *full[i]
+		want.Config = want.Config.Listed()
+		if !reflect.DeepEqual(*listed[i], want) {
+			t.Fatalf("row %d: got %+v\nwant %+v", i, listed[i], want)
+		}
+	}
+	if !slices.IsSortedFunc(listed, func(a, b *define.Container) int { return a.Config.Created.Compare(b.Config.Created) }) {
+		t.Fatal("not in creation order")
+	}
+}
