@@ -7,10 +7,11 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // versionPrefix is podman's optional /v{version} in front of every path.
-var versionPrefix = regexp.MustCompile(`^/v[0-9][0-9A-Za-z.-]*(/.*)$`)
+var versionPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/v[0-9][0-9A-Za-z.-]*(/.*)$`) })
 
 // route is one endpoint: a method and a path pattern where {name} is one
 // path segment and {name...} one or more (image names hold slashes).
@@ -28,13 +29,13 @@ type paramsKey struct{}
 // connKey holds the request's connection in its context.
 type connKey struct{}
 
-var paramRe = regexp.MustCompile(`\{([a-z]+)(\.\.\.)?\}`)
+var paramRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([a-z]+)(\.\.\.)?\}`) })
 
 func (rt *router) handle(method, pattern string, h http.HandlerFunc) {
 	var names []string
 	var expr strings.Builder
 	last := 0
-	for _, m := range paramRe.FindAllStringSubmatchIndex(pattern, -1) {
+	for _, m := range paramRe().FindAllStringSubmatchIndex(pattern, -1) {
 		expr.WriteString(regexp.QuoteMeta(pattern[last:m[0]]))
 		names = append(names, pattern[m[2]:m[3]])
 		if m[4] >= 0 {
@@ -96,7 +97,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Header().Set("X-Reference-Id", rid)
 	path := r.URL.Path
-	if m := versionPrefix.FindStringSubmatch(path); m != nil {
+	if m := versionPrefix().FindStringSubmatch(path); m != nil {
 		path = m[1]
 	}
 	h, params, exists := s.routes.lookup(r.Method, path)

@@ -121,6 +121,6 @@ func inspectObjects(ctx context.Context, g *Globals, args []string, typ string, 
 // normalizeInspectFormat accepts docker's spellings as podman does:
 // {{.Id}}, .Src, .Dst and .ImageID.
 func normalizeInspectFormat(f string) string {
-	f = inspectIDRe.ReplaceAllString(f, "{{.ID}}")
+	f = inspectIDRe().ReplaceAllString(f, "{{.ID}}")
 	return strings.NewReplacer(".Src", ".Source", ".Dst", ".Destination", ".ImageID", ".Image").Replace(f)
 }

@@ -17,16 +17,19 @@ import (
 // unmount, export, commit, `container diff`) at the top level and under
 // `container`, as podman.
 func addStorageCommands(root *cobra.Command, g *Globals) {
+	cmds := []namedCommand{
+		{[]string{"mount"}, newMountCommand}, {[]string{"unmount", "umount"}, newUnmountCommand},
+		{[]string{"export"}, newExportCommand}, {[]string{"commit"}, newCommitCommand},
+	}
+	addWanted(root, g, cmds)
 	ctr := subcommand(root, "container")
-	for _, mk := range []func(*Globals) *cobra.Command{newMountCommand, newUnmountCommand, newExportCommand, newCommitCommand} {
-		root.AddCommand(mk(g))
-		if ctr != nil {
-			ctr.AddCommand(mk(g))
-		}
+	if ctr == nil || !g.wants("container") {
+		return
 	}
-	if ctr != nil {
-		ctr.AddCommand(containerDiffCmd(g))
+	for _, c := range cmds {
+		ctr.AddCommand(c.mk(g))
 	}
+	ctr.AddCommand(containerDiffCmd(g))
 }
 
 // checkAllLatest is podman's CheckAllLatestAndIDFile for commands without

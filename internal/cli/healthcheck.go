@@ -37,6 +37,8 @@ func addHealthcheckCommands(root *cobra.Command, g *Globals) {
 			return nil
 		},
 	}
-	hc.AddCommand(run)
 	root.AddCommand(hc)
+	if g.wants("healthcheck") {
+		hc.AddCommand(run)
+	}
 }

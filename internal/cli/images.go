@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -397,11 +398,11 @@ func printInspectIndent(w io.Writer, data []any, tmpl, indent string) error {
 		return format.JSON(w, data, indent)
 	}
 	// Docker's templates say .Id where the Go field is ID; podman accepts both.
-	tmpl = inspectIDRe.ReplaceAllString(tmpl, "{{.ID}}")
+	tmpl = inspectIDRe().ReplaceAllString(tmpl, "{{.ID}}")
 	return format.Template(w, tmpl, nil, data, true)
 }
 
-var inspectIDRe = regexp.MustCompile(`\{\{\s*\.Id\s*\}\}`)
+var inspectIDRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{\s*\.Id\s*\}\}`) })
 
 func imagePruneCmd(g *Globals) *cobra.Command {
 	var all, force, external bool

@@ -24,8 +24,13 @@ func addImageExtraCommands(root *cobra.Command, g *Globals) {
 		img = &cobra.Command{Use: "image", Short: "Manage images", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 		root.AddCommand(img)
 	}
-	img.AddCommand(historyCmd(g), imageTreeCmd(g), imageMountCmd(g), imageUnmountCmd(g), imageDiffCmd(g, false), searchCmd(g))
-	root.AddCommand(historyCmd(g), imageDiffCmd(g, true), manifestCmd(g), searchCmd(g))
+	if g.wants("image") {
+		img.AddCommand(historyCmd(g), imageTreeCmd(g), imageMountCmd(g), imageUnmountCmd(g), imageDiffCmd(g, false), searchCmd(g))
+	}
+	addWanted(root, g, []namedCommand{
+		{[]string{"history"}, historyCmd}, {[]string{"diff"}, func(g *Globals) *cobra.Command { return imageDiffCmd(g, true) }},
+		{[]string{"manifest"}, manifestCmd}, {[]string{"search"}, searchCmd},
+	})
 }
 
 // historyRow carries podman's template field names for `history --format`.

@@ -16,13 +16,17 @@ import (
 // spelling `generate kube`.
 func addKubeCommands(root *cobra.Command, g *Globals) {
 	k := &cobra.Command{Use: "kube", Short: "Play containers, pods or volumes from a structured file", RunE: subCommandExists}
-	k.AddCommand(kubeGenerateCmd(g, "generate"), kubeApplyCmd(g))
+	if g.wants("kube") {
+		k.AddCommand(kubeGenerateCmd(g, "generate"), kubeApplyCmd(g))
+	}
 	gen := &cobra.Command{
 		Use: "generate", Short: "Generate structured data based on containers, pods or volumes",
 		Long: "Generate structured data (e.g., Kubernetes YAML or systemd units) based on containers, pods or volumes.",
 		RunE: subCommandExists,
 	}
-	gen.AddCommand(kubeGenerateCmd(g, "kube"), generateSystemdCmd(g), generateSpecCmd(g))
+	if g.wants("generate") {
+		gen.AddCommand(kubeGenerateCmd(g, "kube"), generateSystemdCmd(g), generateSpecCmd(g))
+	}
 	root.AddCommand(k, gen)
 }
 

@@ -23,10 +23,13 @@ import (
 // addKubePlayCommands adds `kube play` and `kube down` to the kube group,
 // and the older spelling `play kube`.
 func addKubePlayCommands(root *cobra.Command, g *Globals) {
-	k := subcommand(root, "kube")
-	k.AddCommand(kubePlayCmd(g, "play"), kubeDownCmd(g))
+	if g.wants("kube") {
+		subcommand(root, "kube").AddCommand(kubePlayCmd(g, "play"), kubeDownCmd(g))
+	}
 	p := &cobra.Command{Use: "play", Short: "Play containers, pods or volumes from a structured file", Hidden: true, RunE: subCommandExists}
-	p.AddCommand(kubePlayCmd(g, "kube"))
+	if g.wants("play") {
+		p.AddCommand(kubePlayCmd(g, "kube"))
+	}
 	root.AddCommand(p)
 }
 

@@ -21,6 +21,9 @@ import (
 func addNetworkCommands(root *cobra.Command, g *Globals) {
 	n := &cobra.Command{Use: "network", Short: "Manage networks", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 	root.AddCommand(n)
+	if !g.wants("network") {
+		return
+	}
 	n.AddCommand(networkCreateCmd(g), networkLsCmd(g), networkInspectCmd(g), networkRmCmd(g),
 		networkPruneCmd(g), networkExistsCmd(g), networkConnectCmd(g), networkDisconnectCmd(g), networkReloadCmd(g), networkUpdateCmd(g))
 }

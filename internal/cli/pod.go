@@ -15,6 +15,9 @@ import (
 func addPodCommands(root *cobra.Command, g *Globals) {
 	p := &cobra.Command{Use: "pod", Short: "Manage pods", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 	root.AddCommand(p)
+	if !g.wants("pod") {
+		return
+	}
 	p.AddCommand(podCreateCmd(g), podPsCmd(g), podRmCmd(g), podInspectCmd(g), podExistsCmd(g), podPruneCmd(g),
 		podKillCmd(g), podTopCmd(g), podLogsCmd(g), podStatsCmd(g), podCloneCmd(g))
 	p.AddCommand(podLifecycleCmds(g)...)

@@ -21,8 +21,10 @@ import (
 // addRegistryCommands adds pull, push, login and logout at the top level,
 // and pull and push under `image`, as podman.
 func addRegistryCommands(root *cobra.Command, g *Globals) {
-	root.AddCommand(pullCmd(g), pushCmd(g), loginCmd(g), logoutCmd(g))
-	if img := subcommand(root, "image"); img != nil {
+	addWanted(root, g, []namedCommand{
+		{[]string{"pull"}, pullCmd}, {[]string{"push"}, pushCmd}, {[]string{"login"}, loginCmd}, {[]string{"logout"}, logoutCmd},
+	})
+	if img := subcommand(root, "image"); img != nil && g.wants("image") {
 		img.AddCommand(pullCmd(g), pushCmd(g))
 	}
 }

@@ -224,7 +224,7 @@ func addCommands(root *cobra.Command, g *Globals) {
 	} {
 		add(root, g)
 	}
-	root.AddCommand(newCompletionCommand(g), unshareCmd(g))
+	addWanted(root, g, []namedCommand{{[]string{"completion"}, newCompletionCommand}, {[]string{"unshare"}, unshareCmd}})
 	podmanStyle(root)
 	completeFormats(root)
 	completeArgs(root, g)

@@ -18,6 +18,9 @@ import (
 func addSecretCommands(root *cobra.Command, g *Globals) {
 	s := &cobra.Command{Use: "secret", Short: "Manage secrets", Long: "Manage secrets", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 	root.AddCommand(s)
+	if !g.wants("secret") {
+		return
+	}
 	s.AddCommand(secretCreateCmd(g), secretLsCmd(g), secretInspectCmd(g), secretRmCmd(g), secretExistsCmd(g))
 }
 

@@ -31,9 +31,14 @@ func addSystemCommands(root *cobra.Command, g *Globals) {
 			return cmd.Help()
 		},
 	}
-	root.AddCommand(newVersionCommand(g), newInfoCommand(g), newEventsCommand(g))
-	sys.AddCommand(newInfoCommand(g), systemDfCmd(g), systemPruneCmd(g), systemResetCmd(g), systemRenumberCmd(g), systemCheckCmd(g), systemMigrateCmd(g), newEventsCommand(g), newServiceCommand(g))
+	addWanted(root, g, []namedCommand{
+		{[]string{"version"}, newVersionCommand}, {[]string{"info"}, newInfoCommand}, {[]string{"events"}, newEventsCommand},
+	})
 	root.AddCommand(sys)
+	if !g.wants("system") {
+		return
+	}
+	sys.AddCommand(newInfoCommand(g), systemDfCmd(g), systemPruneCmd(g), systemResetCmd(g), systemRenumberCmd(g), systemCheckCmd(g), systemMigrateCmd(g), newEventsCommand(g), newServiceCommand(g))
 }
 
 // versionTemplate is podman's `version` layout for a client without a

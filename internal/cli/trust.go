@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -60,15 +61,15 @@ func validImageScope(scope string) error {
 	if err != nil {
 		return fmt.Errorf("invalid image uri: %s: %w", scope, err)
 	}
-	if !scopeHostRe.MatchString(u.Host) || !scopeFragmentRe.MatchString(u.Fragment) {
+	if !scopeHostRe().MatchString(u.Host) || !scopeFragmentRe().MatchString(u.Fragment) {
 		return fmt.Errorf("invalid image uri: %s", scope)
 	}
 	return nil
 }
 
 var (
-	scopeHostRe     = regexp.MustCompile(`^[a-zA-Z0-9-_\.]+\/?:?[0-9]*[a-z0-9-\/:]*$`)
-	scopeFragmentRe = regexp.MustCompile(`^[a-z0-9-:\./]*$`)
+	scopeHostRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9-_\.]+\/?:?[0-9]*[a-z0-9-\/:]*$`) })
+	scopeFragmentRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9-:\./]*$`) })
 )
 
 func trustShowCmd(g *Globals) *cobra.Command {

@@ -17,6 +17,9 @@ import (
 func addVolumeCommands(root *cobra.Command, g *Globals) {
 	v := &cobra.Command{Use: "volume", Short: "Manage volumes", RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 	root.AddCommand(v)
+	if !g.wants("volume") {
+		return
+	}
 	v.AddCommand(volumeCreateCmd(g), volumeLsCmd(g), volumeInspectCmd(g), volumeRmCmd(g),
 		volumePruneCmd(g), volumeExistsCmd(g), volumeMountCmd(g, true), volumeMountCmd(g, false),
 		volumeExportCmd(g), volumeImportCmd(g), volumeReloadCmd(g))

@@ -4,6 +4,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 
 	"go.podman.io/common/libnetwork/etchosts"
 
@@ -12,7 +13,9 @@ import (
 )
 
 // domainRE is podman's check of a --dns-search domain.
-var domainRE = regexp.MustCompile(`^(:?(?:[a-zA-Z0-9]|(?:[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9]))(:?\.(?:[a-zA-Z0-9]|(?:[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])))*)\.?\s*$`)
+var domainRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(:?(?:[a-zA-Z0-9]|(?:[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9]))(:?\.(?:[a-zA-Z0-9]|(?:[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])))*)\.?\s*$`)
+})
 
 // applyNameFlags checks and records --dns, --dns-search, --dns-option,
 // --add-host, --no-hosts and --hosts-file with podman 5's checks and
@@ -62,7 +65,7 @@ func (r *Runtime) applyNameFlags(cfg *define.ContainerConfig, req *CreateRequest
 			}
 			continue
 		}
-		if m := domainRE.FindStringSubmatch(d); m == nil || len(m[1]) >= 255 {
+		if m := domainRE().FindStringSubmatch(d); m == nil || len(m[1]) >= 255 {
 			return invalid("%s is not a valid domain", d)
 		}
 	}

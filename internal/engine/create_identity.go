@@ -3,6 +3,7 @@ package engine
 import (
 	"regexp"
 	"slices"
+	"sync"
 
 	cconfig "go.podman.io/common/pkg/config"
 
@@ -36,12 +37,12 @@ type IdentityRequest struct {
 }
 
 // umaskPattern is podman's rule for a umask: one to four octal digits.
-var umaskPattern = regexp.MustCompile(`^[0-7]{1,4}$`)
+var umaskPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-7]{1,4}$`) })
 
 // applyIdentity checks and stores the request's identity options.
 func (r *Runtime) applyIdentity(cfg *define.ContainerConfig, req *IdentityRequest) error {
 	if req.Umask != "" {
-		if !umaskPattern.MatchString(req.Umask) {
+		if !umaskPattern().MatchString(req.Umask) {
 			return errdefs.New(errdefs.ErrInvalidArgument, "running container create option: invalid umask string "+req.Umask+": invalid argument")
 		}
 		cfg.Umask = req.Umask

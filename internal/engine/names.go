@@ -6,15 +6,16 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"sync"
 
 	"github.com/pier-engine/pier/internal/errdefs"
 )
 
 // nameRegexp is podman's rule for container names.
-var nameRegexp = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var nameRegexp = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 func validateName(name string) error {
-	if !nameRegexp.MatchString(name) {
+	if !nameRegexp().MatchString(name) {
 		return fmt.Errorf("names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: %w", errdefs.ErrInvalidArgument)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -50,7 +51,7 @@ type VolumeReport struct {
 	GID         int               `json:"GID,omitempty"`
 }
 
-var volumeNameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var volumeNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 // checkVolumeOptions checks the local driver's options pier honours: uid
 // and gid own the data directory, copy/nocopy decide the copy-up, and
@@ -132,7 +133,7 @@ func (r *Runtime) VolumeCreate(ctx context.Context, req VolumeCreateRequest) (*d
 			return nil, err
 		}
 		req.Name = name
-	} else if !volumeNameRe.MatchString(req.Name) {
+	} else if !volumeNameRe().MatchString(req.Name) {
 		return nil, fmt.Errorf("running volume create option: %w", define.ErrVolumeNameFormat)
 	}
 	// pier has no volume plugins: only the local driver exists.

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
@@ -92,7 +93,7 @@ func (e *notKnownError) Unwrap() error { return define.ErrNoSuchImage }
 
 func errNotKnown(name string) error { return &notKnownError{name: name} }
 
-var fullIDRe = regexp.MustCompile(`^[a-f0-9]{64}$`)
+var fullIDRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9]{64}$`) })
 
 // Lookup resolves a user reference as podman does: a full ID (optionally
 // "sha256:"-prefixed), then the short-name candidates ("name" ->
@@ -123,7 +124,7 @@ func (s *Store) lookup(ref string) (*storage.Image, string, error) {
 	if ref == "" {
 		return nil, "", fmt.Errorf("empty image reference: %w", errdefs.ErrInvalidArgument)
 	}
-	if id := strings.TrimPrefix(ref, "sha256:"); fullIDRe.MatchString(id) {
+	if id := strings.TrimPrefix(ref, "sha256:"); fullIDRe().MatchString(id) {
 		if img, err := s.store.Image(id); err == nil {
 			return img, id, nil
 		}
@@ -163,10 +164,10 @@ func (s *Store) lookup(ref string) (*storage.Image, string, error) {
 	return nil, "", errNotKnown(ref)
 }
 
-var hexRe = regexp.MustCompile(`^[a-f0-9]+$`)
+var hexRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9]+$`) })
 
 func (s *Store) byIDPrefix(prefix string) (*storage.Image, error) {
-	if !hexRe.MatchString(prefix) {
+	if !hexRe().MatchString(prefix) {
 		return nil, storage.ErrImageUnknown
 	}
 	imgs, err := s.store.Images()

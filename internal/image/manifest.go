@@ -328,7 +328,7 @@ func (s *Store) loadList(name string) (*mlist, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(simg.Names) > 0 && fullIDRe.MatchString(resolved) {
+	if len(simg.Names) > 0 && fullIDRe().MatchString(resolved) {
 		resolved = simg.Names[0]
 	}
 	blob, err := s.store.ImageBigData(simg.ID, storage.ImageDigestBigDataKey)

@@ -129,7 +129,7 @@ func (s *Store) pull(ctx context.Context, name string, o PullOptions, allTags bo
 		}
 		return []*Image{img}, nil
 	}
-	if id := strings.TrimPrefix(dockerName, "sha256:"); strings.HasPrefix(dockerName, "sha256:") || fullIDRe.MatchString(id) {
+	if id := strings.TrimPrefix(dockerName, "sha256:"); strings.HasPrefix(dockerName, "sha256:") || fullIDRe().MatchString(id) {
 		// An ID names a local image only; there is nothing to pull.
 		if policy == PullAlways {
 			return nil, fmt.Errorf("pull policy is always but image has been referred to by ID (%s): %w", dockerName, errdefs.ErrInvalidArgument)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/pier-engine/pier/internal/errdefs"
 )
@@ -12,8 +13,10 @@ import (
 const totalAnnotationSize = 256 * 1024
 
 var (
-	qualifiedName = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
-	dnsSubdomain  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	qualifiedName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`) })
+	dnsSubdomain  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	})
 )
 
 // ValidateAnnotations checks keys as Kubernetes qualified names (case
@@ -47,7 +50,7 @@ func checkQualifiedName(value string) error {
 		if len(prefix) > 253 {
 			return fmt.Errorf("prefix part must be no more than 253 characters")
 		}
-		if !dnsSubdomain.MatchString(prefix) {
+		if !dnsSubdomain().MatchString(prefix) {
 			return fmt.Errorf("annotations must be formatted as a valid lowercase RFC1123 subdomain of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
 		}
 	default:
@@ -59,7 +62,7 @@ func checkQualifiedName(value string) error {
 	if len(name) > 63 {
 		return fmt.Errorf("name part of %s must be no more than 63 characters", value)
 	}
-	if !qualifiedName.MatchString(name) {
+	if !qualifiedName().MatchString(name) {
 		return fmt.Errorf("name part of %s %s", value, msg)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/docker/go-units"
 	spec "github.com/opencontainers/runtime-spec/specs-go"
@@ -212,8 +213,8 @@ func resources(req *engine.CreateRequest, c *v1.Container) error {
 }
 
 var (
-	fieldLabel      = regexp.MustCompile(`^metadata.labels\['(.+)'\]$`)
-	fieldAnnotation = regexp.MustCompile(`^metadata.annotations\['(.+)'\]$`)
+	fieldLabel      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^metadata.labels\['(.+)'\]$`) })
+	fieldAnnotation = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^metadata.annotations\['(.+)'\]$`) })
 )
 
 // env sets the container's variables: envFrom first, then env, later
@@ -323,10 +324,10 @@ func (x *ctrContext) fieldRef(e v1.EnvVar) (string, bool, error) {
 	if path == "metadata.name" {
 		return x.pod.Name, true, nil
 	}
-	if m := fieldLabel.FindStringSubmatch(path); m != nil {
+	if m := fieldLabel().FindStringSubmatch(path); m != nil {
 		return x.pod.Labels[m[1]], true, nil
 	}
-	if m := fieldAnnotation.FindStringSubmatch(path); m != nil {
+	if m := fieldAnnotation().FindStringSubmatch(path); m != nil {
 		return x.ann[m[1]], true, nil
 	}
 	return "", false, errdefs.Errorf(errdefs.ErrInvalidArgument, "can not set env %v. Reason: fieldPath %v is either not valid or not supported", e.Name, path)

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"go.podman.io/common/libnetwork/types"
@@ -163,11 +164,11 @@ func lookupIn(nets []types.Network, nameOrID string) (types.Network, error) {
 	return types.Network{}, fmt.Errorf("more than one result for network ID %s: %w", nameOrID, define.ErrAmbiguous)
 }
 
-var nameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var nameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 // ValidName is podman's rule for network names.
 func ValidName(name string) error {
-	if !nameRe.MatchString(name) {
+	if !nameRe().MatchString(name) {
 		return errdefs.Errorf(errdefs.ErrInvalidArgument, "network name %s invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument", name)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/moby/sys/devices"
 	devcfg "github.com/opencontainers/cgroups/devices/config"
@@ -101,7 +102,7 @@ func HostDevice(path, dest string) ([]spec.LinuxDevice, error) {
 
 // ttyN are the virtual consoles a systemd container must not get: its
 // getty units would take them over (podman issue 15895).
-var ttyN = regexp.MustCompile(`^/dev/tty\d+$`)
+var ttyN = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/dev/tty\d+$`) })
 
 // PrivilegedDevices are the host's devices for a privileged container,
 // without /dev/ttyN in systemd mode, as podman does.
@@ -112,7 +113,7 @@ func PrivilegedDevices(systemd bool) ([]spec.LinuxDevice, error) {
 	}
 	out := make([]spec.LinuxDevice, 0, len(devs))
 	for _, d := range devs {
-		if systemd && ttyN.MatchString(d.Path) {
+		if systemd && ttyN().MatchString(d.Path) {
 			continue
 		}
 		out = append(out, toSpecDevice(d, d.Path))

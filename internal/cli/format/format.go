@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"text/template"
 	"time"
@@ -91,17 +92,17 @@ func Funcs() template.FuncMap {
 	}
 }
 
-var jsonFormat = regexp.MustCompile(`^\s*(json|{{\s*json\s*(\.)?\s*}})\s*$`)
+var jsonFormat = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(json|{{\s*json\s*(\.)?\s*}})\s*$`) })
 
 // IsJSON reports whether --format asks for JSON output. As podman's
 // report.IsJSON, "{{json .}}" counts too: it means the whole object as
 // JSON, which the JSON output gives in podman's shape.
-func IsJSON(f string) bool { return jsonFormat.MatchString(f) }
+func IsJSON(f string) bool { return jsonFormat().MatchString(f) }
 
 // IsTable reports a "table ..." format (which prints a header row).
 func IsTable(f string) bool { return strings.HasPrefix(strings.TrimSpace(f), "table") }
 
-var betweenFields = regexp.MustCompile(`\}\}[ \t]+\{\{`)
+var betweenFields = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\}\}[ \t]+\{\{`) })
 
 // normalize turns a user format into a template body as podman does:
 // literal "\t" and "\n" become characters, a table's fields are separated
@@ -111,7 +112,7 @@ func normalize(f string) string {
 	if IsTable(f) {
 		f = strings.TrimPrefix(strings.TrimSpace(f), "table")
 		f = strings.TrimLeft(f, " ")
-		f = betweenFields.ReplaceAllString(f, "}}\t{{")
+		f = betweenFields().ReplaceAllString(f, "}}\t{{")
 	}
 	return withNewline(f)
 }
