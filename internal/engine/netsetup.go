@@ -39,7 +39,7 @@ func (r *Runtime) netDriver() network.Driver {
 		Netavark: "/usr/lib/podman/netavark",
 		Aardvark: "/usr/lib/podman/aardvark-dns",
 		RunDir:   r.netavarkRunDir(),
-		Native:   os.Getenv(network.NativeEnv) == "1",
+		Native:   os.Getenv(network.NativeEnv) != "0",
 	}
 	if c := r.conf.Common; c != nil {
 		if p, err := c.FindHelperBinary("netavark", true); err == nil {

@@ -27,7 +27,8 @@ import (
 // internal networks, firewalld) keeps going to netavark: nativeFits
 // decides per request.
 
-// NativeEnv set to 1 turns the native driver on.
+// NativeEnv set to 0 sends every network to netavark (to compare, or to
+// rule the native driver out).
 const NativeEnv = "PIER_NETWORK_NATIVE"
 
 // errNotNative is a setup the native driver leaves to netavark (found

@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pier sets up bridge networks without DNS itself (the native driver),
+// netavark's way: the published port answers from the host and from
+// another container, netavark is not run, and pier's containers and
+// netavark's share the bridge and the chains, each side tearing down the
+// other's, nothing left when the last goes.
+func TestNetworkNativeBridge(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	p := newPier(t)
+	before := hostNetState(t)
+	// netavark as a wrapper that records its calls.
+	helpers := filepath.Join(p.WorkDir(), "helpers")
+	calls := filepath.Join(p.WorkDir(), "netavark-calls")
+	os.MkdirAll(helpers, 0o755)
+	writeFile(t, filepath.Join(helpers, "netavark"), fmt.Sprintf("#!/bin/sh\necho \"$@\" >> %s\nexec /usr/lib/podman/netavark \"$@\"\n", calls))
+	os.Chmod(filepath.Join(helpers, "netavark"), 0o755)
+	os.Symlink("/usr/lib/podman/aardvark-dns", filepath.Join(helpers, "aardvark-dns"))
+	p.WriteConf(fmt.Sprintf("[engine]\nhelper_binaries_dir = [%q]\n", helpers))
+	netavarkCalls := func() string { b, _ := os.ReadFile(calls); return string(b) }
+	viaNetavark := func(args ...string) {
+		t.Helper()
+		if r := p.RunWith(RunOpts{Env: []string{"PIER_NETWORK_NATIVE=0"}}, args...); r.ExitCode != 0 {
+			t.Fatalf("with netavark: %s", r)
+		}
+	}
+
+	p.MustRun("network", "create", "--disable-dns", "--subnet", "10.231.77.0/24", "nativenet")
+	sum := sha512.Sum512([]byte("nativenet"))
+	hash := strings.ToUpper(hex.EncodeToString(sum[:]))[:13]
+	bridge := p.MustRun("network", "inspect", "--format", "{{.NetworkInterface}}", "nativenet").Out()
+	port := freeTCPPort(t)
+	p.MustRun("run", "-d", "--name", "web", "--network", "nativenet", "-p", fmt.Sprintf("%d:80", port),
+		Image, "sh", "-c", "echo from-native > /index.html; httpd -f -p 80 -h /")
+	url := fmt.Sprintf("http://127.0.0.1:%d/index.html", port)
+	var body string
+	if !eventually(10*time.Second, func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = strings.TrimSpace(string(b))
+		return body == "from-native"
+	}) {
+		t.Fatalf("GET %s from the host: %q", url, body)
+	}
+	out := p.MustRun("run", "--rm", "--network", "nativenet", Image, "wget", "-qO-", fmt.Sprintf("http://10.231.77.1:%d/index.html", port)).Out()
+	if out != "from-native" {
+		t.Fatalf("from another container through the host: %q", out)
+	}
+	if c := netavarkCalls(); c != "" {
+		t.Fatalf("netavark ran for a network without DNS:\n%s", c)
+	}
+	save, _ := exec.Command("iptables-save", "-t", "nat").Output()
+	if !strings.Contains(string(save), fmt.Sprintf("-A NETAVARK-DN-%s -p tcp -m tcp --dport %d -j DNAT --to-destination 10.231.77.", hash, port)) {
+		t.Fatalf("no DNAT rule for %d in:\n%s", port, save)
+	}
+
+	// netavark's container beside it; pier's teardown of its own leaves
+	// netavark's, netavark's teardown of the last removes everything.
+	p.MustRun("run", "-d", "--name", "old", "--network", "nativenet", Image, "sleep", "600")
+	viaNetavark("run", "-d", "--name", "nv", "--network", "nativenet", "-p", fmt.Sprintf("%d:81", port+1), Image, "sleep", "600")
+	if !strings.Contains(netavarkCalls(), "setup") {
+		t.Fatal("PIER_NETWORK_NATIVE=0 did not run netavark")
+	}
+	p.MustRun("rm", "-f", "-t", "0", "web", "old")
+	if l := netLeftovers(hash, bridge); !strings.Contains(l, fmt.Sprint(port+1)) || strings.Contains(l, fmt.Sprintf("dport %d ", port)) {
+		t.Fatalf("after pier's teardown beside netavark's container:\n%s", l)
+	}
+	viaNetavark("rm", "-f", "-t", "0", "nv")
+	if l := netLeftovers(hash, bridge); l != "" {
+		t.Fatalf("left after netavark tore down the last container:\n%s", l)
+	}
+
+	// The other way: netavark's container first, pier's teardown last.
+	viaNetavark("run", "-d", "--name", "nv2", "--network", "nativenet", "-p", fmt.Sprintf("%d:80", port), Image, "sleep", "600")
+	p.MustRun("run", "-d", "--name", "pier2", "--network", "nativenet", Image, "sleep", "600")
+	p.MustRun("rm", "-f", "-t", "0", "nv2") // pier removes netavark's rules
+	p.MustRun("rm", "-f", "-t", "0", "pier2")
+	if l := netLeftovers(hash, bridge); l != "" {
+		t.Fatalf("left after pier tore down the last container:\n%s", l)
+	}
+	p.MustRun("network", "rm", "nativenet")
+	checkNetStateSame(t, before, "10.231.77.", hash, fmt.Sprint(port))
+}
+
+// netLeftovers is what iptables and ip link still show of a network.
+func netLeftovers(hash, bridge string) string {
+	var left []string
+	for _, c := range [][]string{{"iptables-save"}, {"ip", "-o", "link", "show"}} {
+		out, _ := exec.Command(c[0], c[1:]...).Output()
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, hash) || strings.Contains(l, "10.231.77.") || strings.Contains(l, " "+bridge+":") || strings.Contains(l, "master "+bridge+" ") {
+				left = append(left, l)
+			}
+		}
+	}
+	return strings.Join(left, "\n")
+}
