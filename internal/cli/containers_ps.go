@@ -110,6 +110,9 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 	if o.sync {
 		rt.RecordSync(rows)
 	}
+	if o.quiet && !userFmt && o.sort.value == "" {
+		return psQuiet(g.Stdout, rows, o.noTrunc)
+	}
 	list := psRows(rows, cs, podNamesOf(ctx, rt, rows), now)
 	if o.size {
 		for i := range list {
@@ -121,12 +124,37 @@ func psOnce(ctx context.Context, g *Globals, rt *engine.Runtime, o *psOpts, filt
 	case format.IsJSON(o.format):
 		return psJSON(g.Stdout, list)
 	case o.quiet && !userFmt:
+		ids := make([]string, 0, len(list))
 		for _, c := range list {
-			fmt.Fprintln(g.Stdout, psReporter{c, o.noTrunc, now}.ID())
+			ids = append(ids, c.ID)
 		}
-		return nil
+		return printIDs(g.Stdout, ids, o.noTrunc)
 	}
 	return psTable(g.Stdout, o, userFmt, list, now)
+}
+
+// psQuiet prints the IDs of rows in listing order: no row of the table
+// is needed for that.
+func psQuiet(w io.Writer, rows []*define.Container, noTrunc bool) error {
+	ids := make([]string, 0, len(rows))
+	for _, c := range rows {
+		ids = append(ids, c.Config.ID)
+	}
+	return printIDs(w, ids, noTrunc)
+}
+
+// printIDs writes one ID a line, truncated to 12 characters unless
+// noTrunc, in one write rather than one per line.
+func printIDs(w io.Writer, ids []string, noTrunc bool) error {
+	b := make([]byte, 0, len(ids)*13)
+	for _, id := range ids {
+		if !noTrunc && len(id) > 12 {
+			id = id[:12]
+		}
+		b = append(append(b, id...), '\n')
+	}
+	_, err := w.Write(b)
+	return err
 }
 
 // psRows makes the rows of the containers selected among all.
@@ -344,10 +372,34 @@ func psFormat(o *psOpts, userFmt bool) string {
 func psTable(w io.Writer, o *psOpts, userFmt bool, list []psContainer, now time.Time) error {
 	rows := make([]any, 0, len(list))
 	for _, c := range list {
-		rows = append(rows, psReporter{c, o.noTrunc, now})
+		r := psReporter{c, o.noTrunc, now}
+		if !userFmt && !o.ns {
+			rows = append(rows, newPsColumns(&r))
+		} else {
+			rows = append(rows, r)
+		}
 	}
+	return psTemplate(w, o, userFmt, rows)
+}
+
+func psTemplate(w io.Writer, o *psOpts, userFmt bool, rows []any) error {
 	headers := format.Headers(report.ListContainer{}, psHeaderOverrides)
 	return format.Template(w, psFormat(o, userFmt), headers, rows, o.noHeading)
+}
+
+// psColumns are the cells of ps's default tables (psFormat without a
+// user's format or --ns), computed once: the template then reads plain
+// string fields instead of calling psReporter's methods through
+// reflection, the larger part of printing 500 rows.
+type psColumns struct {
+	ID, Image, Command, CreatedHuman, Status, Ports, Names, Pod, PodName, Size string
+}
+
+func newPsColumns(r *psReporter) psColumns {
+	return psColumns{
+		ID: r.ID(), Image: r.Image, Command: r.Command(), CreatedHuman: r.CreatedHuman(),
+		Status: r.Status, Ports: r.Ports(), Names: r.Names(), Pod: r.Pod(), PodName: r.PodName, Size: r.Size(),
+	}
 }
 
 // psJSON prints podman's `ps --format json`: ListContainer with Created as
