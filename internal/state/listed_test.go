@@ -140,3 +140,20 @@ func TestListContainers(t *testing.T) {
 		t.Fatal("not in creation order")
 	}
 }
+
+// Every connection of the store reads the file through a memory map.
+func TestStoreConnectionsMapTheFile(t *testing.T) {
+	ctx := context.Background()
+	st, _, err := openSQLite(ctx, t.TempDir(), Paths{GraphRoot: "/g", RunRoot: "/r"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var n int64
+	if err := st.(*sqliteStore).db.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != mmapSize {
+		t.Fatalf("mmap_size %d, want %d", n, mmapSize)
+	}
+}
