@@ -14,11 +14,14 @@ LDFLAGS := -X $(VPKG).Version=$(VERSION) -X $(VPKG).buildTime=$(BUILD_TIME) -X $
 
 # The monitor is built static (no cgo, no libc mapped): it lives as long as
 # its container, and every page it maps is in its RSS. pier-quadlet (the
-# systemd generator) is static too: it runs early at boot.
+# systemd generator) is static too: it runs early at boot. pier-copier
+# (buildah's copier child, see cmd/pier-copier) is static and small: a
+# build starts dozens of them.
 build:
 	go build -ldflags "$(LDFLAGS)" -o bin/pier ./cmd/pier
 	CGO_ENABLED=0 go build -ldflags "-s -w $(LDFLAGS)" -trimpath -o bin/pier-monitor ./cmd/pier-monitor
 	CGO_ENABLED=0 go build -ldflags "-s -w $(LDFLAGS)" -trimpath -o bin/pier-quadlet ./cmd/pier-quadlet
+	CGO_ENABLED=0 go build -ldflags "-s -w" -trimpath -o bin/pier-copier ./cmd/pier-copier
 
 test: build
 	go test -count=1 -timeout 60m ./...

@@ -14,6 +14,7 @@ import (
 	"go.podman.io/storage/pkg/idtools"
 
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/image"
 )
 
 // CopyOptions is one `cp`: a container side (Container set) and a host
@@ -33,6 +34,7 @@ type CopyOptions struct {
 // (a file or directory renamed to it), a trailing "/." copies a
 // directory's contents, a trailing "/" must name an existing directory.
 func (r *Runtime) Copy(ctx context.Context, o CopyOptions) error {
+	image.UseCopierHelper()
 	switch {
 	case o.SrcContainer != "" && o.DstContainer != "":
 		return r.copyCtrToCtr(ctx, o)

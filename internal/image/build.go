@@ -13,6 +13,7 @@ import (
 // its blob-info cache and temporary directory, and on a host without
 // policy.json the accept-anything policy that commit uses.
 func (s *Store) Build(ctx context.Context, containerfiles []string, o buildahdefine.BuildOptions) (string, error) {
+	UseCopierHelper()
 	if o.SystemContext == nil {
 		o.SystemContext = s.SystemContext()
 	}

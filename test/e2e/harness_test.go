@@ -123,6 +123,7 @@ func buildBinaries() error {
 	builds := [][]string{
 		{"-ldflags", ldflags, "-o", pierBin, "./cmd/pier"},
 		{"-ldflags", ldflags, "-o", monitorBin, "./cmd/pier-monitor"},
+		{"-o", filepath.Join(binDir, "pier-copier"), "./cmd/pier-copier"},
 	}
 	// Wrapper binaries for fault injection outside pier's own process.
 	cmds, _ := filepath.Glob(filepath.Join(moduleRoot, "test", "cmd", "*", "main.go"))
@@ -135,8 +136,8 @@ func buildBinaries() error {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = moduleRoot
 		cgo := "CGO_ENABLED=1"
-		if b[len(b)-1] == "./cmd/pier-monitor" {
-			cgo = "CGO_ENABLED=0" // as the Makefile builds it: static
+		if b[len(b)-1] == "./cmd/pier-monitor" || b[len(b)-1] == "./cmd/pier-copier" {
+			cgo = "CGO_ENABLED=0" // as the Makefile builds them: static
 		}
 		cmd.Env = append(os.Environ(), cgo, "GOFLAGS=")
 		if out, err := cmd.CombinedOutput(); err != nil {

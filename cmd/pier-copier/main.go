@@ -1,0 +1,33 @@
+// Command pier-copier runs buildah's copier for pier: the child that
+// buildah re-executes for every Stat, Get and Put of a COPY, ADD or cp
+// (chrooted into the root it serves). pier re-executes itself for that;
+// its constructor (cmd/pier/copier_helper.go) hands the child over to this
+// binary, which starts in a quarter of the time: it holds only the copier,
+// where pier's start-up runs the package initializers of the whole engine.
+// It is buildah's own copier code, from the same buildah module as pier's,
+// so the child does exactly what pier's would.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	_ "go.podman.io/buildah/copier" // registers the "buildah-copier" child
+	"go.podman.io/storage/pkg/reexec"
+
+	"github.com/pier-engine/pier/internal/version"
+)
+
+func main() {
+	if reexec.Init() {
+		return
+	}
+	// pier checks this line before it uses the helper: the copier's
+	// requests are buildah's structures, so the versions must match.
+	if len(os.Args) == 2 && os.Args[1] == "--version" {
+		fmt.Println(version.CopierHelperLine())
+		return
+	}
+	fmt.Fprintln(os.Stderr, "pier-copier: pier's internal helper, not meant to be run directly")
+	os.Exit(125)
+}
