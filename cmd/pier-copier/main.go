@@ -15,10 +15,12 @@ import (
 	_ "go.podman.io/buildah/copier" // registers the "buildah-copier" child
 	"go.podman.io/storage/pkg/reexec"
 
+	"github.com/pier-engine/pier/internal/gcpolicy"
 	"github.com/pier-engine/pier/internal/version"
 )
 
 func main() {
+	gcpolicy.Child()
 	if reexec.Init() {
 		return
 	}
