@@ -2,11 +2,11 @@ package state
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"runtime"
 	"sync"
+	"unsafe"
 
 	jsoniter "github.com/json-iterator/go"
 
@@ -27,52 +27,28 @@ func (s *sqliteStore) ListContainers(ctx context.Context) ([]*define.Container, 
 		return nil, fmt.Errorf("listing containers: %w", err)
 	}
 	defer rows.Close()
-	var raw rawRows
+	var raw [][2]string
 	for rows.Next() {
-		// RawBytes are the driver's, valid until the next row: kept in
-		// chunks rather than one allocation per column.
-		var config, state sql.RawBytes
+		// The driver copies each TEXT value into a new string; scanned
+		// into a *string, that copy is the only one.
+		var config, state string
 		if err := rows.Scan(&config, &state); err != nil {
 			return nil, fmt.Errorf("listing containers: %w", err)
 		}
-		raw.rows = append(raw.rows, [2][]byte{raw.keep(config), raw.keep(state)})
+		raw = append(raw, [2]string{config, state})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("listing containers: %w", err)
 	}
-	return decodeListed(raw.rows)
-}
-
-// rawRows copies rows into large chunks rather than one allocation per
-// column: a fresh page is a page fault, which costs more than the copy.
-type rawRows struct {
-	rows  [][2][]byte
-	chunk []byte
-}
-
-const rawChunk = 64 << 10
-
-func (r *rawRows) keep(b []byte) []byte {
-	if len(b) > rawChunk/4 {
-		return append([]byte(nil), b...)
-	}
-	if cap(r.chunk)-len(r.chunk) < len(b) {
-		r.chunk = make([]byte, 0, rawChunk)
-	}
-	n := len(r.chunk)
-	r.chunk = append(r.chunk, b...)
-	return r.chunk[n:len(r.chunk):len(r.chunk)]
+	return decodeListed(raw)
 }
 
 // decodeListed decodes rows, on every CPU once there are enough of them.
-func decodeListed(raw [][2][]byte) ([]*define.Container, error) {
+func decodeListed(raw [][2]string) ([]*define.Container, error) {
 	out := make([]*define.Container, len(raw))
 	// One allocation for all: fewer fresh pages touched one by one.
 	cs := make([]define.Container, len(raw))
-	workers := min(runtime.GOMAXPROCS(0), len(raw)/parallelDecodeMin)
-	if workers < 2 {
-		workers = 1
-	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(raw)/parallelDecodeMin))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	per := (len(raw) + workers - 1) / workers
@@ -80,7 +56,7 @@ func decodeListed(raw [][2][]byte) ([]*define.Container, error) {
 		lo, hi := w*per, min((w+1)*per, len(raw))
 		decode := func() {
 			for i := lo; i < hi; i++ {
-				if err := decodeListedRow(raw[i][0], raw[i][1], &cs[i]); err != nil {
+				if err := decodeListedRow(bytesOf(raw[i][0]), bytesOf(raw[i][1]), &cs[i]); err != nil {
 					errs[w] = err
 					return
 				}
@@ -104,23 +80,22 @@ func decodeListed(raw [][2][]byte) ([]*define.Container, error) {
 	return out, nil
 }
 
+// bytesOf is s's bytes, not copied: the decoders only read them.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
 func decodeListedRow(config, state []byte, c *define.Container) error {
-	iter := listJSON.BorrowIterator(config)
-	defer listJSON.ReturnIterator(iter)
-	if err := decodeListedConfig(iter, &c.Config); err != nil {
+	if err := decodeListedConfig(config, &c.Config); err != nil {
 		return fmt.Errorf("decoding container config: %w", err)
 	}
-	iter.ResetBytes(state)
-	if err := decodeState(iter, &c.State); err != nil {
+	if err := decodeState(state, &c.State); err != nil {
 		return fmt.Errorf("decoding state of container %s: %w", c.Config.ID, err)
 	}
 	return nil
 }
 
-// listJSON reads what pier wrote itself with encoding/json: object keys
-// are the tags' exact, unescaped names, so it matches them as they are,
-// without copying each key or retrying it in lower case as the
-// standard-library mode (rowJSON) must.
+// listJSON decodes the maps and nested structs of a listed row: pier
+// wrote their keys itself with encoding/json, so it matches them as they
+// are, without the standard-library mode's case-insensitive retry.
 var listJSON = jsoniter.Config{
 	EscapeHTML:                    true,
 	SortMapKeys:                   true,
@@ -130,133 +105,122 @@ var listJSON = jsoniter.Config{
 }.Froze()
 
 // decodeListedConfig fills the listed fields of cfg and skips the others
-// unparsed. As encoding/json, null leaves a field as it is and unknown
-// keys are ignored.
-func decodeListedConfig(iter *jsoniter.Iterator, cfg *define.ContainerConfig) error {
-	for key := iter.ReadObject(); key != ""; key = iter.ReadObject() {
-		if iter.WhatIsNext() == jsoniter.NilValue {
-			iter.Skip()
-			continue
-		}
-		switch key {
+// unparsed. As encoding/json, unknown keys are ignored.
+func decodeListedConfig(b []byte, cfg *define.ContainerConfig) error {
+	s := &scanner{b: b}
+	return s.object(func(key []byte) (err error) {
+		switch string(key) {
 		case "id":
-			cfg.ID = iter.ReadString()
+			cfg.ID, err = s.str()
 		case "name":
-			cfg.Name = iter.ReadString()
+			cfg.Name, err = s.str()
 		case "created":
-			if err := cfg.Created.UnmarshalText(iter.ReadStringAsSlice()); err != nil {
-				return err
-			}
+			err = s.time(&cfg.Created)
 		case "image":
-			cfg.Image = iter.ReadString()
+			cfg.Image, err = s.str()
 		case "imageID":
-			cfg.ImageID = iter.ReadString()
+			cfg.ImageID, err = s.str()
 		case "rawImage":
-			cfg.RawImage = iter.ReadString()
+			cfg.RawImage, err = s.str()
 		case "cmd":
-			cfg.Cmd = readStrings(iter)
+			cfg.Cmd, err = s.strs()
 		case "labels":
-			iter.ReadVal(&cfg.Labels)
+			err = s.value(&cfg.Labels)
 		case "mounts":
-			iter.ReadVal(&cfg.Mounts)
+			err = s.value(&cfg.Mounts)
 		case "networkMode":
-			cfg.NetworkMode = iter.ReadString()
+			cfg.NetworkMode, err = s.str()
 		case "networks":
-			iter.ReadVal(&cfg.Networks)
+			err = s.value(&cfg.Networks)
 		case "portMappings":
-			iter.ReadVal(&cfg.PortMappings)
+			err = s.value(&cfg.PortMappings)
 		case "exposedPorts":
-			cfg.ExposedPorts = readStrings(iter)
+			cfg.ExposedPorts, err = s.strs()
 		case "restartPolicy":
-			cfg.RestartPolicy = iter.ReadString()
+			cfg.RestartPolicy, err = s.str()
 		case "autoRemove":
-			cfg.AutoRemove = iter.ReadBool()
+			cfg.AutoRemove, err = s.boolean()
 		case "runtime":
-			cfg.Runtime = iter.ReadString()
+			cfg.Runtime, err = s.str()
 		case "healthCheck":
-			iter.ReadVal(&cfg.HealthCheck)
+			err = s.value(&cfg.HealthCheck)
 		case "healthLogDestination":
-			cfg.HealthLogDestination = iter.ReadString()
+			cfg.HealthLogDestination, err = s.str()
 		case "pod":
-			cfg.Pod = iter.ReadString()
+			cfg.Pod, err = s.str()
 		case "isInfra":
-			cfg.IsInfra = iter.ReadBool()
+			cfg.IsInfra, err = s.boolean()
 		default:
-			iter.Skip()
+			err = s.skip()
 		}
-	}
-	return iter.Error
+		return err
+	})
 }
 
 // decodeState decodes a whole state by hand: json-iterator's reflection
 // decoder costs more to build, for one process, than all the rows it
 // decodes. A test fails when a field of define.ContainerState is missing.
-func decodeState(iter *jsoniter.Iterator, st *define.ContainerState) error {
-	for key := iter.ReadObject(); key != ""; key = iter.ReadObject() {
-		if iter.WhatIsNext() == jsoniter.NilValue {
-			iter.Skip()
-			continue
-		}
-		var err error
-		switch key {
+func decodeState(b []byte, st *define.ContainerState) error {
+	s := &scanner{b: b}
+	return s.object(func(key []byte) (err error) {
+		var n int64
+		var u uint64
+		switch string(key) {
 		case "status":
-			st.Status = define.Status(iter.ReadString())
+			var v string
+			v, err = s.str()
+			st.Status = define.Status(v)
 		case "pid":
-			st.PID = iter.ReadInt()
+			n, err = s.int(0)
+			st.PID = int(n)
 		case "monitorPid":
-			st.MonitorPID = iter.ReadInt()
+			n, err = s.int(0)
+			st.MonitorPID = int(n)
 		case "startedAt":
-			err = st.StartedAt.UnmarshalText(iter.ReadStringAsSlice())
+			err = s.time(&st.StartedAt)
 		case "finishedAt":
-			err = st.FinishedAt.UnmarshalText(iter.ReadStringAsSlice())
+			err = s.time(&st.FinishedAt)
 		case "exitCode":
-			st.ExitCode = iter.ReadInt32()
+			n, err = s.int(32)
+			st.ExitCode = int32(n)
 		case "oomKilled":
-			st.OOMKilled = iter.ReadBool()
+			st.OOMKilled, err = s.boolean()
 		case "mounted":
-			st.Mounted = iter.ReadBool()
+			st.Mounted, err = s.boolean()
 		case "mountpoint":
-			st.Mountpoint = iter.ReadString()
+			st.Mountpoint, err = s.str()
 		case "stoppedByUser":
-			st.StoppedByUser = iter.ReadBool()
+			st.StoppedByUser, err = s.boolean()
 		case "error":
-			st.Error = iter.ReadString()
+			st.Error, err = s.str()
 		case "restartCount":
-			st.RestartCount = iter.ReadUint()
+			u, err = s.uint(0)
+			st.RestartCount = uint(u)
 		case "pidStart":
-			st.PIDStart = iter.ReadUint64()
+			st.PIDStart, err = s.uint(64)
 		case "monitorStart":
-			st.MonitorStart = iter.ReadUint64()
+			st.MonitorStart, err = s.uint(64)
 		case "stopperPid":
-			st.StopperPID = iter.ReadInt()
+			n, err = s.int(0)
+			st.StopperPID = int(n)
 		case "stopperStart":
-			st.StopperStart = iter.ReadUint64()
+			st.StopperStart, err = s.uint(64)
 		case "netns":
-			st.NetNS = iter.ReadString()
+			st.NetNS, err = s.str()
 		case "networkStatus":
-			iter.ReadVal(&st.NetworkStatus)
+			err = s.value(&st.NetworkStatus)
 		case "slirpPid":
-			st.SlirpPID = iter.ReadInt()
+			n, err = s.int(0)
+			st.SlirpPID = int(n)
 		case "slirpSubnet":
-			st.SlirpSubnet = iter.ReadString()
+			st.SlirpSubnet, err = s.str()
 		case "execSessions":
-			iter.ReadVal(&st.ExecSessions)
+			err = s.value(&st.ExecSessions)
 		case "imageMounts":
-			st.ImageMounts = readStrings(iter)
+			st.ImageMounts, err = s.strs()
 		default:
-			iter.Skip()
+			err = s.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return iter.Error
-}
-
-func readStrings(iter *jsoniter.Iterator) []string {
-	out := []string{}
-	for iter.ReadArray() {
-		out = append(out, iter.ReadString())
-	}
-	return out
+		return err
+	})
 }

@@ -30,9 +30,7 @@ func TestDecodeStateKnowsEveryField(t *testing.T) {
 		t.Fatalf("the filler left fields zero, the test would not see them: %v", z)
 	}
 	var got define.ContainerState
-	iter := listJSON.BorrowIterator(b)
-	defer listJSON.ReturnIterator(iter)
-	if err := decodeState(iter, &got); err != nil {
+	if err := decodeState(b, &got); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -54,9 +52,7 @@ func TestDecodeListedConfig(t *testing.T) {
 	}
 	want := full.Listed()
 	var got define.ContainerConfig
-	iter := listJSON.BorrowIterator(b)
-	defer listJSON.ReturnIterator(iter)
-	if err := decodeListedConfig(iter, &got); err != nil {
+	if err := decodeListedConfig(b, &got); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -155,5 +151,59 @@ func TestStoreConnectionsMapTheFile(t *testing.T) {
 	}
 	if n != mmapSize {
 		t.Fatalf("mmap_size %d, want %d", n, mmapSize)
+	}
+}
+
+// Escapes, non-ASCII, control characters and indentation decode as
+// encoding/json decodes them; every truncation of a row is an error, never
+// a panic or a half-read row taken for whole.
+func TestDecodeListedAgainstEncodingJSON(t *testing.T) {
+	tricky := []string{`a"b\c`, "é☃ \u2028<>&", "\x01ctl\ttab", "\xffbad", `\u0041`, ""}
+	for i, v := range tricky {
+		var c define.Container
+		definetest.Fill(&c)
+		c.Config.ID, c.Config.Name, c.Config.Image = v, v+"n", "i"+v
+		c.Config.Cmd = []string{v, "x"}
+		c.Config.Labels = map[string]string{v: v}
+		c.State.Error, c.State.Status = v, define.Status(v)
+		for _, indent := range []bool{false, true} {
+			enc := json.Marshal
+			if indent {
+				enc = func(v any) ([]byte, error) { return json.MarshalIndent(v, " ", "\t") }
+			}
+			cb, err := enc(&c.Config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sb, err := enc(&c.State)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want define.Container
+			if err := json.Unmarshal(cb, &want.Config); err != nil {
+				t.Fatal(err)
+			}
+			want.Config = want.Config.Listed()
+			if err := json.Unmarshal(sb, &want.State); err != nil {
+				t.Fatal(err)
+			}
+			var got define.Container
+			if err := decodeListedRow(cb, sb, &got); err != nil {
+				t.Fatalf("%d: %v", i, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%d (indent %v): got %+v\nwant %+v", i, indent, got, want)
+			}
+			for n := range len(cb) {
+				if err := decodeListedConfig(cb[:n], &define.ContainerConfig{}); err == nil {
+					t.Fatalf("no error for a config cut at %d: %s", n, cb[:n])
+				}
+			}
+			for n := range len(sb) {
+				if err := decodeState(sb[:n], &define.ContainerState{}); err == nil {
+					t.Fatalf("no error for a state cut at %d: %s", n, sb[:n])
+				}
+			}
+		}
 	}
 }
