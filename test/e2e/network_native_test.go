@@ -102,16 +102,101 @@ func TestNetworkNativeBridge(t *testing.T) {
 	checkNetStateSame(t, before, "10.231.77.", hash, fmt.Sprint(port))
 }
 
-// netLeftovers is what iptables and ip link still show of a network.
-func netLeftovers(hash, bridge string) string {
+// netLeftovers is what iptables and ip link still show of network
+// nativenet.
+func netLeftovers(hash, bridge string) string { return netLeftoversOf(hash, bridge, "10.231.77.") }
+
+func netLeftoversOf(hash, bridge, subnet string) string {
 	var left []string
 	for _, c := range [][]string{{"iptables-save"}, {"ip", "-o", "link", "show"}} {
 		out, _ := exec.Command(c[0], c[1:]...).Output()
 		for _, l := range strings.Split(string(out), "\n") {
-			if strings.Contains(l, hash) || strings.Contains(l, "10.231.77.") || strings.Contains(l, " "+bridge+":") || strings.Contains(l, "master "+bridge+" ") {
+			if strings.Contains(l, hash) || strings.Contains(l, subnet) || strings.Contains(l, " "+bridge+":") || strings.Contains(l, "master "+bridge+" ") {
 				left = append(left, l)
 			}
 		}
 	}
 	return strings.Join(left, "\n")
+}
+
+// With podman 5.8.2 itself (PIER_TEST_PODMAN5, as the cross-engine
+// test): pier's native containers and podman's netavark ones on one
+// network without DNS publish ports side by side, reach each other, and
+// whichever engine removes the last container leaves nothing behind.
+func TestNetworkNativePodman5(t *testing.T) {
+	bin := os.Getenv(podman5Env)
+	if bin == "" {
+		t.Skipf("%s is not set", podman5Env)
+	}
+	enter := privateNetRunDir(t)
+	p := newPier(t)
+	p.Bin = wrapper(t, p.Dir, "pier", enter+" "+pierBin)
+	conf := filepath.Join(p.Dir, "podman5.conf")
+	writeFile(t, conf, fmt.Sprintf("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"+
+		"[engine]\nruntime = \"runc\"\n[network]\nnetwork_config_dir = %q\n", p.NetworkDir()))
+	podmanBin := wrapper(t, p.Dir, "podman5", fmt.Sprintf("%s %s --root %s --runroot %s", enter, bin,
+		filepath.Join(p.Dir, "p5root"), filepath.Join(p.Dir, "p5run")))
+	podman := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(podmanBin, args...)
+		cmd.Env = []string{"PATH=" + baseEnvPath, "HOME=" + p.Home, "CONTAINERS_CONF=" + conf,
+			"PODMAN_IGNORE_CGROUPSV1_WARNING=1", "CONTAINERS_REGISTRIES_CONF=" + filepath.Join(p.Dir, "registries.conf")}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("podman %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	t.Cleanup(func() { podman("rm", "-af", "-t", "0") })
+	podman("import", "-q", imageTar, Image)
+	p.MustRun("network", "create", "--disable-dns", "--subnet", "10.231.89.0/24", "nat5")
+	sum := sha512.Sum512([]byte("nat5"))
+	hash := strings.ToUpper(hex.EncodeToString(sum[:]))[:13]
+	bridge := p.MustRun("network", "inspect", "--format", "{{.NetworkInterface}}", "nat5").Out()
+	get := func(port int) string {
+		var body string
+		eventually(10*time.Second, func() bool {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/index.html", port))
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			body = strings.TrimSpace(string(b))
+			return body != ""
+		})
+		return body
+	}
+	serve := func(who string) []string {
+		return []string{Image, "sh", "-c", "echo from-" + who + " > /index.html; httpd -f -p 80 -h /"}
+	}
+	for _, last := range []string{"pier", "podman"} {
+		pp, qp := freeTCPPort(t), freeTCPPort(t)
+		p.MustRun(append([]string{"run", "-d", "--name", "pierctr", "--network", "nat5", "-p", fmt.Sprintf("%d:80", pp)}, serve("pier")...)...)
+		podman(append([]string{"run", "-d", "--name", "podmanctr", "--network", "nat5", "-p", fmt.Sprintf("%d:80", qp)}, serve("podman")...)...)
+		if got := get(pp); got != "from-pier" {
+			t.Fatalf("pier's published port: %q", got)
+		}
+		if got := get(qp); got != "from-podman" {
+			t.Fatalf("podman's published port: %q", got)
+		}
+		podmanIP := podman("inspect", "--format", "{{.NetworkSettings.Networks.nat5.IPAddress}}", "podmanctr")
+		if got := p.MustRun("exec", "pierctr", "wget", "-qO-", "http://"+podmanIP+"/index.html").Out(); got != "from-podman" {
+			t.Fatalf("pier's container to podman's: %q", got)
+		}
+		first, second := func() { podman("rm", "-f", "-t", "0", "podmanctr") }, func() { p.MustRun("rm", "-f", "-t", "0", "pierctr") }
+		gone, kept := qp, pp
+		if last == "podman" {
+			first, second, gone, kept = second, first, pp, qp
+		}
+		first()
+		if l := netLeftoversOf(hash, bridge, "10.231.89."); !strings.Contains(l, fmt.Sprintf("dport %d ", kept)) || strings.Contains(l, fmt.Sprintf("dport %d ", gone)) {
+			t.Fatalf("%s last: after the first removal:\n%s", last, l)
+		}
+		second()
+		if l := netLeftoversOf(hash, bridge, "10.231.89."); l != "" {
+			t.Fatalf("%s removed the last container and left:\n%s", last, l)
+		}
+	}
+	p.MustRun("network", "rm", "nat5")
 }
