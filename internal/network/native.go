@@ -211,15 +211,21 @@ func (d Driver) nativeSetup(ctx context.Context, nsPath string, req SetupRequest
 			return nil, errNotNative
 		}
 	}
+	// The rules name subnets and chains, no interface: they are made
+	// beside the links.
+	fwErr := make(chan error, 1)
+	go func() { fwErr <- nativeFirewall(ctx, req, nil) }()
 	out := map[string]types.StatusBlock{}
+	var errs []error
 	for i, a := range req.Networks {
 		st, err := d.nativeSetupOne(ns, nsh, plans[i], a, req)
 		if err != nil {
-			return nil, fmt.Errorf("netavark: %w", err)
+			errs = append(errs, err)
+			break
 		}
 		out[a.Network.Name] = st
 	}
-	if err := nativeFirewall(ctx, req, nil); err != nil {
+	if err := errors.Join(append(errs, <-fwErr)...); err != nil {
 		return nil, fmt.Errorf("netavark: %w", err)
 	}
 	return out, nil
@@ -268,48 +274,64 @@ func gatewayOf(n types.Network, ip net.IP) net.IP {
 }
 
 // nativeFirewall applies the request's rules, per family one
-// iptables-save and one iptables-restore. complete is nil for a setup,
-// else which networks lose their last container.
+// iptables-save and one iptables-restore per table, the two families side
+// by side. complete is nil for a setup, else which networks lose their
+// last container; a teardown that removes nothing (another container
+// stays, no published port) reads nothing either.
 func nativeFirewall(ctx context.Context, req SetupRequest, complete map[string]bool) error {
-	var errs []error
+	errc := make(chan error, 2)
 	for _, v6 := range []bool{false, true} {
-		ipt := iptables{v6: v6}
-		var b *fwBatch
-		for _, a := range req.Networks {
-			fn, fc := fwFor(a, req.ContainerID, req.Ports, v6)
-			if len(fn.subnets) == 0 {
+		go func() { errc <- familyFirewall(ctx, req, complete, v6) }()
+	}
+	return errors.Join(<-errc, <-errc)
+}
+
+func familyFirewall(ctx context.Context, req SetupRequest, complete map[string]bool, v6 bool) error {
+	type work struct {
+		fn fwNet
+		fc *fwCtr
+	}
+	var todo []work
+	for _, a := range req.Networks {
+		fn, fc := fwFor(a, req.ContainerID, req.Ports, v6)
+		if len(fn.subnets) == 0 {
+			continue
+		}
+		if complete != nil && !complete[a.Network.Name] {
+			if fc == nil {
 				continue
 			}
-			if b == nil {
-				state, err := ipt.save(ctx)
-				if err != nil {
-					errs = append(errs, err)
-					break
-				}
-				b = newBatch(state)
-			}
-			switch {
-			case complete == nil:
-				b.setupNetwork(fn)
-				if fc != nil {
-					b.setupPorts(fn, *fc)
-				}
-			default:
-				if complete[a.Network.Name] {
-					b.teardownNetwork(fn)
-				}
-				if fc != nil {
-					b.teardownPorts(fn, *fc, complete[a.Network.Name])
-				}
+			if dn, _ := fn.portRules(*fc); len(dn) == 0 {
+				continue
 			}
 		}
-		if b != nil {
-			if err := ipt.restore(ctx, b); err != nil {
-				errs = append(errs, err)
+		todo = append(todo, work{fn, fc})
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	ipt := iptables{v6: v6}
+	state, err := ipt.save(ctx)
+	if err != nil {
+		return err
+	}
+	b := newBatch(state)
+	for _, w := range todo {
+		if complete == nil {
+			b.setupNetwork(w.fn)
+			if w.fc != nil {
+				b.setupPorts(w.fn, *w.fc)
 			}
+			continue
+		}
+		if complete[w.fn.name] {
+			b.teardownNetwork(w.fn)
+		}
+		if w.fc != nil {
+			b.teardownPorts(w.fn, *w.fc, complete[w.fn.name])
 		}
 	}
-	return errors.Join(errs...)
+	return ipt.restore(ctx, b)
 }
 
 // nativeTeardown is netavark teardown for a request nativeFits accepted:
