@@ -4,8 +4,9 @@
 // its constructor (cmd/pier/copier_helper.go) hands the child over to this
 // binary, which starts in a quarter of the time: it holds only the copier,
 // where pier's start-up runs the package initializers of the whole engine.
-// It is buildah's own copier code, from the same buildah module as pier's,
-// so the child does exactly what pier's would.
+// It is buildah's own copier code, and pier uses it only when its build
+// info names the same buildah and storage modules as pier's own, so the
+// child does exactly what pier's would.
 package main
 
 import (
@@ -16,18 +17,11 @@ import (
 	"go.podman.io/storage/pkg/reexec"
 
 	"github.com/pier-engine/pier/internal/gcpolicy"
-	"github.com/pier-engine/pier/internal/version"
 )
 
 func main() {
 	gcpolicy.Child()
 	if reexec.Init() {
-		return
-	}
-	// pier checks this line before it uses the helper: the copier's
-	// requests are buildah's structures, so the versions must match.
-	if len(os.Args) == 2 && os.Args[1] == "--version" {
-		fmt.Println(version.CopierHelperLine())
 		return
 	}
 	fmt.Fprintln(os.Stderr, "pier-copier: pier's internal helper, not meant to be run directly")

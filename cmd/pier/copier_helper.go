@@ -7,8 +7,8 @@ package main
 // of the whole engine (package initializers, runtime set-up of a large
 // binary: about 7 ms of the 9 ms each of the ~26 copier children of a
 // cached build costs). internal/image sets the variable only to a
-// pier-copier whose buildah version is pier's. If the exec fails, the Go
-// runtime starts as usual and the copier runs in this binary.
+// pier-copier built with pier's buildah and storage modules. If the exec
+// fails, the Go runtime starts as usual and the copier runs in this binary.
 //
 // argv[0] is read from /proc/self/cmdline rather than taken as a
 // constructor argument, which only glibc passes.

@@ -49,25 +49,3 @@ func Build() (commit string, built time.Time) {
 	}
 	return commit, built
 }
-
-// CopierHelperLine is what pier-copier prints for --version and what pier
-// expects of it: the buildah module both were built with (the copier's
-// requests are buildah's structures), with its checksum when Go recorded
-// one, so a replaced or patched buildah does not match either.
-func CopierHelperLine() string {
-	line := "pier-copier buildah unknown"
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return line
-	}
-	for _, m := range info.Deps {
-		if m.Path != "go.podman.io/buildah" {
-			continue
-		}
-		if m.Replace != nil {
-			m = m.Replace
-		}
-		return "pier-copier buildah " + m.Version + " " + m.Sum
-	}
-	return line
-}
