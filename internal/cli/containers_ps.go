@@ -359,25 +359,28 @@ func psFormat(o *psOpts, userFmt bool) string {
 	if o.ns {
 		return "table {{.ID}}\t{{.Names}}\t{{.Pid}}\t{{.Cgroup}}\t{{.IPC}}\t{{.MNT}}\t{{.NET}}\t{{.PIDNS}}\t{{.User}}\t{{.UTS}}"
 	}
-	row := "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+	return "table {{." + strings.Join(psDefaultColumns(o), "}}\t{{.") + "}}"
+}
+
+// psDefaultColumns are the fields of ps's default tables.
+func psDefaultColumns(o *psOpts) []string {
+	cols := []string{"ID", "Image", "Command", "CreatedHuman", "Status", "Ports", "Names"}
 	if o.pod {
-		row += "\t{{.Pod}}\t{{.PodName}}"
+		cols = append(cols, "Pod", "PodName")
 	}
 	if o.size {
-		row += "\t{{.Size}}"
+		cols = append(cols, "Size")
 	}
-	return row
+	return cols
 }
 
 func psTable(w io.Writer, o *psOpts, userFmt bool, list []psContainer, now time.Time) error {
+	if (!userFmt || strings.TrimSpace(o.format) == "table") && !o.ns {
+		return psDefaultTable(w, o, list, now)
+	}
 	rows := make([]any, 0, len(list))
 	for _, c := range list {
-		r := psReporter{c, o.noTrunc, now}
-		if !userFmt && !o.ns {
-			rows = append(rows, newPsColumns(&r))
-		} else {
-			rows = append(rows, r)
-		}
+		rows = append(rows, psReporter{c, o.noTrunc, now})
 	}
 	return psTemplate(w, o, userFmt, rows)
 }
@@ -387,19 +390,54 @@ func psTemplate(w io.Writer, o *psOpts, userFmt bool, rows []any) error {
 	return format.Template(w, psFormat(o, userFmt), headers, rows, o.noHeading)
 }
 
-// psColumns are the cells of ps's default tables (psFormat without a
-// user's format or --ns), computed once: the template then reads plain
-// string fields instead of calling psReporter's methods through
-// reflection, the larger part of printing 500 rows.
-type psColumns struct {
-	ID, Image, Command, CreatedHuman, Status, Ports, Names, Pod, PodName, Size string
+// psDefaultTable prints the default tables' cells straight into the
+// table writer: what psFormat's template prints, without the template's
+// reflection per cell (most of printing 500 rows).
+func psDefaultTable(w io.Writer, o *psOpts, list []psContainer, now time.Time) error {
+	cols := psDefaultColumns(o)
+	titles := format.Headers(report.ListContainer{}, psHeaderOverrides)
+	headers := make([]string, len(cols))
+	for i, c := range cols {
+		headers[i] = titles[c]
+	}
+	rows := make([][]string, len(list))
+	cells := make([]string, len(list)*len(cols))
+	for i, c := range list {
+		r := psReporter{c, o.noTrunc, now}
+		row := cells[i*len(cols) : (i+1)*len(cols) : (i+1)*len(cols)]
+		for j, col := range cols {
+			row[j] = r.cell(col)
+		}
+		rows[i] = row
+	}
+	return format.Table(w, headers, rows, o.noHeading)
 }
 
-func newPsColumns(r *psReporter) psColumns {
-	return psColumns{
-		ID: r.ID(), Image: r.Image, Command: r.Command(), CreatedHuman: r.CreatedHuman(),
-		Status: r.Status, Ports: r.Ports(), Names: r.Names(), Pod: r.Pod(), PodName: r.PodName, Size: r.Size(),
+// cell is the default tables' column col.
+func (r *psReporter) cell(col string) string {
+	switch col {
+	case "ID":
+		return r.ID()
+	case "Image":
+		return r.Image
+	case "Command":
+		return r.Command()
+	case "CreatedHuman":
+		return r.CreatedHuman()
+	case "Status":
+		return r.Status
+	case "Ports":
+		return r.Ports()
+	case "Names":
+		return r.Names()
+	case "Pod":
+		return r.Pod()
+	case "PodName":
+		return r.PodName
+	case "Size":
+		return r.Size()
 	}
+	return ""
 }
 
 // psJSON prints podman's `ps --format json`: ListContainer with Created as

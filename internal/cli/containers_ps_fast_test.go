@@ -9,27 +9,30 @@ import (
 	"github.com/pier-engine/pier/internal/define"
 )
 
-// The default tables print precomputed psColumns; they must print what
-// the template prints from psReporter itself.
+// The default tables print their cells without the template; they must
+// print what the template prints from psReporter itself.
 func TestPsColumnsMatchTheReporter(t *testing.T) {
 	cs := psFixture()
 	now := cs[0].Config.Created.Add(3 * time.Hour)
 	list := psRows(cs, cs, map[string]string{"p1": "pod-one"}, now)
 	list[2].Size = &psSize{RootFsSize: 12345678, RwSize: 4096}
-	for _, o := range []psOpts{{}, {noTrunc: true}, {pod: true}, {size: true, pod: true}, {noHeading: true}} {
-		var fast, slow bytes.Buffer
-		if err := psTable(&fast, &o, false, list, now); err != nil {
-			t.Fatal(err)
-		}
-		rows := make([]any, 0, len(list))
-		for _, c := range list {
-			rows = append(rows, psReporter{c, o.noTrunc, now})
-		}
-		if err := psTemplate(&slow, &o, false, rows); err != nil {
-			t.Fatal(err)
-		}
-		if fast.String() != slow.String() {
-			t.Errorf("ps %+v:\nprecomputed:\n%s\nreporter:\n%s", o, fast.String(), slow.String())
+	list[1].Command = []string{"sh", "-c", "a\tb"}
+	for _, list := range [][]psContainer{list, nil} {
+		for _, o := range []psOpts{{}, {noTrunc: true}, {pod: true}, {size: true, pod: true}, {noHeading: true}} {
+			var fast, slow bytes.Buffer
+			if err := psTable(&fast, &o, false, list, now); err != nil {
+				t.Fatal(err)
+			}
+			rows := make([]any, 0, len(list))
+			for _, c := range list {
+				rows = append(rows, psReporter{c, o.noTrunc, now})
+			}
+			if err := psTemplate(&slow, &o, false, rows); err != nil {
+				t.Fatal(err)
+			}
+			if fast.String() != slow.String() {
+				t.Errorf("ps %+v:\nprecomputed:\n%s\nreporter:\n%s", o, fast.String(), slow.String())
+			}
 		}
 	}
 }
