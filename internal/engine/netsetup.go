@@ -212,7 +212,7 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
 	r.stopSlirp(ctx, c)
 	if _, err := os.Stat(c.State.NetNS); err == nil && c.State.NetworkStatus != nil {
 		req := r.teardownRequest(c)
-		req.NamespaceGoes = true // unmounted below
+		req.NamespaceGoes = !r.netnsShared(ctx, c) // unmounted below
 		if len(req.Networks) > 0 {
 			if err := r.netDriver().Teardown(ctx, c.State.NetNS, req); err != nil {
 				slog.WarnContext(ctx, fmt.Sprintf("tearing down network of container %s: %v", c.Config.ID, err))
@@ -230,6 +230,23 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *define.Container) {
 		unpinUserNS(c.Config.ID)
 	}
 	c.State.NetNS, c.State.NetworkStatus = "", nil
+}
+
+// netnsShared reports whether a container that may run joins c's network
+// namespace (--network container:c, a pod's members): the namespace then
+// outlives c's teardown, and c's interfaces must go with the teardown.
+func (r *Runtime) netnsShared(ctx context.Context, c *define.Container) bool {
+	ids, err := r.store.Dependents(ctx, define.KindContainer, c.Config.ID)
+	if err != nil {
+		return true
+	}
+	for _, id := range ids {
+		d, err := r.store.Container(ctx, id)
+		if err == nil && d.Config.NetworkMode == netnsPrefix+c.Config.ID && d.State.PID > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // attachedNetworks names the networks c may hold addresses on: its

@@ -98,6 +98,15 @@ func TestNetworkNativeBridge(t *testing.T) {
 	if l := netLeftovers(hash, bridge); l != "" {
 		t.Fatalf("left after pier tore down the last container:\n%s", l)
 	}
+	// A namespace another container still runs in keeps it: the
+	// interface goes with the teardown, as netavark removes it.
+	p.MustRun("run", "-d", "--name", "owner", "--network", "nativenet", Image, "sleep", "600")
+	p.MustRun("run", "-d", "--name", "joiner", "--network", "container:owner", Image, "sleep", "600")
+	p.MustRun("stop", "-t", "0", "owner")
+	if got := p.MustRun("exec", "joiner", "ip", "-o", "link").Out(); strings.Contains(got, "eth0") {
+		t.Fatalf("the joiner still has the stopped owner's interface:\n%s", got)
+	}
+	p.MustRun("rm", "-f", "-t", "0", "joiner", "owner")
 	p.MustRun("network", "rm", "nativenet")
 	checkNetStateSame(t, before, "10.231.77.", hash, fmt.Sprint(port))
 }
