@@ -1,5 +1,6 @@
 # Build tags: see DESIGN.md (no gpgme, no btrfs, no devicemapper); seccomp: buildah filters RUN steps (libseccomp, as podman builds).
-export GOFLAGS := -tags=containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper,seccomp
+TAGS := containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper,seccomp
+export GOFLAGS := -tags=$(TAGS)
 # Go lives in /usr/local/go on a fresh machine and may not be on PATH yet.
 export PATH := $(PATH):/usr/local/go/bin
 VERSION ?= 0.1.0
@@ -17,8 +18,14 @@ LDFLAGS := -X $(VPKG).Version=$(VERSION) -X $(VPKG).buildTime=$(BUILD_TIME) -X $
 # systemd generator) is static too: it runs early at boot. pier-copier
 # (buildah's copier child, see cmd/pier-copier) is static and small: a
 # build starts dozens of them.
+#
+# bin/pier is the lifecycle binary (the pierslim tag leaves out pulling,
+# building, committing and the REST API); it hands every other command to
+# bin/pier-full, the same sources built whole (docs/decisions.md, "Two
+# binaries"). Both must sit side by side.
 build:
-	go build -ldflags "$(LDFLAGS)" -o bin/pier ./cmd/pier
+	go build -tags=$(TAGS),pierslim -ldflags "$(LDFLAGS)" -o bin/pier ./cmd/pier
+	go build -ldflags "$(LDFLAGS)" -o bin/pier-full ./cmd/pier
 	CGO_ENABLED=0 go build -ldflags "-s -w $(LDFLAGS)" -trimpath -o bin/pier-monitor ./cmd/pier-monitor
 	CGO_ENABLED=0 go build -ldflags "-s -w $(LDFLAGS)" -trimpath -o bin/pier-quadlet ./cmd/pier-quadlet
 	CGO_ENABLED=0 go build -ldflags "-s -w" -trimpath -o bin/pier-copier ./cmd/pier-copier
@@ -29,6 +36,7 @@ test: build
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)
 	go vet ./...
+	go vet -tags=$(TAGS),pierslim ./cmd/pier
 
 clean:
 	rm -rf bin

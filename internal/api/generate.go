@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/pier-engine/pier/internal/systemdgen"
@@ -42,7 +41,7 @@ func (s *Server) generateSystemd(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	o.StopTimeout, o.StartTimeout, o.RestartSec = &stop, &start, &restartSec
-	exe, err := os.Executable()
+	exe, err := version.Executable()
 	if err != nil {
 		writeErrorStatus(w, http.StatusInternalServerError, fmt.Errorf("finding pier's executable: %w", err))
 		return

@@ -61,7 +61,7 @@ func generateSystemdCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			exe, err := os.Executable()
+			exe, err := version.Executable()
 			if err != nil {
 				return fmt.Errorf("finding pier's executable: %w", err)
 			}

@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -205,31 +206,6 @@ func newBareRoot(name string, g *Globals) *cobra.Command {
 	return root
 }
 
-// addCommands adds every command g wants to root.
-func addCommands(root *cobra.Command, g *Globals) {
-	for _, add := range []func(*cobra.Command, *Globals){
-		addContainerCommands,
-		addImageCommands,
-		addImageExtraCommands,
-		addStorageCommands,
-		addRegistryCommands,
-		addSystemCommands,
-		addNetworkCommands,
-		addVolumeCommands,
-		addSecretCommands,
-		addHealthcheckCommands,
-		addPodCommands,
-		addKubeCommands,
-		addKubePlayCommands,
-	} {
-		add(root, g)
-	}
-	addWanted(root, g, []namedCommand{{[]string{"completion"}, newCompletionCommand}, {[]string{"unshare"}, unshareCmd}})
-	podmanStyle(root)
-	completeFormats(root)
-	completeArgs(root, g)
-}
-
 // subcommand is root's direct child called name, nil if there is none:
 // the later add* functions put their commands under the groups (`container`,
 // `image`) the earlier ones made.
@@ -308,8 +284,14 @@ func Execute(args []string) int {
 	g.only = invokedCommand(root, args)
 	addCommands(root, g)
 	if g.only != "" && !hasChild(root, g.only) {
+		if lifecycleBinary {
+			return execFull(args)
+		}
 		g.only = ""
 		root = NewRoot(progName(), g)
+	}
+	if lifecycleBinary && !servedHere(root, args) {
+		return execFull(args)
 	}
 	root.SetArgs(args)
 	root.SetOut(g.Stdout)
@@ -320,6 +302,11 @@ func Execute(args []string) int {
 	g.close()
 	if err == nil {
 		return 0
+	}
+	if lifecycleBinary && errors.Is(err, errdefs.ErrNeedFull) {
+		// Nothing was changed yet (ErrNeedFull comes before any write):
+		// the full binary runs the same command line from the start.
+		return execFull(args)
 	}
 	if !errdefs.Silent(err) {
 		fmt.Fprintln(g.Stderr, "Error:", err)

@@ -1,3 +1,5 @@
+//go:build !pierslim
+
 package cli
 
 import (

@@ -19,28 +19,6 @@ import (
 // versionString is what `pier --version` prints after "pier version".
 func versionString() string { return version.Version }
 
-// addSystemCommands registers version and info, top-level and under
-// `pier system` as podman has them.
-func addSystemCommands(root *cobra.Command, g *Globals) {
-	sys := &cobra.Command{
-		Use:   "system",
-		Short: "Manage pier",
-		Long:  "Manage pier",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmd.Help()
-		},
-	}
-	addWanted(root, g, []namedCommand{
-		{[]string{"version"}, newVersionCommand}, {[]string{"info"}, newInfoCommand}, {[]string{"events"}, newEventsCommand},
-	})
-	root.AddCommand(sys)
-	if !g.wants("system") {
-		return
-	}
-	sys.AddCommand(newInfoCommand(g), systemDfCmd(g), systemPruneCmd(g), systemResetCmd(g), systemRenumberCmd(g), systemCheckCmd(g), systemMigrateCmd(g), newEventsCommand(g), newServiceCommand(g))
-}
-
 // versionTemplate is podman's `version` layout for a client without a
 // server.
 const versionTemplate = `{{with .Client -}}

@@ -33,6 +33,10 @@ func (r *Runtime) CreateContainer(ctx context.Context, req *CreateRequest) (*def
 		return nil, err
 	}
 	if name, ok := strings.CutPrefix(req.Pod, newPodPrefix); ok {
+		if lifecycleBinary {
+			// Before the pod exists: its infra image may need a pull.
+			return nil, fmt.Errorf("creating pod %s: %w", name, errdefs.ErrNeedFull)
+		}
 		return r.createInNewPod(ctx, req, name)
 	}
 	return r.createContainer(ctx, req)

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	buildahdefine "go.podman.io/buildah/define"
 	"golang.org/x/sys/unix"
 
 	"github.com/pier-engine/pier/internal/define"
@@ -46,7 +45,7 @@ func (r *Runtime) Info(ctx context.Context) (*define.Info, error) {
 	host.LogDriver = r.conf.Containers.LogDriver
 	host.EventLogger = cmp.Or(r.eventsOptions().Backend, events.BackendFile)
 	// buildah's library does pier's commit (and later build), as podman's.
-	host.BuildahVersion = buildahdefine.Version
+	host.BuildahVersion = buildahVersion
 	host.Security.DefaultCapabilities = strings.Join(r.conf.Containers.DefaultCapabilities, ",")
 	// The helper queries (--version, the package manager) take a few
 	// hundred ms together; run them side by side.

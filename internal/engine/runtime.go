@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pier-engine/pier/internal/version"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -133,7 +134,7 @@ func Open(ctx context.Context, o Options) (*Runtime, error) {
 	}
 	self := o.SelfExe
 	if self == "" {
-		if self, err = os.Executable(); err != nil {
+		if self, err = version.Executable(); err != nil {
 			_ = store.Close()
 			return nil, fmt.Errorf("finding pier's own executable: %w", err)
 		}

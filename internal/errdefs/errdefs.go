@@ -16,6 +16,11 @@ var (
 	ErrInvalidArgument = errors.New("invalid argument")
 	ErrInvalidState    = errors.New("invalid state")
 	ErrNotImplemented  = errors.New("not implemented")
+	// ErrNeedFull is what the lifecycle binary (built with the pierslim
+	// tag) answers before doing anything when a command needs what only
+	// the full binary has (pulling, building, committing): the CLI then
+	// hands the whole command line to the full binary.
+	ErrNeedFull = errors.New("this needs the full pier binary")
 )
 
 // Exit codes as podman uses them.

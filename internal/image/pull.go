@@ -1,3 +1,5 @@
+//go:build !pierslim
+
 package image
 
 import (
@@ -10,7 +12,6 @@ import (
 	"time"
 
 	encconfig "github.com/containers/ocicrypt/config"
-	enchelpers "github.com/containers/ocicrypt/helpers"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/directory"
 	"go.podman.io/image/v5/docker"
@@ -28,53 +29,6 @@ import (
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/events"
 )
-
-// PullOptions tune Pull and PullAllTags.
-type PullOptions struct {
-	RegistryOptions
-	// Policy: "" is PullAlways, the default of `pull`; run and create
-	// pass PullMissing.
-	Policy PullPolicy
-	// Progress receives podman's report ("Trying to pull ...", "Copying
-	// blob ...", per-layer bars when it is a terminal); nil or Quiet
-	// means silent.
-	Progress io.Writer
-	Quiet    bool
-	// Retry is how many times a pull failing on the network is retried
-	// (nil: 3, podman's default); RetryDelay is the fixed pause between
-	// attempts (0: exponential from 1s, as podman).
-	Retry      *uint
-	RetryDelay time.Duration
-	// Prompt, when set, lets the user pick among the candidates of an
-	// ambiguous short name (short-name-mode "enforcing" on a terminal);
-	// the CLI sets it only when stdin and stdout are terminals. nil
-	// makes enforcing mode fail as podman does without a TTY.
-	Prompt func(candidates []string) (string, error)
-	// DecryptConfig holds the keys for encrypted layers (--decryption-key,
-	// see ParseDecryptionKeys); nil pulls them as they are.
-	DecryptConfig *encconfig.DecryptConfig
-}
-
-// ParseDecryptionKeys turns --decryption-key values (key[:passphrase])
-// into the decrypt configuration of a pull, with podman's text for a key
-// that cannot be read.
-func ParseDecryptionKeys(keys []string) (*encconfig.DecryptConfig, error) {
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	cc, err := enchelpers.CreateCryptoConfig(nil, keys)
-	if err != nil {
-		return nil, fmt.Errorf("invalid decryption keys: %w", err)
-	}
-	return encconfig.CombineCryptoConfigs([]encconfig.CryptoConfig{cc}).DecryptConfig, nil
-}
-
-func (o PullOptions) report() io.Writer {
-	if o.Quiet || o.Progress == nil {
-		return nil
-	}
-	return o.Progress
-}
 
 // Pull makes the image ref names available locally according to the pull
 // policy and returns it. ref is a registry reference (short names are

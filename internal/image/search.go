@@ -1,3 +1,5 @@
+//go:build !pierslim
+
 package image
 
 import (
@@ -26,17 +28,6 @@ type SearchOptions struct {
 	// Filters are podman's stars=N, is-official[=bool], is-automated[=bool].
 	Filters  []string
 	Registry RegistryOptions
-}
-
-// SearchResult is one `search` row, with podman's template field names.
-type SearchResult struct {
-	Index       string
-	Name        string
-	Description string
-	Stars       int
-	Official    string
-	Automated   string
-	Tag         string
 }
 
 const (

@@ -15,14 +15,11 @@ package image
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"go.podman.io/storage/pkg/configfile"
 	"io"
 	"os"
 	"path/filepath"
 
-	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 	"go.podman.io/storage/pkg/reexec"
@@ -171,36 +168,6 @@ func progress(ctx context.Context) io.Writer {
 		return w
 	}
 	return nil
-}
-
-// localPolicy accepts anything: it is used for copies between local storage
-// and files the user named (import, save), where there is no signature to
-// verify.
-func localPolicy() (*signature.PolicyContext, error) {
-	p := &signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}}
-	pc, err := signature.NewPolicyContext(p)
-	if err != nil {
-		return nil, fmt.Errorf("creating signature policy: %w", err)
-	}
-	return pc, nil
-}
-
-// systemPolicy honours policy.json (for load, and later pull) and falls
-// back to accepting anything when the host has no policy file, as a
-// podman-less host would otherwise be unable to load any archive.
-func (s *Store) systemPolicy() (*signature.PolicyContext, error) {
-	p, err := signature.DefaultPolicy(s.sys)
-	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, configfile.ErrConfigFileNotFound) {
-			return nil, fmt.Errorf("reading signature policy: %w", err)
-		}
-		return localPolicy()
-	}
-	pc, err := signature.NewPolicyContext(p)
-	if err != nil {
-		return nil, fmt.Errorf("creating signature policy: %w", err)
-	}
-	return pc, nil
 }
 
 // UserStorageConf is the storage.conf that overrides the system's one

@@ -1,9 +1,10 @@
 package specgen
 
 import (
+	"errors"
 	"strings"
 
-	"github.com/openshift/imagebuilder"
+	"github.com/pier-engine/pier/internal/errdefs"
 )
 
 // ApplyEnvMerge applies --env-merge entries to env, in order: each
@@ -14,7 +15,10 @@ import (
 // neither has expands to nothing.
 func ApplyEnvMerge(env, hidden, merges []string) ([]string, error) {
 	for _, e := range merges {
-		word, err := imagebuilder.ProcessWord(e, MergeEnv(hidden, env))
+		word, err := processWord(e, MergeEnv(hidden, env))
+		if errors.Is(err, errdefs.ErrNeedFull) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, invalidf("unable to process variables for --env-merge %s: %w", e, err)
 		}

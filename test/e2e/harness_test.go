@@ -121,7 +121,8 @@ func buildBinaries() error {
 	ldflags := "-X github.com/pier-engine/pier/internal/version.Version=" + e2eVersion +
 		" -X github.com/pier-engine/pier/internal/version.buildTime=" + e2eBuildTime
 	builds := [][]string{
-		{"-ldflags", ldflags, "-o", pierBin, "./cmd/pier"},
+		{"-tags", buildTags + ",pierslim", "-ldflags", ldflags, "-o", pierBin, "./cmd/pier"},
+		{"-ldflags", ldflags, "-o", filepath.Join(binDir, "pier-full"), "./cmd/pier"},
 		{"-ldflags", ldflags, "-o", monitorBin, "./cmd/pier-monitor"},
 		{"-o", filepath.Join(binDir, "pier-copier"), "./cmd/pier-copier"},
 	}
@@ -133,6 +134,9 @@ func buildBinaries() error {
 	}
 	for _, b := range builds {
 		args := append([]string{"build", "-tags", buildTags}, b...)
+		if b[0] == "-tags" {
+			args = append([]string{"build"}, b...)
+		}
 		cmd := exec.Command("go", args...)
 		cmd.Dir = moduleRoot
 		cgo := "CGO_ENABLED=1"
