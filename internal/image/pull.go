@@ -4,7 +4,6 @@ package image
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -25,7 +24,6 @@ import (
 	"go.podman.io/image/v5/transports"
 	"go.podman.io/image/v5/types"
 
-	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
 	"github.com/pier-engine/pier/internal/events"
 )
@@ -287,30 +285,6 @@ func (s *Store) pullOne(ctx context.Context, name string, policy PullPolicy, sys
 		return nil, fmt.Errorf("internal error: no image pulled (pull policy %s)", policy)
 	}
 	return nil, formatPullErrors(errs)
-}
-
-// localForPull finds the local image a pull may reuse, with the name it
-// resolved to. With an explicit platform an image of another platform
-// does not count.
-func (s *Store) localForPull(ctx context.Context, name string, o RegistryOptions) (*Image, string) {
-	simg, resolved, err := s.lookup(name)
-	if err != nil {
-		if !errors.Is(err, define.ErrNoSuchImage) {
-			warnf(ctx, "Looking up %s in local storage: %v", name, err)
-		}
-		return nil, ""
-	}
-	img, err := s.load(simg)
-	if err != nil {
-		// A corrupt local image is pulled again, as podman does.
-		warnf(ctx, "%v", err)
-		return nil, ""
-	}
-	if (o.OS != "" && o.OS != img.Config.OS) || (o.Arch != "" && o.Arch != img.Config.Architecture) ||
-		(o.Variant != "" && o.Variant != img.Config.Variant) {
-		return nil, ""
-	}
-	return img, resolved
 }
 
 // remoteDiffers asks the registry for the manifest digest (one HEAD

@@ -4,14 +4,16 @@ package image
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
+	"strings"
 
 	encconfig "github.com/containers/ocicrypt/config"
 
-	"github.com/pier-engine/pier/internal/define"
 	"github.com/pier-engine/pier/internal/errdefs"
+	"github.com/pier-engine/pier/internal/events"
 )
 
 // The lifecycle binary (docs/decisions.md, "Two binaries") has no image
@@ -23,24 +25,37 @@ func needFull(what string) error {
 	return fmt.Errorf("%s: %w", what, errdefs.ErrNeedFull)
 }
 
-// Pull answers from local storage when the policy allows it (missing with
-// the image present, never); anything that would ask a registry or read
-// an archive needs the full binary.
+// Pull answers from local storage only where the full binary would not
+// leave it: policy missing or never, an image found locally, and nothing
+// else to interpret (registry options, a transport, decryption keys, an
+// auth file from the environment). Everything else (a pull, and the
+// errors and events of a failed one) is the full binary's.
 func (s *Store) Pull(ctx context.Context, ref string, o PullOptions) (*Image, error) {
-	switch o.Policy {
-	case PullNever:
-		return s.PullNever(ctx, ref)
-	case PullMissing:
-		img, err := s.Lookup(ctx, ref)
-		if err == nil {
-			return img, nil
-		}
-		if !errors.Is(err, define.ErrNoSuchImage) {
-			return nil, err
-		}
+	if img := s.pulledLocally(ctx, ref, o); img != nil {
+		s.event(img.ID, ref, events.Pull)
+		return img, nil
 	}
 	return nil, needFull("pulling " + ref)
 }
+
+func (s *Store) pulledLocally(ctx context.Context, ref string, o PullOptions) *Image {
+	if o.Policy != PullMissing && o.Policy != PullNever {
+		return nil
+	}
+	if o.RegistryOptions != (RegistryOptions{}) || o.DecryptConfig != nil || os.Getenv("REGISTRY_AUTH_FILE") != "" {
+		return nil
+	}
+	if transport, _, ok := strings.Cut(ref, ":"); ok && slices.Contains(transportNames, transport) {
+		return nil
+	}
+	img, _ := s.localForPull(ctx, ref, o.RegistryOptions)
+	return img
+}
+
+// transportNames are the prefixes the full binary's pull reads as a
+// transport (or refuses as one).
+var transportNames = []string{"docker", "docker-archive", "oci-archive", "oci", "dir",
+	"containers-storage", "docker-daemon", "sif", "tarball", "ostree"}
 
 // ParseDecryptionKeys: decrypting layers happens while pulling.
 func ParseDecryptionKeys(keys []string) (*encconfig.DecryptConfig, error) {
