@@ -8,10 +8,10 @@ import "github.com/spf13/cobra"
 const lifecycleBinary = false
 
 // execFull is only reached in the lifecycle binary.
-func execFull([]string) int { panic("execFull in the full binary") }
+func execFull([]string, []string) int { panic("execFull in the full binary") }
 
 // servedHere: the full binary serves everything.
-func servedHere(*cobra.Command, []string) bool { return true }
+func servedHere(*cobra.Command, []string, []string) bool { return true }
 
 // addCommands adds every command g wants to root.
 func addCommands(root *cobra.Command, g *Globals) {

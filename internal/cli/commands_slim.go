@@ -62,17 +62,18 @@ func addCommands(root *cobra.Command, g *Globals) {
 // servedHere reports whether the command line names a runnable command of
 // this binary's tree; help of any kind goes to the full binary, whose
 // tree has every command.
-func servedHere(root *cobra.Command, args []string) bool {
+func servedHere(root *cobra.Command, args, env []string) bool {
 	cmd, _, err := root.Find(args)
 	if err != nil || cmd == root || !cmd.Runnable() || cmd.HasSubCommands() {
 		return false
 	}
-	root.SetHelpFunc(func(*cobra.Command, []string) { os.Exit(execFull(args)) })
+	root.SetHelpFunc(func(*cobra.Command, []string) { os.Exit(execFull(args, env)) })
 	return true
 }
 
-// execFull replaces this process with the full binary running args.
-func execFull(args []string) int {
+// execFull replaces this process with the full binary running args in
+// env.
+func execFull(args, env []string) int {
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "Error: finding pier's own executable:", err)
@@ -80,7 +81,7 @@ func execFull(args []string) int {
 	}
 	full := filepath.Join(filepath.Dir(self), version.FullBinaryName)
 	argv := append([]string{os.Args[0]}, args...)
-	err = syscall.Exec(full, argv, os.Environ())
+	err = syscall.Exec(full, argv, env)
 	fmt.Fprintf(os.Stderr, "Error: running %s (pier's full binary, installed next to %s): %v\n", full, self, err)
 	return errdefs.ExitEngine
 }

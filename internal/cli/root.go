@@ -278,6 +278,9 @@ func progName() string {
 
 // Execute runs pier with args and returns the process exit code.
 func Execute(args []string) int {
+	// As the user gave it (NOTIFY_SOCKET included), for the full binary
+	// when this one hands the command line over.
+	env := os.Environ()
 	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, notifySocket: takeNotifySocket()}
 	g.remote = remoteRequested(args, os.LookupEnv)
 	root := newBareRoot(progName(), g)
@@ -285,13 +288,13 @@ func Execute(args []string) int {
 	addCommands(root, g)
 	if g.only != "" && !hasChild(root, g.only) {
 		if lifecycleBinary {
-			return execFull(args)
+			return execFull(args, env)
 		}
 		g.only = ""
 		root = NewRoot(progName(), g)
 	}
-	if lifecycleBinary && !servedHere(root, args) {
-		return execFull(args)
+	if lifecycleBinary && !servedHere(root, args, env) {
+		return execFull(args, env)
 	}
 	root.SetArgs(args)
 	root.SetOut(g.Stdout)
@@ -306,7 +309,7 @@ func Execute(args []string) int {
 	if lifecycleBinary && errors.Is(err, errdefs.ErrNeedFull) {
 		// Nothing was changed yet (ErrNeedFull comes before any write):
 		// the full binary runs the same command line from the start.
-		return execFull(args)
+		return execFull(args, env)
 	}
 	if !errdefs.Silent(err) {
 		fmt.Fprintln(g.Stderr, "Error:", err)
