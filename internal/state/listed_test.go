@@ -94,8 +94,7 @@ func TestDecodeListedEdgeCases(t *testing.T) {
 }
 
 // ListContainers lists what Containers lists, in the same order, with the
-// listed part of each config, over more rows than one decoding goroutine
-// takes.
+// listed part of each config, over a hundred rows.
 func TestListContainers(t *testing.T) {
 	ctx := context.Background()
 	s, _, err := openSQLite(ctx, t.TempDir(), Paths{GraphRoot: "/g", RunRoot: "/r"}, nil)
