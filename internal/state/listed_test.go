@@ -157,13 +157,15 @@ func TestStoreConnectionsMapTheFile(t *testing.T) {
 // encoding/json decodes them; every truncation of a row is an error, never
 // a panic or a half-read row taken for whole.
 func TestDecodeListedAgainstEncodingJSON(t *testing.T) {
-	tricky := []string{`a"b\c`, "é☃ \u2028<>&", "\x01ctl\ttab", "\xffbad", `\u0041`, ""}
+	tricky := []string{`a"b\c`, "é☃ \u2028<>&", "\x01ctl\ttab", "\xffbad", `\u0041`, "", `end\`, `\\`, `q\"q`, `"`, `{[}]"`}
 	for i, v := range tricky {
 		var c define.Container
 		definetest.Fill(&c)
 		c.Config.ID, c.Config.Name, c.Config.Image = v, v+"n", "i"+v
 		c.Config.Cmd = []string{v, "x"}
 		c.Config.Labels = map[string]string{v: v}
+		c.Config.Env, c.Config.Annotations = []string{v, v}, map[string]string{v: v} // skipped
+		c.State.ExecSessions = map[string]*define.ExecSession{v: {ID: v, Command: []string{v}}}
 		c.State.Error, c.State.Status = v, define.Status(v)
 		for _, indent := range []bool{false, true} {
 			enc := json.Marshal
