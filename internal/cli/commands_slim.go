@@ -21,26 +21,13 @@ import (
 // streams, so the same output and exit code).
 const lifecycleBinary = true
 
-// lifecycleCommands are the top-level commands served here, and under
-// `container` the same ones.
-func lifecycleCommands() []namedCommand {
-	return []namedCommand{
-		{[]string{"create"}, newCreateCommand}, {[]string{"run"}, newRunCommand},
-		{[]string{"start"}, newStartCommand}, {[]string{"stop"}, newStopCommand},
-		{[]string{"kill"}, newKillCommand}, {[]string{"restart"}, newRestartCommand},
-		{[]string{"rm", "remove"}, newRmCommand}, {[]string{"ps"}, newPsCommand},
-		{[]string{"logs"}, newLogsCommand}, {[]string{"wait"}, newWaitCommand},
-		{[]string{"attach"}, newAttachCommand}, {[]string{"port"}, newPortCommand},
-		{[]string{"exec"}, newExecCommand}, {[]string{"pause"}, newPauseCommand},
-		{[]string{"unpause"}, newUnpauseCommand}, {[]string{"top"}, newTopCommand},
-		{[]string{"init"}, newInitCommand},
-	}
-}
-
-// addCommands adds the lifecycle commands g wants to root: the same
-// constructors as the full binary's, so flags and behaviour are the same.
+// addCommands adds the lifecycle commands g wants to root: the commands
+// podman has at the top level and under `container`, with the full
+// binary's constructors (so the same flags and behaviour), and under
+// `container` list, inspect, exists and cleanup (the monitor's exit
+// command); `healthcheck run` is the monitor's health command.
 func addCommands(root *cobra.Command, g *Globals) {
-	cmds := lifecycleCommands()
+	cmds := sharedContainerCommands()
 	addWanted(root, g, cmds)
 	ctr := &cobra.Command{Use: "container", Short: "Manage containers", Args: cobra.NoArgs}
 	root.AddCommand(ctr)

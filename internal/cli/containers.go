@@ -28,19 +28,7 @@ func addContainerCommands(root *cobra.Command, g *Globals) {
 			return cmd.Help()
 		},
 	}
-	shared := []namedCommand{
-		{[]string{"create"}, newCreateCommand}, {[]string{"run"}, newRunCommand},
-		{[]string{"start"}, newStartCommand}, {[]string{"stop"}, newStopCommand},
-		{[]string{"kill"}, newKillCommand}, {[]string{"restart"}, newRestartCommand},
-		{[]string{"rm", "remove"}, newRmCommand}, {[]string{"ps"}, newPsCommand},
-		{[]string{"logs"}, newLogsCommand}, {[]string{"wait"}, newWaitCommand},
-		{[]string{"rename"}, newRenameCommand}, {[]string{"attach"}, newAttachCommand},
-		{[]string{"port"}, newPortCommand}, {[]string{"exec"}, newExecCommand},
-		{[]string{"pause"}, newPauseCommand}, {[]string{"unpause"}, newUnpauseCommand},
-		{[]string{"cp"}, newCpCommand}, {[]string{"top"}, newTopCommand},
-		{[]string{"stats"}, newStatsCommand}, {[]string{"init"}, newInitCommand},
-		{[]string{"update"}, newUpdateCommand},
-	}
+	shared := sharedContainerCommands()
 	addWanted(root, g, shared)
 	// `container inspect` only knows containers; top-level `inspect`
 	// tries every object type.
@@ -60,6 +48,24 @@ func addContainerCommands(root *cobra.Command, g *Globals) {
 	list.Aliases = []string{"ls"}
 	ctr.AddCommand(list)
 	ctr.AddCommand(newExistsCommand(g), newPruneCommand(g), newCleanupCommand(g), newRunlabelCommand(g))
+}
+
+// sharedContainerCommands are the commands podman has both at the top level
+// and under `container`.
+func sharedContainerCommands() []namedCommand {
+	return []namedCommand{
+		{[]string{"create"}, newCreateCommand}, {[]string{"run"}, newRunCommand},
+		{[]string{"start"}, newStartCommand}, {[]string{"stop"}, newStopCommand},
+		{[]string{"kill"}, newKillCommand}, {[]string{"restart"}, newRestartCommand},
+		{[]string{"rm", "remove"}, newRmCommand}, {[]string{"ps"}, newPsCommand},
+		{[]string{"logs"}, newLogsCommand}, {[]string{"wait"}, newWaitCommand},
+		{[]string{"rename"}, newRenameCommand}, {[]string{"attach"}, newAttachCommand},
+		{[]string{"port"}, newPortCommand}, {[]string{"exec"}, newExecCommand},
+		{[]string{"pause"}, newPauseCommand}, {[]string{"unpause"}, newUnpauseCommand},
+		{[]string{"cp"}, newCpCommand}, {[]string{"top"}, newTopCommand},
+		{[]string{"stats"}, newStatsCommand}, {[]string{"init"}, newInitCommand},
+		{[]string{"update"}, newUpdateCommand},
+	}
 }
 
 // outputErrors prints all errors but the last, which it returns for the
