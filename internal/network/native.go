@@ -153,11 +153,9 @@ func fwFor(a Attachment, id string, ports []types.PortMapping, v6 bool) (fwNet, 
 		}
 		fn.subnets = append(fn.subnets, &net.IPNet{IP: s.Subnet.IP.Mask(s.Subnet.Mask), Mask: s.Subnet.Mask})
 	}
-	for _, ip := range a.Opts.StaticIPs {
-		if (ip.To4() == nil) != v6 {
-			continue
-		}
-		for _, s := range fn.subnets {
+	// netavark's container addresses are in subnet order.
+	for _, s := range fn.subnets {
+		for _, ip := range a.Opts.StaticIPs {
 			if s.Contains(ip) {
 				return fn, &fwCtr{id: id, ip: ip, subnet: s, ports: ports}
 			}
@@ -245,8 +243,12 @@ func (d Driver) nativeSetupOne(ns *os.File, nsh *netlink.Handle, p linkPlan, a A
 	if err != nil {
 		return st, err
 	}
-	if err := sysctl("net/ipv4/conf/"+p.bridge+"/route_localnet", "1"); err != nil {
-		return st, err
+	// netavark lets 127.0.0.1 reach the bridge only for a request that
+	// publishes ports.
+	if len(req.Ports) > 0 {
+		if err := sysctl("net/ipv4/conf/"+p.bridge+"/route_localnet", "1"); err != nil {
+			return st, err
+		}
 	}
 	ifc := types.NetInterface{MacAddress: types.HardwareAddr(mustMAC(mac))}
 	for i, addr := range p.addrs {

@@ -183,7 +183,9 @@ func (p linkPlan) configure(nsh *netlink.Handle, ctr netlink.Link) error {
 		}
 		v4, v6 = v4 || is4, v6 || !is4
 		r := &netlink.Route{LinkIndex: ctr.Attrs().Index, Dst: dst, Gw: gw.IP, Priority: p.metric, Protocol: unix.RTPROT_STATIC}
-		if err := nsh.RouteAdd(r); err != nil {
+		// Without NLM_F_EXCL, as netavark: a second network's default route
+		// goes in beside the first's (same metric, another device).
+		if err := nsh.RouteAddEcmp(r); err != nil {
 			return fmt.Errorf("add default route %s: %w", dst, err)
 		}
 	}

@@ -271,6 +271,23 @@ func TestNativeMatchesNetavark(t *testing.T) {
 		t.Errorf("after setup:\n%s\n\nnative state:\n%s", diffLines(sa, sb), sb)
 	}
 
+	// A second network on the same container (network connect): its
+	// default route beside the first one's.
+	conn := testRequest("a1", "ntnet2", "ntbr1", "10.211.6.7")
+	conn.Networks[0].Network.Subnets = []types.Subnet{{Subnet: types.IPNet{IPNet: *cidr("10.211.6.0/24")}, Gateway: net.ParseIP("10.211.6.1")}}
+	conn.Networks[0].Opts.InterfaceName = "eth1"
+	conn.Ports = nil
+	e.netavark(hostA, "setup", ctrA, conn)
+	e.native(hostB, "setup", ctrB, conn)
+	if sa, sb := e.snapshot(hostA, ctrA), e.snapshot(hostB, ctrB); sa != sb {
+		t.Errorf("after connecting a second network:\n%s", diffLines(sa, sb))
+	}
+	e.netavark(hostA, "teardown", ctrA, conn)
+	e.native(hostB, "teardown", ctrB, conn)
+	if sa, sb := e.snapshot(hostA, ctrA), e.snapshot(hostB, ctrB); sa != sb {
+		t.Errorf("after disconnecting it:\n%s", diffLines(sa, sb))
+	}
+
 	// A second container on the same network: rules appended, not
 	// duplicated, the bridge shared.
 	req2 := testRequest("b2", "ntnet", "ntbr0", "10.211.5.8", "fd77:211::8")

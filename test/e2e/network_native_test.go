@@ -107,8 +107,22 @@ func TestNetworkNativeBridge(t *testing.T) {
 		t.Fatalf("the joiner still has the stopped owner's interface:\n%s", got)
 	}
 	p.MustRun("rm", "-f", "-t", "0", "joiner", "owner")
-	p.MustRun("network", "rm", "nativenet")
-	checkNetStateSame(t, before, "10.231.77.", hash, fmt.Sprint(port))
+
+	// connect and disconnect: a second interface and default route, as
+	// netavark adds them, and gone again.
+	p.MustRun("network", "create", "--disable-dns", "--subnet", "10.231.78.0/24", "nativenet2")
+	p.MustRun("run", "-d", "--name", "two", "--network", "nativenet", Image, "sleep", "600")
+	p.MustRun("network", "connect", "nativenet2", "two")
+	if got := p.MustRun("exec", "two", "ip", "route").Out(); !strings.Contains(got, "default via 10.231.78.1 dev eth1") || !strings.Contains(got, "default via 10.231.77.1 dev eth0") {
+		t.Fatalf("routes after connect:\n%s", got)
+	}
+	p.MustRun("network", "disconnect", "nativenet2", "two")
+	if got := p.MustRun("exec", "two", "ip", "-o", "link").Out(); strings.Contains(got, "eth1") {
+		t.Fatalf("eth1 after disconnect:\n%s", got)
+	}
+	p.MustRun("rm", "-f", "-t", "0", "two")
+	p.MustRun("network", "rm", "nativenet2", "nativenet")
+	checkNetStateSame(t, before, "10.231.77.", "10.231.78.", hash, fmt.Sprint(port))
 }
 
 // netLeftovers is what iptables and ip link still show of network
