@@ -251,6 +251,7 @@ func TestNativeMatchesNetavark(t *testing.T) {
 	req := testRequest("a1", "ntnet", "ntbr0", "10.211.5.7", "fd77:211::7")
 	req.Networks[0].Opts.StaticMAC = types.HardwareAddr{0x02, 0x42, 0xac, 0x11, 0, 7}
 	req.DNSServers = []string{"192.0.2.53"}
+	req.Ports = append(req.Ports, types.PortMapping{HostIP: "::1", ContainerPort: 443, HostPort: 18804, Range: 1, Protocol: "tcp"})
 
 	ref := e.netavark(hostA, "setup", ctrA, req)
 	got := e.native(hostB, "setup", ctrB, req)
