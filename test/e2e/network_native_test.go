@@ -25,15 +25,7 @@ func TestNetworkNativeBridge(t *testing.T) {
 	}
 	p := newPier(t)
 	before := hostNetState(t)
-	// netavark as a wrapper that records its calls.
-	helpers := filepath.Join(p.WorkDir(), "helpers")
-	calls := filepath.Join(p.WorkDir(), "netavark-calls")
-	os.MkdirAll(helpers, 0o755)
-	writeFile(t, filepath.Join(helpers, "netavark"), fmt.Sprintf("#!/bin/sh\necho \"$@\" >> %s\nexec /usr/lib/podman/netavark \"$@\"\n", calls))
-	os.Chmod(filepath.Join(helpers, "netavark"), 0o755)
-	os.Symlink("/usr/lib/podman/aardvark-dns", filepath.Join(helpers, "aardvark-dns"))
-	p.WriteConf(fmt.Sprintf("[engine]\nhelper_binaries_dir = [%q]\n", helpers))
-	netavarkCalls := func() string { b, _ := os.ReadFile(calls); return string(b) }
+	netavarkCalls := recordNetavark(t, p)
 	viaNetavark := func(args ...string) {
 		t.Helper()
 		if r := p.RunWith(RunOpts{Env: []string{"PIER_NETWORK_NATIVE=0"}}, args...); r.ExitCode != 0 {
@@ -98,6 +90,19 @@ func TestNetworkNativeBridge(t *testing.T) {
 	if l := netLeftovers(hash, bridge); l != "" {
 		t.Fatalf("left after pier tore down the last container:\n%s", l)
 	}
+	p.MustRun("network", "rm", "nativenet")
+	checkNetStateSame(t, before, "10.231.77.", hash, fmt.Sprint(port))
+}
+
+// Native networks with a namespace shared by another container, and a
+// second network connected and disconnected, as netavark does them.
+func TestNetworkNativeSharedAndConnect(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	p := newPier(t)
+	before := hostNetState(t)
+	p.MustRun("network", "create", "--disable-dns", "--subnet", "10.231.77.0/24", "nativenet")
 	// A namespace another container still runs in keeps it: the
 	// interface goes with the teardown, as netavark removes it.
 	p.MustRun("run", "-d", "--name", "owner", "--network", "nativenet", Image, "sleep", "600")
@@ -122,7 +127,20 @@ func TestNetworkNativeBridge(t *testing.T) {
 	}
 	p.MustRun("rm", "-f", "-t", "0", "two")
 	p.MustRun("network", "rm", "nativenet2", "nativenet")
-	checkNetStateSame(t, before, "10.231.77.", "10.231.78.", hash, fmt.Sprint(port))
+	checkNetStateSame(t, before, "10.231.77.", "10.231.78.")
+}
+
+// recordNetavark makes p's netavark a wrapper that records its calls, and
+// returns what it recorded so far.
+func recordNetavark(t *testing.T, p *Pier) func() string {
+	helpers := filepath.Join(p.WorkDir(), "helpers")
+	calls := filepath.Join(p.WorkDir(), "netavark-calls")
+	os.MkdirAll(helpers, 0o755)
+	writeFile(t, filepath.Join(helpers, "netavark"), fmt.Sprintf("#!/bin/sh\necho \"$@\" >> %s\nexec /usr/lib/podman/netavark \"$@\"\n", calls))
+	os.Chmod(filepath.Join(helpers, "netavark"), 0o755)
+	os.Symlink("/usr/lib/podman/aardvark-dns", filepath.Join(helpers, "aardvark-dns"))
+	p.WriteConf(fmt.Sprintf("[engine]\nhelper_binaries_dir = [%q]\n", helpers))
+	return func() string { b, _ := os.ReadFile(calls); return string(b) }
 }
 
 // netLeftovers is what iptables and ip link still show of network
