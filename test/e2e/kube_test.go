@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,19 +132,7 @@ func TestKubePlayDown(t *testing.T) {
 		}
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d/index.html", port)
-	var body string
-	if !eventually(10*time.Second, func() bool {
-		resp, err := http.Get(url)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		body = strings.TrimSpace(string(b))
-		return body == "hello-kube"
-	}) {
-		t.Fatalf("GET %s: %q", url, body)
-	}
+	waitHTTPBody(t, url, "hello-kube")
 	if got := p.MustRun("exec", "web-client", "wget", "-qO-", "http://localhost:8080/index.html").Out(); got != "hello-kube" {
 		t.Errorf("localhost between the pod's containers: %q", got)
 	}

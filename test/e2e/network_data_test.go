@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os/exec"
 	"sort"
 	"strings"
@@ -111,19 +109,7 @@ func TestNetworkPublishedPort(t *testing.T) {
 		Image, "sh", "-c", "echo hello-host > /index.html; httpd -f -p 80 -h /")
 	ip := p.Inspect("web", "{{.NetworkSettings.IPAddress}}")
 	url := fmt.Sprintf("http://127.0.0.1:%d/index.html", port)
-	var body string
-	if !eventually(10*time.Second, func() bool {
-		resp, err := http.Get(url)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		body = string(b)
-		return strings.TrimSpace(body) == "hello-host"
-	}) {
-		t.Fatalf("GET %s: %q", url, body)
-	}
+	waitHTTPBody(t, url, "hello-host")
 	if got := p.MustRun("port", "web").Out(); got != fmt.Sprintf("80/tcp -> 127.0.0.1:%d", port) {
 		t.Fatalf("port: %q", got)
 	}

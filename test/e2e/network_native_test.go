@@ -41,19 +41,7 @@ func TestNetworkNativeBridge(t *testing.T) {
 	p.MustRun("run", "-d", "--name", "web", "--network", "nativenet", "-p", fmt.Sprintf("%d:80", port),
 		Image, "sh", "-c", "echo from-native > /index.html; httpd -f -p 80 -h /")
 	url := fmt.Sprintf("http://127.0.0.1:%d/index.html", port)
-	var body string
-	if !eventually(10*time.Second, func() bool {
-		resp, err := http.Get(url)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		body = strings.TrimSpace(string(b))
-		return body == "from-native"
-	}) {
-		t.Fatalf("GET %s from the host: %q", url, body)
-	}
+	waitHTTPBody(t, url, "from-native")
 	out := p.MustRun("run", "--rm", "--network", "nativenet", Image, "wget", "-qO-", fmt.Sprintf("http://10.231.77.1:%d/index.html", port)).Out()
 	if out != "from-native" {
 		t.Fatalf("from another container through the host: %q", out)

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -46,19 +44,7 @@ func TestNetworkSlirp4netns(t *testing.T) {
 	id := p.MustRun("run", "-d", "--name", "web", "--network", "slirp4netns", "-p", fmt.Sprintf("127.0.0.1:%d:80", port),
 		Image, "sh", "-c", "echo via-slirp > /index.html; exec httpd -f -p 80 -h /").Out()
 	url := fmt.Sprintf("http://127.0.0.1:%d/index.html", port)
-	var body string
-	if !eventually(10*time.Second, func() bool {
-		resp, err := http.Get(url)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		body = strings.TrimSpace(string(b))
-		return body == "via-slirp"
-	}) {
-		t.Fatalf("GET %s: %q", url, body)
-	}
+	waitHTTPBody(t, url, "via-slirp")
 	if slirpProcs(t, id) == "" {
 		t.Fatal("no slirp4netns process for the running container")
 	}
