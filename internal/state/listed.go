@@ -15,27 +15,11 @@ import (
 // its time decoding, and allocating, configs it never showed. The rest of
 // each config is skipped unparsed.
 func (s *sqliteStore) ListContainers(ctx context.Context) ([]*define.Container, error) {
-	st, err := s.stmt(ctx, qContainers)
+	// The driver copies each TEXT value into a new string; scanned into
+	// a *string, that copy is the only one.
+	raw, err := containerRows[string](ctx, s)
 	if err != nil {
 		return nil, err
-	}
-	rows, err := st.QueryContext(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("listing containers: %w", err)
-	}
-	defer rows.Close()
-	var raw [][2]string
-	for rows.Next() {
-		// The driver copies each TEXT value into a new string; scanned
-		// into a *string, that copy is the only one.
-		var config, state string
-		if err := rows.Scan(&config, &state); err != nil {
-			return nil, fmt.Errorf("listing containers: %w", err)
-		}
-		raw = append(raw, [2]string{config, state})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing containers: %w", err)
 	}
 	return decodeListed(raw)
 }

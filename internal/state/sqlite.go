@@ -343,6 +343,16 @@ func (s *sqliteStore) LookupContainer(ctx context.Context, nameOrID string) (*de
 }
 
 func (s *sqliteStore) Containers(ctx context.Context) ([]*define.Container, error) {
+	raw, err := containerRows[[]byte](ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return decodeContainers(raw)
+}
+
+// containerRows reads every container's config and state. Either type is
+// a copy the rows own (decoded after the cursor moves on).
+func containerRows[T string | []byte](ctx context.Context, s *sqliteStore) ([][2]T, error) {
 	st, err := s.stmt(ctx, qContainers)
 	if err != nil {
 		return nil, err
@@ -352,18 +362,18 @@ func (s *sqliteStore) Containers(ctx context.Context) ([]*define.Container, erro
 		return nil, fmt.Errorf("listing containers: %w", err)
 	}
 	defer rows.Close()
-	var raw [][2][]byte
+	var raw [][2]T
 	for rows.Next() {
-		var config, state []byte // copies: decoded after the cursor moves on
+		var config, state T
 		if err := rows.Scan(&config, &state); err != nil {
 			return nil, fmt.Errorf("listing containers: %w", err)
 		}
-		raw = append(raw, [2][]byte{config, state})
+		raw = append(raw, [2]T{config, state})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("listing containers: %w", err)
 	}
-	return decodeContainers(raw)
+	return raw, nil
 }
 
 // decodeContainers decodes rows on every CPU once there are enough of
