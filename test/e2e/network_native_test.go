@@ -157,24 +157,14 @@ func TestNetworkNativePodman5(t *testing.T) {
 	if bin == "" {
 		t.Skipf("%s is not set", podman5Env)
 	}
-	enter := privateNetRunDir(t)
-	p := newPier(t)
-	p.Bin = wrapper(t, p.Dir, "pier", enter+" "+pierBin)
-	conf := filepath.Join(p.Dir, "podman5.conf")
-	writeFile(t, conf, fmt.Sprintf("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"+
-		"[engine]\nruntime = \"runc\"\n[network]\nnetwork_config_dir = %q\n", p.NetworkDir()))
-	podmanBin := wrapper(t, p.Dir, "podman5", fmt.Sprintf("%s %s --root %s --runroot %s", enter, bin,
-		filepath.Join(p.Dir, "p5root"), filepath.Join(p.Dir, "p5run")))
+	p, run := pierBesidePodman5(t, bin)
 	podman := func(args ...string) string {
 		t.Helper()
-		cmd := exec.Command(podmanBin, args...)
-		cmd.Env = []string{"PATH=" + baseEnvPath, "HOME=" + p.Home, "CONTAINERS_CONF=" + conf,
-			"PODMAN_IGNORE_CGROUPSV1_WARNING=1", "CONTAINERS_REGISTRIES_CONF=" + filepath.Join(p.Dir, "registries.conf")}
-		out, err := cmd.CombinedOutput()
+		out, err := run(args...)
 		if err != nil {
 			t.Fatalf("podman %v: %v\n%s", args, err, out)
 		}
-		return strings.TrimSpace(string(out))
+		return out
 	}
 	t.Cleanup(func() { podman("rm", "-af", "-t", "0") })
 	podman("import", "-q", imageTar, Image)

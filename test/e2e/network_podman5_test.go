@@ -38,22 +38,7 @@ func TestNetworkCrossEnginePodman5(t *testing.T) {
 			t.Fatalf("the cross-engine test needs %s: %v", tool, err)
 		}
 	}
-	enter := privateNetRunDir(t)
-	p := newPier(t)
-	p.Bin = wrapper(t, p.Dir, "pier", enter+" "+pierBin)
-
-	conf := filepath.Join(p.Dir, "podman5.conf")
-	writeFile(t, conf, fmt.Sprintf("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"+
-		"[engine]\nruntime = \"runc\"\n[network]\nnetwork_config_dir = %q\n", p.NetworkDir()))
-	podmanBin := wrapper(t, p.Dir, "podman5", fmt.Sprintf("%s %s --root %s --runroot %s", enter, bin,
-		filepath.Join(p.Dir, "p5root"), filepath.Join(p.Dir, "p5run")))
-	podman := func(args ...string) (string, error) {
-		cmd := exec.Command(podmanBin, args...)
-		cmd.Env = []string{"PATH=" + baseEnvPath, "HOME=" + p.Home, "CONTAINERS_CONF=" + conf,
-			"PODMAN_IGNORE_CGROUPSV1_WARNING=1", "CONTAINERS_REGISTRIES_CONF=" + filepath.Join(p.Dir, "registries.conf")}
-		out, err := cmd.CombinedOutput()
-		return strings.TrimSpace(string(out)), err
-	}
+	p, podman := pierBesidePodman5(t, bin)
 	mustPodman := func(args ...string) string {
 		t.Helper()
 		out, err := podman(args...)
@@ -150,4 +135,28 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// pierBesidePodman5 is a pier and podman 5.8.2 (bin) sharing a private
+// /run/containers/networks (podman's root run dir cannot be configured)
+// and pier's network config dir; podman runs the command and returns its
+// trimmed output.
+func pierBesidePodman5(t *testing.T, bin string) (*Pier, func(args ...string) (string, error)) {
+	t.Helper()
+	enter := privateNetRunDir(t)
+	p := newPier(t)
+	p.Bin = wrapper(t, p.Dir, "pier", enter+" "+pierBin)
+	conf := filepath.Join(p.Dir, "podman5.conf")
+	writeFile(t, conf, fmt.Sprintf("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"+
+		"[engine]\nruntime = \"runc\"\n[network]\nnetwork_config_dir = %q\n", p.NetworkDir()))
+	podmanBin := wrapper(t, p.Dir, "podman5", fmt.Sprintf("%s %s --root %s --runroot %s", enter, bin,
+		filepath.Join(p.Dir, "p5root"), filepath.Join(p.Dir, "p5run")))
+	podman := func(args ...string) (string, error) {
+		cmd := exec.Command(podmanBin, args...)
+		cmd.Env = []string{"PATH=" + baseEnvPath, "HOME=" + p.Home, "CONTAINERS_CONF=" + conf,
+			"PODMAN_IGNORE_CGROUPSV1_WARNING=1", "CONTAINERS_REGISTRIES_CONF=" + filepath.Join(p.Dir, "registries.conf")}
+		out, err := cmd.CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	return p, podman
 }
