@@ -272,44 +272,43 @@ func TestNativeMatchesNetavark(t *testing.T) {
 		t.Errorf("after setup:\n%s\n\nnative state:\n%s", diffLines(sa, sb), sb)
 	}
 
+	// both runs one verb with netavark in host A and natively in host B;
+	// same compares the two hosts and returns B's state.
+	both := func(verb, ctrA, ctrB string, req SetupRequest) {
+		e.netavark(hostA, verb, ctrA, req)
+		e.native(hostB, verb, ctrB, req)
+	}
+	same := func(what, ctrA, ctrB string) string {
+		t.Helper()
+		sa, sb := e.snapshot(hostA, ctrA), e.snapshot(hostB, ctrB)
+		if sa != sb {
+			t.Errorf("%s:\n%s", what, diffLines(sa, sb))
+		}
+		return sb
+	}
+
 	// A second network on the same container (network connect): its
 	// default route beside the first one's.
 	conn := testRequest("a1", "ntnet2", "ntbr1", "10.211.6.7")
 	conn.Networks[0].Network.Subnets = []types.Subnet{{Subnet: types.IPNet{IPNet: *cidr("10.211.6.0/24")}, Gateway: net.ParseIP("10.211.6.1")}}
 	conn.Networks[0].Opts.InterfaceName = "eth1"
 	conn.Ports = nil
-	e.netavark(hostA, "setup", ctrA, conn)
-	e.native(hostB, "setup", ctrB, conn)
-	if sa, sb := e.snapshot(hostA, ctrA), e.snapshot(hostB, ctrB); sa != sb {
-		t.Errorf("after connecting a second network:\n%s", diffLines(sa, sb))
-	}
-	e.netavark(hostA, "teardown", ctrA, conn)
-	e.native(hostB, "teardown", ctrB, conn)
-	if sa, sb := e.snapshot(hostA, ctrA), e.snapshot(hostB, ctrB); sa != sb {
-		t.Errorf("after disconnecting it:\n%s", diffLines(sa, sb))
-	}
+	both("setup", ctrA, ctrB, conn)
+	same("after connecting a second network", ctrA, ctrB)
+	both("teardown", ctrA, ctrB, conn)
+	same("after disconnecting it", ctrA, ctrB)
 
 	// A second container on the same network: rules appended, not
 	// duplicated, the bridge shared.
 	req2 := testRequest("b2", "ntnet", "ntbr0", "10.211.5.8", "fd77:211::8")
 	req2.Ports = []types.PortMapping{{ContainerPort: 8080, HostPort: 18803, Range: 1, Protocol: "tcp"}}
 	ctrA2, ctrB2 := e.ns("ca2"), e.ns("cb2")
-	e.netavark(hostA, "setup", ctrA2, req2)
-	e.native(hostB, "setup", ctrB2, req2)
-	if sa, sb := e.snapshot(hostA, ctrA2), e.snapshot(hostB, ctrB2); sa != sb {
-		t.Errorf("after a second setup:\n%s", diffLines(sa, sb))
-	}
-	e.netavark(hostA, "teardown", ctrA, req)
-	e.native(hostB, "teardown", ctrB, req)
-	if sa, sb := e.snapshot(hostA, ctrA2), e.snapshot(hostB, ctrB2); sa != sb {
-		t.Errorf("after a partial teardown:\n%s", diffLines(sa, sb))
-	}
-	e.netavark(hostA, "teardown", ctrA2, req2)
-	e.native(hostB, "teardown", ctrB2, req2)
-	sa, sb = e.snapshot(hostA, ctrA2), e.snapshot(hostB, ctrB2)
-	if sa != sb {
-		t.Errorf("after the last teardown:\n%s", diffLines(sa, sb))
-	}
+	both("setup", ctrA2, ctrB2, req2)
+	same("after a second setup", ctrA2, ctrB2)
+	both("teardown", ctrA, ctrB, req)
+	same("after a partial teardown", ctrA2, ctrB2)
+	both("teardown", ctrA2, ctrB2, req2)
+	sb = same("after the last teardown", ctrA2, ctrB2)
 	if strings.Contains(sb, "ntbr0") || strings.Contains(sb, networkHash("ntnet")) || strings.Contains(sb, "10.211.5.0") {
 		t.Errorf("the last teardown left the network behind:\n%s", sb)
 	}
