@@ -43,18 +43,17 @@ func podLogsCmd(g *Globals) *cobra.Command {
 			// The infra container has nothing to say; -c picks one member.
 			var ts []target
 			for _, c := range members {
-				if c.Config.IsInfra {
-					continue
+				if !c.Config.IsInfra {
+					ts = append(ts, target{ctr: c})
 				}
-				if ctr != "" && c.Config.Name != ctr && !strings.HasPrefix(c.Config.ID, ctr) {
-					continue
+			}
+			if ctr != "" {
+				one, err := podMember(ts, ctr, pods[0])
+				if err != nil {
+					return err
 				}
-				ts = append(ts, target{ctr: c})
-			}
-			if ctr != "" && len(ts) != 1 {
-				return fmt.Errorf("container %s is not in pod %s: %w", ctr, pods[0], define.ErrNoSuchCtr)
-			}
-			if ctr == "" && len(members) > len(ts) {
+				ts = []target{one}
+			} else if len(members) > len(ts) {
 				o.colorBase = 1 // podman counts the infra container's colour
 			}
 			return printLogs(cmd.Context(), g, rt, o, opts, ts)
@@ -71,4 +70,26 @@ func podLogsCmd(g *Globals) *cobra.Command {
 	f.IntVar(&o.tail, "tail", -1, "Output the specified number of LINES at the end of the logs.")
 	f.BoolVarP(&o.timestamps, "timestamps", "t", false, "Output the timestamps in the log")
 	return cmd
+}
+
+// podMember picks -c's container as a lookup does: an exact name or ID
+// first, so a member named like another's ID prefix is still found, then
+// a unique ID prefix.
+func podMember(ts []target, ref, pod string) (target, error) {
+	var prefixed []target
+	for _, t := range ts {
+		if t.ctr.Config.Name == ref || t.ctr.Config.ID == ref {
+			return t, nil
+		}
+		if strings.HasPrefix(t.ctr.Config.ID, ref) {
+			prefixed = append(prefixed, t)
+		}
+	}
+	switch len(prefixed) {
+	case 1:
+		return prefixed[0], nil
+	case 0:
+		return target{}, fmt.Errorf("container %s is not in pod %s: %w", ref, pod, define.ErrNoSuchCtr)
+	}
+	return target{}, fmt.Errorf("more than one container in pod %s has an ID starting with %s: %w", pod, ref, define.ErrAmbiguous)
 }
