@@ -154,17 +154,26 @@ func networkPredicate(vals []string, env Env) ctrPred {
 
 // lookupIn resolves a name, full ID or ID prefix among cs; "" if none.
 func lookupIn(cs []*define.Container, ref string) string {
+	if c := findIn(cs, ref); c != nil {
+		return c.Config.ID
+	}
+	return ""
+}
+
+// findIn is lookupIn's container: an exact name or ID wins over an ID
+// prefix, so a container named "b" is found even beside an ID "b…".
+func findIn(cs []*define.Container, ref string) *define.Container {
 	for _, c := range cs {
 		if c.Config.Name == ref || c.Config.ID == ref {
-			return c.Config.ID
+			return c
 		}
 	}
 	for _, c := range cs {
 		if strings.HasPrefix(c.Config.ID, ref) {
-			return c.Config.ID
+			return c
 		}
 	}
-	return ""
+	return nil
 }
 
 // matchRegexps is podman's StringMatchRegexSlice: an invalid pattern
@@ -219,13 +228,7 @@ func exitedPredicate(vals []string) (ctrPred, error) {
 func createdPredicate(key string, vals []string, all []*define.Container) (ctrPred, error) {
 	var ref time.Time
 	for _, v := range vals {
-		var found *define.Container
-		for _, o := range all {
-			if o.Config.Name == v || strings.HasPrefix(o.Config.ID, v) {
-				found = o
-				break
-			}
-		}
+		found := findIn(all, v)
 		if found == nil {
 			return nil, fmt.Errorf("no container with name or ID %q found: %w", v, define.ErrNoSuchCtr)
 		}

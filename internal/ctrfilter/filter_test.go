@@ -3,6 +3,7 @@ package ctrfilter
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"go.podman.io/common/libnetwork/types"
 
@@ -66,5 +67,26 @@ func TestVolumeFilter(t *testing.T) {
 		if got := matchVolume(v, mounts); got != want {
 			t.Errorf("volume=%s: %v, want %v", v, got, want)
 		}
+	}
+}
+
+// since=b names the container "b", not an older one whose ID starts with b.
+func TestCreatedFilterNameBeforeIDPrefix(t *testing.T) {
+	at := func(id, name string, min int) *define.Container {
+		return &define.Container{Config: define.ContainerConfig{ID: id, Name: name, Created: time.Date(2026, 1, 1, 0, min, 0, 0, time.UTC)}}
+	}
+	cs := []*define.Container{at("b0ff", "a", 1), at("c1aa", "b", 2), at("d2bb", "c", 3)}
+	match, err := New(map[string][]string{"since": {"b"}}, Env{All: cs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cs {
+		if match(c) {
+			got = append(got, c.Config.Name)
+		}
+	}
+	if !reflect.DeepEqual(got, []string{"c"}) {
+		t.Fatalf("since=b: got %v, want [c]", got)
 	}
 }
