@@ -208,3 +208,32 @@ func TestDecodeListedAgainstEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// Single reads and bulk reads decode with different libraries; a row must
+// read the same either way, whichever rows count picks.
+func TestRowDecodersAgree(t *testing.T) {
+	var c define.Container
+	definetest.Fill(&c)
+	cb, err := json.Marshal(&c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := json.Marshal(&c.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := decodeContainer(rowsDecoder(1), cb, sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	many, err := decodeContainer(rowsDecoder(bulkDecodeMin), cb, sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(one, many) {
+		t.Fatalf("row decoders differ:\n one %+v\nmany %+v", one, many)
+	}
+	if z := definetest.ZeroFields(&one.Config); len(z) > 0 {
+		t.Fatalf("fields left zero, the comparison would not see them: %v", z)
+	}
+}

@@ -66,9 +66,10 @@ func (s *sqliteStore) addPod(ctx context.Context, tx *sql.Tx, p *define.Pod) err
 	return nil
 }
 
+// decodePod decodes with oneRow: pods are few.
 func decodePod(cfg []byte) (*define.Pod, error) {
 	p := &define.Pod{}
-	if err := rowJSON.Unmarshal(cfg, &p.Config); err != nil {
+	if err := oneRow(cfg, &p.Config); err != nil {
 		return nil, fmt.Errorf("decoding pod config: %w", err)
 	}
 	return p, nil

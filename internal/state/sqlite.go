@@ -202,18 +202,39 @@ func (s *sqliteStore) withTx(ctx context.Context, fn func(*sql.Tx) error) error 
 	return nil
 }
 
-// rowJSON decodes rows: json-iterator's standard-library-compatible mode
-// decodes the configs we wrote 3-4x faster than encoding/json, and that
-// decoding is a third of `ps -a`'s CPU with hundreds of containers.
-// Writes stay with encoding/json.
-var rowJSON = jsoniter.ConfigCompatibleWithStandardLibrary
+// unmarshal decodes one row's JSON.
+type unmarshal func([]byte, any) error
 
-func decodeContainer(config, state []byte) (*define.Container, error) {
+// Rows are decoded two ways. json-iterator's standard-library-compatible
+// mode decodes the configs we wrote ~3x faster than encoding/json (8 µs
+// against 21 for a plain container), and that decoding is a third of
+// `ps -a`'s CPU with hundreds of containers; but it builds its decoder for
+// a type on first use, ~1 ms for a container config, which a command that
+// reads one or two rows (start, stop, rm, inspect: every lifecycle command,
+// run --rm twice) never earns back. Writes stay with encoding/json.
+var (
+	oneRow   unmarshal = json.Unmarshal
+	manyRows unmarshal = jsoniter.ConfigCompatibleWithStandardLibrary.Unmarshal
+)
+
+// bulkDecodeMin is the fewest rows for which manyRows' first-use cost is
+// earned back (~75 at the figures above).
+const bulkDecodeMin = 64
+
+// rowsDecoder is the decoder for n rows.
+func rowsDecoder(n int) unmarshal {
+	if n >= bulkDecodeMin {
+		return manyRows
+	}
+	return oneRow
+}
+
+func decodeContainer(dec unmarshal, config, state []byte) (*define.Container, error) {
 	c := &define.Container{}
-	if err := rowJSON.Unmarshal(config, &c.Config); err != nil {
+	if err := dec(config, &c.Config); err != nil {
 		return nil, fmt.Errorf("decoding container config: %w", err)
 	}
-	if err := rowJSON.Unmarshal(state, &c.State); err != nil {
+	if err := dec(state, &c.State); err != nil {
 		return nil, fmt.Errorf("decoding state of container %s: %w", c.Config.ID, err)
 	}
 	return c, nil
@@ -290,7 +311,7 @@ func (s *sqliteStore) container(ctx context.Context, tx *sql.Tx, id string) (*de
 		}
 		return nil, fmt.Errorf("reading container %s: %w", id, err)
 	}
-	return decodeContainer(config, state)
+	return decodeContainer(oneRow, config, state)
 }
 
 func (s *sqliteStore) LookupContainer(ctx context.Context, nameOrID string) (*define.Container, error) {
@@ -321,7 +342,7 @@ func (s *sqliteStore) LookupContainer(ctx context.Context, nameOrID string) (*de
 		}
 		n++
 		if n == 1 {
-			if found, err = decodeContainer(config, state); err != nil {
+			if found, err = decodeContainer(oneRow, config, state); err != nil {
 				return nil, err
 			}
 			if rank < 2 { // exact name or exact ID beats any prefix match
@@ -380,10 +401,11 @@ func containerRows[T string | []byte](ctx context.Context, s *sqliteStore) ([][2
 // them: decoding is most of listing a few hundred containers (ps -a).
 func decodeContainers(raw [][2][]byte) ([]*define.Container, error) {
 	out := make([]*define.Container, len(raw))
+	dec := rowsDecoder(len(raw))
 	workers := min(runtime.GOMAXPROCS(0), len(raw)/parallelDecodeMin)
 	if workers < 2 {
 		for i, r := range raw {
-			c, err := decodeContainer(r[0], r[1])
+			c, err := decodeContainer(dec, r[0], r[1])
 			if err != nil {
 				return nil, err
 			}
@@ -394,7 +416,7 @@ func decodeContainers(raw [][2][]byte) ([]*define.Container, error) {
 	// The first row alone: json-iterator builds its decoders for the
 	// container types on first use, and workers starting together would
 	// each build them (a few ms of CPU apiece).
-	c, err := decodeContainer(raw[0][0], raw[0][1])
+	c, err := decodeContainer(dec, raw[0][0], raw[0][1])
 	if err != nil {
 		return nil, err
 	}
@@ -406,7 +428,7 @@ func decodeContainers(raw [][2][]byte) ([]*define.Container, error) {
 		go func() {
 			defer wg.Done()
 			for i := 1 + w; i < len(raw); i += workers {
-				c, err := decodeContainer(raw[i][0], raw[i][1])
+				c, err := decodeContainer(dec, raw[i][0], raw[i][1])
 				if err != nil {
 					errs[w] = err
 					return
@@ -553,7 +575,7 @@ func (s *sqliteStore) UpdateAllContainerStates(ctx context.Context, fn func(*def
 				rows.Close()
 				return fmt.Errorf("listing containers: %w", err)
 			}
-			c, err := decodeContainer(config, state)
+			c, err := decodeContainer(oneRow, config, state)
 			if err != nil {
 				rows.Close()
 				return err
