@@ -87,6 +87,8 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 			return att, err
 		}
 	}
+	pending := r.spawnMonitor(c)
+	defer pending.Close()
 	p, err := r.prepareRun(ctx, c, initial)
 	if err != nil {
 		return nil, err
@@ -95,7 +97,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 	fail := func(err error) (*monitor.AttachConn, error) { return r.failStart(ctx, c, err) }
 	var att *monitor.AttachConn
 	if rt.CanRunDetached() {
-		att, err = r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
+		att, err = r.runDetached(ctx, c, rt, monPath, mcfg, rootfs, attach, fail, pending)
 	} else {
 		att, err = r.launchThenStart(ctx, c, rt, monPath, mcfg, rootfs, attach, fail)
 	}
@@ -108,6 +110,24 @@ func (r *Runtime) startLocked(ctx context.Context, c *define.Container, attach b
 		}
 	}
 	return att, err
+}
+
+// spawnMonitor starts c's monitor ahead, so that its start-up runs beside
+// prepareRun, when a runtime run will use it (runDetached) and it can
+// serve c; nil otherwise, and on any error (the launch then starts one).
+func (r *Runtime) spawnMonitor(c *define.Container) *monitor.Pending {
+	if c.Config.PreserveFDs > 0 || len(c.Config.PreserveFD) > 0 || !monitor.PendingServes(monitorLogDriver(c.Config.LogDriver)) {
+		return nil
+	}
+	rt, err := r.runtimeFor(c)
+	if err != nil || !rt.CanRunDetached() {
+		return nil
+	}
+	monPath, err := r.monitorPath()
+	if err != nil {
+		return nil
+	}
+	return monitor.Spawn(monPath, r.monitorLog())
 }
 
 // preparedRun is what runs a container, ready for its monitor.
@@ -403,7 +423,7 @@ func (r *Runtime) startCreated(ctx context.Context, c *define.Container, attach 
 // whose live monitor shows the container running (syncCreated). An
 // attaching caller is registered with the monitor before the start.
 func (r *Runtime) runDetached(ctx context.Context, c *define.Container, rt *oci.Runtime, monPath string,
-	mcfg *monitor.Config, rootfs string, attach bool, fail func(error) (*monitor.AttachConn, error)) (*monitor.AttachConn, error) {
+	mcfg *monitor.Config, rootfs string, attach bool, fail func(error) (*monitor.AttachConn, error), pending *monitor.Pending) (*monitor.AttachConn, error) {
 	mcfg.Start = true
 	// An attached --rm run removes the container itself (Start).
 	mcfg.FirstClientCleans = attach && c.Config.AutoRemove
@@ -421,7 +441,7 @@ func (r *Runtime) runDetached(ctx context.Context, c *define.Container, rt *oci.
 		failpoint.Hit("start-after-monitor")
 		return nil
 	}
-	pid, _, att, err := monitor.LaunchStart(ctx, monPath, mcfg, attach, listening)
+	pid, _, att, err := monitor.LaunchStartPending(ctx, pending, monPath, mcfg, attach, listening)
 	if err != nil {
 		c.State.MonitorPID, c.State.MonitorStart = 0, 0
 		return fail(fmt.Errorf("starting container %s: %w", c.Config.Name, err))

@@ -41,7 +41,7 @@ func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorP
 	if cfg.WaitAttach {
 		return 0, 0, fmt.Errorf("monitor config with WaitAttach needs LaunchStart: %w", errdefs.ErrInvalidArgument)
 	}
-	pid, monitorPID, _, err = launchMonitor(ctx, monitorPath, cfg, nil)
+	pid, monitorPID, _, err = launchMonitor(ctx, monitorPath, cfg, nil, nil)
 	return pid, monitorPID, err
 }
 
@@ -51,11 +51,18 @@ func Launch(ctx context.Context, monitorPath string, cfg *Config) (pid, monitorP
 // then on leaves a trace of the monitor) and attaches. It returns the
 // attach connection with attach, else closes it.
 func LaunchStart(ctx context.Context, monitorPath string, cfg *Config, attach bool, listening func(monitorPID int) error) (pid, monitorPID int, att *AttachConn, err error) {
+	return LaunchStartPending(ctx, nil, monitorPath, cfg, attach, listening)
+}
+
+// LaunchStartPending is LaunchStart in the pending monitor p when it can
+// serve cfg (see Spawn), else in a new one; p is used up either way.
+func LaunchStartPending(ctx context.Context, p *Pending, monitorPath string, cfg *Config, attach bool, listening func(monitorPID int) error) (pid, monitorPID int, att *AttachConn, err error) {
 	if !cfg.Start {
+		p.Close()
 		return 0, 0, nil, fmt.Errorf("LaunchStart needs a monitor config with Start: %w", errdefs.ErrInvalidArgument)
 	}
 	cfg.WaitAttach = true
-	pid, monitorPID, att, err = launchMonitor(ctx, monitorPath, cfg, listening)
+	pid, monitorPID, att, err = launchMonitor(ctx, monitorPath, cfg, listening, p)
 	if err == nil && !attach {
 		att.Close()
 		att = nil
@@ -63,9 +70,16 @@ func LaunchStart(ctx context.Context, monitorPath string, cfg *Config, attach bo
 	return pid, monitorPID, att, err
 }
 
-func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listening func(int) error) (pid, monitorPID int, att *AttachConn, err error) {
+func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listening func(int) error, pending *Pending) (pid, monitorPID int, att *AttachConn, err error) {
 	if err := prepare(cfg); err != nil {
+		pending.Close()
 		return 0, 0, nil, err
+	}
+	if pending != nil {
+		if r, cmd, waited, ok := pending.take(cfg, filepath.Join(cfg.RunDir, configFile)); ok {
+			defer r.Close()
+			return awaitMonitor(ctx, monitorPath, cfg, listening, r, cmd, waited)
+		}
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -120,6 +134,12 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listeni
 	// tty) the container: the unit to kill if anything fails.
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
+	return awaitMonitor(ctx, monitorPath, cfg, listening, r, cmd, waited)
+}
+
+// awaitMonitor follows a started monitor's sync pipe r to the create's
+// outcome.
+func awaitMonitor(ctx context.Context, monitorPath string, cfg *Config, listening func(int) error, r *os.File, cmd *exec.Cmd, waited <-chan error) (pid, monitorPID int, att *AttachConn, err error) {
 	l := &launch{cfg: cfg, monitorPath: monitorPath, pgid: cmd.Process.Pid, waited: waited, listening: listening}
 	pid, err = l.await(ctx, r)
 	if err != nil {

@@ -39,6 +39,11 @@
 // With Config.WaitAttach it first writes {"listening":true} and waits for
 // one attach client (LaunchAttach dials it) before it runs the runtime.
 //
+// A monitor can also be started ahead (Spawn: `pier-monitor pending`, the
+// start pipe as fd 4): it waits for "ID\x00config path\x00" on that pipe,
+// then serves as above; it exits if the pipe closes without them. Its
+// start-up then runs beside the engine's preparation of the container.
+//
 // # Attach protocol
 //
 // A stream socket. Every message is a frame: one type byte, a 4-byte

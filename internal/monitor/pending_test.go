@@ -1,0 +1,79 @@
+package monitor
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// pendingPID is the PID of p's monitor once it is spawned.
+func pendingPID(t *testing.T, p *Pending) int {
+	t.Helper()
+	<-p.ready
+	if p.err != nil {
+		t.Fatalf("spawning a pending monitor: %v", p.err)
+	}
+	return p.cmd.Process.Pid
+}
+
+// A pending monitor runs the container it is handed: the launch uses that
+// very process (no second monitor), and output and exit code come as from
+// a monitor started by the launch.
+func TestPendingMonitorRunsTheContainer(t *testing.T) {
+	f := newFixture(t, false, "sh", "-c", "echo pending; exit 3")
+	f.cfg.Start, f.cfg.ErrorLog = true, filepath.Join(f.dir, "monitor.log")
+	p := Spawn(monitorBin, f.cfg.ErrorLog)
+	spawned := pendingPID(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	heard := 0
+	_, monPID, att, err := LaunchStartPending(ctx, p, monitorBin, f.cfg, true, func(m int) error { heard = m; return nil })
+	if err != nil {
+		t.Fatalf("LaunchStartPending: %v", err)
+	}
+	if monPID != spawned || heard != spawned {
+		t.Fatalf("the launch used monitor %d (listening heard %d), not the pending one %d", monPID, heard, spawned)
+	}
+	var stdout bytes.Buffer
+	code, err := att.Run(context.Background(), &AttachStreams{Stdout: &stdout})
+	if err != nil || code != 3 || stdout.String() != "pending\n" {
+		t.Fatalf("attach: code %d, err %v, stdout %q; want 3, pending", code, err, stdout.String())
+	}
+	f.waitExit(t, monPID)
+}
+
+// An unused pending monitor exits once let go: a CLI that fails before
+// its launch leaves no monitor behind.
+func TestPendingMonitorLetGoExits(t *testing.T) {
+	prereqs(t)
+	p := Spawn(monitorBin, "")
+	pid := pendingPID(t, p)
+	p.Close()
+	waitFor(t, "the pending monitor to exit", func() bool { return !alive(pid) })
+	p.Close() // twice is fine
+}
+
+// A config the pending monitor cannot serve (another error log, preserved
+// fds) gets a monitor of its own; the pending one exits.
+func TestPendingMonitorNotUsableFallsBack(t *testing.T) {
+	f := newFixture(t, false, "sh", "-c", "exit 0")
+	f.cfg.Start, f.cfg.ErrorLog = true, filepath.Join(f.dir, "monitor.log")
+	p := Spawn(monitorBin, filepath.Join(f.dir, "other.log"))
+	spawned := pendingPID(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, monPID, att, err := LaunchStartPending(ctx, p, monitorBin, f.cfg, true, nil)
+	if err != nil {
+		t.Fatalf("LaunchStartPending: %v", err)
+	}
+	if monPID == spawned {
+		t.Fatal("a monitor spawned for another error log ran the container")
+	}
+	waitFor(t, "the unused pending monitor to exit", func() bool { return !alive(spawned) })
+	if code, err := att.Run(context.Background(), &AttachStreams{}); err != nil || code != 0 {
+		t.Fatalf("attach: code %d, err %v", code, err)
+	}
+	f.waitExit(t, monPID)
+}
