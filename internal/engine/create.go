@@ -391,9 +391,15 @@ func sameMount(a, b define.Mount) bool {
 func mergeImageConfig(cfg *define.ContainerConfig, req *CreateRequest, img *image.Image, confEnv []string) error {
 	ic := img.Config.Config
 	cfg.ImageID, cfg.ImageDigest = img.ID, img.Digest
-	cfg.Image = req.Image
-	if len(img.Names) > 0 {
+	// podman's image name: the name the user's reference resolved to, or
+	// the image's first name when it was given by ID.
+	switch {
+	case img.Resolved != "":
+		cfg.Image = img.Resolved
+	case len(img.Names) > 0:
 		cfg.Image = img.Names[0]
+	default:
+		cfg.Image = req.Image
 	}
 	if req.Entrypoint != nil {
 		cfg.Entrypoint = parseEntrypoint(*req.Entrypoint)

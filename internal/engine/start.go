@@ -127,7 +127,7 @@ func (r *Runtime) spawnMonitor(c *define.Container) *monitor.Pending {
 	if err != nil {
 		return nil
 	}
-	return monitor.Spawn(monPath, r.monitorLog())
+	return monitor.Spawn(monPath, r.monitorLog(), c.Config.ID, r.ctrPaths(c.Config.ID).RunDir)
 }
 
 // preparedRun is what runs a container, ready for its monitor.

@@ -24,8 +24,11 @@ import (
 
 // Image is a local image with its configuration, read from storage.
 type Image struct {
-	ID           string
-	Names        []string // full names, e.g. docker.io/library/busybox:latest
+	ID    string
+	Names []string // full names, e.g. docker.io/library/busybox:latest
+	// Resolved is the one of Names a lookup by name found it by (podman
+	// names a container's image so); empty when found by ID.
+	Resolved     string
 	NamesHistory []string
 	Digest       string   // manifest digest
 	Digests      []string // all manifest digests the image is known by
@@ -102,11 +105,23 @@ var fullIDRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(
 // exact stored name, then a repository-suffix match ("busybox" finds
 // quay.io/x/busybox:latest).
 func (s *Store) Lookup(ctx context.Context, ref string) (*Image, error) {
-	img, _, err := s.lookup(ref)
+	simg, name, err := s.lookup(ref)
 	if err != nil {
 		return nil, err
 	}
-	return s.load(img)
+	img, err := s.load(simg)
+	if err == nil {
+		img.resolvedBy(name)
+	}
+	return img, err
+}
+
+// resolvedBy records name as Resolved when it is one of the image's names
+// (not an ID, not a partial name).
+func (i *Image) resolvedBy(name string) {
+	if slices.Contains(i.Names, name) {
+		i.Resolved = name
+	}
 }
 
 // Exists reports whether ref resolves to a local image.

@@ -269,6 +269,7 @@ func (s *Store) pullOne(ctx context.Context, name string, policy PullPolicy, sys
 			errs = append(errs, err)
 			continue
 		}
+		img.resolvedBy(cand.String())
 		if res.record {
 			if err := recordAlias(sys, res.input, cand); err != nil {
 				// podman only logs this: a read-only home must not fail

@@ -28,5 +28,6 @@ func (s *Store) localForPull(ctx context.Context, name string, o RegistryOptions
 		(o.Variant != "" && o.Variant != img.Config.Variant) {
 		return nil, ""
 	}
+	img.resolvedBy(resolved)
 	return img, resolved
 }

@@ -39,10 +39,11 @@
 // With Config.WaitAttach it first writes {"listening":true} and waits for
 // one attach client (LaunchAttach dials it) before it runs the runtime.
 //
-// A monitor can also be started ahead (Spawn: `pier-monitor pending`, the
-// start pipe as fd 4): it waits for "ID\x00config path\x00" on that pipe,
-// then serves as above; it exits if the pipe closes without them. Its
-// start-up then runs beside the engine's preparation of the container.
+// A monitor can also be started ahead (Spawn: `pier-monitor serve ID
+// CONFIG --pending`, the start pipe as fd 4): it waits for "go" on that
+// pipe before it reads CONFIG, then serves as above; it exits if the pipe
+// closes without it. Its start-up then runs beside the engine's
+// preparation of the container.
 //
 // # Attach protocol
 //

@@ -2,9 +2,10 @@ package monitor
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
-	"strings"
+	"path/filepath"
 	"syscall"
 )
 
@@ -14,24 +15,30 @@ const startFd = syncFd + 1
 
 // Pending is a pier-monitor started before its container is ready: its
 // exec and Go start-up (~2 ms) overlap the engine's own preparation
-// (mount, bundle) instead of following it. It waits on the start pipe,
-// and exits when that pipe closes without a container: a CLI that fails
-// or dies before the launch leaves no monitor behind.
+// (mount, bundle) instead of following it. It is `pier-monitor serve ID
+// CONFIG --pending` (the command line names the container, as every
+// monitor's does: see isMonitorOf), waits on the start pipe for "go"
+// before it reads CONFIG, and exits when that pipe closes without it: a
+// CLI that fails or dies before the launch leaves no monitor behind.
 type Pending struct {
-	errLog string
-	ready  chan struct{} // closed once the spawn is done (err set or not)
-	err    error
-	cmd    *exec.Cmd
-	sync   *os.File // our end of the sync pipe
-	start  *os.File // our end of the start pipe; nil once used or closed
-	waited chan error
+	errLog  string
+	id      string
+	cfgPath string
+	ready   chan struct{} // closed once the spawn is done (err set or not)
+	err     error
+	cmd     *exec.Cmd
+	sync    *os.File // our end of the sync pipe
+	start   *os.File // our end of the start pipe; nil once used or closed
+	waited  chan error
 }
 
-// Spawn starts a pending monitor in the background: the fork and exec run
-// beside the caller. errLog is where it writes what it cannot say on the
-// sync pipe; a config with another ErrorLog does not use it.
-func Spawn(monitorPath, errLog string) *Pending {
-	p := &Pending{errLog: errLog, ready: make(chan struct{}), waited: make(chan error, 1)}
+// Spawn starts a pending monitor for container id, whose config Launch
+// will write to RunDir/monitor.json, in the background: the fork and exec
+// run beside the caller. errLog is where it writes what it cannot say on
+// the sync pipe; a config with another ID, run dir or ErrorLog does not
+// use it.
+func Spawn(monitorPath, errLog, id, runDir string) *Pending {
+	p := &Pending{errLog: errLog, id: id, cfgPath: filepath.Join(runDir, configFile), ready: make(chan struct{}), waited: make(chan error, 1)}
 	go func() {
 		defer close(p.ready)
 		p.err = p.spawn(monitorPath)
@@ -50,7 +57,7 @@ func (p *Pending) spawn(monitorPath string) error {
 		syncW.Close()
 		return fmt.Errorf("creating monitor start pipe: %w", err)
 	}
-	cmd := exec.Command(monitorPath, "pending")
+	cmd := exec.Command(monitorPath, "serve", p.id, p.cfgPath, pendingFlag)
 	cmd.ExtraFiles = []*os.File{syncW, startR} // fds 3 and 4
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // as launchMonitor's
@@ -84,23 +91,24 @@ func PendingServes(logDriver string) bool {
 	return !passthrough(logDriver)
 }
 
-// usableFor reports whether cfg can run in p: a container (not an exec
-// session) without preserved fds that PendingServes, with p's error log.
-func (p *Pending) usableFor(cfg *Config) bool {
-	return cfg.ErrorLog == p.errLog && cfg.ExecProcess == "" && cfg.PreserveFDs == 0 && len(cfg.PreserveFD) == 0 &&
-		PendingServes(cfg.LogDriver) && !strings.ContainsRune(cfg.ID, 0) && !strings.ContainsRune(cfg.RunDir, 0)
+// usableFor reports whether cfg can run in p: p's container (not an exec
+// session) and config path, without preserved fds, PendingServes, with
+// p's error log.
+func (p *Pending) usableFor(cfg *Config, cfgPath string) bool {
+	return cfg.ID == p.id && cfgPath == p.cfgPath && cfg.ErrorLog == p.errLog && cfg.ExecProcess == "" &&
+		cfg.PreserveFDs == 0 && len(cfg.PreserveFD) == 0 && PendingServes(cfg.LogDriver)
 }
 
-// take hands cfg (its config file written by prepare) to the monitor and
-// returns what launchMonitor needs; ok is false when the monitor cannot
-// serve cfg, and is then closed.
+// take tells the monitor to serve cfg (its config file written by
+// prepare) and returns what launchMonitor needs; ok is false when the
+// monitor cannot serve cfg, and is then closed.
 func (p *Pending) take(cfg *Config, cfgPath string) (sync *os.File, cmd *exec.Cmd, waited <-chan error, ok bool) {
 	<-p.ready
-	if p.err != nil || p.start == nil || !p.usableFor(cfg) {
+	if p.err != nil || p.start == nil || !p.usableFor(cfg, cfgPath) {
 		p.Close()
 		return nil, nil, nil, false
 	}
-	_, err := p.start.WriteString(cfg.ID + "\x00" + cfgPath + "\x00")
+	_, err := p.start.WriteString(startGo)
 	p.start.Close()
 	p.start = nil
 	if err != nil {
@@ -124,24 +132,21 @@ func (p *Pending) Close() {
 	}
 }
 
-// servePending is `pier-monitor pending`: wait on the start pipe for the
-// container's ID and config path, then serve it; exit quietly if the pipe
-// closes without them.
-func servePending() int {
+// pendingFlag ends a pending monitor's command line; startGo is what the
+// start pipe carries when the container is ready for it.
+const (
+	pendingFlag = "--pending"
+	startGo     = "go"
+)
+
+// servePending is `pier-monitor serve ID CONFIG --pending`: wait for "go"
+// on the start pipe, then serve; exit quietly if the pipe closes without
+// it.
+func servePending(id, cfgPath string) int {
 	f := os.NewFile(startFd, "start")
-	var msg []byte
-	buf := make([]byte, 512)
-	for {
-		n, err := f.Read(buf)
-		msg = append(msg, buf[:n]...)
-		if err != nil {
-			break
-		}
-	}
+	msg, _ := io.ReadAll(io.LimitReader(f, 64))
 	f.Close()
-	id, cfgPath, ok := strings.Cut(string(msg), "\x00")
-	cfgPath, _, ok2 := strings.Cut(cfgPath, "\x00")
-	if !ok || !ok2 {
+	if string(msg) != startGo {
 		return 0 // the engine went without a container for us
 	}
 	return serve(id, cfgPath)

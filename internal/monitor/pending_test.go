@@ -24,8 +24,10 @@ func pendingPID(t *testing.T, p *Pending) int {
 func TestPendingMonitorRunsTheContainer(t *testing.T) {
 	f := newFixture(t, false, "sh", "-c", "echo pending; exit 3")
 	f.cfg.Start, f.cfg.ErrorLog = true, filepath.Join(f.dir, "monitor.log")
-	p := Spawn(monitorBin, f.cfg.ErrorLog)
+	p := Spawn(monitorBin, f.cfg.ErrorLog, f.cfg.ID, f.cfg.RunDir)
 	spawned := pendingPID(t, p)
+	// Named like every monitor: the stale check and ps find it so.
+	waitFor(t, "the pending monitor's exec", func() bool { return isMonitorOf(spawned, f.cfg.ID) })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	heard := 0
@@ -48,19 +50,20 @@ func TestPendingMonitorRunsTheContainer(t *testing.T) {
 // its launch leaves no monitor behind.
 func TestPendingMonitorLetGoExits(t *testing.T) {
 	prereqs(t)
-	p := Spawn(monitorBin, "")
+	p := Spawn(monitorBin, "", "pier-test-unused", t.TempDir())
 	pid := pendingPID(t, p)
 	p.Close()
 	waitFor(t, "the pending monitor to exit", func() bool { return !alive(pid) })
 	p.Close() // twice is fine
 }
 
-// A config the pending monitor cannot serve (another error log, preserved
-// fds) gets a monitor of its own; the pending one exits.
+// A config the pending monitor cannot serve (here another error log; also
+// another container, preserved fds) gets a monitor of its own; the
+// pending one exits.
 func TestPendingMonitorNotUsableFallsBack(t *testing.T) {
 	f := newFixture(t, false, "sh", "-c", "exit 0")
 	f.cfg.Start, f.cfg.ErrorLog = true, filepath.Join(f.dir, "monitor.log")
-	p := Spawn(monitorBin, filepath.Join(f.dir, "other.log"))
+	p := Spawn(monitorBin, filepath.Join(f.dir, "other.log"), f.cfg.ID, f.cfg.RunDir)
 	spawned := pendingPID(t, p)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

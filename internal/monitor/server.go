@@ -57,8 +57,8 @@ func Main() {
 		os.Exit(0)
 	case len(args) == 4 && (args[1] == "serve" || args[1] == "exec"):
 		os.Exit(serve(args[2], args[3]))
-	case len(args) == 2 && args[1] == "pending":
-		os.Exit(servePending())
+	case len(args) == 5 && args[1] == "serve" && args[4] == pendingFlag:
+		os.Exit(servePending(args[2], args[3]))
 	}
 	os.Stderr.WriteString("usage: pier-monitor --version\npier-monitor is started by pier; it is not meant to be run by hand\n")
 	os.Exit(2)
