@@ -91,7 +91,18 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 	}
 	failpoint.Hit("remove-after-stop")
 	hadNet := c.State.NetNS != ""
+	// When nothing runs and no network teardown reads them, pier's own
+	// directories go beside the runtime's and the storage's deletion; a
+	// crash in between leaves a removing row whose next rm redoes it all.
+	dirsDone := make(chan error, 1)
+	early := !mayRun && !hadNet
+	if early {
+		go func() { dirsDone <- r.removeCtrDirs(id) }()
+	}
 	if err := r.teardownAll(ctx, c, mayRun); err != nil {
+		if early {
+			<-dirsDone
+		}
 		return err
 	}
 	if hadNet {
@@ -102,10 +113,11 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 	failpoint.Hit("remove-after-storage")
 	r.releaseHostMounts(c)
 	r.unmountImages(ctx, c)
-	for _, d := range []string{r.ctrRunDir(id), r.ctrPaths(id).DataDir} {
-		if err := os.RemoveAll(d); err != nil {
-			return fmt.Errorf("removing %s: %w", d, err)
-		}
+	if !early {
+		dirsDone <- r.removeCtrDirs(id)
+	}
+	if err := <-dirsDone; err != nil {
+		return err
 	}
 	if err := r.store.RemoveContainer(ctx, id); err != nil && !errors.Is(err, define.ErrNoSuchCtr) {
 		return err
@@ -123,6 +135,16 @@ func (r *Runtime) removeLocked(ctx context.Context, c *define.Container, l *lock
 	}
 	r.ctrEvent(c, events.Remove)
 	return l.Remove()
+}
+
+// removeCtrDirs removes pier's run and data directories of container id.
+func (r *Runtime) removeCtrDirs(id string) error {
+	for _, d := range []string{r.ctrRunDir(id), r.ctrPaths(id).DataDir} {
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("removing %s: %w", d, err)
+		}
+	}
+	return nil
 }
 
 // processMayRun reports whether a process of the container may still be

@@ -78,7 +78,16 @@ func launchMonitor(ctx context.Context, monitorPath string, cfg *Config, listeni
 	if pending != nil {
 		if r, cmd, waited, ok := pending.take(cfg, filepath.Join(cfg.RunDir, configFile)); ok {
 			defer r.Close()
-			return awaitMonitor(ctx, monitorPath, cfg, listening, r, cmd, waited)
+			if listening != nil {
+				// Its PID is known already: recorded while the monitor
+				// reads its config and sets up, not after. It still runs
+				// the runtime only once we attach, after this.
+				l := &launch{cfg: cfg, monitorPath: monitorPath, pgid: cmd.Process.Pid}
+				if err := listening(l.pgid); err != nil {
+					return 0, 0, nil, l.abort(ctx, err)
+				}
+			}
+			return awaitMonitor(ctx, monitorPath, cfg, nil, r, cmd, waited)
 		}
 	}
 	r, w, err := os.Pipe()

@@ -3,6 +3,7 @@ package monitor
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -79,4 +80,21 @@ func TestPendingMonitorNotUsableFallsBack(t *testing.T) {
 		t.Fatalf("attach: code %d, err %v", code, err)
 	}
 	f.waitExit(t, monPID)
+}
+
+// A pending monitor's PID is recorded before it runs anything; a listening
+// hook that fails then stops the launch: no container, no monitor.
+func TestPendingMonitorListeningFails(t *testing.T) {
+	f := newFixture(t, false, "sh", "-c", "echo should-not-run > /ran")
+	f.cfg.Start = true
+	p := Spawn(monitorBin, "", f.cfg.ID, f.cfg.RunDir)
+	spawned := pendingPID(t, p)
+	_, _, _, err := LaunchStartPending(context.Background(), p, monitorBin, f.cfg, false, func(int) error { return os.ErrPermission })
+	if err == nil {
+		t.Fatal("LaunchStartPending succeeded although listening failed")
+	}
+	waitFor(t, "the monitor to exit", func() bool { return !alive(spawned) })
+	if _, err := os.Stat(filepath.Join(f.cfg.Bundle, "rootfs", "ran")); err == nil {
+		t.Fatal("the container ran although listening failed")
+	}
 }
