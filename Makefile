@@ -34,7 +34,7 @@ test: build
 	go test -count=1 -timeout 60m ./...
 
 lint:
-	gofmt -l . | tee /dev/stderr | (! read)
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go vet -tags=$(TAGS),pierslim ./cmd/pier
 
